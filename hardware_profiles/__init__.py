@@ -1,0 +1,230 @@
+"""Hardware profiles: one TOML file per device, validated on load.
+
+Schema (units in key names; every figure carries a source):
+
+    name, aliases[], kind ("gpu"|"tpu"|"cpu"), vendor, release_date (TOML date),
+    per ("chip"|"board"), chips_per_board, memory_gib, memory_bandwidth_gb_per_s, tdp_w,
+    default_utilization (optional; else by kind), note (optional)
+    [sources]   one entry per top-level figure above (release_date, memory_gib, ...)
+    [peak.<precision>]  precision in PRECISIONS; keys: tflop_per_s (the default figure),
+                low_tflop_per_s / high_tflop_per_s (range across clocks or sources, optional),
+                sparse_tflop_per_s (optional, with structured sparsity), clock ("base"|"boost"|"single"),
+                sparse (bool: whether tflop_per_s itself assumes sparsity; must be false for defaults),
+                source, why (optional: why this default when sources disagree)
+
+Peaks are per counted device (``per``): a K80 board counts both of its GPUs.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+from ..errors import InputError
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4")
+KINDS = ("gpu", "tpu", "cpu")
+#: The source's defaults: 0.33 for GPUs, 0.17 for CPUs. TPUs get the GPU figure: the source gives
+#: none, and accelerators running dense matrix work are its closest analogue.
+DEFAULT_UTILIZATION = {"gpu": 0.33, "tpu": 0.33, "cpu": 0.17}
+
+_TOP_FIGURES = {"memory_gib", "memory_bandwidth_gb_per_s", "tdp_w"}
+_TOP_KEYS = {"name", "aliases", "kind", "vendor", "release_date", "per", "chips_per_board",
+             "default_utilization", "note", "sources", "peak"} | _TOP_FIGURES
+_PEAK_KEYS = {"tflop_per_s", "low_tflop_per_s", "high_tflop_per_s", "sparse_tflop_per_s",
+              "clock", "sparse", "source", "why"}
+
+
+@dataclass(frozen=True)
+class Peak:
+    """Peak throughput of one device at one precision, in FLOP/s."""
+
+    flop_per_s: float
+    low_flop_per_s: float
+    high_flop_per_s: float
+    clock: str
+    source: str
+    sparse_flop_per_s: float | None = None
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One device as loaded from its TOML file."""
+
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    kind: str
+    vendor: str
+    release_date: _dt.date
+    per: str
+    chips_per_board: int
+    memory_gib: float
+    memory_bandwidth_gb_per_s: float
+    tdp_w: float
+    peaks: dict[str, Peak]
+    sources: dict[str, str]
+    default_utilization: float
+    note: str = ""
+    path: str = ""
+    extra: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def peak(self, precision: str = "fp32") -> Peak:
+        """The Peak at ``precision``; InputError naming the precisions it has otherwise."""
+        try:
+            return self.peaks[precision]
+        except KeyError:
+            raise InputError("--precision", f"{self.name} has no {precision!r} peak; it has "
+                             + ", ".join(self.peaks)) from None
+
+    def to_dict(self) -> dict:
+        """Plain-JSON view (dates as ISO strings, FLOP/s)."""
+        return {"key": self.key, "name": self.name, "aliases": list(self.aliases), "kind": self.kind,
+                "vendor": self.vendor, "release_date": self.release_date.isoformat(), "per": self.per,
+                "chips_per_board": self.chips_per_board, "memory_gib": self.memory_gib,
+                "memory_bandwidth_gb_per_s": self.memory_bandwidth_gb_per_s, "tdp_w": self.tdp_w,
+                "default_utilization": self.default_utilization, "note": self.note,
+                "peak_flop_per_s": {p: v.flop_per_s for p, v in self.peaks.items()},
+                "peak_range_flop_per_s": {p: [v.low_flop_per_s, v.high_flop_per_s] for p, v in self.peaks.items()},
+                "sources": dict(self.sources)}
+
+
+def _num(where: str, key: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError(where, f"{key} must be a number, got {value!r}")
+    if not (value > 0 and value < float("inf")):
+        raise InputError(where, f"{key} must be positive and finite, got {value!r}")
+    return float(value)
+
+
+def _unknown(where: str, keys: Iterable[str], allowed: set[str]) -> None:
+    for k in keys:
+        if k not in allowed:
+            hint = difflib.get_close_matches(k, allowed, n=1)
+            unit = "" if hint else " (figures need their unit in the key, e.g. tdp_w)"
+            raise InputError(where, f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else unit))
+
+
+def _parse_peak(where: str, prec: str, raw: dict) -> Peak:
+    w = f"{where} [peak.{prec}]"
+    if not isinstance(raw, dict):
+        raise InputError(w, "must be a table")
+    _unknown(w, raw, _PEAK_KEYS)
+    for req in ("tflop_per_s", "clock", "source"):
+        if req not in raw:
+            raise InputError(w, f"missing {req}")
+    mid = _num(w, "tflop_per_s", raw["tflop_per_s"])
+    lo = _num(w, "low_tflop_per_s", raw.get("low_tflop_per_s", mid))
+    hi = _num(w, "high_tflop_per_s", raw.get("high_tflop_per_s", mid))
+    if not lo <= mid <= hi:
+        raise InputError(w, f"need low <= tflop_per_s <= high, got {lo:g} <= {mid:g} <= {hi:g}")
+    if raw["clock"] not in ("base", "boost", "single"):
+        raise InputError(w, f"clock must be base, boost or single, got {raw['clock']!r}")
+    if raw.get("sparse", False):
+        raise InputError(w, "tflop_per_s must be the dense figure; put sparsity in sparse_tflop_per_s")
+    if not str(raw["source"]).strip():
+        raise InputError(w, "empty source")
+    sp = raw.get("sparse_tflop_per_s")
+    return Peak(mid * 1e12, lo * 1e12, hi * 1e12, raw["clock"], str(raw["source"]),
+                None if sp is None else _num(w, "sparse_tflop_per_s", sp) * 1e12, str(raw.get("why", "")))
+
+
+def parse_profile(raw: dict, where: str, key: str) -> Profile:
+    """Validate one profile's TOML table; every problem is an InputError naming file and field."""
+    _unknown(where, raw, _TOP_KEYS)
+    for req in ("name", "kind", "release_date", "per", "peak", "sources") + tuple(sorted(_TOP_FIGURES)):
+        if req not in raw:
+            raise InputError(where, f"missing {req}")
+    if raw["kind"] not in KINDS:
+        raise InputError(where, f"kind must be one of {', '.join(KINDS)}, got {raw['kind']!r}")
+    if raw["per"] not in ("chip", "board"):
+        raise InputError(where, f"per must be chip or board, got {raw['per']!r}")
+    if not isinstance(raw["release_date"], _dt.date):
+        raise InputError(where, "release_date must be a TOML date such as 2014-11-17")
+    sources = raw["sources"]
+    if not isinstance(sources, dict):
+        raise InputError(where, "[sources] must be a table")
+    _unknown(f"{where} [sources]", sources, _TOP_FIGURES | {"release_date"})
+    for fig in sorted(_TOP_FIGURES | {"release_date"}):
+        if not str(sources.get(fig, "")).strip():
+            raise InputError(where, f"no source for {fig} (add it under [sources])")
+    figures = {f: _num(where, f, raw[f]) for f in _TOP_FIGURES}
+    if not isinstance(raw["peak"], dict) or not raw["peak"]:
+        raise InputError(where, "needs at least one [peak.<precision>] table")
+    for prec in raw["peak"]:
+        if prec not in PRECISIONS:
+            raise InputError(where, f"unknown precision peak.{prec}; known: {', '.join(PRECISIONS)}")
+    peaks = {p: _parse_peak(where, p, v) for p, v in raw["peak"].items()}
+    chips = raw.get("chips_per_board", 1)
+    if isinstance(chips, bool) or not isinstance(chips, int) or chips < 1:
+        raise InputError(where, f"chips_per_board must be a positive integer, got {chips!r}")
+    util = raw.get("default_utilization", DEFAULT_UTILIZATION[raw["kind"]])
+    if not (isinstance(util, (int, float)) and 0 < util <= 1):
+        raise InputError(where, f"default_utilization must be in (0, 1], got {util!r}")
+    aliases = raw.get("aliases", [])
+    if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+        raise InputError(where, "aliases must be a list of strings")
+    return Profile(key=key, name=str(raw["name"]), aliases=tuple(aliases), kind=raw["kind"],
+                   vendor=str(raw.get("vendor", "")), release_date=raw["release_date"], per=raw["per"],
+                   chips_per_board=chips, peaks=peaks, sources=dict(sources), default_utilization=float(util),
+                   note=str(raw.get("note", "")), path=where, **figures)
+
+
+def load_profile_file(path: str | Path) -> Profile:
+    """Load and validate one TOML profile file (a user's own, or a built-in one)."""
+    p = Path(path)
+    where = str(p)
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("--profile-file", f"no such file: {where}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("--profile-file", f"cannot read {where}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(where, f"not valid TOML: {exc}") from None
+    return parse_profile(raw, where, p.stem)
+
+
+@lru_cache(maxsize=1)
+def builtin_profiles() -> tuple[Profile, ...]:
+    """All profiles shipped with computesim, sorted by release date."""
+    files = sorted(f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml"))
+    profs = [parse_profile(tomllib.loads(f.read_text(encoding="utf-8")), f.name, f.name[:-5]) for f in files]
+    return tuple(sorted(profs, key=lambda p: (p.release_date, p.key)))
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", s.lower())
+
+
+def _names(p: Profile) -> list[str]:
+    return [p.key, p.name, *p.aliases]
+
+
+def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
+    """The profile whose key, name or alias matches ``name`` (case, spaces and dashes ignored).
+
+    ``extra`` profiles (from ``--profile-file``) take precedence. Unknown names raise InputError
+    with the nearest names as suggestions.
+    """
+    pool = [*extra, *builtin_profiles()]
+    want = _norm(name)
+    for p in pool:
+        if want and any(_norm(n) == want for n in _names(p)):
+            return p
+    everyone = {n: p for p in pool for n in _names(p)}
+    near = difflib.get_close_matches(name, list(everyone), n=3, cutoff=0.5)
+    near = near or [n for n in everyone if want and want in _norm(n)][:3]
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else "; see `computesim profiles`"
+    raise InputError("--device", f"unknown device {name!r}{hint}")

@@ -1,0 +1,112 @@
+"""Hot loops behind one selector. Kernels know nothing of units, files or devices: only arrays.
+
+Backends: ``reference`` (plain NumPy, the oracle and the benchmark baseline), ``numba`` (CPU,
+parallel, fused) and ``cuda`` (numba-cuda kernels on CuPy arrays; runs under
+``NUMBA_ENABLE_CUDASIM=1`` without a GPU). Each backend provides kernel *families*, one module per
+family and backend, named ``<family>_<backend>.py`` in this package; every backend's module of a
+family exposes the same functions with the same signatures (the reference module documents them).
+
+    be = get_backend("numba")
+    be.sweep.materialize(...)    # family "sweep": grid sweeps
+    be.mc.quantiles(...)         # family "mc": Monte Carlo sample -> product -> reduce
+
+Nothing is imported or compiled until a family is first used.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from functools import lru_cache
+from types import ModuleType
+
+from ..errors import InputError
+
+BACKENDS = ("reference", "numba", "cuda")
+FAMILIES = ("sweep", "mc")
+log = logging.getLogger("computesim.kernels")
+
+
+class Backend:
+    """A named backend; attribute ``<family>`` imports ``computesim.kernels.<family>_<name>`` lazily."""
+
+    def __init__(self, name: str, reason: str = "") -> None:
+        self.name = name
+        self.reason = reason
+
+    def __getattr__(self, family: str) -> ModuleType:
+        if family not in FAMILIES:
+            raise AttributeError(family)
+        mod = importlib.import_module(f"{__name__}.{family}_{self.name}")
+        setattr(self, family, mod)
+        return mod
+
+    def __repr__(self) -> str:
+        return f"Backend({self.name!r})"
+
+
+def cuda_status() -> tuple[bool, str]:
+    """(usable, why): a real GPU with numba-cuda and CuPy, or the CUDA simulator."""
+    if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        try:
+            from numba import cuda  # noqa: F401
+        except ImportError as exc:  # pragma: no cover
+            return False, f"numba.cuda unavailable: {exc}"
+        return True, "NUMBA_ENABLE_CUDASIM=1 (CUDA simulator, small launches only)"
+    try:
+        from numba import cuda
+    except ImportError as exc:
+        return False, f"numba-cuda is not installed ({exc}); pip install 'computesim[cuda]'"
+    try:
+        ok = cuda.is_available()
+    except Exception as exc:  # driver errors surface here
+        return False, f"no usable CUDA driver: {exc}"
+    if not ok:
+        return False, "no CUDA GPU found"
+    try:
+        import cupy  # noqa: F401
+    except ImportError as exc:
+        return False, f"CuPy is not installed ({exc}); pip install 'computesim[cuda]'"
+    return True, f"CUDA GPU: {cuda.get_current_device().name}"
+
+
+@lru_cache(maxsize=None)
+def _numba_status() -> tuple[bool, str]:
+    try:
+        import numba
+    except ImportError as exc:  # pragma: no cover - numba is a core dependency
+        return False, f"numba is not installed ({exc})"
+    return True, f"numba {numba.__version__} on {os.cpu_count()} CPU threads"
+
+
+def available_backends() -> dict[str, str]:
+    """Each usable backend with the reason it is usable."""
+    out = {"reference": "NumPy"}
+    for name, status in (("numba", _numba_status), ("cuda", cuda_status)):
+        ok, why = status()
+        if ok:
+            out[name] = why
+    return out
+
+
+def get_backend(name: str = "auto") -> Backend:
+    """The backend called ``name``; "auto" takes cuda when a real GPU is usable, else numba.
+
+    An unavailable backend is an InputError naming why, never a silent fallback.
+    """
+    if name == "auto":
+        ok, why = cuda_status()
+        if ok and os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
+            choice, reason = "cuda", why
+        else:
+            choice, reason = "numba", f"{_numba_status()[1]} (cuda: {why})"
+        log.info("backend auto -> %s: %s", choice, reason)
+        return Backend(choice, reason)
+    if name not in BACKENDS:
+        raise InputError("--backend", f"unknown backend {name!r}; choose auto, {', '.join(BACKENDS)}")
+    if name == "reference":
+        return Backend(name, "NumPy")
+    ok, why = (_numba_status if name == "numba" else cuda_status)()
+    if not ok:
+        raise InputError("--backend", f"{name} is not available: {why}")
+    return Backend(name, why)

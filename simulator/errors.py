@@ -1,0 +1,34 @@
+"""The one exception that bad user input raises; the CLI turns it into one line and exit code 2."""
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad input: names the field and the problem, e.g. ``--days: must be positive, got -3``."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"{field}: {problem}")
+
+
+def require_positive(field: str, value: float) -> float:
+    """Return ``value`` as float if finite and > 0, else raise InputError naming ``field``."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InputError(field, f"not a number: {value!r}") from None
+    if x != x:
+        raise InputError(field, "is NaN")
+    if x in (float("inf"), float("-inf")):
+        raise InputError(field, "must be finite")
+    if x <= 0:
+        raise InputError(field, f"must be positive, got {x:g}")
+    return x
+
+
+def require_fraction(field: str, value: float) -> float:
+    """A utilization-like factor: finite, > 0 and <= 1."""
+    x = require_positive(field, value)
+    if x > 1:
+        raise InputError(field, f"must be at most 1, got {x:g}")
+    return x
