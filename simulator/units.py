@@ -121,8 +121,11 @@ def sig(x: float, digits: int = 3) -> str:
         return f"{x:g}"
     exp = math.floor(math.log10(abs(x)))
     if -4 <= exp < 6:
-        return f"{x:.{max(digits - 1 - exp, 0)}f}"
-    return f"{x:.{digits - 1}e}"
+        text = f"{x:.{max(digits - 1 - exp, 0)}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mant, _, e = f"{x:.{digits - 1}e}".partition("e")
+    mant = mant.rstrip("0").rstrip(".") if "." in mant else mant
+    return f"{mant}e{int(e)}"
 
 
 def format_compute(flop: float, digits: int = 3) -> str:

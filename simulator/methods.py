@@ -1,0 +1,229 @@
+"""The two methods of "AI and Compute" as products of named factors.
+
+Method 1 (counting operations): forward MAC x 2 FLOP/MAC x 3 (forward + backward) x examples x epochs.
+Method 2 (hardware time): devices x peak FLOP/s x seconds x utilization.
+Both may carry extra named multipliers. An Estimate keeps its factors, so the same object feeds a
+point estimate, a sweep or an uncertainty band (log compute is the sum of log factors).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from . import units
+from .errors import InputError, require_fraction
+from .quantity import Point, Quantity, UpperBound, parse_quantity
+
+#: Largest disagreement (either way) between the two methods that the source's tolerance allows.
+AGREEMENT_FACTOR = 3.0
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One positive factor of a compute product, in canonical units (FLOP, FLOP/s, s, MAC, count)."""
+
+    name: str
+    value: Quantity
+    unit: str = ""
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"name": self.name, "value": self.value.to_json(), "unit": self.unit}
+        return out | ({"note": self.note} if self.note else {})
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Training compute as a product of factors. ``method``: "ops", "hardware" or "reported"."""
+
+    method: str
+    factors: tuple[Factor, ...]
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def flop(self) -> float:
+        """Point estimate in FLOP: the plain float64 product of the factors' points."""
+        return math.prod(f.value.point for f in self.factors)
+
+    @property
+    def pfs_days(self) -> float:
+        """Point estimate in petaflop/s-days (8.64e19 FLOP)."""
+        return units.flop_to_pfs_days(self.flop)
+
+    @property
+    def is_upper_bound(self) -> bool:
+        """True when the compute is only bounded above (some factor is an UpperBound)."""
+        return any(isinstance(f.value, UpperBound) for f in self.factors)
+
+    @property
+    def method_number(self) -> int | None:
+        return {"ops": 1, "hardware": 2}.get(self.method)
+
+    def formula(self) -> str:
+        """The product as a reader would write it: '2 x 1.58e+12 FLOP/s x 475200 s x 0.33'."""
+        return " x ".join(f.value.describe(f.unit) for f in self.factors)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON contract: method, flop, pfs_days, inputs (and factors, formula, label, bound)."""
+        out: dict[str, Any] = {"method": self.method, "method_number": self.method_number,
+                               "flop": self.flop, "pfs_days": self.pfs_days, "inputs": dict(self.inputs),
+                               "factors": [f.to_dict() for f in self.factors], "formula": self.formula()}
+        if self.is_upper_bound:
+            out["upper_bound"] = True
+        return out | ({"label": self.label} if self.label else {})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Method 2 / method 1 for the same run, and whether they agree within the tolerance."""
+
+    ops: Estimate
+    hardware: Estimate
+    tolerance: float = AGREEMENT_FACTOR
+
+    @property
+    def ratio(self) -> float:
+        return self.hardware.flop / self.ops.flop
+
+    @property
+    def agree(self) -> bool:
+        return max(self.ratio, 1 / self.ratio) <= self.tolerance
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ratio_hardware_over_ops": self.ratio, "agree": self.agree, "tolerance": self.tolerance}
+
+
+def _extras(extra: Mapping[str, float | str] | None) -> list[Factor]:
+    return [Factor(name, parse_quantity(v, "count", f"extra {name}")) for name, v in (extra or {}).items()]
+
+
+def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
+    """A duration: bare numbers are days; text with a unit ("12,000 h") is converted to seconds."""
+    if isinstance(days, Quantity):
+        return days
+    if isinstance(days, str) and units._split(days, field)[1]:
+        return parse_quantity(days, "time", field)
+    return Point(parse_quantity(days, "count", field).point * units.SECONDS_PER_DAY)
+
+
+def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
+    """A peak rate: bare numbers are TFLOP/s; text with a unit ("1.58 TFLOP/s") is converted."""
+    if isinstance(tflops, Quantity):
+        return tflops
+    if isinstance(tflops, str) and units._split(tflops, field)[1]:
+        return parse_quantity(tflops, "rate", field)
+    return Point(parse_quantity(tflops, "count", field).point * 1e12)
+
+
+def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, device: str | None = None,
+                      tflops: float | str | Quantity | None = None, utilization: float | str | Quantity | None = None,
+                      precision: str = "fp32", extra: Mapping[str, float | str] | None = None,
+                      profile_files: Iterable[str] = (), label: str = "") -> Estimate:
+    """Method 2: devices x peak FLOP/s x time x utilization (x extra multipliers).
+
+    ``device`` names a hardware profile (its peak at ``precision`` and default utilization);
+    ``tflops`` (TFLOP/s, or text with a rate unit) overrides the profile's peak and is required
+    without a device. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
+    defaults to the profile's (0.33 GPU/TPU, 0.17 CPU), or 0.33 when no device is named.
+    """
+    from .hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
+
+    inputs: dict[str, Any] = {}
+    profile = None
+    if device is not None:
+        profile = find_profile(device, [load_profile_file(p) for p in profile_files])
+        inputs |= {"device": profile.name, "precision": precision}
+    if tflops is not None:
+        peak, peak_src = _peak(tflops), "--tflops"
+    elif profile is not None:
+        peak, peak_src = Point(profile.peak(precision).flop_per_s), f"profile {profile.key}"
+    else:
+        raise InputError("--tflops", "give a peak (--tflops) or a --device whose profile has one")
+    if utilization is None:
+        util: Quantity = Point(profile.default_utilization if profile else DEFAULT_UTILIZATION["gpu"])
+        util_src = f"default for {profile.kind if profile else 'gpu'}"
+    else:
+        util, util_src = parse_quantity(utilization, "count", "--utilization"), "given"
+    if isinstance(util, Point):
+        require_fraction("--utilization", util.point)
+    devices = parse_quantity(count, "count", "--count")
+    seconds = _time(days)
+    inputs |= {"count": devices.to_json(), "peak_flop_per_s": peak.to_json(), "peak_source": peak_src,
+               "days": units.sig(seconds.point / units.SECONDS_PER_DAY, 6) if isinstance(seconds, Point) else None,
+               "seconds": seconds.to_json(), "utilization": util.to_json(), "utilization_source": util_src}
+    if inputs["days"] is not None:
+        inputs["days"] = float(inputs["days"])
+    ex = _extras(extra)
+    inputs |= {f"extra.{f.name}": f.value.to_json() for f in ex}
+    factors = (Factor("devices", devices), Factor("peak", peak, "FLOP/s"), Factor("time", seconds, "s"),
+               Factor("utilization", util), *ex)
+    return Estimate("hardware", factors, inputs, label)
+
+
+def estimate_ops(*, examples: float | str | Quantity | None = None, epochs: float | str | Quantity = 1,
+                 forward_macs: float | str | Quantity | None = None,
+                 forward_flop: float | str | Quantity | None = None,
+                 params: float | str | None = None, tokens: float | str | None = None,
+                 batch_size: float | str | None = None, multiplier: float | str = 1,
+                 extra: Mapping[str, float | str] | None = None, label: str = "") -> Estimate:
+    """Method 1: forward cost x 2 FLOP/MAC x 3 (forward + backward) x examples x epochs.
+
+    Give exactly one forward cost: ``forward_macs`` (multiply-adds per example, token or timestep),
+    ``forward_flop`` (FLOP per example; no x2 applied) or ``params`` (a dense transformer: N MACs
+    per token, so the total is 6 x N x ``tokens``). ``batch_size`` makes ``examples`` a count of
+    updates (DQN); ``multiplier`` counts networks trained (NAS: 12,800).
+    """
+    given = [n for n, v in (("--forward-macs", forward_macs), ("--forward-flop", forward_flop),
+                            ("--params", params)) if v is not None]
+    if len(given) != 1:
+        raise InputError("--forward-macs", "give exactly one of --forward-macs, --forward-flop, --params"
+                         + (f" (got {', '.join(given)})" if given else ""))
+    inputs: dict[str, Any] = {}
+    if params is not None:
+        if tokens is None:
+            raise InputError("--tokens", "required with --params (6 x params x tokens)")
+        if examples is not None:
+            raise InputError("--examples", "use --tokens with --params, not --examples")
+        forward = [Factor("forward", parse_quantity(params, "count", "--params"), "MAC", "params: 1 MAC/param/token"),
+                   Factor("flop_per_mac", Point(units.FLOP_PER_MAC))]
+        count = Factor("examples", parse_quantity(tokens, "count", "--tokens"), "", "tokens")
+        inputs |= {"params": forward[0].value.to_json(), "tokens": count.value.to_json()}
+    else:
+        if examples is None:
+            raise InputError("--examples", "required (examples, tokens or timesteps per epoch)")
+        if forward_macs is not None:
+            forward = [Factor("forward", parse_quantity(forward_macs, "macs", "--forward-macs"), "MAC"),
+                       Factor("flop_per_mac", Point(units.FLOP_PER_MAC))]
+            inputs["forward_macs"] = forward[0].value.to_json()
+        else:
+            forward = [Factor("forward", parse_quantity(forward_flop, "ops", "--forward-flop"), "FLOP")]
+            inputs["forward_flop"] = forward[0].value.to_json()
+        count = Factor("examples", parse_quantity(examples, "count", "--examples"))
+        inputs["examples"] = count.value.to_json()
+    factors = [*forward, Factor("train_over_forward", Point(units.TRAIN_OVER_FORWARD)), count]
+    if batch_size is not None:
+        factors.append(Factor("batch_size", parse_quantity(batch_size, "count", "--batch-size")))
+        inputs["batch_size"] = factors[-1].value.to_json()
+    factors.append(Factor("epochs", parse_quantity(epochs, "count", "--epochs")))
+    inputs["epochs"] = factors[-1].value.to_json()
+    mult = parse_quantity(multiplier, "count", "--multiplier")
+    if not (isinstance(mult, Point) and mult.point == 1):
+        factors.append(Factor("multiplier", mult))
+        inputs["multiplier"] = mult.to_json()
+    ex = _extras(extra)
+    inputs |= {f"extra.{f.name}": f.value.to_json() for f in ex}
+    return Estimate("ops", tuple(factors + ex), inputs, label)
+
+
+def reported(compute: float | str | Quantity, label: str = "", kind: str = "ops") -> Estimate:
+    """A figure reported elsewhere, possibly a bound: "0.089 pfs-days", "< 0.0007 pfs-days"."""
+    q = parse_quantity(compute, kind, "compute", bounds=True)
+    inputs = {"compute_flop": q.to_json()}
+    return Estimate("reported", (Factor("compute", q, "FLOP"),), inputs, label)
+
+
+def compare(ops: Estimate, hardware: Estimate, tolerance: float = AGREEMENT_FACTOR) -> Comparison:
+    """The method-1 / method-2 consistency check of the source."""
+    return Comparison(ops, hardware, tolerance)
