@@ -18,7 +18,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage dump) and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise InputError(self.prog, message)
+        raise InputError(self.prog.removeprefix("computesim").strip() or "arguments", message)
 
 
 def build_parser() -> Parser:

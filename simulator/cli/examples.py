@@ -1,0 +1,92 @@
+"""``computesim examples``: every worked example of the source, computed from its inputs."""
+from __future__ import annotations
+
+import argparse
+
+from .. import units
+from ..examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
+from .output import emit_json, format_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("examples", help="reproduce the source's worked examples from their inputs",
+                       description="Computes each worked example of 'AI and Compute' from its inputs and "
+                                   "compares it with the printed figure and with the other method.")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per worked example")
+    p.add_argument("--out", metavar="FILE", help="also write the table to FILE.arrow or FILE.parquet")
+    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument("--reported", action="store_true",
+                   help="list the results the source reports as figures or upper bounds instead")
+    p.set_defaults(func=run)
+
+
+def examples_table(results: list[ExampleResult]):
+    """The worked examples as a pyarrow Table (one row per example)."""
+    import pyarrow as pa
+
+    rows = [r.to_dict() for r in results]
+    cols = {
+        "system": pa.array([r["system"] for r in rows]),
+        "method": pa.array([r["method"] for r in rows]).dictionary_encode(),
+        "published": pa.array([r.example.published for r in results], pa.date32()),
+        "flop": pa.array([r["flop"] for r in rows], pa.float64()),
+        "pfs_days": pa.array([r["pfs_days"] for r in rows], pa.float64()),
+        "printed_pfs_days": pa.array([r["printed_pfs_days"] for r in rows], pa.float64()),
+        "ratio_to_printed": pa.array([r["ratio_to_printed"] for r in rows], pa.float64()),
+        "within_tolerance": pa.array([r["within_tolerance"] for r in rows]),
+        "flagged": pa.array([r["flagged"] for r in rows]),
+        "methods_ratio": pa.array([r.get("methods_ratio") for r in rows], pa.float64()),
+        "formula": pa.array([r["formula"] for r in rows]),
+        "inputs_as_printed": pa.array([r["inputs_as_printed"] for r in rows]),
+        "reading": pa.array([r["reading"] for r in rows]),
+    }
+    return pa.table(cols)
+
+
+def _text(results: list[ExampleResult]) -> str:
+    headers = ["system", "method", "computed pfs-days", "FLOP", "printed", "ratio", f"<= {TOLERANCE:g}x",
+               "m2/m1"]
+    rows, notes = [], []
+    for r in results:
+        mark = ""
+        if r.flagged:
+            notes.append(f"[{len(notes) + 1}] {r.example.system}, method {r.estimate.method_number}: {r.example.reading}")
+            mark = f" [{len(notes)}]"
+        cmp = r.comparison
+        rows.append([r.example.system, f"{r.estimate.method_number} ({r.estimate.method})",
+                     units.sig(r.estimate.pfs_days), f"{r.estimate.flop:.3e}", units.sig(r.example.printed_pfs_days),
+                     f"{r.ratio_to_printed:.3f}{mark}", "yes" if r.within_tolerance else "NO",
+                     f"{cmp.ratio:.2f}" if cmp and r.estimate.method == "hardware" else ""])
+    lines = [format_table(headers, rows), "",
+             "ratio = computed / printed; m2/m1 = hardware-time estimate / operation count for the same system."]
+    lines += notes
+    return "\n".join(lines)
+
+
+def _reported_text() -> str:
+    rows = [[b.system, b.published.isoformat(), b.compute, f"{b.estimate().flop:.3e}",
+             "upper bound" if b.estimate().is_upper_bound else "estimate"] for b in REPORTED_RESULTS]
+    return format_table(["system", "published", "as reported", "FLOP", "kind"], rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..arrow_io import check_writable, write_table
+
+    if args.out:
+        check_writable(args.out, args.overwrite)
+    if args.reported:
+        data = [b.estimate().to_dict() | {"system": b.system, "published": b.published.isoformat(),
+                                           "reference": b.reference} for b in REPORTED_RESULTS]
+        emit_json(data) if args.json else print(_reported_text())
+        return 0
+    results = run_examples()
+    if args.out:
+        write_table(examples_table(results), args.out, {"kind": "worked_examples", "units": {"flop": "FLOP",
+                    "pfs_days": "petaflop/s-days (8.64e19 FLOP)"}}, overwrite=args.overwrite)
+    if args.json:
+        emit_json([r.to_dict() for r in results])
+    else:
+        print(_text(results))
+        print(f"\nReported by the source without a worked calculation (`--reported`): {len(REPORTED_RESULTS)} "
+              "results, bounds kept as bounds.")
+    return 0
