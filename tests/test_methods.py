@@ -87,3 +87,10 @@ def test_hardware_bad_input(kwargs, field):
     with pytest.raises(InputError) as err:
         estimate_hardware(**kwargs)
     assert err.value.field == field
+
+
+def test_tpus_default_to_their_training_precision():
+    e = estimate_hardware(device="TPU v3", days=1)
+    assert e.inputs["precision"] == "bf16" and e.inputs["peak_flop_per_s"] == 123e12
+    assert estimate_hardware(device="K80", days=1).inputs["precision"] == "fp32"
+    assert estimate_hardware(device="TPU v3", days=1, precision="fp32").inputs["peak_flop_per_s"] == 4e12
