@@ -132,11 +132,13 @@ def _parse_peak(where: str, prec: str, raw: dict) -> Peak:
     lo = _num(w, "low_tflop_per_s", raw.get("low_tflop_per_s", mid))
     hi = _num(w, "high_tflop_per_s", raw.get("high_tflop_per_s", mid))
     if not lo <= mid <= hi:
-        raise InputError(w, f"need low <= tflop_per_s <= high, got {lo:g} <= {mid:g} <= {hi:g}")
+        raise InputError(w, f"low_tflop_per_s/high_tflop_per_s must bracket tflop_per_s, got {lo:g}, {hi:g} "
+                            f"around {mid:g}")
     if raw["clock"] not in ("base", "boost", "single"):
         raise InputError(w, f"clock must be base, boost or single, got {raw['clock']!r}")
     if raw.get("sparse", False):
-        raise InputError(w, "tflop_per_s must be the dense figure; put sparsity in sparse_tflop_per_s")
+        raise InputError(w, "sparse = true is not allowed: tflop_per_s must be the dense figure; "
+                            "put the sparse figure in sparse_tflop_per_s")
     if not str(raw["source"]).strip():
         raise InputError(w, "empty source")
     sp = raw.get("sparse_tflop_per_s")
