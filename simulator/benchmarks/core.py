@@ -1,0 +1,150 @@
+"""Workloads of the estimator core that no kernel family owns: point-estimate latency, Arrow and
+Parquet writes of a results table, ``import computesim`` time and CLI start (cold JIT and warm)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .registry import Case, Workload, register
+
+#: AlexNet, method 2: 2 GTX 580 x 1.58 TFLOPS x 5.5 days x 0.33, in pfs-days (computed, not printed).
+ALEXNET_PFS_DAYS = 2 * 1.58e12 * 5.5 * 86400 * 0.33 / 8.64e19
+HEAVY = ("numba", "pyarrow", "scipy", "matplotlib", "cupy")
+
+
+def _point_exact(size: int, backend: str) -> Case:
+    """``size`` exact hardware-method estimates (profile lookup, unit parsing, factor product)."""
+    from ..methods import estimate_hardware
+
+    def run():
+        return [estimate_hardware(device="GTX 580", count=2, days="5.5 days").pfs_days for _ in range(size)]
+
+    def check(got):
+        assert len(got) == size and all(math.isclose(g, ALEXNET_PFS_DAYS, rel_tol=1e-12) for g in got), got[:3]
+
+    return Case(run, check, items=size)
+
+
+def results_table(n: int):
+    """A sweep-shaped results table of ``n`` rows: three axis columns, a device code, flop, pfs_days."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(7)
+    count = rng.integers(1, 1025, n).astype(np.float64)
+    days = rng.uniform(1, 60, n)
+    util = rng.uniform(0.2, 0.5, n)
+    device = pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 4, n).astype(np.int32)),
+                                            pa.array(["GTX 580", "K80", "V100", "H100"]))
+    flop = count * 1e13 * days * 86400 * util
+    return pa.table({"count": count, "days": days, "utilization": util, "device": device,
+                     "flop": flop, "pfs_days": flop / 8.64e19})
+
+
+def _writer(fmt: str):
+    def build(size: int, backend: str) -> Case:
+        import pyarrow.ipc as ipc
+        import pyarrow.parquet as pq
+
+        from ..arrow_io import write_table
+
+        table = results_table(size)
+        tmp = tempfile.TemporaryDirectory(prefix="computesim-bench-")
+        path = Path(tmp.name) / f"results.{fmt}"
+        if backend == "reference":  # the raw columns' bytes to disk, no format: the baseline
+            cols = [c.combine_chunks() for c in table.columns]
+
+            def run():
+                with open(path, "wb") as f:
+                    for c in cols:
+                        for buf in c.buffers():
+                            if buf is not None:
+                                f.write(buf)
+                return path
+        else:
+            def run():
+                return write_table(table, path, {"kind": "bench"}, overwrite=True)
+
+        def check(p):
+            if backend == "reference":
+                assert p.stat().st_size >= table.nbytes - table.num_rows // 8 - 64, p.stat().st_size
+                return
+            back = pq.read_table(p) if fmt == "parquet" else ipc.open_file(str(p)).read_all()
+            assert back.num_rows == size
+            assert np.array_equal(back["flop"].to_numpy(), table["flop"].to_numpy())
+            assert back["device"].to_pylist()[:5] == table["device"].to_pylist()[:5]
+
+        return Case(run, check, items=size, bytes_out=table.nbytes, close=tmp.cleanup)
+
+    return build
+
+
+def _python(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
+                          env={**os.environ, **(env or {})})
+
+
+def _import_time(size: int, backend: str) -> Case:
+    """``python -c 'import computesim'`` in a fresh interpreter; checks nothing heavy was imported."""
+    code = f"import sys, computesim; print(sorted(set({HEAVY!r}) & set(sys.modules)))"
+
+    def check(p):
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.strip() == "[]", f"import computesim pulled in {p.stdout.strip()}"
+
+    return Case(lambda: _python(code), check, items=1)
+
+
+def cli_argv() -> list[str]:
+    """The CLI call timed: a small numba sweep if the sweep command exists, else an estimate."""
+    from ..cli import COMMANDS
+
+    if "sweep" in COMMANDS:
+        return ["sweep", "--backend", "numba", "--device", "GTX 580", "--count", "1:8", "--days", "1:30",
+                "--json"]
+    return ["estimate", "--device", "GTX 580", "--count", "2", "--days", "5.5", "--json"]
+
+
+def _cli(cold: bool):
+    def build(size: int, backend: str) -> Case:
+        argv = cli_argv()
+        code = f"import sys; from computesim.cli import main; sys.exit(main({argv!r}))"
+        tmp = tempfile.TemporaryDirectory(prefix="computesim-numba-cache-")
+        runs = iter(range(1 << 30))
+
+        def run():
+            cache = Path(tmp.name) / (f"cold{next(runs)}" if cold else "warm")
+            return _python(code, {"NUMBA_CACHE_DIR": str(cache)})
+
+        def check(p):
+            assert p.returncode == 0, p.stderr
+            json.loads(p.stdout)
+
+        return Case(run, check, items=1, close=tmp.cleanup)
+
+    return build
+
+
+LATENCY = {"quick": 1, "full": 1}
+register(Workload("point estimate (exact)", "calls/s", None, ("python",), _point_exact, dict(LATENCY),
+                  scaling=10**3, reference=None, threaded=False,
+                  description="estimate_hardware(): profile lookup, unit parsing, exact product"))
+for _fmt, _what in (("arrow", "Arrow IPC"), ("parquet", "Parquet (zstd)")):
+    register(Workload(f"{_fmt} write", "rows/s", "bandwidth", ("reference", "pyarrow"), _writer(_fmt),
+                      {"quick": 10**6, "full": 10**7}, scaling=10**8, reference_max=10**8, threaded=False,
+                      description=f"a sweep-shaped results table written atomically as {_what}; "
+                                  "reference: the raw column bytes to a file"))
+_START = dict(unit="runs/s", limit="startup", backends=("python",), sizes=dict(LATENCY), scaling=1,
+              reference=None, threaded=False)
+register(Workload("import computesim", build=_import_time, **_START,
+                  description="a fresh interpreter importing computesim (limit: `python -c pass`)"))
+register(Workload("cli start (cold JIT)", build=_cli(True), **_START,
+                  description="a fresh interpreter running the CLI (cli_argv()) with an empty NUMBA_CACHE_DIR"))
+register(Workload("cli start (warm cache)", build=_cli(False), **_START,
+                  description="the same call with the Numba cache filled by the warm-up run"))

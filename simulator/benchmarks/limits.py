@@ -1,0 +1,83 @@
+"""The machine's limits, measured in the same run as the workloads they are compared with.
+
+* ``write_bandwidth``: bytes/s that a parallel Numba loop stores into a float64 array far larger
+  than the caches: the limit of a workload that materialises its output.
+* ``fused_rate``: evaluations/s of ``acc += a * x + b`` over a range, with no memory traffic and
+  vectorised (fastmath is allowed here, never in result kernels): the limit of reduced work, where
+  each point of a reduced sweep or Monte Carlo run costs at least one such step.
+
+Both run at the current ``numba.get_num_threads()``. This module imports Numba: import it on use.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+from numba import njit, prange
+
+BLOCK = 4096  #: iterations per parallel work item of the fused loop
+
+
+@njit(parallel=True, cache=True)
+def _fill(out, value):
+    for i in prange(out.shape[0]):
+        out[i] = value
+
+
+@njit(parallel=True, cache=True, fastmath=True)
+def _fused(n, a, b):
+    total = 0.0
+    for blk in prange((n + BLOCK - 1) // BLOCK):
+        lo = blk * BLOCK
+        acc = 0.0
+        x = float(lo)  # a float induction variable: int64 -> float64 does not vectorise on AVX2
+        for _ in range(lo, min(lo + BLOCK, n)):
+            acc += a * x + b
+            x += 1.0
+        total += acc
+    return total
+
+
+def _best(fn: Callable[[], object], repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def write_bandwidth(nbytes: int = 1 << 28, repeats: int = 5) -> float:
+    """Memory write bandwidth in bytes/s: best of ``repeats`` parallel fills of ``nbytes``."""
+    out = np.empty(nbytes // 8)
+    _fill(out, 0.5)  # compile (or load from cache) and fault the pages in, as reused buffers are
+    t = _best(lambda: _fill(out, 1.5), repeats)
+    if not np.all(out[:: max(1, len(out) // 1000)] == 1.5):
+        raise AssertionError("bandwidth fill wrote the wrong value")
+    return out.nbytes / t
+
+
+def fused_rate(n: int = 1 << 30, repeats: int = 5) -> float:
+    """Fused multiply-add evaluations/s: ``sum(a * i + b for i in range(n))``, best of ``repeats``."""
+    a, b = 1e-9, 0.5
+    _fused(BLOCK, a, b)
+    t = _best(lambda: _fused(n, a, b), repeats)
+    got, want = _fused(n, a, b), a * n * (n - 1) / 2 + b * n
+    if abs(got - want) > 1e-9 * abs(want):
+        raise AssertionError(f"fused loop sum {got!r} != {want!r}")
+    return n / t
+
+
+def startup_rate(repeats: int = 5) -> float:
+    """Interpreter starts/s: ``python -c pass`` (the floor under any import or CLI call), median."""
+    import statistics
+    import subprocess
+    import sys
+
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append(time.perf_counter() - t0)
+    return 1 / statistics.median(times)

@@ -1,0 +1,63 @@
+"""Workloads: each builds its inputs for a size and a backend, runs the computation, checks it.
+
+A workload module calls ``register(Workload(...))`` at import; modules whose computation has not
+landed (their import fails) register nothing, so the suite shows only what exists.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+#: What a workload's throughput is compared with: memory write bandwidth (materialised output),
+#: the fused arithmetic loop (reduced work), interpreter start (import and CLI), or nothing.
+LIMITS = ("bandwidth", "compute", "startup", None)
+
+
+@dataclass
+class Case:
+    """One prepared run: ``run()`` is the timed call; ``check(result)`` raises AssertionError if wrong.
+
+    ``items`` is what one run produces (points, samples, rows, calls); ``bytes_out`` what it writes
+    to memory or disk (bytes), for the bandwidth limit.
+    """
+
+    run: Callable[[], Any]
+    check: Callable[[Any], None]
+    items: int
+    bytes_out: int = 0
+    close: Callable[[], None] = lambda: None
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A named computation, with the backends it runs on and its sizes.
+
+    ``build(size, backend) -> Case``. ``reference`` names the backend its ratio is taken to (None: no
+    reference). ``sizes`` maps "quick", "full" to the suite's size; ``scaling`` is the largest size of a
+    scaling run, ``reference_max`` the largest at which the (slow, memory-hungry) reference runs.
+    """
+
+    name: str
+    unit: str
+    limit: str | None
+    backends: tuple[str, ...]
+    build: Callable[[int, str], Case]
+    sizes: dict[str, int] = field(default_factory=lambda: {"quick": 10**5, "full": 10**6})
+    scaling: int = 10**8
+    reference_max: int = 10**7
+    reference: str | None = "reference"
+    threaded: bool = True
+    description: str = ""
+
+
+WORKLOADS: dict[str, Workload] = {}
+
+
+def register(w: Workload) -> Workload:
+    """Add ``w`` to the registry (its name must be new)."""
+    if w.limit not in LIMITS:
+        raise ValueError(f"{w.name}: unknown limit {w.limit!r}")
+    if w.name in WORKLOADS:
+        raise ValueError(f"workload {w.name!r} registered twice")
+    WORKLOADS[w.name] = w
+    return w

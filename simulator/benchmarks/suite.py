@@ -1,0 +1,228 @@
+"""Run workloads over backends, sizes and thread counts; rows with ratios to the reference and to
+the machine's limits measured in the same run; rows as a pyarrow Table, appended to a file."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from typing import Iterable, Iterator
+
+from . import limits, workloads
+from .host import machine_info
+from .registry import Workload
+from .runner import Timing, measure
+
+TINY = 10**3  #: the largest size in "tiny" mode
+LIMIT_UNITS = {"bandwidth": "bytes/s", "compute": "evaluations/s", "startup": "runs/s"}
+
+#: Sizes, timing budget and limit probe sizes per mode. "tiny" is for tests: seconds, not figures.
+MODES = {
+    "quick": dict(min_time=0.2, max_repeats=20, bw_bytes=1 << 27, fused_n=1 << 28),
+    "full": dict(min_time=1.0, max_repeats=50, bw_bytes=1 << 29, fused_n=1 << 31),
+    "tiny": dict(min_time=0.0, max_repeats=1, bw_bytes=1 << 22, fused_n=1 << 20),
+}
+
+
+def all_threads() -> int:
+    """Numba's thread count at start (NUMBA_NUM_THREADS, default all cores)."""
+    import numba
+
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def _set_threads(n: int) -> None:
+    import numba
+
+    numba.set_num_threads(n)
+
+
+class Limits:
+    """The machine's limits per thread count, measured once each, on first need."""
+
+    def __init__(self, mode: str) -> None:
+        self.cfg = MODES[mode]
+        self.values: dict[tuple[str, int], float] = {}
+
+    def get(self, kind: str | None, threads: int) -> float | None:
+        if kind is None:
+            return None
+        key = (kind, 1 if kind == "startup" else threads)
+        if key not in self.values:
+            _set_threads(key[1])
+            if kind == "bandwidth":
+                self.values[key] = limits.write_bandwidth(self.cfg["bw_bytes"])
+            elif kind == "compute":
+                self.values[key] = limits.fused_rate(self.cfg["fused_n"])
+            else:
+                self.values[key] = limits.startup_rate()
+        return self.values[key]
+
+
+def _vs_limit(w: Workload, throughput: float, bytes_per_item: float, limit: float | None) -> float | None:
+    if limit is None:
+        return None
+    if w.limit == "bandwidth":
+        return throughput * bytes_per_item / limit
+    return throughput / limit
+
+
+def _row(w: Workload, backend: str, size: int, threads: int, t: Timing, items: int, nbytes: int) -> dict:
+    return {"workload": w.name, "backend": backend, "size": size, "threads": threads,
+            "throughput": items / t.median, "unit": w.unit, "seconds": t.median, "best_seconds": t.best,
+            "first_seconds": t.first, "repeats": t.repeats * t.number, "bytes_per_item": nbytes / items,
+            "limit": w.limit}
+
+
+def _time(w: Workload, backend: str, size: int, cfg: dict) -> tuple[Timing, int, int]:
+    case = w.build(size, backend)
+    try:
+        t = measure(case, cfg["min_time"], cfg["max_repeats"], min_repeats=1 if cfg["max_repeats"] == 1 else 3)
+    finally:
+        case.close()
+    return t, case.items, case.bytes_out
+
+
+def _backends(w: Workload, wanted: Iterable[str] | None) -> list[str]:
+    own = [b for b in w.backends if b != "reference"]
+    if wanted is not None:
+        own = [b for b in own if b in wanted] or ([] if set(wanted) - {"reference"} else [])
+    if w.reference in w.backends:
+        own.append(w.reference)
+    return own
+
+
+def _jobs(ws: list[Workload], mode: str, sizes: dict | None, backends, threads: list[int]) -> Iterator[tuple]:
+    for w in ws:
+        default = w.sizes.get(mode, w.sizes["quick"])
+        if mode == "tiny":
+            default = min(w.sizes["quick"], TINY)
+        for size in (sizes or {}).get(w.name, [default]):
+            for backend in _backends(w, backends):
+                ths = threads if w.threaded and backend not in ("reference",) else threads[-1:]
+                if backend == w.reference and size > w.reference_max:
+                    continue
+                for th in ths:
+                    yield w, backend, size, th
+
+
+def run(mode: str = "quick", backends: Iterable[str] | None = None, threads: list[int] | None = None,
+        only: Iterable[str] | None = None, sizes: dict[str, list[int]] | None = None,
+        progress: bool = False) -> list[dict]:
+    """Rows of results (see ``_row``), with ``vs_reference``, ``vs_limit`` and the machine, per job."""
+    cfg = MODES[mode]
+    ws = [w for w in workloads().values() if not only or any(o.lower() in w.name.lower() for o in only)]
+    threads = threads or [all_threads()]
+    lims = Limits(mode)
+    jobs = list(_jobs(ws, mode, sizes, backends, threads))
+    rows: list[dict] = []
+    from tqdm import tqdm
+
+    for w, backend, size, th in tqdm(jobs, disable=not progress, desc="bench", unit="job", file=sys.stderr):
+        _set_threads(th)
+        t, items, nbytes = _time(w, backend, size, cfg)
+        rows.append(_row(w, backend, size, th, t, items, nbytes))
+    _set_threads(all_threads())
+    return finish(rows, ws, lims, mode)
+
+
+def finish(rows: list[dict], ws: list[Workload], lims: Limits, mode: str) -> list[dict]:
+    """Add ratios to the reference (same workload, size, threads or any threads) and to the limits."""
+    by_name = {w.name: w for w in ws}
+    ref = {}
+    for r in rows:
+        if r["backend"] == by_name[r["workload"]].reference:
+            ref[(r["workload"], r["size"])] = r["throughput"]
+    machine = machine_info()
+    stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    for r in rows:
+        w = by_name[r["workload"]]
+        base = ref.get((r["workload"], r["size"]))
+        r["vs_reference"] = r["throughput"] / base if base and r["backend"] != w.reference else None
+        limit = lims.get(w.limit, r["threads"])
+        r["limit_value"] = limit
+        r["limit_unit"] = LIMIT_UNITS.get(w.limit)
+        r["vs_limit"] = _vs_limit(w, r["throughput"], r["bytes_per_item"], limit)
+        r.update(mode=mode, date=stamp, **{k: v for k, v in machine.items() if k != "versions"},
+                 versions=json.dumps(machine["versions"], sort_keys=True))
+    return rows
+
+
+def run_suite(mode: str = "quick", **kw) -> list[dict]:
+    """The standard suite: every workload at its ``mode`` size, on every available backend."""
+    return run(mode, **kw)
+
+
+def scaling_sizes(w: Workload, largest: int | None = None) -> list[int]:
+    """Powers of ten from 10^3 to the workload's scaling size (or ``largest``)."""
+    top = min(w.scaling, largest) if largest else w.scaling
+    out, s = [], 10**3
+    while s <= top:
+        out.append(s)
+        s *= 10
+    return out or [top]
+
+
+def run_scaling(backends: Iterable[str] | None = None, only: Iterable[str] | None = None,
+                largest: int | None = None, mode: str = "quick", progress: bool = False) -> list[dict]:
+    """Throughput over sizes 10^3 .. the workload's scaling size, threads 1 and all."""
+    ws = [w for w in workloads().values() if w.scaling > 1 and (not only or any(
+        o.lower() in w.name.lower() for o in only))]
+    sizes = {w.name: scaling_sizes(w, largest) for w in ws}
+    threads = sorted({1, all_threads()})
+    rows = run(mode, backends, threads, [w.name for w in ws], sizes, progress)
+    for r in rows:
+        r["mode"] = f"scaling-{mode}"
+    return rows
+
+
+COLUMNS = ("workload", "backend", "size", "threads", "throughput", "unit", "vs_reference", "vs_limit",
+           "seconds", "best_seconds", "first_seconds", "repeats", "bytes_per_item", "limit", "limit_value",
+           "limit_unit", "mode", "date", "host", "os", "cpu_model", "cpu_cores", "memory_gib", "gpu_name",
+           "gpu_memory_gib", "load_avg_1min", "versions")
+
+
+def schema():
+    """The Arrow schema of result rows."""
+    import pyarrow as pa
+
+    f64, i64, s = pa.float64(), pa.int64(), pa.string()
+    types = {"size": i64, "threads": i64, "repeats": i64, "cpu_cores": i64}
+    for c in ("throughput", "vs_reference", "vs_limit", "seconds", "best_seconds", "first_seconds",
+              "bytes_per_item", "limit_value", "memory_gib", "gpu_memory_gib", "load_avg_1min"):
+        types[c] = f64
+    return pa.schema([(c, types.get(c, s)) for c in COLUMNS])
+
+
+def to_table(rows: list[dict]):
+    """Rows as a pyarrow Table with ``schema()``."""
+    import pyarrow as pa
+
+    return pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], schema=schema())
+
+
+def read_results(path) -> "object":
+    """A results file (.arrow or .parquet) as a Table."""
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+
+    from ..arrow_io import output_format
+
+    if output_format(path) == "parquet":
+        return pq.read_table(path)
+    with ipc.open_file(str(path)) as f:
+        return f.read_all()
+
+
+def append(rows: list[dict], path) -> int:
+    """Append rows to the results file at ``path`` (created if absent), atomically; total rows."""
+    import pyarrow as pa
+
+    from ..arrow_io import write_table
+
+    table = to_table(rows)
+    if os.path.exists(path):
+        old = read_results(path).select(list(COLUMNS)).cast(schema())
+        table = pa.concat_tables([old, table])
+    write_table(table, path, {"kind": "bench_results"}, overwrite=True)
+    return table.num_rows

@@ -1,0 +1,129 @@
+"""``computesim bench``: throughput of the estimator core against its NumPy reference and the machine."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from ..errors import InputError
+from .output import emit_json, format_table
+
+PLOT_EXT = (".png", ".svg", ".pdf")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="benchmark the estimator core on this machine",
+                       description="Times each workload (point estimates, sweeps, Monte Carlo, Arrow writes, "
+                                   "import and CLI start) on each backend, with its ratio to the NumPy reference "
+                                   "and to the machine's limit (memory write bandwidth, a fused arithmetic loop, "
+                                   "interpreter start), all measured in the same run.")
+    p.add_argument("--quick", action="store_true", help="small sizes and short timings (under a minute)")
+    p.add_argument("--json", action="store_true", help="print a JSON array, one object per row")
+    p.add_argument("--out", metavar="FILE", help="append the rows to FILE.arrow or FILE.parquet (created if absent)")
+    p.add_argument("--backend", action="append", choices=("numba", "cuda", "reference"),
+                   help="backends to time besides the reference (may repeat; default: all usable)")
+    p.add_argument("--only", action="append", metavar="TEXT", help="workloads whose name contains TEXT (may repeat)")
+    p.add_argument("--threads", default="all", help="Numba threads: 'all', a number, or a list like 1,all")
+    p.add_argument("--scaling", action="store_true",
+                   help="throughput over sizes 10^3..10^8 (10^9 for reduced sweeps), threads 1 and all")
+    p.add_argument("--max-size", type=float, metavar="N", help="largest size of a scaling run")
+    p.add_argument("--plot", metavar="FILE.png", help="plot the scaling run to FILE (implies --scaling; needs matplotlib)")
+    p.set_defaults(func=run)
+
+
+def _threads(text: str) -> list[int]:
+    from ..benchmarks.suite import all_threads
+
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if part == "all":
+            out.append(all_threads())
+        elif part.isdigit() and 1 <= int(part) <= all_threads():
+            out.append(int(part))
+        else:
+            raise InputError("--threads", f"expected 'all' or 1..{all_threads()}, got {part!r}")
+    return sorted(set(out))
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    from ..arrow_io import check_writable, output_format
+
+    if args.out:
+        output_format(args.out)
+        if not Path(args.out).exists():
+            check_writable(args.out)
+        elif not os.access(args.out, os.R_OK | os.W_OK):
+            raise InputError("--out", f"{args.out} is not readable and writable")
+    if args.plot:
+        if Path(args.plot).suffix.lower() not in PLOT_EXT:
+            raise InputError("--plot", f"{args.plot}: extension must be one of {', '.join(PLOT_EXT)}")
+        parent = Path(args.plot).parent
+        if not parent.is_dir() or not os.access(parent, os.W_OK):
+            raise InputError("--plot", f"directory {parent} does not exist or is not writable")
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            raise InputError("--plot", "matplotlib is not installed; pip install 'computesim[plot]'") from None
+
+
+def _backends(names: list[str] | None) -> list[str] | None:
+    from ..kernels import get_backend
+
+    for name in names or []:
+        get_backend(name)  # unavailable -> InputError naming why
+    return names
+
+
+def _fmt(x, digits: int = 3) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}" if abs(x) < 1e4 else f"{x:.{digits}e}"
+
+
+def text(rows: list[dict]) -> str:
+    """The rows as an aligned table, with the machine and the limits below."""
+    headers = ["workload", "backend", "size", "threads", "throughput", "unit", "vs ref", "vs limit", "first s"]
+    body = [[r["workload"], r["backend"], f"{r['size']:.0e}" if r["size"] >= 10**4 else r["size"], r["threads"],
+             _fmt(r["throughput"]), r["unit"], _fmt(r["vs_reference"], 2), _fmt(r["vs_limit"], 2),
+             _fmt(r["first_seconds"], 2)] for r in rows]
+    lines = [format_table(headers, body), ""]
+    if rows:
+        r = rows[0]
+        lines.append(f"machine: {r['cpu_model']}, {r['cpu_cores']} cores, {r['memory_gib']} GiB"
+                     + (f", GPU {r['gpu_name']} ({r['gpu_memory_gib']} GiB)" if r["gpu_name"] else ", no GPU")
+                     + f"; load {_fmt(r['load_avg_1min'], 2)}; {r['date']}")
+        seen = sorted({(x["limit"], x["threads"], x["limit_value"], x["limit_unit"]) for x in rows
+                       if x["limit"]}, key=str)
+        lines.append("limits: " + "; ".join(f"{k} ({t} thr) {_fmt(v)} {u}" for k, t, v, u in seen))
+        lines.append("vs ref = throughput / the reference backend's at the same size; vs limit = share of the limit "
+                     "(bandwidth: bytes written / write bandwidth)")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..benchmarks import skipped, suite
+
+    _check_paths(args)
+    backends = _backends(args.backend)
+    threads = _threads(args.threads)
+    mode = "tiny" if os.environ.get("COMPUTESIM_BENCH_TINY") == "1" else ("quick" if args.quick else "full")
+    progress = not args.json and os.isatty(2)
+    if args.scaling or args.plot:
+        rows = suite.run_scaling(backends, args.only, int(args.max_size) if args.max_size else None,
+                                 mode, progress)
+    else:
+        rows = suite.run_suite(mode, backends=backends, threads=threads, only=args.only, progress=progress)
+    if args.out:
+        suite.append(rows, args.out)
+    if args.plot:
+        from ..benchmarks.plot import plot_scaling
+
+        plot_scaling(rows, args.plot)
+    if args.json:
+        emit_json(rows)
+    else:
+        print(text(rows))
+        for name, why in skipped().items():
+            print(f"not benchmarked: {name} workloads ({why})")
+    return 0
