@@ -136,3 +136,41 @@ def test_console_script_exit_code():
     assert ok.returncode == 0 and "pfs-days" in ok.stdout
     bad = subprocess.run(exe + ["estimate", "--tflops", "-1", "--days", "1"], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+MY_GPU = """
+name = "Lab GPU 9000"
+aliases = ["LG9000"]
+kind = "gpu"
+release_date = 2026-01-01
+per = "chip"
+memory_gib = 48
+memory_bandwidth_gb_per_s = 1000
+tdp_w = 350
+[sources]
+release_date = "our lab"
+memory_gib = "our lab"
+memory_bandwidth_gb_per_s = "our lab"
+tdp_w = "our lab"
+[peak.fp32]
+tflop_per_s = 40
+clock = "boost"
+source = "vendor sheet"
+"""
+
+
+def test_user_profile_file(cli, tmp_path):
+    path = tmp_path / "lab.toml"
+    path.write_text(MY_GPU)
+    d = cli("estimate", "--device", "LG9000", "--profile-file", path, "--days", 2, "--json").json()
+    assert d["inputs"]["device"] == "Lab GPU 9000" and d["flop"] == 40e12 * 2 * 86_400 * 0.33
+    assert "Lab GPU 9000" in cli("profiles", "--profile-file", path).out
+
+
+def test_user_profile_file_errors_name_file_and_field(cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(MY_GPU.replace("tdp_w = 350", "tdp = 350"))
+    r = cli("estimate", "--device", "LG9000", "--profile-file", path, "--days", 2)
+    assert r.code == 2 and str(path) in r.err and "'tdp'" in r.err
+    r = cli("estimate", "--device", "LG9000", "--profile-file", tmp_path / "missing.toml", "--days", 2)
+    assert r.code == 2 and "--profile-file" in r.err

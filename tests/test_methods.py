@@ -94,3 +94,28 @@ def test_tpus_default_to_their_training_precision():
     assert e.inputs["precision"] == "bf16" and e.inputs["peak_flop_per_s"] == 123e12
     assert estimate_hardware(device="K80", days=1).inputs["precision"] == "fp32"
     assert estimate_hardware(device="TPU v3", days=1, precision="fp32").inputs["peak_flop_per_s"] == 4e12
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+pos = st.floats(min_value=1e-3, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=60)
+@given(count=pos, tflops=pos, days=pos, util=st.floats(min_value=1e-3, max_value=1.0), k=st.floats(1.5, 100))
+def test_hardware_is_linear_in_each_factor(count, tflops, days, util, k):
+    base = estimate_hardware(count=count, tflops=tflops, days=days, utilization=util).flop
+    assert base == pytest.approx(count * tflops * 1e12 * days * 86_400 * util, rel=1e-14)
+    assert estimate_hardware(count=count * k, tflops=tflops, days=days, utilization=util).flop \
+        == pytest.approx(k * base, rel=1e-14)
+    assert estimate_hardware(count=count, tflops=tflops, days=days * k, utilization=util).flop \
+        == pytest.approx(k * base, rel=1e-14)
+
+
+@settings(max_examples=60)
+@given(macs=pos, examples=pos, epochs=pos)
+def test_ops_is_six_times_forward_flop(macs, examples, epochs):
+    e = estimate_ops(forward_macs=macs, examples=examples, epochs=epochs)
+    assert e.flop == pytest.approx(6 * macs * examples * epochs, rel=1e-14)
+    assert e.pfs_days == pytest.approx(e.flop / 8.64e19, rel=1e-15)
