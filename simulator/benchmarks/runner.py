@@ -1,8 +1,9 @@
 """Time workloads: a checked first run (JIT excluded from the figures), then repeats; median wins.
 
 Each timing sample runs the call ``number`` times (autoranged so a sample lasts at least
-``MIN_SAMPLE`` s, as ``timeit`` does); the per-call time reported is the median sample over the
-repeats, with the best and the first call (which includes any JIT compile) beside it.
+``MIN_SAMPLE`` s, as ``timeit`` does). Throughput is taken from the best sample (other work on a
+shared machine only ever slows a run down, so the minimum is the least noisy estimate of the cost),
+with the median and the first call (which includes any JIT compile) recorded beside it.
 """
 from __future__ import annotations
 

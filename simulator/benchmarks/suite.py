@@ -69,7 +69,7 @@ def _vs_limit(w: Workload, throughput: float, bytes_per_item: float, limit: floa
 
 def _row(w: Workload, backend: str, size: int, threads: int, t: Timing, items: int, nbytes: int) -> dict:
     return {"workload": w.name, "backend": backend, "size": size, "threads": threads,
-            "throughput": items / t.median, "unit": w.unit, "seconds": t.median, "best_seconds": t.best,
+            "throughput": items / t.best, "unit": w.unit, "seconds": t.median, "best_seconds": t.best,
             "first_seconds": t.first, "repeats": t.repeats * t.number, "bytes_per_item": nbytes / items,
             "limit": w.limit}
 
