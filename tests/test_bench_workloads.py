@@ -1,0 +1,73 @@
+"""The benchmark workloads' own checks: right answers pass, wrong ones fail. Sweep and Monte Carlo
+workloads are tested once their kernel families have landed (skipped before)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def test_core_checks_reject_wrong_results():
+    from computesim.benchmarks import workloads
+
+    case = workloads()["point estimate (exact)"].build(3, "python")
+    case.check(case.run())
+    with pytest.raises(AssertionError):
+        case.check([1.0, 1.0, 1.0])
+
+
+@pytest.fixture
+def sweeps():
+    pytest.importorskip("computesim.kernels.sweep_reference")
+    from computesim.benchmarks import sweeps
+
+    return sweeps
+
+
+def test_exact_count_matches_brute_force(sweeps):
+    axes = sweeps.grid(10**4)
+    full = sweeps._canonical(axes, np.arange(10**4))
+    for thr in np.quantile(full, [0, 0.1, 0.5, 0.77, 1.0]).tolist() + [full[123], np.nextafter(full[4567], 0)]:
+        assert sweeps.count_at_least_exact(axes, thr) == int(np.sum(full >= thr))
+
+
+@pytest.mark.parametrize("name", ["materialized sweep", "reduced sweep"])
+def test_sweep_checks_pass_and_fail(sweeps, name):
+    from computesim.benchmarks import workloads
+
+    case = workloads()[name].build(10**4, "reference")
+    out = case.run()
+    case.check(out)
+    if name == "materialized sweep":
+        out[0][-1] = np.nextafter(out[0][-1], 0)  # one ulp off at the last point
+    else:
+        out = np.asarray(out) + 1
+    with pytest.raises(AssertionError):
+        case.check(out)
+
+
+@pytest.fixture
+def mc():
+    pytest.importorskip("computesim.kernels.mc_reference")
+    from computesim.benchmarks import montecarlo
+
+    return montecarlo
+
+
+def test_quantile_check_has_power(mc):
+    """Order statistics of exact normal draws pass; shifted by about 2x the tolerance, they fail."""
+    n = 10**5
+    sd = float(np.sqrt(np.sum(mc.SIGMA**2)))
+    x = np.sort(np.random.default_rng(1).normal(np.sum(mc.MU), sd, n))
+    z = mc._check_order(x[mc.ranks(n)], n, float(np.sum(mc.MU)))
+    assert np.all(np.abs(z) < mc.Z_TOL)
+    shift = 2 * mc.Z_TOL * sd / np.sqrt(n) * 1.3  # ~14.5 standard errors of the median
+    z = mc._check_order(x[mc.ranks(n)] + shift, n, float(np.sum(mc.MU)))
+    assert np.abs(z[1]) > mc.Z_TOL
+
+
+@pytest.mark.parametrize("name", ["monte carlo quantiles", "bands", "point estimate (10^4 samples)"])
+def test_mc_workloads_check_on_reference(mc, name):
+    from computesim.benchmarks import workloads
+
+    case = workloads()[name].build(10**4, "reference")
+    case.check(case.run())
