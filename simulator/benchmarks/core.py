@@ -144,7 +144,7 @@ _START = dict(unit="runs/s", limit="startup", backends=("python",), sizes=dict(L
               reference=None, threaded=False)
 register(Workload("import computesim", build=_import_time, **_START,
                   description="a fresh interpreter importing computesim (limit: `python -c pass`)"))
-register(Workload("cli start (cold JIT)", build=_cli(True), **_START,
+register(Workload("cli start (cold JIT)", build=_cli(True), **_START, max_repeats=2,
                   description="a fresh interpreter running the CLI (cli_argv()) with an empty NUMBA_CACHE_DIR"))
 register(Workload("cli start (warm cache)", build=_cli(False), **_START,
                   description="the same call with the Numba cache filled by the warm-up run"))

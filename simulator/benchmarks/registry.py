@@ -34,7 +34,8 @@ class Workload:
 
     ``build(size, backend) -> Case``. ``reference`` names the backend its ratio is taken to (None: no
     reference). ``sizes`` maps "quick", "full" to the suite's size; ``scaling`` is the largest size of a
-    scaling run, ``reference_max`` the largest at which the (slow, memory-hungry) reference runs.
+    scaling run, ``reference_max`` the largest at which the (slow, memory-hungry) reference runs;
+    ``max_repeats`` caps the timed repeats (slow calls such as a cold-cache CLI start).
     """
 
     name: str
@@ -47,6 +48,7 @@ class Workload:
     reference_max: int = 10**7
     reference: str | None = "reference"
     threaded: bool = True
+    max_repeats: int | None = None
     description: str = ""
 
 

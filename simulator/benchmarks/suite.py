@@ -18,7 +18,7 @@ LIMIT_UNITS = {"bandwidth": "bytes/s", "compute": "evaluations/s", "startup": "r
 
 #: Sizes, timing budget and limit probe sizes per mode. "tiny" is for tests: seconds, not figures.
 MODES = {
-    "quick": dict(min_time=0.2, max_repeats=20, bw_bytes=1 << 27, fused_n=1 << 28),
+    "quick": dict(min_time=0.2, max_repeats=20, bw_bytes=1 << 28, fused_n=1 << 28),
     "full": dict(min_time=1.0, max_repeats=50, bw_bytes=1 << 29, fused_n=1 << 31),
     "tiny": dict(min_time=0.0, max_repeats=1, bw_bytes=1 << 22, fused_n=1 << 20),
 }
@@ -76,8 +76,9 @@ def _row(w: Workload, backend: str, size: int, threads: int, t: Timing, items: i
 
 def _time(w: Workload, backend: str, size: int, cfg: dict) -> tuple[Timing, int, int]:
     case = w.build(size, backend)
+    most = min(cfg["max_repeats"], w.max_repeats or cfg["max_repeats"])
     try:
-        t = measure(case, cfg["min_time"], cfg["max_repeats"], min_repeats=1 if cfg["max_repeats"] == 1 else 3)
+        t = measure(case, cfg["min_time"], most, min_repeats=min(3, most))
     finally:
         case.close()
     return t, case.items, case.bytes_out

@@ -92,7 +92,7 @@ def _reduced(size: int, backend: str) -> Case:
 
 _BACKENDS = ("reference", "numba")
 register(Workload("materialized sweep", "points/s", "bandwidth", _BACKENDS, _materialized,
-                  {"quick": 10**6, "full": 10**7}, scaling=10**8, reference_max=10**7,
+                  {"quick": 10**7, "full": 10**8}, scaling=10**8, reference_max=10**8,
                   description="devices x days x utilization grid: flop, pfs-days, 3 axis columns, codes (44 B/point)"))
 register(Workload("reduced sweep", "points/s", "compute", _BACKENDS, _reduced,
                   {"quick": 10**7, "full": 10**8}, scaling=10**9, reference_max=10**8,

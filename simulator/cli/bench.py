@@ -93,9 +93,10 @@ def text(rows: list[dict]) -> str:
         lines.append(f"machine: {r['cpu_model']}, {r['cpu_cores']} cores, {r['memory_gib']} GiB"
                      + (f", GPU {r['gpu_name']} ({r['gpu_memory_gib']} GiB)" if r["gpu_name"] else ", no GPU")
                      + f"; load {_fmt(r['load_avg_1min'], 2)}; {r['date']}")
-        seen = sorted({(x["limit"], x["threads"], x["limit_value"], x["limit_unit"]) for x in rows
-                       if x["limit"]}, key=str)
-        lines.append("limits: " + "; ".join(f"{k} ({t} thr) {_fmt(v)} {u}" for k, t, v, u in seen))
+        seen = sorted({(x["limit"], 1 if x["limit"] == "startup" else x["threads"], x["limit_value"],
+                        x["limit_unit"]) for x in rows if x["limit"]}, key=str)
+        lines.append("limits: " + "; ".join(f"{k}{'' if k == 'startup' else f' ({t} thr)'} {_fmt(v)} {u}"
+                                           for k, t, v, u in seen))
         lines.append("vs ref = throughput / the reference backend's at the same size; vs limit = share of the limit "
                      "(bandwidth: bytes written / write bandwidth)")
     return "\n".join(lines)
