@@ -106,7 +106,7 @@ def cli_argv() -> list[str]:
     from ..cli import COMMANDS
 
     if "sweep" in COMMANDS:
-        return ["sweep", "--backend", "numba", "--device", "GTX 580", "--count", "1:8", "--days", "1:30",
+        return ["sweep", "--backend", "numba", "--device", "GTX 580", "--count", "1,2,4,8", "--days", "1:30:30",
                 "--json"]
     return ["estimate", "--device", "GTX 580", "--count", "2", "--days", "5.5", "--json"]
 
@@ -133,11 +133,11 @@ def _cli(cold: bool):
 
 LATENCY = {"quick": 1, "full": 1}
 register(Workload("point estimate (exact)", "calls/s", None, ("python",), _point_exact, dict(LATENCY),
-                  scaling=10**3, reference=None, threaded=False,
+                  scaling=1, reference=None, threaded=False,
                   description="estimate_hardware(): profile lookup, unit parsing, exact product"))
 for _fmt, _what in (("arrow", "Arrow IPC"), ("parquet", "Parquet (zstd)")):
     register(Workload(f"{_fmt} write", "rows/s", "bandwidth", ("reference", "pyarrow"), _writer(_fmt),
-                      {"quick": 10**6, "full": 10**7}, scaling=10**8, reference_max=10**8, threaded=False,
+                      {"quick": 10**6, "full": 10**7}, scaling=10**7, reference_max=10**7, threaded=False,
                       description=f"a sweep-shaped results table written atomically as {_what}; "
                                   "reference: the raw column bytes to a file"))
 _START = dict(unit="runs/s", limit="startup", backends=("python",), sizes=dict(LATENCY), scaling=1,
