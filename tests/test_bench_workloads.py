@@ -87,3 +87,14 @@ def test_parquet_writes_float_columns_plain_and_reads_back_equal(tmp_path):
     cols = pq.ParquetFile(path).metadata.row_group(0)
     enc = {cols.column(i).path_in_schema: cols.column(i).encodings for i in range(cols.num_columns)}
     assert not any("DICTIONARY" in e for e in enc["flop"]) and any("DICTIONARY" in e for e in enc["device"])
+
+
+def test_mixed_check_has_power(mc):
+    """The mixed-family check passes the NumPy way and fails quantiles shifted by 1% in FLOP."""
+    from computesim.benchmarks import workloads
+
+    case = workloads()["monte carlo mixed vs numpy.random"].build(10**4, "numpy")
+    good = case.run()
+    case.check(good)
+    with pytest.raises(AssertionError):
+        case.check(good + np.log(1.05))

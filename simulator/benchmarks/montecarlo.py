@@ -11,7 +11,7 @@ from statistics import NormalDist
 import numpy as np
 
 from ..kernels import mc_reference  # noqa: F401  (ImportError until the mc kernels land)
-from ..kernels.mc_scalar import LOGNORMAL, NPAR
+from ..kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
 from .registry import Case, Workload, register
 
 SEED = 20180516  #: fixed: the checks are deterministic, their tolerances derived from standard errors
@@ -98,6 +98,72 @@ def _bands(size: int, backend: str, per_row: int = 1000) -> Case:
     return Case(run, check, items=rows * per_row)
 
 
+#: The uncertainty issue's target model: 4 inputs of mixed families (nothing collapses to the exact
+#: path): devices lognormal(ln 2, 0.1), peak loguniform(1.5e12, 1.6e12) FLOP/s, seconds
+#: uniform(4.5, 6.5) days, utilization triangular(0.25, 0.33, 0.4).
+MIXED = dict(mu=math.log(2.0), sigma=0.1, peak=(1.5e12, 1.6e12), days=(4.5, 6.5), util=(0.25, 0.33, 0.4))
+
+
+def mixed_model():
+    """(fam, coef, par, tab, chol, const) of MIXED in the mc kernels' encoding."""
+    a, b = MIXED["peak"]
+    d0, d1 = MIXED["days"]
+    t0, tm, t1 = MIXED["util"]
+    fam = np.array([LOGNORMAL, LOGUNIFORM, UNIFORM, TRIANGULAR], np.int64)
+    par = np.zeros((4, NPAR))
+    par[0, :2] = MIXED["mu"], MIXED["sigma"]
+    par[1, :2] = math.log(a), math.log(b) - math.log(a)
+    par[2, :2] = d0 * 86400, (d1 - d0) * 86400
+    par[3, :5] = t0, t1, (tm - t0) / (t1 - t0), (t1 - t0) * (tm - t0), (t1 - t0) * (t1 - tm)
+    return fam, np.ones(4), par, np.zeros((4, 2)), np.zeros((0, 0)), 0.0
+
+
+def _draw(n: int, seed: int) -> np.ndarray:
+    """MIXED's product in FLOP, the plain NumPy way: Generator draws, multiplied."""
+    g = np.random.default_rng(seed)
+    a, b = MIXED["peak"]
+    return (g.lognormal(MIXED["mu"], MIXED["sigma"], n) * np.exp(g.uniform(math.log(a), math.log(b), n))
+            * g.uniform(*MIXED["days"], n) * 86400 * g.triangular(*MIXED["util"], n))
+
+
+def numpy_way(n: int, seed: int = SEED) -> np.ndarray:
+    """The plain NumPy way: draws, product, np.percentile; natural logs of p5/p50/p95 (FLOP)."""
+    return np.log(np.percentile(_draw(n, seed), [100 * q for q in QS]))
+
+
+def _mixed(n: int, backend: str) -> Case:
+    """Mixed-family product with p5/p50/p95, on a kernel backend or the plain NumPy way ("numpy").
+
+    Checked against an independent NumPy sample of ``big`` draws: the standard error of a sample
+    quantile is sqrt(p(1-p)/n) / density, the log-density taken from that sample's quantile spacing.
+    """
+    big = max(n, 10**6)
+    sample = np.log(_draw(big, SEED + 1))
+    truth = np.percentile(sample, [100 * q for q in QS])
+    slope = [(np.percentile(sample, 100 * (p + 0.01)) - np.percentile(sample, 100 * (p - 0.01))) / 0.02 for p in QS]
+    del sample
+    if backend == "numpy":
+        run, error = (lambda: numpy_way(n)), (lambda got: 0.0)
+    else:
+        kern = _kern(backend)
+        fam, coef, par, tab, chol, const = mixed_model()
+        rk = ranks(n)
+
+        def run():
+            return kern.reduce(SEED, 0, n, fam, coef, par, tab, chol, const, rk, np.zeros(0), 0.0)
+
+        def error(got):
+            return float(getattr(got, "error", 0.0))
+
+    def check(got):
+        q = np.asarray(got if backend == "numpy" else got.order)
+        for j, p in enumerate(QS):
+            se = math.sqrt(p * (1 - p) * (1 / n + 1 / big)) * slope[j]
+            assert abs(q[j] - truth[j]) <= Z_TOL * se + error(got), (p, q[j], truth[j], se)
+
+    return Case(run, check, items=n)
+
+
 _BACKENDS = ("reference", "numba")
 register(Workload("point estimate (10^4 samples)", "calls/s", None, _BACKENDS,
                   lambda size, backend: _quantiles(10**4, backend, items=1), {"quick": 10**4, "full": 10**4},
@@ -108,3 +174,7 @@ register(Workload("monte carlo quantiles", "samples/s", "compute", _BACKENDS, _q
 register(Workload("bands", "samples/s", "compute", _BACKENDS, _bands,
                   {"quick": 10**6, "full": 10**7}, scaling=10**8, reference_max=10**7,
                   description="rows of 1000 samples each (one per data point), 3 quantiles per row"))
+register(Workload("monte carlo mixed vs numpy.random", "samples/s", "compute", ("numpy", "numba"), _mixed,
+                  {"quick": 10**7, "full": 10**7}, scaling=10**8, reference_max=10**7, reference="numpy",
+                  description="the uncertainty target: lognormal x loguniform x uniform x triangular, p5/p50/p95; "
+                              "reference: numpy.random.Generator draws, multiply, np.percentile"))

@@ -85,9 +85,9 @@ def _time(w: Workload, backend: str, size: int, cfg: dict) -> tuple[Timing, int,
 
 
 def _backends(w: Workload, wanted: Iterable[str] | None) -> list[str]:
-    own = [b for b in w.backends if b != "reference"]
+    own = [b for b in w.backends if b != w.reference]
     if wanted is not None:
-        own = [b for b in own if b in wanted] or ([] if set(wanted) - {"reference"} else [])
+        own = [b for b in own if b in wanted or b not in ("numba", "cuda")]
     if w.reference in w.backends:
         own.append(w.reference)
     return own
