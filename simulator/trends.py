@@ -348,12 +348,24 @@ class TrendReport:
 
 def large_scale(fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LARGE_OOM,
                 **kw: Any) -> dict[str, Any]:
-    """Points more than ``threshold_oom`` above ``fit``'s line, and their own fit (if >= 3 points)."""
+    """Points more than ``threshold_oom`` above the main trend, and their own fit (if >= 3 points).
+
+    The main trend starts as ``fit`` and is refitted without the flagged points until the set is
+    stable (at most 20 rounds), so that the outliers do not pull the reference line up to themselves.
+    """
     mask = (data.t >= fit.start) & (data.t < fit.end)
-    resid = data.y - fit.predict(data.t)
-    sel = mask & (resid > threshold_oom)
+    slope, level, center = fit.slope, fit.level, fit.center
+    sel = np.zeros_like(mask)
+    for _ in range(20):
+        new = mask & (data.y - (level + slope * (data.t - center)) > threshold_oom)
+        if np.array_equal(new, sel) or (mask & ~new).sum() < MIN_POINTS:
+            break
+        sel = new
+        slope, level, center, _rss = ols(data.t[mask & ~sel], data.y[mask & ~sel])
     out: dict[str, Any] = {"threshold_oom": threshold_oom, "n_points": int(sel.sum()),
-                           "systems": [s for s, m in zip(data.systems, sel) if m]}
+                           "systems": [s for s, m in zip(data.systems, sel) if m],
+                           "main_trend_doubling_months": months_from_slope(slope),
+                           "selection": "residual above the main trend, refitted without the selected points"}
     if sel.sum() >= MIN_POINTS:
         sub = fit_trend(data.subset(sel), label="large-scale", start=fit.start, end=fit.end, **kw)
         out |= {k: v for k, v in sub.to_dict().items() if k not in ("label", "n_points")}
