@@ -71,7 +71,7 @@ def year_to_iso(t: float) -> str | None:
 
 def _q(a: np.ndarray, level: float) -> list[float]:
     """Percentile interval that tolerates +-inf (order statistics, no interpolation)."""
-    lo = (1 - level) / 2
+    lo = round((1 - level) / 2, 12)  # 0.025, not 0.025000000000000022 (inverted_cdf is exact)
     return [float(v) for v in np.quantile(a, [lo, 1 - lo], method="inverted_cdf")]
 
 

@@ -146,7 +146,7 @@ class TrendFit:
 
     def slope_ci(self) -> list[float]:
         """Percentile interval of the slope (OOM/year) at ``level_ci``."""
-        a = (1 - self.level_ci) / 2
+        a = round((1 - self.level_ci) / 2, 12)
         return [float(v) for v in np.quantile(self.boot_slope, [a, 1 - a])]
 
     def doubling_months_ci(self) -> list[float]:
@@ -158,7 +158,7 @@ class TrendFit:
 
     def band(self, t: float | np.ndarray, level: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Percentile band of the fitted line (log10 FLOP) at ``t`` over the bootstrap refits."""
-        a = (1 - (level or self.level_ci)) / 2
+        a = round((1 - (level or self.level_ci)) / 2, 12)
         tt = np.atleast_1d(np.asarray(t, dtype=float))
         lines = self.boot_level[:, None] + self.boot_slope[:, None] * (tt[None, :] - self.center)
         lo, hi = np.quantile(lines, [a, 1 - a], axis=0)
