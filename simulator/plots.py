@@ -34,15 +34,25 @@ def check_plot_path(path: str | Path, overwrite: bool = False) -> Path:
     return p
 
 
-def _fmt_months(m: float) -> str:
-    return "inf" if not math.isfinite(m) else f"{m:.1f}"
+def _fmt_months(m: float | None) -> str:
+    return "inf" if m is None or not math.isfinite(m) else f"{m:.1f}"
+
+
+def _rate(m: float) -> str:
+    """'doubling every 4.5 months' or, for a falling trend, 'halving every 5.0 months'."""
+    return f"doubling every {_fmt_months(m)}" if m > 0 else f"halving every {_fmt_months(-m)}"
 
 
 def _caption_line(name: str, d: dict[str, Any]) -> str:
-    lo, hi = d["doubling_months_ci"]
-    return (f"{name}: doubling every {_fmt_months(d['doubling_months'])} months "
-            f"({int(round(d['ci_level'] * 100))}% CI {_fmt_months(lo)}-{_fmt_months(hi)}), "
-            f"{d['growth_per_year']:.1f}x/year, n={d['n_points']}")
+    """One caption line: rate, its interval (doubling months when the growth interval excludes 1x), n."""
+    glo, ghi = d["growth_per_year_ci"]
+    pct = int(round(d["ci_level"] * 100))
+    if glo > 1:
+        lo, hi = d["doubling_months_ci"]
+        ci = f"{pct}% CI {_fmt_months(lo)}-{_fmt_months(hi)} months"
+    else:
+        ci = f"{pct}% CI {glo:.2g}-{ghi:.3g}x/year: includes no growth"
+    return f"{name}: {_rate(d['doubling_months'])} months ({ci}), {d['growth_per_year']:.2g}x/year, n={d['n_points']}"
 
 
 def _draw_fit(ax, fit, color: str, label: str, dashed: bool = False) -> None:
@@ -65,7 +75,8 @@ def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
     has = pt & ~np.isnan(lo)
     yerr = np.vstack([flop - np.where(has, lo, flop), np.where(has, hi, flop) - flop])
     ax.errorbar(t[pt], flop[pt], yerr=yerr[:, pt], fmt="o", color="black", ms=5, ecolor="0.55",
-                elinewidth=1.2, capsize=2, label="data point" + (" (bar: band)" if band.any() or noise_factor else ""),
+                elinewidth=1.2, capsize=2, label="data point" + (f" (bar: band, else x/÷{noise_factor:g})" if noise_factor
+                                                   else " (bar: band)" if band.any() else ""),
                 zorder=3)
     if (~pt).any():
         ub = ~pt
@@ -97,21 +108,27 @@ def plot_trend(path: str | Path, table, report, *, title: str = "Training comput
         for i, f in enumerate(fits):
             d = f.to_dict()
             name = f.label if report.eras else "fit"
-            _draw_fit(ax, f, _COLORS[i % len(_COLORS)], f"{name}: {_fmt_months(d['doubling_months'])} months")
+            _draw_fit(ax, f, _COLORS[i % len(_COLORS)], f"{name}: {_rate(d['doubling_months'])} mo")
             lines.append(_caption_line(name, d))
         if report.eras:
-            lines.insert(0, _caption_line("whole window", report.overall.to_dict()))
+            o = report.overall
+            tt = np.linspace(float(o.t.min()), float(o.t.max()), 2)
+            ax.plot(tt, 10 ** o.predict(tt), color="0.4", ls="--", lw=1,
+                    label=f"whole window: {_rate(o.doubling_months)} mo")
+            lines.insert(0, _caption_line("whole window", o.to_dict()))
             for b in [e.start for e in report.eras[1:]]:
                 ax.axvline(b, color="0.6", ls=":", lw=1)
         if report.large and report.large.get("fit") is not None:
             lf = report.large["fit"]
-            _draw_fit(ax, lf, "#ff7f0e", f"large-scale: {_fmt_months(lf.doubling_months)} months", dashed=True)
+            _draw_fit(ax, lf, "#ff7f0e", f"large-scale: {_rate(lf.doubling_months)} mo", dashed=True)
             lines.append(_caption_line(f"large-scale (> {report.large['threshold_oom']:g} OOM above)", lf.to_dict()))
         if report.n_bounds_excluded:
             lines.append(f"{report.n_bounds_excluded} upper bounds drawn as arrows, excluded from the fits; "
                          "bands: bootstrap over points")
         if extra_caption:
             lines.append(extra_caption)
+        flop = np.asarray(table.column("flop").to_pylist(), float)
+        ax.set_ylim(flop.min() / 30, flop.max() * 30)  # bands of sparse eras may run far off: clip to the data
         span = float(np.ptp(t)) or 1.0
         ax.set_xlim(float(t.min()) - 0.04 * span, float(t.max()) + 0.18 * span)
         ax.set_xlabel("publication date (year)")

@@ -93,7 +93,9 @@ def ols(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
 
 def _boot_lines(t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: int,
                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Slopes and levels at the original center of ``n_boot`` pairs-bootstrap refits (NaN rows dropped).
+    """Slopes and levels at the original center of ``n_boot`` pairs-bootstrap refits.
+
+    Resamples with fewer than MIN_POINTS distinct dates are dropped (counted as n_boot - n_boot_used).
 
     ``half``: per point (low, high) offsets in log10 for log-uniform perturbation, or None.
     """
@@ -110,7 +112,9 @@ def _boot_lines(t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: i
     sxx = (dT * dT).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         slope = (dT * (Y - ym)).sum(axis=1) / sxx
-    ok = sxx > 1e-12 * max(1.0, float(np.ptp(t)) ** 2)
+    Ts = np.sort(T, axis=1)
+    distinct = 1 + (np.diff(Ts, axis=1) > 0).sum(axis=1)
+    ok = (distinct >= MIN_POINTS) & (sxx > 0)  # a line through two dates has no residual: refit dropped
     c = t.mean()
     level = ym[:, 0] + slope * (c - tm[:, 0])
     return slope[ok], level[ok]
@@ -238,7 +242,8 @@ def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, en
         half = (np.where(np.isnan(d.low), -f, d.low), np.where(np.isnan(d.high), f, d.high))
     bs, bl = _boot_lines(d.t, d.y, half, n_boot, rng)
     if bs.size < n_boot // 2:
-        raise InputError("data", f"too few distinct dates to bootstrap ({label})")
+        raise InputError("data", f"too few distinct dates to bootstrap ({label}): need {MIN_POINTS} or more, "
+                                 "spread over more than a few points")
     return TrendFit(label, start, end, d.t, d.y, slope, lvl, c, rss, bs, bl, level, n_boot, propagate,
                     d.systems)
 

@@ -132,7 +132,8 @@ def _text(out: dict[str, Any]) -> str:
     rows = []
     for name, d in [("window", out)] + [(e["label"], e) for e in out["eras"]] + (
             [("large-scale", out["large_scale"])] if out["large_scale"] and "doubling_months" in out["large_scale"] else []):
-        rows.append([name, d["n_points"], f"{d['doubling_months']:.3g}", _fmt_ci(d["doubling_months_ci"]),
+        ci = _fmt_ci(d["doubling_months_ci"]) if d["oom_per_year_ci"][0] > 0 else "includes no growth"
+        rows.append([name, d["n_points"], f"{d['doubling_months']:.3g}", ci,
                      f"{d['growth_per_year']:.3g}", f"{d['oom_per_year']:.3g}"])
     lines = [f"data: {out['data']} ({out['n_points']} points fitted, {out['n_skipped']} rows skipped"
              + (": " + ", ".join(f"{v} {k}" for k, v in out["skipped"].items()) if out["skipped"] else "")
