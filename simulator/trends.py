@@ -242,8 +242,8 @@ def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, en
         half = (np.where(np.isnan(d.low), -f, d.low), np.where(np.isnan(d.high), f, d.high))
     bs, bl = _boot_lines(d.t, d.y, half, n_boot, rng)
     if bs.size < n_boot // 2:
-        raise InputError("data", f"too few distinct dates to bootstrap ({label}): need {MIN_POINTS} or more, "
-                                 "spread over more than a few points")
+        raise InputError("data", f"{d.t.size} points are too few for a bootstrap interval ({label}): only "
+                                 f"{bs.size} of {n_boot} resamples had {MIN_POINTS} or more distinct dates")
     return TrendFit(label, start, end, d.t, d.y, slope, lvl, c, rss, bs, bl, level, n_boot, propagate,
                     d.systems)
 

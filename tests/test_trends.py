@@ -123,6 +123,8 @@ def test_window_and_errors():
         trends.analyse(tab, start=2012, end=2016, breaks=[2017])
     assert e.value.field == "--breaks"
     with pytest.raises(InputError, match="at least 3 points"):  # an era with too few points
+        trends.analyse(tab, start=2012, end=2016, breaks=[2013])
+    with pytest.raises(InputError, match="too few for a bootstrap"):  # 3 points: most resamples degenerate
         trends.analyse(tab, start=2012, end=2016, breaks=[2015])
     with pytest.raises(InputError) as e:
         trends.fit_trend(fit_data_from(t, t), n_boot=10)
