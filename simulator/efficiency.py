@@ -64,3 +64,19 @@ class Efficiency:
                 "gain_2012_to_2019": float(2 ** ((b - a) * 12 / self.halving_months)),
                 "source": f"Hernandez & Brown 2020: {f:g}x from {a:g} to {b:g} "
                           f"(implies {halving_months_from_total(f, b - a):.1f} months), fitted 16 months"}
+
+
+def effective_table(table, eff: Efficiency):
+    """A points Table with compute replaced by effective compute (flop, bands and pfs_days x gain)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from . import units
+    from .trends import decimal_year
+
+    gain = pa.array(eff.gain(decimal_year(table.column("date").to_numpy(zero_copy_only=False))))
+    for name in ("flop", "flop_low", "flop_high"):
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, pc.multiply(table.column(name), gain))
+    i = table.schema.get_field_index("pfs_days")
+    return table.set_column(i, "pfs_days", pc.divide(table.column("flop"), units.PFS_DAY))

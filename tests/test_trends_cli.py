@@ -135,3 +135,13 @@ def test_json_has_no_nan(tmp_path, capsys):
     assert "NaN" not in out and "Infinity" not in out
     d = json.loads(out)
     assert all(v is None or math.isfinite(v) for v in d["eras"][0]["doubling_months_ci"])
+
+
+def test_effective_compute_fit_is_faster(capsys):
+    rc, out, err = _run(capsys, "--examples", "--from", "2012", "--to", "2018", "--json")
+    phys = json.loads(out)
+    rc, out, err = _run(capsys, "--examples", "--from", "2012", "--to", "2018", "--json", "--effective")
+    eff = json.loads(out)
+    assert rc == 0 and eff["efficiency"]["fitted_effective_compute"] is True
+    assert 1 / eff["doubling_months"] == pytest.approx(1 / phys["doubling_months"] + 1 / 16, rel=1e-9)
+    assert eff["doubling_months"] == pytest.approx(phys["efficiency"]["effective_doubling_months"], rel=1e-9)

@@ -96,3 +96,25 @@ def test_efficiency_gain_and_effective_compute():
         Efficiency(halving_months=-1)
     with pytest.raises(InputError):
         halving_months_from_total(0.5, 7)
+
+
+def test_effective_table_multiplies_by_gain():
+    from computesim.datasets import make_table
+    from computesim.efficiency import effective_table
+    import datetime as dt
+
+    tab = make_table([{"system": "a", "date": dt.date(2013, 5, 1), "flop": 1e20, "flop_low": 5e19, "flop_high": 2e20},
+                      {"system": "b", "date": dt.date(2012, 1, 1), "flop": 1e18}])
+    eff = effective_table(tab, Efficiency(16, 2012.0))
+    g = float(Efficiency(16, 2012.0).gain(trends.decimal_year([dt.date(2013, 5, 1)])[0]))
+    a, b = eff.to_pylist()
+    assert a["flop"] == pytest.approx(1e20 * g) and a["flop_high"] == pytest.approx(2e20 * g)
+    assert a["pfs_days"] == pytest.approx(1e20 * g / 8.64e19)
+    assert b["flop"] == 1e18 and b["flop_low"] is None
+    # fitted slope of effective compute = physical slope + efficiency OOM/year
+    t = np.linspace(2012, 2018, 12)
+    rows = [{"system": str(i), "date": dt.date(2012, 1, 1) + dt.timedelta(days=int(round((ti - 2012) * 365.25))),
+             "flop": 10 ** (17 + 0.8 * (ti - 2012))} for i, ti in enumerate(t)]
+    phys = trends.analyse(make_table(rows), n_boot=200).overall.slope
+    effs = trends.analyse(effective_table(make_table(rows), Efficiency()), n_boot=200).overall.slope
+    assert effs - phys == pytest.approx(Efficiency().oom_per_year, rel=1e-9)

@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = p.add_argument_group("algorithmic efficiency")
     e.add_argument("--efficiency-halving-months", type=float, default=16.0, help="halving time of compute needed (16)")
     e.add_argument("--efficiency-ref", default="2012", help="date where the efficiency gain is 1 (2012)")
+    e.add_argument("--effective", action="store_true",
+                   help="fit and plot effective compute (physical FLOP x efficiency gain since --efficiency-ref)")
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print JSON")
     o.add_argument("--plot", metavar="FILE", help="draw to FILE.png, .svg or .pdf")
@@ -86,7 +88,7 @@ def _flop(text: str, field: str) -> float:
 def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     """(points, report, JSON dict) for parsed arguments."""
     from .. import projections as pj
-    from ..efficiency import Efficiency
+    from ..efficiency import Efficiency, effective_table
     from ..trends import analyse, parse_when
 
     start = parse_when(args.start, "--from") if args.start is not None else -math.inf
@@ -99,6 +101,9 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     cost_years = _dates([args.cost_years], "--cost-years")
     project = _dates(args.project, "--project")
     pts = _load(args)
+    if args.effective:
+        pts.table = effective_table(pts.table, eff)
+        pts.origin += f" (effective compute, x efficiency gain since {eff.reference:g})"
     rep = analyse(pts.table, start=start, end=end, breaks=breaks, large_threshold=args.large,
                   include_bounds=args.include_bounds, n_boot=args.bootstrap, seed=args.seed, level=args.ci,
                   propagate=args.propagate, noise_factor=args.noise_factor)
@@ -111,7 +116,7 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
             "projections": {"compute_at": [pj.compute_at(fit, t) for t in project],
                             "threshold_crossing": [pj.crossing(fit, x) for x in thresholds],
                             "cost": pj.cost(fit, price, cost_years, args.budget), "on": "whole-window fit"},
-            "efficiency": eff.to_dict() | {
+            "efficiency": eff.to_dict() | {"fitted_effective_compute": args.effective,
                 "effective_doubling_months": float(eff.effective_doubling_months(fit.slope)),
                 "effective_doubling_months_ci": [float(v) for v in eff_ci]},
             "assumptions": {"price_performance": price.to_dict(), "budget_usd": args.budget,
