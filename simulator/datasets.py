@@ -209,7 +209,8 @@ def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_co
     dcol = _pick(header, date_col, "date", "--date-col")
     if dcol is None:
         raise InputError("--date-col", f"no date column recognised in {p.name}; columns are: {', '.join(header)}")
-    ccol, unit = (_pick(header, compute_col, "flop", "--compute-col"), "flop")
+    ccol = _pick(header, compute_col, "flop", "--compute-col")
+    unit = "pfs-days" if ccol is not None and _norm(ccol) in _AUTO["pfs-days"] else "flop"
     if compute_col is None and ccol is None:
         ccol, unit = _pick(header, None, "pfs-days", "--compute-col"), "pfs-days"
     if ccol is None:

@@ -110,6 +110,9 @@ def test_csv_units_in_cells_override_column_unit(tmp_path):
 def test_csv_auto_pfs_days_column(tmp_path):
     f = _write(tmp_path / "p.csv", "model,date,pfs-days\nA,2014-01-01,0.5\n")
     assert datasets.read_csv_points(f).table.column("flop").to_pylist() == [0.5 * 8.64e19]
+    # a chosen column named like pfs-days is read in pfs-days unless --compute-unit says otherwise
+    assert datasets.read_csv_points(f, compute_col="pfs-days").table.column("flop").to_pylist() == [0.5 * 8.64e19]
+    assert datasets.read_csv_points(f, compute_col="pfs-days", compute_unit="flop").table.column("flop").to_pylist() == [0.5]
 
 
 @pytest.mark.parametrize("text,kwargs,field", [
