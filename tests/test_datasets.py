@@ -9,15 +9,10 @@ import pytest
 from computesim import datasets, units
 from computesim.errors import InputError
 
-try:
-    from trends_support import patch_missing_devices
-except ImportError:  # tests/ imported as a package
-    from tests.trends_support import patch_missing_devices
 
 
 @pytest.fixture
-def builtin(monkeypatch):
-    patch_missing_devices(monkeypatch)
+def builtin():
     return datasets.builtin_points()
 
 

@@ -11,9 +11,9 @@ from computesim import trends
 from computesim.errors import InputError
 
 try:
-    from trends_support import fit_data_from, patch_missing_devices, synthetic, to_table
+    from trends_support import fit_data_from, synthetic, to_table
 except ImportError:  # tests/ imported as a package
-    from tests.trends_support import fit_data_from, patch_missing_devices, synthetic, to_table
+    from tests.trends_support import fit_data_from, synthetic, to_table
 
 
 def test_decimal_year():
@@ -172,10 +172,9 @@ def test_bands_replace_default_noise():
     assert np.std(plain.boot_slope) > 1.5 * np.std(fixed.boot_slope)
 
 
-def test_builtin_points_2012_2018_give_a_few_months(monkeypatch):
+def test_builtin_points_2012_2018_give_a_few_months():
     from computesim.datasets import builtin_points
 
-    patch_missing_devices(monkeypatch)
     rep = trends.analyse(builtin_points().table, start=2012, end=2019)
     d = rep.to_dict()
     assert 2 < d["doubling_months"] < 12

@@ -10,16 +10,11 @@ import pytest
 from computesim.cli import main
 
 try:
-    from trends_support import patch_missing_devices, synthetic
+    from trends_support import synthetic
 except ImportError:  # tests/ imported as a package
-    from tests.trends_support import patch_missing_devices, synthetic
+    from tests.trends_support import synthetic
 
 KEYS = {"doubling_months", "doubling_months_ci", "growth_per_year", "n_points"}
-
-
-@pytest.fixture(autouse=True)
-def _devices(monkeypatch):
-    patch_missing_devices(monkeypatch)
 
 
 def _run(capsys, *argv):

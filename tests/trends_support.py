@@ -1,41 +1,9 @@
 """Shared helpers for the trend tests (not a test module)."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
-
-DEVICES = ("K20", "K40", "K80", "Titan Black", "Titan X")
-
-
-def patch_missing_devices(monkeypatch) -> None:
-    """Until every device profile the worked examples name has landed, stand in for the missing ones.
-
-    The worked examples give their peak (--tflops) and utilization explicitly, so a stand-in profile
-    only supplies the device's name: the computed FLOP do not depend on it. A no-op once they exist.
-    """
-    import computesim.hardware_profiles as hp
-    from computesim.errors import InputError
-
-    orig = hp.find_profile
-    missing = []
-    for name in DEVICES:
-        try:
-            orig(name)
-        except InputError:
-            missing.append(name)
-    if not missing:
-        return
-
-    def fallback(name, extra=()):
-        try:
-            return orig(name, extra)
-        except InputError:
-            return dataclasses.replace(orig("GTX 580"), name=name)
-
-    monkeypatch.setattr(hp, "find_profile", fallback)
-
 
 def synthetic(rng: np.random.Generator, n: int, doubling_months: float, sigma: float,
               start: float = 2012.0, end: float = 2018.0, level: float = 18.0):
