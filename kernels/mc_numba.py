@@ -268,9 +268,27 @@ def summarize(logs, ranks, log_thresholds, shift) -> Summary:
 
 
 @njit(**_JIT)
-def _quickselect(a, lo, hi, k):
-    """Place the k-th smallest of a[lo:hi] at a[k] (Hoare partition, median of three)."""
-    while hi - lo > 1:
+def _multiselect(a, ranks):
+    """Partially sort ``a`` in place so that a[r] is the r-th smallest for every r in ``ranks``
+    (ascending): one partition serves every rank on its side (an explicit stack, no recursion)."""
+    stack = np.empty((64, 4), np.int64)
+    top = 0
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, a.shape[0], 0, ranks.shape[0]
+    top = 1
+    while top > 0:
+        top -= 1
+        lo, hi, rlo, rhi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        if rlo >= rhi or hi - lo <= 1:
+            continue
+        if hi - lo <= 16:  # insertion sort
+            for i in range(lo + 1, hi):
+                v = a[i]
+                j = i - 1
+                while j >= lo and a[j] > v:
+                    a[j + 1] = a[j]
+                    j -= 1
+                a[j + 1] = v
+            continue
         mid = (lo + hi) // 2
         p0, p1, p2 = a[lo], a[mid], a[hi - 1]
         pivot = max(min(p0, p1), min(max(p0, p1), p2))
@@ -284,12 +302,20 @@ def _quickselect(a, lo, hi, k):
                 a[i], a[j] = a[j], a[i]
                 i += 1
                 j -= 1
-        if k <= j:
-            hi = j + 1
-        elif k >= i:
-            lo = i
-        else:
-            return
+        # now a[lo:j+1] <= pivot, a[j+1:i] == pivot, a[i:hi] >= pivot
+        r1 = rlo
+        while r1 < rhi and ranks[r1] <= j:
+            r1 += 1
+        r2 = r1
+        while r2 < rhi and ranks[r2] < i:
+            r2 += 1
+        if top + 2 > stack.shape[0]:
+            bigger = np.empty((2 * stack.shape[0], 4), np.int64)
+            bigger[:top] = stack[:top]
+            stack = bigger
+        stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, j + 1, rlo, r1
+        stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = i, hi, r2, rhi
+        top += 2
 
 
 @njit(parallel=True, **_JIT)
@@ -315,11 +341,9 @@ def _batch(ks, n, fam, coef, par, tab, const, ranks, lth, shift, order, sums, ab
                 if v > lth[t]:
                     above[r, t] += 1
         sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
-        lo = 0
-        for q in range(ranks.shape[0]):  # ranks ascending: each selection narrows the next
-            _quickselect(buf, lo, n, ranks[q])
+        _multiselect(buf, ranks)
+        for q in range(ranks.shape[0]):
             order[r, q] = buf[ranks[q]]
-            lo = ranks[q]
 
 
 def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary:

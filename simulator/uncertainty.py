@@ -50,7 +50,7 @@ class LogModel:
     @property
     def exact(self) -> bool:
         """True when every variable is lognormal, so log(compute) is exactly normal."""
-        return all(d.is_lognormal for d in self.dists)
+        return all(d.is_lognormal for c, d in zip(self.coefs, self.dists) if c != 0)
 
     def with_factor(self, name: str, dist: Distribution, coef: float = 1.0) -> "LogModel":
         """The model times one more uncertain factor (or a higher power of an existing variable)."""
@@ -92,8 +92,8 @@ class LogModel:
         mu = self.const
         s = []
         for c, d in zip(self.coefs, self.dists):
-            mu += c * d.mu  # type: ignore[attr-defined]
-            s.append(c * d.sigma)  # type: ignore[attr-defined]
+            mu += c * d.mu if c else 0.0  # type: ignore[attr-defined]
+            s.append(c * d.sigma if c else 0.0)  # type: ignore[attr-defined]
         return mu, math.sqrt(max(self._quad(s, s), 0.0))
 
     def _quad(self, a: Sequence[float], b: Sequence[float]) -> float:
@@ -110,9 +110,11 @@ class LogModel:
         s = [c * math.sqrt(d.log_moments()[1]) for c, d in zip(self.coefs, self.dists)]
         total = self._quad(s, s)
         if total <= 0:
-            return {n: 0.0 for n in self.names}
+            return {n: 0.0 for n, c in zip(self.names, self.coefs) if c != 0}
         out: dict[str, float] = {}
         for i, n in enumerate(self.names):
+            if self.coefs[i] == 0:
+                continue
             unit = [0.0] * len(s)
             unit[i] = s[i]
             out[n] = self._quad(unit, s) / total
@@ -135,6 +137,49 @@ class LogModel:
         return fam, np.array(self.coefs, np.float64), par, tab, chol
 
 
+def joint(models: Sequence[LogModel]) -> list[LogModel]:
+    """The models re-expressed over the union of their variables (same name = one variable).
+
+    Every returned model lists all variables in the same order (power 0 where absent), so with one
+    seed a shared variable takes the same draw in every model; correlations carry over.
+    """
+    names: list[str] = []
+    dists: dict[str, Distribution] = {}
+    for m in models:
+        for n, d in zip(m.names, m.dists):
+            if n in dists and dists[n] != d:
+                raise InputError(n, "the same variable is given two different distributions")
+            if n not in dists:
+                names.append(n)
+                dists[n] = d
+    k = len(names)
+    corr = [[float(i == j) for j in range(k)] for i in range(k)]
+    has_corr = False
+    for m in models:
+        if m.corr is None:
+            continue
+        has_corr = True
+        for a, na in enumerate(m.names):
+            for b, nb in enumerate(m.names):
+                if a != b and m.corr[a][b] != 0.0:
+                    corr[names.index(na)][names.index(nb)] = m.corr[a][b]
+    out = []
+    for m in models:
+        coefs = tuple(m.coefs[m.names.index(n)] if n in m.names else 0.0 for n in names)
+        out.append(replace(m, names=tuple(names), dists=tuple(dists[n] for n in names), coefs=coefs,
+                           corr=tuple(tuple(r) for r in corr) if has_corr else None))
+    if has_corr:
+        cholesky(corr)
+    return out
+
+
+def ratio_model(num: LogModel, den: LogModel) -> LogModel:
+    """log(num / den) over the joint variables: shared variables cancel."""
+    a, b = joint([num, den])
+    coefs = tuple(x - y for x, y in zip(a.coefs, b.coefs))
+    return replace(a, const=a.const - b.const, coefs=coefs, upper_bound=False, label="ratio")
+
+
 def cholesky(m: Sequence[Sequence[float]]) -> list[list[float]]:
     """Lower Cholesky factor of a correlation matrix; InputError if not positive definite."""
     k = len(m)
@@ -152,11 +197,12 @@ def cholesky(m: Sequence[Sequence[float]]) -> list[list[float]]:
     return low
 
 
-def model_of(estimate, method_error: float | None = None, prefix: str = "") -> LogModel:
+def model_of(estimate, method_error: float | None = None, prefix: str = "",
+             error_name: str = "method_error") -> LogModel:
     """The LogModel of an Estimate (``methods.Estimate``): constants folded, ranges as variables.
 
-    ``method_error`` f > 1 adds a lognormal factor with median 1 and 90% interval [1/f, f]
-    (the source's "within 2-3x"), named ``method_error`` (with ``prefix``).
+    Variables are named by factor (``prefix`` + name). ``method_error`` f > 1 adds a lognormal
+    factor with median 1 and 90% interval [1/f, f] (the source's "within 2-3x"), named ``error_name``.
     """
     const = 0.0
     model = LogModel(0.0, label=estimate.label)
@@ -169,7 +215,7 @@ def model_of(estimate, method_error: float | None = None, prefix: str = "") -> L
             bound |= isinstance(v, UpperBound)
             const += math.log(v.point)
     if method_error is not None:
-        model = model.with_factor(prefix + "method_error", LogNormal.factor(method_error))
+        model = model.with_factor(error_name, LogNormal.factor(method_error))
     return replace(model, const=const, upper_bound=bound)
 
 
