@@ -26,6 +26,9 @@ _N01 = NormalDist()
 PERT_TABLE = 4096  #: intervals of PERT's tabulated inverse CDF (linear in between)
 
 
+_MOMENTS: dict[Any, tuple[float, float]] = {}
+
+
 class Distribution(Quantity):
     """An uncertain positive input. Subclasses define ``family``, ``median``, ``ppf`` and ``kernel_spec``."""
 
@@ -59,12 +62,15 @@ class Distribution(Quantity):
         raise NotImplementedError
 
     def log_moments(self) -> tuple[float, float]:
-        """Mean and variance of ln X (midpoint quadrature of the quantile function, 2**16 nodes)."""
-        import numpy as np
+        """Mean and variance of ln X (midpoint quadrature of the quantile function, 2**16 nodes; cached)."""
+        got = _MOMENTS.get(self)
+        if got is None:
+            import numpy as np
 
-        u = (np.arange(1 << 16) + 0.5) / (1 << 16)
-        lx = np.log(self.ppf(u))
-        return float(lx.mean()), float(lx.var())
+            u = (np.arange(1 << 16) + 0.5) / (1 << 16)
+            lx = np.log(self.ppf(u))
+            got = _MOMENTS[self] = (float(lx.mean()), float(lx.var()))
+        return got
 
     def describe(self, unit: str = "") -> str:
         args = ", ".join(units.sig(v) for v in self.params().values())

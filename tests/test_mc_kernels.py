@@ -71,12 +71,13 @@ def test_results_do_not_depend_on_chunks_or_threads():
     parts = np.concatenate([numba_mc.sample_log(3, s, m, fam, coef, par, tab, chol, 0.0)
                             for s, m in ((0, 7), (7, 12_000), (12_007, 17_993))])
     assert np.array_equal(whole, parts)
+    n = numba_mc.SMALL + 30_001  # the fused histogram path
     ranks = [10, 15_000, 29_000]
-    base = numba_mc.reduce(3, 0, 30_000, fam, coef, par, tab, chol, 0.0, ranks, [1.0], 0.0)
+    base = numba_mc.reduce(3, 0, n, fam, coef, par, tab, chol, 0.0, ranks, [1.0], 0.0)
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = numba_mc.reduce(3, 0, 30_000, fam, coef, par, tab, chol, 0.0, ranks, [1.0], 0.0)
+        one = numba_mc.reduce(3, 0, n, fam, coef, par, tab, chol, 0.0, ranks, [1.0], 0.0)
     finally:
         numba.set_num_threads(old)
     assert np.array_equal(base.order, one.order) and np.array_equal(base.above, one.above)
@@ -90,7 +91,7 @@ def test_numba_reduce_against_exact_selection():
     logs = ref.sample_log(4, 0, n, fam, coef, par, tab, chol, 2.0)
     want = ref.summarize(logs, ranks, [2.0, 3.0], 2.5)
     got = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5)
-    assert 0 < got.error < 1e-4
+    assert 0 < got.error < 1e-3
     assert np.all(np.abs(got.order - want.order) <= got.error)  # the stated binning error
     assert np.array_equal(got.above, want.above)
     assert got.sum_x == pytest.approx(want.sum_x, rel=1e-12) and got.sum_x2 == pytest.approx(want.sum_x2, rel=1e-12)
@@ -98,6 +99,10 @@ def test_numba_reduce_against_exact_selection():
     exact = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5, exact=True)
     assert np.array_equal(exact.order, want.order) and exact.error == 0
     assert exact.sum_exp == pytest.approx(want.sum_exp, rel=1e-12)
+    small = numba_mc.reduce(4, 0, 5000, fam, coef, par, tab, chol, 2.0, [0, 7, 2500, 4999], [2.0], 2.5)
+    want = ref.reduce(4, 0, 5000, fam, coef, par, tab, chol, 2.0, [0, 7, 2500, 4999], [2.0], 2.5)
+    assert np.allclose(small.order, want.order, rtol=0, atol=1e-12) and np.array_equal(small.above, want.above)
+    assert small.sum_exp == pytest.approx(want.sum_exp, rel=1e-12)
 
 
 def test_multiselect_equals_sort():

@@ -239,6 +239,7 @@ def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
     estimates = build(args)
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
