@@ -16,7 +16,7 @@ from .mc_reference import BatchSummary, Summary
 _dev = cuda.jit(device=True)
 _S = philox.build(_dev)
 _philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
-_draw_log = mc_scalar.build_draw_log(_dev, _ndtri)
+_draw_log = mc_scalar.build_draw_log_fast(_dev, mc_scalar.build_draw_log(_dev, _ndtri))
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _TWO_M32 = 2.0 ** -32
@@ -110,7 +110,7 @@ def summarize(logs, ranks, log_thresholds, shift) -> Summary:
 
 
 def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=0,
-           exact=True) -> Summary:
+           exact=True, log_range=None) -> Summary:
     """Sample on the device and reduce there (exact order statistics)."""
     return summarize(sample_log_device(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds,
                      shift)

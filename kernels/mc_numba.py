@@ -19,7 +19,8 @@ from .mc_reference import BatchSummary, Summary
 _JIT = dict(cache=True, fastmath=False, nogil=True)
 _S = philox.build(njit(inline="always", **_JIT))
 _philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
-_draw_log = mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri)
+_draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT),
+                                          mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri))
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _TWO_M32 = 2.0 ** -32
@@ -104,15 +105,17 @@ def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.nd
 
 
 @njit(parallel=True, **_JIT)
-def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, nch, hist, acc, cnt):
-    """One pass: sample, histogram of the logs on [lo, lo + nbins / scale), sums, threshold counts."""
+def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, shift, nch, hist, acc, cnt, out):
+    """One pass: sample; histogram of the logs on [lo, lo + nbins / scale); sums of x and x**2;
+    threshold counts; values outside the range counted apart (out[c] = under, over) with their
+    exp sums (acc[c, 2:4])."""
     k = fam.shape[0]
     step = (n + nch - 1) // nch
     for c in prange(nch):
         w = np.empty((4, _BLOCK), np.uint32)
         buf = np.empty(_BLOCK)
         z = np.empty((k if chol.shape[0] else 0, _BLOCK))
-        s2, s3 = 0.0, 0.0
+        s2, s3, e1, e2 = 0.0, 0.0, 0.0, 0.0
         a, b = c * step, min(n, (c + 1) * step)
         for base in range(a, b, _BLOCK):
             m = min(b, base + _BLOCK) - base
@@ -121,27 +124,18 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
                 v = buf[j]
                 s2 += v
                 s3 += v * v
-                hist[c, min(max(int((v - lo) * scale), 0), nbins - 1)] += 1
-                for t in range(lth.shape[0]):
-                    if v > lth[t]:
-                        cnt[c, t] += 1
-        acc[c, 0], acc[c, 1] = s2, s3
-
-
-def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
-    """Exact range of the log of the product for independent variables (uniforms are in
-    [2**-33, 1 - 2**-33], and every transform is increasing in u)."""
-    from .mc_reference import draw_log_np
-
-    umin = np.array([0.5 * _TWO_M32, 1.0 - 0.5 * _TWO_M32])
-    lo = hi = float(const)
-    for v in range(len(fam)):
-        if coef[v] == 0.0:
-            continue
-        ends = coef[v] * draw_log_np(int(fam[v]), umin, par[v], tab[v])
-        lo += float(ends.min())
-        hi += float(ends.max())
-    return lo, hi
+                t = (v - lo) * scale
+                if t >= 0.0 and t < nbins:
+                    hist[c, int(t)] += 1
+                else:
+                    e = math.exp(v - shift)
+                    e1 += e
+                    e2 += e * e
+                    out[c, 0 if t < 0.0 else 1] += 1
+                for q in range(lth.shape[0]):
+                    if v > lth[q]:
+                        cnt[c, q] += 1
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = s2, s3, e1, e2
 
 
 SMALL = 1 << 16
@@ -181,42 +175,68 @@ def _small(seed, start, n, args, const, ranks, lth, shift) -> Summary:
     return Summary(order, acc[0], acc[1], acc[2], acc[3], cnt, n)
 
 
-def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 20,
-           exact=False) -> Summary:
+def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 18,
+           exact=False, log_range=None) -> Summary:
     """Sample and reduce in one pass without storing the samples (see mc_reference.reduce).
 
     Up to ``SMALL`` samples: one thread, stored, exact selection (no histogram set-up cost).
-
-    Quantiles come from a ``bins``-bin histogram of the logs over their exact range; each order
-    statistic is placed by linear interpolation inside its bin, so it is off by at most one bin
-    width, returned as ``Summary.error`` (log units). The mean uses bin centres (relative error at
-    most half a bin width). ``exact=True`` (and correlated inputs) store the samples and select.
-    The histogram has min(``bins``, max(2**14, n / 8)) bins: finer than the Monte Carlo error.
+    Otherwise quantiles come from a histogram of min(``bins``, max(2**14, n / 8)) bins over
+    ``log_range`` (e.g. mean +- 8 sd of the log, which holds p5..p95 by Chebyshev) or else the exact
+    range of the logs; each order statistic is placed by linear interpolation inside its bin, so it
+    is off by at most one bin width, returned as ``Summary.error`` (log units). If a wanted rank
+    falls outside the range, the samples are stored and selected exactly. The mean uses bin centres
+    (relative error at most half a bin width) and exact sums outside the range. ``exact=True``
+    (and correlated inputs) store the samples and select.
     """
     ranks = np.asarray(ranks, np.int64)
     lth = np.asarray(log_thresholds, np.float64)
-    if n <= SMALL:
-        return _small(seed, start, n, _args(fam, coef, par, tab, chol), const, ranks, lth, shift)
-    if exact or np.asarray(chol).shape[0]:
-        return summarize(sample_log(seed, start, n, fam, coef, par, tab, chol, const), ranks, lth, shift)
-    ks = philox.round_keys(seed)
     args = _args(fam, coef, par, tab, chol)
+    if n <= SMALL:
+        return _small(seed, start, n, args, const, ranks, lth, shift)
+    if exact or args[4].shape[0]:
+        return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
+    bins = int(min(bins, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))  # ~8 samples a bin at most
     lo, hi = log_bounds(*args[:4], const)
+    if log_range is not None:
+        lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
     width = max(hi - lo, 1e-300) / bins
     nch = max(1, min(numba.get_num_threads(), n // _BLOCK or 1))
     hist = np.zeros((nch, bins), np.int32)
-    acc = np.zeros((nch, 2))
+    acc = np.zeros((nch, 4))
     cnt = np.zeros((nch, len(lth)), np.int64)
-    _fused(ks, np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth, nch, hist, acc, cnt)
+    outside = np.zeros((nch, 2), np.int64)
+    _fused(philox.round_keys(seed), np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth,
+           float(shift), nch, hist, acc, cnt, outside)
+    under, over = outside.sum(axis=0)
+    if np.any(ranks < under) or np.any(ranks >= n - over):
+        return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
     h = hist.sum(axis=0, dtype=np.int64)
     cum = np.cumsum(h)
-    b = np.searchsorted(cum, ranks, side="right")
-    order = lo + width * (b + (ranks - (cum[b] - h[b]) + 0.5) / h[b])
+    r = ranks - under
+    b = np.searchsorted(cum, r, side="right")
+    order = lo + width * (b + (r - (cum[b] - h[b]) + 0.5) / h[b])
     centres = lo + width * (np.arange(bins) + 0.5) - shift
     nz = h > 0
     e = np.exp(centres[nz])
-    return Summary(order, float(h[nz] @ e), float(h[nz] @ (e * e)), float(acc[:, 0].sum()), float(acc[:, 1].sum()),
-                   cnt.sum(axis=0), n, width)
+    return Summary(order, float(h[nz] @ e + acc[:, 2].sum()), float(h[nz] @ (e * e) + acc[:, 3].sum()),
+                   float(acc[:, 0].sum()), float(acc[:, 1].sum()), cnt.sum(axis=0), n, width)
+
+
+def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
+    """Exact range of the log of the product for independent variables (uniforms are in
+    [2**-33, 1 - 2**-33], and every transform is increasing in u)."""
+    from .mc_reference import draw_log_np
+
+    umin = np.array([0.5 * _TWO_M32, 1.0 - 0.5 * _TWO_M32])
+    lo = hi = float(const)
+    for v in range(len(fam)):
+        if coef[v] == 0.0:
+            continue
+        ends = coef[v] * draw_log_np(int(fam[v]), umin, par[v], tab[v])
+        lo += float(ends.min())
+        hi += float(ends.max())
+    return lo, hi
+
 
 
 @njit(parallel=True, **_JIT)

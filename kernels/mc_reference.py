@@ -56,7 +56,20 @@ def _ndtr_np(z: np.ndarray) -> np.ndarray:
 
 
 def draw_log_np(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
-    """Vectorised ``mc_scalar.draw_log`` for one variable (parameters ``p``, table ``tab_row``)."""
+    """Vectorised ``mc_scalar.draw_log_fast`` for one variable (parameters ``p``, table ``tab_row``)."""
+    if len(p) > 6 and p[6] > 0:
+        inside = (u >= p[6]) & (u < 1.0 - p[6])
+        out = np.empty_like(u)
+        out[~inside] = _draw_exact(fam, u[~inside], p, tab_row)
+        t = (u[inside] - p[6]) * p[7]
+        j = t.astype(np.int64)
+        o = int(p[8]) + j
+        out[inside] = tab_row[o] + (tab_row[o + 1] - tab_row[o]) * (t - j)
+        return out
+    return _draw_exact(fam, u, p, tab_row)
+
+
+def _draw_exact(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
     if fam == LOGNORMAL:
         return p[0] + p[1] * ndtri_np(u)
     if fam == LOGUNIFORM:
@@ -74,6 +87,54 @@ def draw_log_np(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> 
         j = t.astype(np.int64)
         return np.log(tab_row[j] + (tab_row[j + 1] - tab_row[j]) * (t - j))
     raise ValueError(f"unknown family code {fam}")
+
+
+LUT_INTERVALS = 1 << 12
+LUT_TAIL = 1.0 / 64
+
+
+def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: float = LUT_TAIL,
+               rel_tol: float = 1e-5):
+    """Lookup tables for the costly transforms: (par, tab, errors) with tables switched on.
+
+    Variable k's log-value is tabulated at ``intervals`` + 1 equally spaced u in [tail, 1 - tail]
+    (exactly, by ``draw_log_np``) and interpolated linearly in between; the tails stay exact.
+    ``errors[k]`` is the largest interpolation error found at the interval midpoints (log units;
+    the bound holds because each transform is monotone with a one-signed second derivative on
+    most intervals). A table is kept only when that error is below ``rel_tol`` x the variable's
+    log-spread over the table's range; loguniform (already linear) gets none.
+    """
+    fam = np.asarray(fam, np.int64)
+    par = np.array(par, np.float64)
+    if par.shape[1] < 9:
+        par = np.concatenate([par, np.zeros((par.shape[0], 9 - par.shape[1]))], axis=1)
+    tab = np.asarray(tab, np.float64)
+    errors = np.zeros(len(fam))
+    u = tail + (1 - 2 * tail) * np.arange(intervals + 1) / intervals
+    mid = (u[:-1] + u[1:]) / 2
+    luts, width = [], tab.shape[1]
+    for k in range(len(fam)):
+        if fam[k] == LOGUNIFORM or (coef is not None and coef[k] == 0):
+            luts.append(None)
+            continue
+        p = par[k].copy()
+        p[6:] = 0.0
+        vals = _draw_exact(int(fam[k]), u, p, tab[k])
+        err = float(np.max(np.abs(_draw_exact(int(fam[k]), mid, p, tab[k]) - (vals[:-1] + vals[1:]) / 2)))
+        spread = float(vals[-1] - vals[0])
+        if not np.all(np.isfinite(vals)) or err > rel_tol * spread:
+            luts.append(None)
+            continue
+        luts.append(np.concatenate([vals, vals[-1:]]))
+        errors[k] = err
+    extra = max([len(t) for t in luts if t is not None], default=0)
+    if extra:
+        tab = np.concatenate([tab, np.zeros((tab.shape[0], extra))], axis=1)
+        for k, t in enumerate(luts):
+            if t is not None:
+                tab[k, width:width + len(t)] = t
+                par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), width
+    return par, tab, errors
 
 
 def _uniforms(seed: int, start: int, n: int, k: int, row) -> np.ndarray:
@@ -112,7 +173,7 @@ def summarize(logs, ranks, log_thresholds, shift) -> Summary:
 
 
 def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=0,
-           exact=True) -> Summary:
+           exact=True, log_range=None) -> Summary:
     """Sample n log-products and reduce them (exact order statistics at ``ranks``)."""
     return summarize(sample_log(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds, shift)
 

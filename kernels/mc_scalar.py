@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 LOGNORMAL, LOGUNIFORM, UNIFORM, TRUNCNORMAL, TRIANGULAR, TABLE = 0, 1, 2, 3, 4, 5
-NPAR = 6
+NPAR = 9  #: par[k, 0:6] the family's parameters; par[k, 6:9] its lookup table (see build_draw_log_fast)
 
 
 def build_draw_log(jit, ndtri):
@@ -42,3 +42,24 @@ def build_draw_log(jit, ndtri):
         return math.log(tab[k, j] + (tab[k, j + 1] - tab[k, j]) * (t - j))
 
     return draw_log
+
+
+def build_draw_log_fast(jit, draw_log):
+    """``draw_log`` through a lookup table where one is set (``mc_reference.accelerate``).
+
+    par[k, 6] = u_lo > 0 turns the table on: for u_lo <= u < 1 - u_lo the log-value is interpolated
+    linearly between tab[k, o + j] and tab[k, o + j + 1], t = (u - u_lo) x par[k, 7], j = int(t),
+    o = int(par[k, 8]); outside, and when par[k, 6] == 0, the exact transform is used.
+    """
+
+    @jit
+    def draw_log_fast(fam, u, par, k, tab):
+        ul = par[k, 6]
+        if ul > 0.0 and u >= ul and u < 1.0 - ul:
+            t = (u - ul) * par[k, 7]
+            j = int(t)
+            o = int(par[k, 8]) + j
+            return tab[k, o] + (tab[k, o + 1] - tab[k, o]) * (t - j)
+        return draw_log(fam, u, par, k, tab)
+
+    return draw_log_fast

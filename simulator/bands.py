@@ -38,7 +38,7 @@ def _pad(models: Sequence[LogModel]):
     t = max(a[3].shape[1] for a in arrays)
     fam = np.ones((len(models), k), np.int64)
     coef = np.zeros((len(models), k))
-    par = np.zeros((len(models), k, 6))
+    par = np.zeros((len(models), k, 9))
     tab = np.zeros((len(models), k, t))
     for r, (f, c, p, tb, _) in enumerate(arrays):
         fam[r, :len(f)], coef[r, :len(c)], par[r, :len(f)], tab[r, :len(f), :tb.shape[1]] = f, c, p, tb

@@ -96,6 +96,13 @@ class LogModel:
             s.append(c * d.sigma if c else 0.0)  # type: ignore[attr-defined]
         return mu, math.sqrt(max(self._quad(s, s), 0.0))
 
+    def log_mean_sd(self) -> tuple[float, float]:
+        """Mean and standard deviation of log(compute) (any families; log-space correlations)."""
+        mom = [d.log_moments() for d in self.dists]
+        mean = self.const + sum(c * m for c, (m, _) in zip(self.coefs, mom))
+        s = [c * math.sqrt(v) for c, (_, v) in zip(self.coefs, mom)]
+        return mean, math.sqrt(max(self._quad(s, s), 0.0))
+
     def _quad(self, a: Sequence[float], b: Sequence[float]) -> float:
         if self.corr is None:
             return sum(x * y for x, y in zip(a, b))
@@ -132,7 +139,8 @@ class LogModel:
             if t is not None:
                 tab[i, :len(t)] = t
         fam = np.array([f for f, _, _ in specs], np.int64)
-        par = np.array([p for _, p, _ in specs], np.float64).reshape(len(specs), 6)
+        par = np.zeros((len(specs), 9))
+        par[:, :6] = np.array([p for _, p, _ in specs], np.float64).reshape(len(specs), 6)
         chol = np.array(cholesky(self.corr), np.float64) if self.corr is not None else np.zeros((0, 0))
         return fam, np.array(self.coefs, np.float64), par, tab, chol
 
@@ -329,12 +337,14 @@ def _ranks(n: int, probs: Sequence[float]) -> tuple[list[int], dict]:
 
 
 def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thresholds: Sequence[float] = (),
-            backend: str = "auto", exact_selection: bool = False) -> Band:
+            backend: str = "auto", exact_selection: bool = False, lut: bool = True) -> Band:
     """Monte Carlo band: ``samples`` draws keyed by ``seed``; standard errors for every figure.
 
     An all-lognormal model draws one normal per sample (its sum is one lognormal). Quantile SEs
     come from the order statistics at ranks n p -+ sqrt(n p (1 - p)) (half their distance), the
     mean's from the sample variance, threshold probabilities' from the binomial variance.
+    With ``lut`` the costly transforms go through lookup tables (``kernels.mc_reference.accelerate``)
+    whose error, with the histogram's, is ``Band.quantile_error_log`` (a bound, log units).
     """
     import numpy as np
 
@@ -353,11 +363,19 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
         sample_model = LogModel(0.0, ("log_compute",), (LogNormal(mu, s),), (1.0,))
     be = get_backend(backend)
     fam, coef, par, tab, chol = sample_model.kernel_arrays()
+    lut_err = 0.0
+    if lut:
+        from .kernels.mc_reference import accelerate
+
+        par, tab, errs = accelerate(fam, par, tab, coef)
+        lut_err = float(np.abs(coef) @ errs)
     ranks, need = _ranks(n, PROBS)
     centre = model.const + sum(c * math.log(d.median) for c, d in zip(model.coefs, model.dists))
     lth = [math.log(t) for t in thresholds]
+    mean_log, sd_log = sample_model.log_mean_sd()
+    window = (mean_log - 8 * sd_log, mean_log + 8 * sd_log) if sd_log > 0 else None  # holds p5..p95 (Chebyshev)
     r = be.mc.reduce(int(seed), 0, n, fam, coef, par, tab, chol, sample_model.const, ranks, lth, centre,
-                     exact=exact_selection)
+                     exact=exact_selection, log_range=window)
     at = dict(zip(ranks, (float(v) for v in r.order)))
     q, qse = {}, {}
     for p, (lo, hi, frac, rl, rh) in need.items():
@@ -370,7 +388,7 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
     above = {t: float(c) / n for t, c in zip(thresholds, r.above)}
     above_se = {t: math.sqrt(p * (1 - p) / n) for t, p in above.items()}
     return Band(False, q, mean, math.exp(mlog), sd_log, above, model.attribution(), n, int(seed), be.name,
-                qse, math.sqrt(var_lin / n), above_se, float(r.error), model.upper_bound)
+                qse, math.sqrt(var_lin / n), above_se, float(r.error) + lut_err, model.upper_bound)
 
 
 def band(model: LogModel, samples: int | None = None, seed: int = 0, thresholds: Sequence[float] = (),

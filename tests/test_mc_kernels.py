@@ -92,6 +92,11 @@ def test_numba_reduce_against_exact_selection():
     want = ref.summarize(logs, ranks, [2.0, 3.0], 2.5)
     got = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5)
     assert 0 < got.error < 1e-3
+    tight = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5, log_range=(2.0, 3.0))
+    assert np.array_equal(tight.order, want.order)  # ranks outside the window: exact selection instead
+    mid = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks[2:-2], [], 2.5, log_range=(-5.0, 9.0))
+    assert np.all(np.abs(mid.order - want.order[2:-2]) <= mid.error) and mid.error < got.error
+    assert mid.sum_exp == pytest.approx(want.sum_exp, rel=mid.error)
     assert np.all(np.abs(got.order - want.order) <= got.error)  # the stated binning error
     assert np.array_equal(got.above, want.above)
     assert got.sum_x == pytest.approx(want.sum_x, rel=1e-12) and got.sum_x2 == pytest.approx(want.sum_x2, rel=1e-12)
