@@ -19,8 +19,8 @@ from .mc_reference import BatchSummary, Summary
 _JIT = dict(cache=True, fastmath=False, nogil=True)
 _S = philox.build(njit(inline="always", **_JIT))
 _philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
-_draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT),
-                                          mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri))
+_draw_exact = mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri)
+_draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT), _draw_exact)
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _TWO_M32 = 2.0 ** -32
@@ -61,8 +61,23 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
             if c == 0.0:
                 continue
             f = fam[v]
-            for j in range(m):
-                buf[off + j] += c * _draw_log(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
+            ul = par[v, 6]
+            if ul > 0.0:  # lookup table: a tight loop (tails clamped), then the tails exactly
+                inv, o, top = par[v, 7], int(par[v, 8]), tab.shape[1] - 2
+                for j in range(m):
+                    t = max(((w[q, j] + 0.5) * _TWO_M32 - ul) * inv, 0.0)
+                    i = min(int(t), top - o)
+                    buf[off + j] += c * (tab[v, o + i] + (tab[v, o + i + 1] - tab[v, o + i]) * (t - i))
+                for j in range(m):
+                    u = (w[q, j] + 0.5) * _TWO_M32
+                    if u < ul or u >= 1.0 - ul:
+                        t = max((u - ul) * inv, 0.0)
+                        i = min(int(t), top - o)
+                        buf[off + j] += c * (_draw_exact(f, u, par, v, tab)
+                                             - (tab[v, o + i] + (tab[v, o + i + 1] - tab[v, o + i]) * (t - i)))
+            else:
+                for j in range(m):
+                    buf[off + j] += c * _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
     if corr:
         for v in range(k):
             c = coef[v]
@@ -175,13 +190,13 @@ def _small(seed, start, n, args, const, ranks, lth, shift) -> Summary:
     return Summary(order, acc[0], acc[1], acc[2], acc[3], cnt, n)
 
 
-def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 18,
+def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 17,
            exact=False, log_range=None) -> Summary:
     """Sample and reduce in one pass without storing the samples (see mc_reference.reduce).
 
     Up to ``SMALL`` samples: one thread, stored, exact selection (no histogram set-up cost).
     Otherwise quantiles come from a histogram of min(``bins``, max(2**14, n / 8)) bins over
-    ``log_range`` (e.g. mean +- 8 sd of the log, which holds p5..p95 by Chebyshev) or else the exact
+    ``log_range`` (e.g. mean +- 5 sd of the log, which holds p5..p95 by Cantelli) or else the exact
     range of the logs; each order statistic is placed by linear interpolation inside its bin, so it
     is off by at most one bin width, returned as ``Summary.error`` (log units). If a wanted rank
     falls outside the range, the samples are stored and selected exactly. The mean uses bin centres
