@@ -4,7 +4,8 @@ Schema (units in key names; every figure carries a source):
 
     name, aliases[], kind ("gpu"|"tpu"|"cpu"), vendor, release_date (TOML date),
     per ("chip"|"board"), chips_per_board, memory_gib, memory_bandwidth_gb_per_s, tdp_w,
-    default_utilization (optional; else by kind), note (optional)
+    default_utilization (optional; else by kind), default_precision (optional; else fp32 if
+    present, else the first peak listed: TPUs train in bf16), note (optional)
     [sources]   one entry per top-level figure above (release_date, memory_gib, ...)
     [peak.<precision>]  precision in PRECISIONS; keys: tflop_per_s (the default figure),
                 low_tflop_per_s / high_tflop_per_s (range across clocks or sources, optional),
@@ -40,7 +41,7 @@ DEFAULT_UTILIZATION = {"gpu": 0.33, "tpu": 0.33, "cpu": 0.17}
 
 _TOP_FIGURES = {"memory_gib", "memory_bandwidth_gb_per_s", "tdp_w"}
 _TOP_KEYS = {"name", "aliases", "kind", "vendor", "release_date", "per", "chips_per_board",
-             "default_utilization", "note", "sources", "peak"} | _TOP_FIGURES
+             "default_utilization", "default_precision", "note", "sources", "peak"} | _TOP_FIGURES
 _PEAK_KEYS = {"tflop_per_s", "low_tflop_per_s", "high_tflop_per_s", "sparse_tflop_per_s",
               "clock", "sparse", "source", "why"}
 
@@ -76,12 +77,14 @@ class Profile:
     peaks: dict[str, Peak]
     sources: dict[str, str]
     default_utilization: float
+    default_precision: str = "fp32"
     note: str = ""
     path: str = ""
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def peak(self, precision: str = "fp32") -> Peak:
-        """The Peak at ``precision``; InputError naming the precisions it has otherwise."""
+    def peak(self, precision: str | None = None) -> Peak:
+        """The Peak at ``precision`` (default: the profile's default precision)."""
+        precision = precision or self.default_precision
         try:
             return self.peaks[precision]
         except KeyError:
@@ -94,7 +97,8 @@ class Profile:
                 "vendor": self.vendor, "release_date": self.release_date.isoformat(), "per": self.per,
                 "chips_per_board": self.chips_per_board, "memory_gib": self.memory_gib,
                 "memory_bandwidth_gb_per_s": self.memory_bandwidth_gb_per_s, "tdp_w": self.tdp_w,
-                "default_utilization": self.default_utilization, "note": self.note,
+                "default_utilization": self.default_utilization, "default_precision": self.default_precision,
+                "note": self.note,
                 "peak_flop_per_s": {p: v.flop_per_s for p, v in self.peaks.items()},
                 "peak_range_flop_per_s": {p: [v.low_flop_per_s, v.high_flop_per_s] for p, v in self.peaks.items()},
                 "sources": dict(self.sources)}
@@ -128,11 +132,13 @@ def _parse_peak(where: str, prec: str, raw: dict) -> Peak:
     lo = _num(w, "low_tflop_per_s", raw.get("low_tflop_per_s", mid))
     hi = _num(w, "high_tflop_per_s", raw.get("high_tflop_per_s", mid))
     if not lo <= mid <= hi:
-        raise InputError(w, f"need low <= tflop_per_s <= high, got {lo:g} <= {mid:g} <= {hi:g}")
+        raise InputError(w, f"low_tflop_per_s/high_tflop_per_s must bracket tflop_per_s, got {lo:g}, {hi:g} "
+                            f"around {mid:g}")
     if raw["clock"] not in ("base", "boost", "single"):
         raise InputError(w, f"clock must be base, boost or single, got {raw['clock']!r}")
     if raw.get("sparse", False):
-        raise InputError(w, "tflop_per_s must be the dense figure; put sparsity in sparse_tflop_per_s")
+        raise InputError(w, "sparse = true is not allowed: tflop_per_s must be the dense figure; "
+                            "put the sparse figure in sparse_tflop_per_s")
     if not str(raw["source"]).strip():
         raise InputError(w, "empty source")
     sp = raw.get("sparse_tflop_per_s")
@@ -172,13 +178,16 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
     util = raw.get("default_utilization", DEFAULT_UTILIZATION[raw["kind"]])
     if not (isinstance(util, (int, float)) and 0 < util <= 1):
         raise InputError(where, f"default_utilization must be in (0, 1], got {util!r}")
+    default_prec = raw.get("default_precision", "fp32" if "fp32" in peaks else next(iter(peaks)))
+    if default_prec not in peaks:
+        raise InputError(where, f"default_precision {default_prec!r} has no [peak.{default_prec}] table")
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise InputError(where, "aliases must be a list of strings")
     return Profile(key=key, name=str(raw["name"]), aliases=tuple(aliases), kind=raw["kind"],
                    vendor=str(raw.get("vendor", "")), release_date=raw["release_date"], per=raw["per"],
                    chips_per_board=chips, peaks=peaks, sources=dict(sources), default_utilization=float(util),
-                   note=str(raw.get("note", "")), path=where, **figures)
+                   default_precision=default_prec, note=str(raw.get("note", "")), path=where, **figures)
 
 
 def load_profile_file(path: str | Path) -> Profile:

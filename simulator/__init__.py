@@ -2,7 +2,43 @@
 hardware time, with exact arithmetic, honest uncertainty and fast sweeps.
 
 ``import computesim`` stays light: NumPy, pyarrow, Numba and CuPy load only when first needed.
+
+    >>> import computesim
+    >>> computesim.estimate_hardware(device="GTX 580", count=2, days=5.5).pfs_days   # AlexNet
+    0.0057354
 """
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+#: Public names, imported on first use: NAME -> "module:attribute".
+_LAZY = {
+    "estimate_hardware": "computesim.methods:estimate_hardware",
+    "estimate_ops": "computesim.methods:estimate_ops",
+    "compare": "computesim.methods:compare",
+    "reported": "computesim.methods:reported",
+    "Estimate": "computesim.methods:Estimate",
+    "run_examples": "computesim.examples:run_examples",
+    "find_profile": "computesim.hardware_profiles:find_profile",
+    "get_backend": "computesim.kernels:get_backend",
+    "InputError": "computesim.errors:InputError",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name].split(":")
+    except KeyError:
+        raise AttributeError(f"module 'computesim' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

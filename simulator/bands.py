@@ -155,7 +155,7 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
                 if not g("days"):
                     raise InputError("days", "required for the hardware method")
                 est = estimate_hardware(device=g("device"), count=g("count") or 1, days=g("days"), tflops=g("tflops"),
-                                        utilization=g("utilization"), precision=g("precision") or "fp32")
+                                        utilization=g("utilization"), precision=g("precision"))
             elif method == "ops":
                 est = estimate_ops(forward_macs=g("forward_macs"), forward_flop=g("forward_flop"), params=g("params"),
                                    tokens=g("tokens"), examples=g("examples"), epochs=g("epochs") or 1,
@@ -232,7 +232,7 @@ def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
         if est.method == "hardware" and f.name == "time":
             days = v.point / units.SECONDS_PER_DAY
             lo, hi = (5.0, 6.0) if ex.system == "AlexNet" else (days - 0.5, days + 0.5)
-            why = "five to six days (paper)" if ex.system == "AlexNet" else "rounded to whole days"
+            why = "the paper's 'five to six days'" if ex.system == "AlexNet" else "rounded to whole days"
             v = LogNormal.from_interval(lo * units.SECONDS_PER_DAY, hi * units.SECONDS_PER_DAY)
             notes.append(f"days {lo:g} to {hi:g} ({why})")
         elif est.method == "hardware" and f.name == "peak" and "GTX 580" in str(est.inputs.get("device", "")):

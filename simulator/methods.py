@@ -144,11 +144,12 @@ def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
 
 def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, device: str | None = None,
                       tflops: float | str | Quantity | None = None, utilization: float | str | Quantity | None = None,
-                      precision: str = "fp32", extra: Mapping[str, float | str] | None = None,
+                      precision: str | None = None, extra: Mapping[str, float | str] | None = None,
                       profile_files: Iterable[str] = (), label: str = "") -> Estimate:
     """Method 2: devices x peak FLOP/s x time x utilization (x extra multipliers).
 
-    ``device`` names a hardware profile (its peak at ``precision`` and default utilization);
+    ``device`` names a hardware profile (its peak at ``precision``, by default the profile's own:
+    fp32 for GPUs and CPUs, bf16 for TPUs; and its default utilization);
     ``tflops`` (TFLOP/s, or text with a rate unit, or a range "1.54 to 1.58") overrides the profile's
     peak and is required without a device; ``tflops="range"`` takes the profile's low to high peak as
     a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
@@ -160,6 +161,7 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
     profile = None
     if device is not None:
         profile = find_profile(device, [load_profile_file(p) for p in profile_files])
+        precision = precision or profile.default_precision
         inputs |= {"device": profile.name, "precision": precision}
     if isinstance(tflops, str) and tflops.strip().lower() == "range":
         if profile is None:

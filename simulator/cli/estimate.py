@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     hw.add_argument("--days", help="training time: days, or with a unit ('12,000 h', '2 weeks')")
     hw.add_argument("--utilization", help="fraction of peak achieved (default 0.33 GPU/TPU, 0.17 CPU)")
     hw.add_argument("--tflops", help="peak per device in TFLOP/s (overrides the profile), or with a unit")
-    hw.add_argument("--precision", default="fp32", help="profile peak to use: fp32, tf32, fp16, bf16, ... (default fp32)")
+    hw.add_argument("--precision", help="profile peak to use: fp32, tf32, fp16, bf16, ... "
+                                       "(default: the profile's, fp32 for GPUs, bf16 for TPUs)")
     hw.add_argument("--profile-file", action="append", default=[], metavar="PATH",
                     help="an extra hardware profile TOML (may repeat)")
     ops = p.add_argument_group("method 1: counting operations")

@@ -1,0 +1,191 @@
+"""``computesim trend``: fit compute trends (doubling times with bootstrap intervals), eras,
+projections, effective compute, and plots, on the built-in points or a CSV file."""
+from __future__ import annotations
+
+import argparse
+import math
+from typing import Any
+
+from ..errors import InputError
+from .output import emit_json, format_table
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("trend", help="fit doubling times of training compute, with eras, projections and plots",
+                       description="Least-squares fit of log10(compute) on date with a bootstrap confidence "
+                                   "interval. Upper bounds are excluded from fits unless --include-bounds.")
+    p.add_argument("data", nargs="?", metavar="DATA.csv", help="CSV of data points (or use --examples)")
+    p.add_argument("--examples", action="store_true", help="use the source's worked examples and reported results")
+    g = p.add_argument_group("CSV columns (recognised automatically when not given)")
+    g.add_argument("--date-col", help="publication-date column (YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or YYYY)")
+    g.add_argument("--compute-col", help="training-compute column")
+    g.add_argument("--name-col", help="system-name column")
+    g.add_argument("--compute-unit", choices=("flop", "pfs-days"), help="unit of bare compute numbers")
+    f = p.add_argument_group("fit")
+    f.add_argument("--from", dest="start", metavar="DATE", help="window start (a bare year: 1 January)")
+    f.add_argument("--to", dest="end", metavar="DATE", help="window end, exclusive (a bare year: through 31 December)")
+    f.add_argument("--breaks", action="append", default=[], metavar="DATE[,DATE]",
+                   help="era breakpoints (a bare year: 1 January); one line per era, with a Chow F-test")
+    f.add_argument("--large", nargs="?", const=1.0, type=float, default=None, metavar="OOM",
+                   help="fit the large-scale subset: points more than OOM orders of magnitude above the trend (1)")
+    f.add_argument("--include-bounds", action="store_true", help="fit upper bounds as if they were points")
+    f.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
+    f.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    f.add_argument("--ci", type=float, default=0.95, help="confidence level (0.95)")
+    f.add_argument("--propagate", action="store_true",
+                   help="perturb each point within its band, or by --noise-factor, in each resample")
+    f.add_argument("--noise-factor", type=float, default=2.0, help="log-uniform /F to xF for points without a band (2)")
+    q = p.add_argument_group("projections (assumptions printed under 'assumptions')")
+    q.add_argument("--project", action="append", default=[], metavar="DATE", help="compute on the trend at DATE")
+    q.add_argument("--threshold", action="append", default=[], metavar="FLOP",
+                   help="date the trend crosses FLOP (default 1e26)")
+    q.add_argument("--flop-per-dollar", type=float, help="price-performance at --price-year (default: V100 2018)")
+    q.add_argument("--gpu-hour-usd", type=float, default=3.06, help="GPU rental price per hour for the default (3.06)")
+    q.add_argument("--price-year", default="2018", help="date of the price-performance figure (2018)")
+    q.add_argument("--price-doubling-months", type=float, default=18.0, help="price-performance doubling time (18)")
+    q.add_argument("--budget", type=float, default=1e12, help="budget in dollars for one run (1e12: world hardware/yr)")
+    q.add_argument("--cost-years", default="2018,2020,2025", help="years at which to price the trend's run")
+    e = p.add_argument_group("algorithmic efficiency")
+    e.add_argument("--efficiency-halving-months", type=float, default=16.0, help="halving time of compute needed (16)")
+    e.add_argument("--efficiency-ref", default="2012", help="date where the efficiency gain is 1 (2012)")
+    e.add_argument("--effective", action="store_true",
+                   help="fit and plot effective compute (physical FLOP x efficiency gain since --efficiency-ref)")
+    o = p.add_argument_group("output")
+    o.add_argument("--json", action="store_true", help="print JSON")
+    o.add_argument("--plot", metavar="FILE", help="draw to FILE.png, .svg or .pdf")
+    o.add_argument("--out", metavar="FILE", help="write the data points to FILE.arrow or .parquet")
+    o.add_argument("--overwrite", action="store_true", help="replace --plot/--out files that exist")
+    p.set_defaults(func=run)
+
+
+def _load(args: argparse.Namespace):
+    from .. import datasets
+
+    if args.examples == bool(args.data):
+        raise InputError("DATA", "give a CSV file or --examples (one of them)")
+    if args.examples:
+        return datasets.builtin_points()
+    return datasets.read_csv_points(args.data, date_col=args.date_col, compute_col=args.compute_col,
+                                    name_col=args.name_col, compute_unit=args.compute_unit)
+
+
+def _dates(values: list[str], field: str) -> list[float]:
+    from ..trends import parse_when
+
+    out = []
+    for v in values:
+        out += [parse_when(x, field) for x in str(v).split(",") if x.strip()]
+    return out
+
+
+def _flop(text: str, field: str) -> float:
+    from .. import units
+    from ..errors import require_positive
+
+    return require_positive(field, units.parse(text, "ops", field))
+
+
+def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
+    """(points, report, JSON dict) for parsed arguments."""
+    from .. import projections as pj
+    from ..efficiency import Efficiency, effective_table
+    from ..trends import analyse, parse_when
+
+    start = parse_when(args.start, "--from") if args.start is not None else -math.inf
+    end = parse_when(args.end, "--to", end=True) if args.end is not None else math.inf
+    breaks = _dates(args.breaks, "--breaks")
+    thresholds = [_flop(x, "--threshold") for x in args.threshold] or [1e26]
+    price = pj.PricePerformance(gpu_hour_usd=args.gpu_hour_usd, year=parse_when(args.price_year, "--price-year"),
+                                doubling_months=args.price_doubling_months, flop_per_dollar_override=args.flop_per_dollar)
+    eff = Efficiency(args.efficiency_halving_months, parse_when(args.efficiency_ref, "--efficiency-ref"))
+    cost_years = _dates([args.cost_years], "--cost-years")
+    project = _dates(args.project, "--project")
+    pts = _load(args)
+    if args.effective:
+        pts.table = effective_table(pts.table, eff)
+        pts.origin += f" (effective compute, x efficiency gain since {eff.reference:g})"
+    rep = analyse(pts.table, start=start, end=end, breaks=breaks, large_threshold=args.large,
+                  include_bounds=args.include_bounds, n_boot=args.bootstrap, seed=args.seed, level=args.ci,
+                  propagate=args.propagate, noise_factor=args.noise_factor)
+    out = rep.to_dict()
+    if out["large_scale"]:
+        out["large_scale"].pop("fit", None)
+    fit = rep.overall
+    eff_ci = eff.effective_doubling_months(fit.slope_ci()[::-1])
+    out |= {"n_skipped": pts.n_skipped, "skipped": pts.skipped, "data": pts.origin,
+            "projections": {"compute_at": [pj.compute_at(fit, t) for t in project],
+                            "threshold_crossing": [pj.crossing(fit, x) for x in thresholds],
+                            "cost": pj.cost(fit, price, cost_years, args.budget), "on": "whole-window fit"},
+            "efficiency": eff.to_dict() | {"fitted_effective_compute": args.effective,
+                "effective_doubling_months": float(eff.effective_doubling_months(fit.slope)),
+                "effective_doubling_months_ci": [float(v) for v in eff_ci]},
+            "assumptions": {"price_performance": price.to_dict(), "budget_usd": args.budget,
+                            "efficiency_halving_months": eff.halving_months, "efficiency_reference_year": eff.reference,
+                            "bootstrap": {"resamples": args.bootstrap, "seed": args.seed, "ci_level": args.ci,
+                                          "method": "percentile, pairs resampled"},
+                            "point_noise": (f"log-uniform within band, else /{args.noise_factor:g} to x{args.noise_factor:g}"
+                                            if args.propagate else "none"),
+                            "upper_bounds": out["upper_bounds"], "bands": "uncertainty of the trend line"}}
+    return pts, rep, out
+
+
+def _fmt_ci(ci: list[float]) -> str:
+    return "-".join("inf" if not math.isfinite(v) else f"{v:.3g}" for v in ci)
+
+
+def _text(out: dict[str, Any]) -> str:
+    rows = []
+    for name, d in [("window", out)] + [(e["label"], e) for e in out["eras"]] + (
+            [("large-scale", out["large_scale"])] if out["large_scale"] and "doubling_months" in out["large_scale"] else []):
+        ci = _fmt_ci(d["doubling_months_ci"]) if d["oom_per_year_ci"][0] > 0 else "includes no growth"
+        rows.append([name, d["n_points"], f"{d['doubling_months']:.3g}", ci,
+                     f"{d['growth_per_year']:.3g}", f"{d['oom_per_year']:.3g}"])
+    lines = [f"data: {out['data']} ({out['n_points']} points fitted, {out['n_skipped']} rows skipped"
+             + (": " + ", ".join(f"{v} {k}" for k, v in out["skipped"].items()) if out["skipped"] else "")
+             + f"; {out['upper_bounds_excluded']} upper bounds {out['upper_bounds']})",
+             format_table(["fit", "n", "doubling months", f"{out['ci_level']:.0%} CI", "x/year", "OOM/year"], rows)]
+    if out["break_test"]:
+        bt = out["break_test"]
+        lines.append(f"break test ({bt['test']}): " + (bt.get("note") or
+                     f"F={bt['F']:.3g}, p={bt['p_value']:.3g}, delta BIC={bt['delta_bic']:.3g}: "
+                     f"breaks {'warranted' if bt['warranted'] else 'not warranted'} at 5%"))
+    if out["large_scale"] and "note" in out["large_scale"]:
+        lines.append(f"large-scale: {out['large_scale']['note']} ({', '.join(out['large_scale']['systems'])})")
+    pj = out["projections"]
+    for c in pj["compute_at"]:
+        lines.append(f"trend at {c['date']}: {c['flop']:.3g} FLOP (CI {_fmt_ci(c['flop_ci'])})")
+    for c in pj["threshold_crossing"]:
+        lines.append(f"crosses {c['threshold_flop']:.3g} FLOP: {c['date']} (CI {c['date_ci'][0]} to {c['date_ci'][1]})")
+    cost = pj["cost"]
+    for r in cost["cost_by_year"]:
+        lines.append(f"run on the trend in {r['year']:g}: ${r['usd']:.3g} (CI {_fmt_ci(r['usd_ci'])})")
+    lines.append(f"reaches ${cost['budget_usd']:.3g} per run: {cost['budget_reached_date']}")
+    ef = out["efficiency"]
+    lines.append(f"effective compute (algorithmic efficiency halving every {ef['halving_months']:g} months) "
+                 f"doubles every {ef['effective_doubling_months']:.3g} months")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..arrow_io import check_writable, write_table
+    from ..plots import check_plot_path
+
+    if args.plot:
+        check_plot_path(args.plot, args.overwrite)
+    if args.out:
+        check_writable(args.out, args.overwrite)
+    pts, rep, out = build(args)
+    if args.plot:
+        from ..plots import plot_trend
+
+        out["plot"] = str(plot_trend(args.plot, pts.table, rep, overwrite=args.overwrite,
+                                     noise_factor=args.noise_factor if args.propagate else None,
+                                     title=f"Training compute: {pts.origin}"))
+    if args.out:
+        out["out"] = str(write_table(pts.table, args.out, {"skipped": pts.skipped, "origin": pts.origin},
+                                     args.overwrite))
+    if args.json:
+        emit_json(out)
+    else:
+        print(_text(out))
+    return 0

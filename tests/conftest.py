@@ -1,0 +1,31 @@
+"""Shared fixtures: run the CLI in-process and capture exit code, stdout and stderr."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from computesim.cli import main
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(capsys):
+    """``cli("estimate", "--json", ...)`` -> CliResult."""
+
+    def run(*argv: str) -> CliResult:
+        code = main([str(a) for a in argv])
+        cap = capsys.readouterr()
+        return CliResult(code, cap.out, cap.err)
+
+    return run
