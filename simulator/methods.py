@@ -99,10 +99,33 @@ def _extras(extra: Mapping[str, float | str] | None) -> list[Factor]:
     return [Factor(name, parse_quantity(v, "count", f"extra {name}")) for name, v in (extra or {}).items()]
 
 
+def _is_dist(text: Any) -> bool:
+    from .distributions import is_distribution_text
+
+    return is_distribution_text(text)
+
+
+def _dist(text: str, kind: str, field: str, bare_scale: float) -> Quantity:
+    from .distributions import parse_distribution
+
+    return parse_distribution(text, kind, field, bare_scale)
+
+
+def _profile_range(peak: Any, field: str = "--tflops") -> Quantity:
+    """A profile's peak range (low to high, e.g. base to boost clock) as a lognormal 90% interval."""
+    from .distributions import LogNormal
+
+    if peak.high_flop_per_s > peak.low_flop_per_s:
+        return LogNormal.from_interval(peak.low_flop_per_s, peak.high_flop_per_s)
+    return Point(peak.flop_per_s)
+
+
 def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
     """A duration: bare numbers are days; text with a unit ("12,000 h") is converted to seconds."""
     if isinstance(days, Quantity):
         return days
+    if _is_dist(days):
+        return _dist(days, "time", field, units.SECONDS_PER_DAY)
     if isinstance(days, str) and units._split(days, field)[1]:
         return parse_quantity(days, "time", field)
     return Point(parse_quantity(days, "count", field).point * units.SECONDS_PER_DAY)
@@ -112,6 +135,8 @@ def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
     """A peak rate: bare numbers are TFLOP/s; text with a unit ("1.58 TFLOP/s") is converted."""
     if isinstance(tflops, Quantity):
         return tflops
+    if _is_dist(tflops):
+        return _dist(tflops, "rate", field, 1e12)
     if isinstance(tflops, str) and units._split(tflops, field)[1]:
         return parse_quantity(tflops, "rate", field)
     return Point(parse_quantity(tflops, "count", field).point * 1e12)
@@ -125,8 +150,9 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
 
     ``device`` names a hardware profile (its peak at ``precision``, by default the profile's own:
     fp32 for GPUs and CPUs, bf16 for TPUs; and its default utilization);
-    ``tflops`` (TFLOP/s, or text with a rate unit) overrides the profile's peak and is required
-    without a device. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
+    ``tflops`` (TFLOP/s, or text with a rate unit, or a range "1.54 to 1.58") overrides the profile's
+    peak and is required without a device; ``tflops="range"`` takes the profile's low to high peak as
+    a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
     defaults to the profile's (0.33 GPU/TPU, 0.17 CPU), or 0.33 when no device is named.
     """
     from .hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
@@ -137,7 +163,11 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
         profile = find_profile(device, [load_profile_file(p) for p in profile_files])
         precision = precision or profile.default_precision
         inputs |= {"device": profile.name, "precision": precision}
-    if tflops is not None:
+    if isinstance(tflops, str) and tflops.strip().lower() == "range":
+        if profile is None:
+            raise InputError("--tflops", "'range' needs a --device whose profile gives a peak range")
+        peak, peak_src = _profile_range(profile.peak(precision)), f"profile {profile.key} (range)"
+    elif tflops is not None:
         peak, peak_src = _peak(tflops), "--tflops"
     elif profile is not None:
         peak, peak_src = Point(profile.peak(precision).flop_per_s), f"profile {profile.key}"
@@ -148,8 +178,7 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
         util_src = f"default for {profile.kind if profile else 'gpu'}"
     else:
         util, util_src = parse_quantity(utilization, "count", "--utilization"), "given"
-    if isinstance(util, Point):
-        require_fraction("--utilization", util.point)
+    require_fraction("--utilization", util.point)
     devices = parse_quantity(count, "count", "--count")
     seconds = _time(days)
     inputs |= {"count": devices.to_json(), "peak_flop_per_s": peak.to_json(), "peak_source": peak_src,

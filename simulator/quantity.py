@@ -59,12 +59,17 @@ _BOUND = re.compile(r"^\s*(<=?|≤)\s*(.+)$")
 def parse_quantity(text: str | float | Quantity, kind: str, field: str, bounds: bool = False) -> Quantity:
     """Parse user text into a Quantity of canonical units (see units.parse for ``kind``).
 
-    Accepts a number with an optional unit ("5.5 days"), and, if ``bounds``, an upper bound
+    Accepts a number with an optional unit ("5.5 days"), a range or distribution ("5 to 6 days",
+    "loguniform(1, 10)": see ``computesim.distributions``) and, if ``bounds``, an upper bound
     ("< 0.0007 pfs-days"). Values must be positive and finite; InputError names ``field`` otherwise.
     """
     if isinstance(text, Quantity):
         return text
     if isinstance(text, str):
+        from .distributions import is_distribution_text, parse_distribution
+
+        if is_distribution_text(text):
+            return parse_distribution(text, kind, field)
         m = _BOUND.match(text)
         if m:
             if not bounds:

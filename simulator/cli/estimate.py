@@ -41,8 +41,36 @@ def register(sub: argparse._SubParsersAction) -> None:
     ops.add_argument("--multiplier", help="networks trained or other multiplier (default 1)")
     p.add_argument("--extra", action="append", default=[], metavar="NAME=VALUE",
                    help="an extra named multiplier of the method (may repeat), e.g. more_data=31.6")
+    unc = p.add_argument_group("uncertainty (any input may be a range: '5 to 6 days' is a lognormal 90%% "
+                              "interval; or lognormal(a, b), loguniform(a, b), uniform(a, b), normal(mean, sd), "
+                              "triangular(lo, mode, hi), pert(lo, mode, hi))")
+    unc.add_argument("--samples", help="Monte Carlo samples (default: exact when "
+                     "every range is lognormal, else 100000)")
+    unc.add_argument("--seed", default="0", help="random seed (default 0); results "
+                     "depend on it alone, not on backend or threads")
+    unc.add_argument("--force-mc", action="store_true", help="sample even when the exact answer exists")
+    unc.add_argument("--threshold", action="append", default=[], metavar="COMPUTE[,COMPUTE]",
+                     help="report P(compute > threshold); with a unit: 1e25FLOP, 0.1pfs-days")
+    unc.add_argument("--method-error", metavar="FACTOR", help="model error of the method itself, e.g. 3x "
+                     "(lognormal, 90%% interval /3 to x3)")
+    unc.add_argument("--correlate", action="append", default=[], metavar="A:B=RHO",
+                     help="log-space correlation of two uncertain inputs, e.g. peak:utilization=-0.3")
+    unc.add_argument("--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
+
+
+def whole(text: str | None, field: str, minimum: int) -> int | None:
+    """'1e6' -> 1000000; InputError unless a whole number >= ``minimum``."""
+    if text is None:
+        return None
+    try:
+        v = float(str(text).replace(",", "").replace("_", ""))
+    except ValueError:
+        raise InputError(field, f"expected a whole number, got {text!r}") from None
+    if not (v == v and abs(v) != float("inf")) or v != int(v) or v < minimum:
+        raise InputError(field, f"must be a whole number >= {minimum}, got {text!r}")
+    return int(v)
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
@@ -93,8 +121,77 @@ def build(args: argparse.Namespace) -> list[Estimate]:
     return [(_ops if m == "ops" else _hardware)(args, extra) for m in methods]
 
 
-def result_dict(estimates: list[Estimate]) -> dict[str, Any]:
-    """JSON contract: one estimate's dict, or for both methods their dicts, ratio and agreement."""
+def _correlations(pairs: list[str]) -> dict[tuple[str, str], float]:
+    out = {}
+    for pair in pairs:
+        names, sep, value = pair.partition("=")
+        a, colon, b = names.partition(":")
+        if not sep or not colon or not a.strip() or not b.strip():
+            raise InputError("--correlate", f"expected A:B=RHO, got {pair!r}")
+        try:
+            rho = float(value)
+        except ValueError:
+            raise InputError("--correlate", f"not a number: {value!r}") from None
+        out[(a.strip(), b.strip())] = rho
+    return out
+
+
+def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
+    """A band when an input is uncertain or any uncertainty flag is given."""
+    from ..distributions import Distribution
+
+    flags = (args.samples is not None or args.force_mc or args.threshold or args.method_error or args.correlate)
+    return bool(flags) or any(isinstance(f.value, Distribution) for e in estimates for f in e.factors)
+
+
+def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
+    """Each estimate's band (exact or Monte Carlo), and for both methods their combination."""
+    from .. import uncertainty as unc
+
+    err = unc.parse_factor(args.method_error) if args.method_error else None
+    samples, seed = whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
+    thresholds = unc.parse_thresholds(",".join(args.threshold)) if args.threshold else []
+    corr = _correlations(args.correlate)
+    models = [unc.model_of(e, err, error_name="method_error" if len(estimates) == 1 else f"method_error.{e.method}")
+              for e in estimates]
+    if corr:  # every model over the same variables, so names from either method can be correlated
+        models = [m.correlated(corr) for m in unc.joint(models)]
+    out = [unc.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models]
+    result: dict[str, Any] = {"bands": out, "models": models}
+    if len(estimates) == 2:
+        result["combined"] = unc.combine(*out)
+        ratio = unc.band(unc.ratio_model(models[1], models[0]), samples, seed, [1 / 3, 3.0],
+                         args.force_mc, args.backend)
+        result["ratio"] = ratio
+    return result
+
+
+def _with_band(d: dict[str, Any], b) -> dict[str, Any]:
+    return d | {"point_pfs_days": d["pfs_days"], "point_flop": d["flop"]} | b.to_dict() | \
+        {"pfs_days": units.flop_to_pfs_days(b.median), "flop": b.median}
+
+
+def result_dict(estimates: list[Estimate], unc: dict[str, Any] | None = None) -> dict[str, Any]:
+    """JSON contract: one estimate's dict, or for both methods their dicts, ratio and agreement.
+
+    With a band (``unc``): the band's keys are added ("quantiles_pfs_days", "mean_pfs_days",
+    "p_above", "attribution", "exact", ...) and "pfs_days"/"flop" become the median; for both
+    methods also "overlap", "combined_estimate" (precision-weighted in log space) and "disagree".
+    """
+    if unc is not None:
+        if len(estimates) == 1:
+            return _with_band(estimates[0].to_dict(), unc["bands"][0])
+        base = result_dict(estimates)
+        base["estimates"] = [_with_band(e.to_dict(), b) for e, b in zip(estimates, unc["bands"])]
+        comb = unc["combined"]
+        r = unc["ratio"]
+        base |= comb | {"pfs_days": comb["combined_estimate"]["pfs_days"], "flop": comb["combined_estimate"]["flop"],
+                        "combined": "precision-weighted in log space (weights 1 / log_sd**2)",
+                        "ratio_band": {"quantiles": {k: v * units.PFS_DAY for k, v in
+                                                     r.to_dict()["quantiles_pfs_days"].items()},
+                                       "exact": r.exact,
+                                       "p_within_tolerance": r.p_above[1 / 3] - r.p_above[3.0]}}
+        return base
     if len(estimates) == 1:
         return estimates[0].to_dict()
     ops, hw = estimates
@@ -119,10 +216,37 @@ def render(estimates: list[Estimate]) -> str:
     return "\n".join(lines)
 
 
+def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
+    """The bands as text lines under the point estimates."""
+    lines = []
+    for e, b in zip(estimates, unc["bands"]):
+        d = b.to_dict()
+        q = d["quantiles_pfs_days"]
+        how = "exact (all lognormal)" if b.exact else f"Monte Carlo, {b.samples} samples, seed {b.seed}, {b.backend}"
+        lines.append(f"{e.method} band ({how}): p5 {units.sig(q['p5'])}, p50 {units.sig(q['p50'])}, "
+                     f"p95 {units.sig(q['p95'])} pfs-days; mean {units.sig(d['mean_pfs_days'])}; "
+                     f"spread x{b.spread:.3g}")
+        if b.attribution:
+            lines.append("  variance of log-compute: " + ", ".join(f"{k} {v:.0%}" for k, v in
+                                                                   sorted(b.attribution.items(), key=lambda kv: -kv[1])))
+        for t, p in b.p_above.items():
+            lines.append(f"  P(compute > {t:g} FLOP) = {p:.4g}")
+    if "combined" in unc:
+        c = unc["combined"]
+        lines.append(f"combined (precision-weighted): {units.sig(c['combined_estimate']['pfs_days'])} pfs-days; "
+                     f"bands {'overlap' if c['overlap'] else 'do NOT overlap'}"
+                     + ("; the methods DISAGREE" if c["disagree"] else ""))
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
+    whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
     estimates = build(args)
+    unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
-        emit_json(result_dict(estimates))
+        emit_json(result_dict(estimates, unc))
     else:
         print(render(estimates))
+        if unc is not None:
+            print(render_band(estimates, unc))
     return 0

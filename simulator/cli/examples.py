@@ -17,7 +17,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--reported", action="store_true",
                    help="list the results the source reports as figures or upper bounds instead")
+    p.add_argument("--bands", action="store_true",
+                   help="give every example a band: its inputs' stated precision plus the method error")
+    p.add_argument("--method-error", default="2x", metavar="FACTOR",
+                   help="with --bands: the method's own error as a 90%% factor (default 2x)")
     p.set_defaults(func=run)
+
+
+def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple]:
+    """(band, assumptions) of each worked example (all exact: every range is lognormal)."""
+    from ..bands import example_model
+    from ..uncertainty import band, parse_factor
+
+    err = parse_factor(method_error)
+    out = []
+    for r in results:
+        model, notes = example_model(r, err)
+        out.append((band(model), notes))
+    return out
+
+
+def _bands_text(results: list[ExampleResult], bands: list[tuple]) -> str:
+    headers = ["system", "method", "point", "p5", "p50", "p95", "spread", "printed in 90%", "assumptions"]
+    rows = []
+    for r, (b, notes) in zip(results, bands):
+        q = b.to_dict()["quantiles_pfs_days"]
+        inside = q["p5"] <= r.example.printed_pfs_days <= q["p95"]
+        rows.append([r.example.system, r.estimate.method_number, units.sig(r.estimate.pfs_days), units.sig(q["p5"]),
+                     units.sig(q["p50"]), units.sig(q["p95"]), f"x{b.spread:.2f}", "yes" if inside else "NO", notes])
+    return format_table(headers, rows) + "\n\npfs-days; bands are exact (lognormal inputs): p5..p95 is a 90% interval."
 
 
 def examples_table(results: list[ExampleResult]):
@@ -69,6 +97,12 @@ def _reported_text() -> str:
     return format_table(["system", "published", "as reported", "FLOP", "kind"], rows)
 
 
+def pa_array(values):
+    import pyarrow as pa
+
+    return pa.array(values)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..arrow_io import check_writable, write_table
 
@@ -80,6 +114,23 @@ def run(args: argparse.Namespace) -> int:
         emit_json(data) if args.json else print(_reported_text())
         return 0
     results = run_examples()
+    bands = example_bands(results, args.method_error) if args.bands else None
+    if bands is not None:
+        table = examples_table(results)
+        for key in ("p5", "p25", "p50", "p75", "p95"):
+            table = table.append_column(f"{key}_pfs_days", pa_array([b.to_dict()["quantiles_pfs_days"][key]
+                                                                       for b, _ in bands]))
+        table = table.append_column("mean_pfs_days", pa_array([b.to_dict()["mean_pfs_days"] for b, _ in bands]))
+        table = table.append_column("band_assumptions", pa_array([n for _, n in bands]))
+        if args.out:
+            write_table(table, args.out, {"kind": "worked_examples_bands", "method_error": args.method_error,
+                                          "units": {"pfs_days": "petaflop/s-days (8.64e19 FLOP)"}},
+                        overwrite=args.overwrite)
+        if args.json:
+            emit_json([r.to_dict() | b.to_dict() | {"band_assumptions": n} for r, (b, n) in zip(results, bands)])
+        else:
+            print(_bands_text(results, bands))
+        return 0
     if args.out:
         write_table(examples_table(results), args.out, {"kind": "worked_examples", "units": {"flop": "FLOP",
                     "pfs_days": "petaflop/s-days (8.64e19 FLOP)"}}, overwrite=args.overwrite)

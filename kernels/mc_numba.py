@@ -1,0 +1,440 @@
+"""Monte Carlo kernels, numba CPU: fused, parallel loops with the same results as ``mc_reference``.
+
+Sampling draws the Philox block once per 4 variables (all 4 words used) and accumulates the log
+of the product in one pass. Quantiles are exact order statistics found without sorting: a
+2**16-bin histogram of the logs (per-thread, merged) locates the bin holding each wanted rank,
+then only the values of those bins are gathered and sorted.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from . import mc_scalar, philox
+from .mc_reference import BatchSummary, Summary
+
+_JIT = dict(cache=True, fastmath=False, nogil=True)
+_S = philox.build(njit(inline="always", **_JIT))
+_philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
+_draw_exact = mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri)
+_draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT), _draw_exact)
+_MASK = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_TWO_M32 = 2.0 ** -32
+_BLOCK = 8192
+_BINS = 1 << 16
+
+
+@njit(inline="always", **_JIT)
+def _words(ks, base, m, blk, row, w):
+    """Philox words of samples base..base+m-1, counter block ``blk``: w[0..3, j] (uint32)."""
+    b = np.uint64(blk)
+    r = np.uint64(row)
+    for j in range(m):
+        i = np.uint64(base + j)
+        r0, r1, r2, r3 = _philox(i & _MASK, i >> _S32, b, r, ks)
+        w[0, j] = r0
+        w[1, j] = r1
+        w[2, j] = r2
+        w[3, j] = r3
+
+
+@njit(inline="always", **_JIT)
+def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
+    """buf[off:off + m] = log of the product for samples base..base+m-1 (independent or copula)."""
+    k = fam.shape[0]
+    for j in range(m):
+        buf[off + j] = const
+    corr = chol.shape[0] > 0
+    for blk in range((k + 3) // 4):
+        _words(ks, base, m, blk, row, w)
+        for q in range(min(4, k - 4 * blk)):
+            v = 4 * blk + q
+            if corr:  # keep the normal deviates, combine below
+                for j in range(m):
+                    z[v, j] = _ndtri((w[q, j] + 0.5) * _TWO_M32)
+                continue
+            c = coef[v]
+            if c == 0.0:
+                continue
+            f = fam[v]
+            ul = par[v, 6]
+            if ul > 0.0:  # lookup table: a tight loop (tails clamped), then the tails exactly
+                inv, o, top = par[v, 7], int(par[v, 8]), tab.shape[1] - 2
+                for j in range(m):
+                    t = max(((w[q, j] + 0.5) * _TWO_M32 - ul) * inv, 0.0)
+                    i = min(int(t), top - o)
+                    buf[off + j] += c * (tab[v, o + i] + (tab[v, o + i + 1] - tab[v, o + i]) * (t - i))
+                for j in range(m):
+                    u = (w[q, j] + 0.5) * _TWO_M32
+                    if u < ul or u >= 1.0 - ul:
+                        t = max((u - ul) * inv, 0.0)
+                        i = min(int(t), top - o)
+                        buf[off + j] += c * (_draw_exact(f, u, par, v, tab)
+                                             - (tab[v, o + i] + (tab[v, o + i + 1] - tab[v, o + i]) * (t - i)))
+            else:
+                for j in range(m):
+                    buf[off + j] += c * _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
+    if corr:
+        for v in range(k):
+            c = coef[v]
+            for j in range(m):
+                zc = 0.0
+                for t in range(v + 1):
+                    zc += chol[v, t] * z[t, j]
+                if c == 0.0:
+                    continue
+                if fam[v] == mc_scalar.LOGNORMAL:
+                    buf[off + j] += c * (par[v, 0] + par[v, 1] * zc)
+                else:
+                    buf[off + j] += c * _draw_log(fam[v], _ndtr(zc), par, v, tab)
+
+
+@njit(parallel=True, **_JIT)
+def _sample(ks, start, n, fam, coef, par, tab, chol, const, row, out):
+    k = fam.shape[0]
+    nblk = (n + _BLOCK - 1) // _BLOCK
+    for blk in prange(nblk):
+        w = np.empty((4, _BLOCK), np.uint32)
+        z = np.empty((k if chol.shape[0] else 0, _BLOCK))
+        lo = blk * _BLOCK
+        m = min(n, lo + _BLOCK) - lo
+        _fill(ks, start + lo, m, row, fam, coef, par, tab, chol, const, w, out, lo, z)
+
+
+def _args(fam, coef, par, tab, chol):
+    return (np.ascontiguousarray(fam, np.int64), np.ascontiguousarray(coef, np.float64),
+            np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64),
+            np.ascontiguousarray(chol, np.float64))
+
+
+def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.ndarray:
+    """log(product) for samples start..start+n-1 (see mc_reference.sample_log)."""
+    ks = philox.round_keys(seed)
+    out = np.empty(n)
+    _sample(ks, np.int64(start), np.int64(n), *_args(fam, coef, par, tab, chol), float(const), np.int64(row), out)
+    return out
+
+
+@njit(parallel=True, **_JIT)
+def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, shift, nch, hist, acc, cnt, out):
+    """One pass: sample; histogram of the logs on [lo, lo + nbins / scale); sums of x and x**2;
+    threshold counts; values outside the range counted apart (out[c] = under, over) with their
+    exp sums (acc[c, 2:4])."""
+    k = fam.shape[0]
+    step = (n + nch - 1) // nch
+    for c in prange(nch):
+        w = np.empty((4, _BLOCK), np.uint32)
+        buf = np.empty(_BLOCK)
+        z = np.empty((k if chol.shape[0] else 0, _BLOCK))
+        s2, s3, e1, e2 = 0.0, 0.0, 0.0, 0.0
+        a, b = c * step, min(n, (c + 1) * step)
+        for base in range(a, b, _BLOCK):
+            m = min(b, base + _BLOCK) - base
+            _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, buf, 0, z)
+            for j in range(m):
+                v = buf[j]
+                s2 += v
+                s3 += v * v
+                t = (v - lo) * scale
+                if t >= 0.0 and t < nbins:
+                    hist[c, int(t)] += 1
+                else:
+                    e = math.exp(v - shift)
+                    e1 += e
+                    e2 += e * e
+                    out[c, 0 if t < 0.0 else 1] += 1
+                for q in range(lth.shape[0]):
+                    if v > lth[q]:
+                        cnt[c, q] += 1
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = s2, s3, e1, e2
+
+
+SMALL = 1 << 16
+
+
+@njit(**_JIT)
+def _small_kernel(ks, start, n, fam, coef, par, tab, chol, const, ranks, lth, shift, order, acc, cnt):
+    k = fam.shape[0]
+    buf = np.empty(n)
+    w = np.empty((4, _BLOCK), np.uint32)
+    z = np.empty((k if chol.shape[0] else 0, _BLOCK))
+    for base in range(0, n, _BLOCK):
+        _fill(ks, start + base, min(n, base + _BLOCK) - base, 0, fam, coef, par, tab, chol, const, w, buf, base, z)
+    s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+    for i in range(n):
+        v = buf[i]
+        e = math.exp(v - shift)
+        s0 += e
+        s1 += e * e
+        s2 += v
+        s3 += v * v
+        for t in range(lth.shape[0]):
+            if v > lth[t]:
+                cnt[t] += 1
+    acc[0], acc[1], acc[2], acc[3] = s0, s1, s2, s3
+    _multiselect(buf, ranks)
+    for q in range(ranks.shape[0]):
+        order[q] = buf[ranks[q]]
+
+
+def _small(seed, start, n, args, const, ranks, lth, shift) -> Summary:
+    order = np.empty(len(ranks))
+    acc = np.zeros(4)
+    cnt = np.zeros(len(lth), np.int64)
+    _small_kernel(philox.round_keys(seed), np.int64(start), np.int64(n), *args, float(const), ranks, lth,
+                  float(shift), order, acc, cnt)
+    return Summary(order, acc[0], acc[1], acc[2], acc[3], cnt, n)
+
+
+def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 17,
+           exact=False, log_range=None) -> Summary:
+    """Sample and reduce in one pass without storing the samples (see mc_reference.reduce).
+
+    Up to ``SMALL`` samples: one thread, stored, exact selection (no histogram set-up cost).
+    Otherwise quantiles come from a histogram of min(``bins``, max(2**14, n / 8)) bins over
+    ``log_range`` (e.g. mean +- 5 sd of the log, which holds p5..p95 by Cantelli) or else the exact
+    range of the logs; each order statistic is placed by linear interpolation inside its bin, so it
+    is off by at most one bin width, returned as ``Summary.error`` (log units). If a wanted rank
+    falls outside the range, the samples are stored and selected exactly. The mean uses bin centres
+    (relative error at most half a bin width) and exact sums outside the range. ``exact=True``
+    (and correlated inputs) store the samples and select.
+    """
+    ranks = np.asarray(ranks, np.int64)
+    lth = np.asarray(log_thresholds, np.float64)
+    args = _args(fam, coef, par, tab, chol)
+    if n <= SMALL:
+        return _small(seed, start, n, args, const, ranks, lth, shift)
+    if exact or args[4].shape[0]:
+        return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
+    bins = int(min(bins, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))  # ~8 samples a bin at most
+    lo, hi = log_bounds(*args[:4], const)
+    if log_range is not None:
+        lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
+    width = max(hi - lo, 1e-300) / bins
+    nch = max(1, min(numba.get_num_threads(), n // _BLOCK or 1))
+    hist = np.zeros((nch, bins), np.int32)
+    acc = np.zeros((nch, 4))
+    cnt = np.zeros((nch, len(lth)), np.int64)
+    outside = np.zeros((nch, 2), np.int64)
+    _fused(philox.round_keys(seed), np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth,
+           float(shift), nch, hist, acc, cnt, outside)
+    under, over = outside.sum(axis=0)
+    if np.any(ranks < under) or np.any(ranks >= n - over):
+        return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
+    h = hist.sum(axis=0, dtype=np.int64)
+    cum = np.cumsum(h)
+    r = ranks - under
+    b = np.searchsorted(cum, r, side="right")
+    order = lo + width * (b + (r - (cum[b] - h[b]) + 0.5) / h[b])
+    centres = lo + width * (np.arange(bins) + 0.5) - shift
+    nz = h > 0
+    e = np.exp(centres[nz])
+    return Summary(order, float(h[nz] @ e + acc[:, 2].sum()), float(h[nz] @ (e * e) + acc[:, 3].sum()),
+                   float(acc[:, 0].sum()), float(acc[:, 1].sum()), cnt.sum(axis=0), n, width)
+
+
+def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
+    """Exact range of the log of the product for independent variables (uniforms are in
+    [2**-33, 1 - 2**-33], and every transform is increasing in u)."""
+    from .mc_reference import draw_log_np
+
+    umin = np.array([0.5 * _TWO_M32, 1.0 - 0.5 * _TWO_M32])
+    lo = hi = float(const)
+    for v in range(len(fam)):
+        if coef[v] == 0.0:
+            continue
+        ends = coef[v] * draw_log_np(int(fam[v]), umin, par[v], tab[v])
+        lo += float(ends.min())
+        hi += float(ends.max())
+    return lo, hi
+
+
+
+@njit(parallel=True, **_JIT)
+def _moments(x, lth, shift, nch):
+    n = x.shape[0]
+    acc = np.zeros((nch, 6))
+    cnt = np.zeros((nch, lth.shape[0]), np.int64)
+    step = (n + nch - 1) // nch
+    for c in prange(nch):
+        lo, hi, s0, s1, s2, s3 = np.inf, -np.inf, 0.0, 0.0, 0.0, 0.0
+        for i in range(c * step, min(n, (c + 1) * step)):
+            v = x[i]
+            e = math.exp(v - shift)
+            s0 += e
+            s1 += e * e
+            s2 += v
+            s3 += v * v
+            lo = min(lo, v)
+            hi = max(hi, v)
+            for t in range(lth.shape[0]):
+                if v > lth[t]:
+                    cnt[c, t] += 1
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3], acc[c, 4], acc[c, 5] = s0, s1, s2, s3, lo, hi
+    return acc, cnt
+
+
+@njit(**_JIT)
+def _bin(v, lo, scale, nb):
+    b = int((v - lo) * scale)
+    return min(max(b, 0), nb - 1)
+
+
+@njit(parallel=True, **_JIT)
+def _hist(x, lo, scale, nch):
+    n = x.shape[0]
+    h = np.zeros((nch, _BINS), np.int64)
+    step = (n + nch - 1) // nch
+    for c in prange(nch):
+        for i in range(c * step, min(n, (c + 1) * step)):
+            h[c, _bin(x[i], lo, scale, _BINS)] += 1
+    return h
+
+
+@njit(parallel=True, **_JIT)
+def _gather(x, lo, scale, nch, slot, offsets, buf):
+    """Copy the values of wanted bins (slot[bin] >= 0) to buf at per-chunk offsets."""
+    n = x.shape[0]
+    step = (n + nch - 1) // nch
+    for c in prange(nch):
+        pos = offsets[c].copy()
+        for i in range(c * step, min(n, (c + 1) * step)):
+            s = slot[_bin(x[i], lo, scale, _BINS)]
+            if s >= 0:
+                buf[pos[s]] = x[i]
+                pos[s] += 1
+
+
+def _select(x: np.ndarray, ranks: np.ndarray, lo: float, hi: float, nch: int) -> np.ndarray:
+    if hi <= lo:
+        return np.full(len(ranks), lo)
+    scale = _BINS / (hi - lo) * (1 - 1e-12)
+    h = _hist(x, lo, scale, nch)
+    total = h.sum(axis=0)
+    cum = np.cumsum(total)
+    bins = np.searchsorted(cum, ranks, side="right")
+    wanted = np.unique(bins)
+    slot = np.full(_BINS, -1, np.int64)
+    slot[wanted] = np.arange(len(wanted))
+    per = h[:, wanted]  # (nch, m) counts of each wanted bin per chunk
+    start = np.concatenate(([0], np.cumsum(total[wanted])[:-1]))
+    offsets = (start[None, :] + np.cumsum(per, axis=0) - per).astype(np.int64)
+    buf = np.empty(int(total[wanted].sum()))
+    _gather(x, lo, scale, nch, slot, offsets, buf)
+    out = np.empty(len(ranks))
+    for i, (r, b) in enumerate(zip(ranks, bins)):
+        s = slot[b]
+        seg = np.sort(buf[start[s]:start[s] + total[b]])
+        out[i] = seg[r - (cum[b] - total[b])]
+    return out
+
+
+def summarize(logs, ranks, log_thresholds, shift) -> Summary:
+    """Exact order statistics by histogram + selection, and the sums, in parallel passes."""
+    x = np.ascontiguousarray(logs, np.float64)
+    nch = max(1, min(numba.get_num_threads() * 4, len(x) // 65536 or 1))
+    acc, cnt = _moments(x, np.asarray(log_thresholds, np.float64), float(shift), nch)
+    tot = acc.sum(axis=0)
+    ranks = np.asarray(ranks, np.int64)
+    order = _select(x, ranks, acc[:, 4].min(), acc[:, 5].max(), nch) if len(ranks) else np.empty(0)
+    return Summary(order, float(tot[0]), float(tot[1]), float(tot[2]), float(tot[3]), cnt.sum(axis=0), len(x))
+
+
+@njit(**_JIT)
+def _multiselect(a, ranks):
+    """Partially sort ``a`` in place so that a[r] is the r-th smallest for every r in ``ranks``
+    (ascending): one partition serves every rank on its side (an explicit stack, no recursion)."""
+    stack = np.empty((64, 4), np.int64)
+    top = 0
+    stack[0, 0], stack[0, 1], stack[0, 2], stack[0, 3] = 0, a.shape[0], 0, ranks.shape[0]
+    top = 1
+    while top > 0:
+        top -= 1
+        lo, hi, rlo, rhi = stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3]
+        if rlo >= rhi or hi - lo <= 1:
+            continue
+        if hi - lo <= 16:  # insertion sort
+            for i in range(lo + 1, hi):
+                v = a[i]
+                j = i - 1
+                while j >= lo and a[j] > v:
+                    a[j + 1] = a[j]
+                    j -= 1
+                a[j + 1] = v
+            continue
+        mid = (lo + hi) // 2
+        p0, p1, p2 = a[lo], a[mid], a[hi - 1]
+        pivot = max(min(p0, p1), min(max(p0, p1), p2))
+        i, j = lo, hi - 1
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        # now a[lo:j+1] <= pivot, a[j+1:i] == pivot, a[i:hi] >= pivot
+        r1 = rlo
+        while r1 < rhi and ranks[r1] <= j:
+            r1 += 1
+        r2 = r1
+        while r2 < rhi and ranks[r2] < i:
+            r2 += 1
+        if top + 2 > stack.shape[0]:
+            bigger = np.empty((2 * stack.shape[0], 4), np.int64)
+            bigger[:top] = stack[:top]
+            stack = bigger
+        stack[top, 0], stack[top, 1], stack[top, 2], stack[top, 3] = lo, j + 1, rlo, r1
+        stack[top + 1, 0], stack[top + 1, 1], stack[top + 1, 2], stack[top + 1, 3] = i, hi, r2, rhi
+        top += 2
+
+
+@njit(parallel=True, **_JIT)
+def _batch(ks, n, fam, coef, par, tab, const, ranks, lth, shift, order, sums, above):
+    nr, k = fam.shape
+    empty = np.zeros((0, 0))
+    for r in prange(nr):
+        buf = np.empty(n)
+        w = np.empty((4, _BLOCK), np.uint32)
+        z = np.empty((0, _BLOCK))
+        for base in range(0, n, _BLOCK):
+            m = min(n, base + _BLOCK) - base
+            _fill(ks, base, m, r, fam[r], coef[r], par[r], tab[r], empty, const[r], w, buf, base, z)
+        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+        for i in range(n):
+            v = buf[i]
+            e = math.exp(v - shift[r])
+            s0 += e
+            s1 += e * e
+            s2 += v
+            s3 += v * v
+            for t in range(lth.shape[0]):
+                if v > lth[t]:
+                    above[r, t] += 1
+        sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
+        _multiselect(buf, ranks)
+        for q in range(ranks.shape[0]):
+            order[r, q] = buf[ranks[q]]
+
+
+def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary:
+    """One band per row, rows in parallel (see mc_reference.bands_batch)."""
+    ks = philox.round_keys(seed)
+    nr = len(const)
+    ranks = np.asarray(ranks, np.int64)
+    if np.any(np.diff(ranks) < 0):
+        raise ValueError("ranks must be ascending")
+    lth = np.asarray(log_thresholds, np.float64)
+    order = np.empty((nr, len(ranks)))
+    sums = np.empty((nr, 4))
+    above = np.zeros((nr, len(lth)), np.int64)
+    _batch(ks, np.int64(n), np.ascontiguousarray(fam, np.int64), np.ascontiguousarray(coef, np.float64),
+           np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64),
+           np.asarray(const, np.float64), ranks, lth, np.asarray(shift, np.float64), order, sums, above)
+    return BatchSummary(order, sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3], above, n)

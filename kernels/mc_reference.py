@@ -1,0 +1,187 @@
+"""Monte Carlo kernels, plain NumPy: the oracle every backend is tested against.
+
+A model is arrays only: ``fam`` (int64[K] family codes, see ``mc_scalar``), ``coef`` (float64[K],
+the power of each variable in the product), ``par`` (float64[K, 6]), ``tab`` (float64[K, T+1],
+tabulated inverse CDFs), ``chol`` (float64[K, K] lower Cholesky factor of the log-space (Gaussian
+copula) correlation, or shape (0, 0) for independent variables) and ``const`` (log of the constant
+factors). Sample ``i`` of variable ``k`` uses word ``k % 4`` of Philox block ``k // 4`` at counter
+``i`` (see ``philox``), so every backend draws the same numbers for the same seed.
+
+Functions (same signatures on every backend):
+    sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> float64[n]
+    summarize(logs, ranks, log_thresholds, shift) -> Summary
+    reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins, exact) -> Summary
+    bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from .mc_scalar import LOGNORMAL, LOGUNIFORM, TABLE, TRIANGULAR, TRUNCNORMAL, UNIFORM
+from .philox import ndtr, ndtri_np, uniforms_np
+
+
+class Summary(NamedTuple):
+    """Reductions of n log-samples: order statistics at ``ranks`` (0-based, of the sorted logs),
+    sums of exp(x - shift) and exp(2 (x - shift)), of x and x**2, and counts of x > each threshold."""
+
+    order: np.ndarray
+    sum_exp: float
+    sum_exp2: float
+    sum_x: float
+    sum_x2: float
+    above: np.ndarray
+    n: int
+    error: float = 0.0  #: bound on |order - exact order statistic| (log units); 0 when exact
+
+
+class BatchSummary(NamedTuple):
+    """Per-row ``Summary`` fields as arrays with a leading row axis."""
+
+    order: np.ndarray
+    sum_exp: np.ndarray
+    sum_exp2: np.ndarray
+    sum_x: np.ndarray
+    sum_x2: np.ndarray
+    above: np.ndarray
+    n: int
+
+
+def _ndtr_np(z: np.ndarray) -> np.ndarray:
+    from math import erfc
+
+    return np.frompyfunc(lambda x: 0.5 * erfc(-x * 0.7071067811865476), 1, 1)(z).astype(np.float64)
+
+
+def draw_log_np(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
+    """Vectorised ``mc_scalar.draw_log_fast`` for one variable (parameters ``p``, table ``tab_row``)."""
+    if len(p) > 6 and p[6] > 0:
+        inside = (u >= p[6]) & (u < 1.0 - p[6])
+        out = np.empty_like(u)
+        out[~inside] = _draw_exact(fam, u[~inside], p, tab_row)
+        t = (u[inside] - p[6]) * p[7]
+        j = t.astype(np.int64)
+        o = int(p[8]) + j
+        out[inside] = tab_row[o] + (tab_row[o + 1] - tab_row[o]) * (t - j)
+        return out
+    return _draw_exact(fam, u, p, tab_row)
+
+
+def _draw_exact(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
+    if fam == LOGNORMAL:
+        return p[0] + p[1] * ndtri_np(u)
+    if fam == LOGUNIFORM:
+        return p[0] + p[1] * u
+    if fam == UNIFORM:
+        return np.log(p[0] + p[1] * u)
+    if fam == TRUNCNORMAL:
+        return np.log(np.maximum(p[0] + p[1] * ndtri_np(p[2] + (1.0 - p[2]) * u), 5e-324))
+    if fam == TRIANGULAR:
+        lo = p[0] + np.sqrt(u * p[3])
+        hi = p[1] - np.sqrt((1.0 - u) * p[4])
+        return np.log(np.where(u < p[2], lo, hi))
+    if fam == TABLE:
+        t = u * p[0]
+        j = t.astype(np.int64)
+        return np.log(tab_row[j] + (tab_row[j + 1] - tab_row[j]) * (t - j))
+    raise ValueError(f"unknown family code {fam}")
+
+
+LUT_INTERVALS = 1 << 12
+LUT_TAIL = 1.0 / 64
+
+
+def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: float = LUT_TAIL,
+               rel_tol: float = 1e-5):
+    """Lookup tables for the costly transforms: (par, tab, errors) with tables switched on.
+
+    Variable k's log-value is tabulated at ``intervals`` + 1 equally spaced u in [tail, 1 - tail]
+    (exactly, by ``draw_log_np``) and interpolated linearly in between; the tails stay exact.
+    ``errors[k]`` is the largest interpolation error found at the interval midpoints (log units;
+    the bound holds because each transform is monotone with a one-signed second derivative on
+    most intervals). A table is kept only when that error is below ``rel_tol`` x the variable's
+    log-spread over the table's range; loguniform (already linear) gets none.
+    """
+    fam = np.asarray(fam, np.int64)
+    par = np.array(par, np.float64)
+    if par.shape[1] < 9:
+        par = np.concatenate([par, np.zeros((par.shape[0], 9 - par.shape[1]))], axis=1)
+    tab = np.asarray(tab, np.float64)
+    errors = np.zeros(len(fam))
+    u = tail + (1 - 2 * tail) * np.arange(intervals + 1) / intervals
+    mid = (u[:-1] + u[1:]) / 2
+    luts, width = [], tab.shape[1]
+    for k in range(len(fam)):
+        if fam[k] == LOGUNIFORM or (coef is not None and coef[k] == 0):
+            luts.append(None)
+            continue
+        p = par[k].copy()
+        p[6:] = 0.0
+        vals = _draw_exact(int(fam[k]), u, p, tab[k])
+        err = float(np.max(np.abs(_draw_exact(int(fam[k]), mid, p, tab[k]) - (vals[:-1] + vals[1:]) / 2)))
+        spread = float(vals[-1] - vals[0])
+        if not np.all(np.isfinite(vals)) or err > rel_tol * spread:
+            luts.append(None)
+            continue
+        luts.append(np.concatenate([vals, vals[-1:]]))
+        errors[k] = err
+    extra = max([len(t) for t in luts if t is not None], default=0)
+    if extra:
+        tab = np.concatenate([tab, np.zeros((tab.shape[0], extra))], axis=1)
+        for k, t in enumerate(luts):
+            if t is not None:
+                tab[k, width:width + len(t)] = t
+                par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), width
+    return par, tab, errors
+
+
+def _uniforms(seed: int, start: int, n: int, k: int, row) -> np.ndarray:
+    blocks = [uniforms_np(seed, start, n, b, row) for b in range((k + 3) // 4)]
+    return np.concatenate(blocks, axis=1)[:, :k] if blocks else np.empty((n, 0))
+
+
+def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.ndarray:
+    """log(product) for samples start..start+n-1 (float64[n])."""
+    k = len(fam)
+    u = _uniforms(seed, start, n, k, row)
+    out = np.full(n, float(const))
+    if chol.shape[0]:
+        z = ndtri_np(u) @ chol.T
+    for j in range(k):
+        if coef[j] == 0.0:
+            continue
+        if chol.shape[0]:
+            x = par[j, 0] + par[j, 1] * z[:, j] if fam[j] == LOGNORMAL else \
+                draw_log_np(int(fam[j]), _ndtr_np(z[:, j]), par[j], tab[j])
+        else:
+            x = draw_log_np(int(fam[j]), u[:, j], par[j], tab[j])
+        out += coef[j] * x
+    return out
+
+
+def summarize(logs, ranks, log_thresholds, shift) -> Summary:
+    """Exact order statistics (np.partition) and sums of the log-samples."""
+    logs = np.asarray(logs)
+    ranks = np.asarray(ranks, dtype=np.int64)
+    order = np.partition(logs, ranks)[ranks] if len(ranks) else np.empty(0)
+    e = np.exp(logs - shift)
+    above = np.array([np.count_nonzero(logs > t) for t in log_thresholds], dtype=np.int64)
+    return Summary(order, float(e.sum()), float((e * e).sum()), float(logs.sum()), float((logs * logs).sum()),
+                   above, len(logs))
+
+
+def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=0,
+           exact=True, log_range=None) -> Summary:
+    """Sample n log-products and reduce them (exact order statistics at ``ranks``)."""
+    return summarize(sample_log(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds, shift)
+
+
+def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary:
+    """Row r: n samples of row r's model (independent variables), Philox counter word 3 = r."""
+    rows = [summarize(sample_log(seed, 0, n, fam[r], coef[r], par[r], tab[r], np.zeros((0, 0)), const[r], row=r),
+                      ranks, log_thresholds, shift[r]) for r in range(len(const))]
+    return BatchSummary(np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
+                        *(np.array([getattr(s, f) for s in rows]) for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")),
+                        np.array([s.above for s in rows]).reshape(len(rows), len(log_thresholds)), n)

@@ -1,0 +1,65 @@
+"""Per-sample transforms of the "mc" family: plain Python on scalars, compiled by numba and numba-cuda.
+
+A variable is encoded as a family code and 6 parameters (``par[k]``), plus a table row for
+tabulated inverse CDFs. ``draw_log`` turns one uniform ``u`` in (0, 1) into the natural log of the
+variable's value. The NumPy reference (``mc_reference``) implements the same formulas on arrays.
+"""
+from __future__ import annotations
+
+import math
+
+LOGNORMAL, LOGUNIFORM, UNIFORM, TRUNCNORMAL, TRIANGULAR, TABLE = 0, 1, 2, 3, 4, 5
+NPAR = 9  #: par[k, 0:6] the family's parameters; par[k, 6:9] its lookup table (see build_draw_log_fast)
+
+
+def build_draw_log(jit, ndtri):
+    """``draw_log(fam, u, par, k, tab)`` compiled by ``jit``, calling the compiled ``ndtri``.
+
+    The log of variable ``k`` at uniform ``u``. Parameters by family: LOGNORMAL (mu, sigma);
+    LOGUNIFORM (ln a, ln b - ln a); UNIFORM (a, b - a); TRUNCNORMAL (mean, sd, Phi(-mean/sd));
+    TRIANGULAR (a, b, F(mode), (b-a)(mode-a), (b-a)(b-mode)); TABLE (number of intervals T;
+    ``tab[k, 0..T]`` the values at u = j/T, linear in between).
+    """
+
+    @jit
+    def draw_log(fam, u, par, k, tab):
+        if fam == 0:
+            return par[k, 0] + par[k, 1] * ndtri(u)
+        if fam == 1:
+            return par[k, 0] + par[k, 1] * u
+        if fam == 2:
+            return math.log(par[k, 0] + par[k, 1] * u)
+        if fam == 3:
+            p0 = par[k, 2]
+            x = par[k, 0] + par[k, 1] * ndtri(p0 + (1.0 - p0) * u)
+            return math.log(max(x, 5e-324))
+        if fam == 4:
+            if u < par[k, 2]:
+                return math.log(par[k, 0] + math.sqrt(u * par[k, 3]))
+            return math.log(par[k, 1] - math.sqrt((1.0 - u) * par[k, 4]))
+        t = u * par[k, 0]
+        j = int(t)
+        return math.log(tab[k, j] + (tab[k, j + 1] - tab[k, j]) * (t - j))
+
+    return draw_log
+
+
+def build_draw_log_fast(jit, draw_log):
+    """``draw_log`` through a lookup table where one is set (``mc_reference.accelerate``).
+
+    par[k, 6] = u_lo > 0 turns the table on: for u_lo <= u < 1 - u_lo the log-value is interpolated
+    linearly between tab[k, o + j] and tab[k, o + j + 1], t = (u - u_lo) x par[k, 7], j = int(t),
+    o = int(par[k, 8]); outside, and when par[k, 6] == 0, the exact transform is used.
+    """
+
+    @jit
+    def draw_log_fast(fam, u, par, k, tab):
+        ul = par[k, 6]
+        if ul > 0.0 and u >= ul and u < 1.0 - ul:
+            t = (u - ul) * par[k, 7]
+            j = int(t)
+            o = int(par[k, 8]) + j
+            return tab[k, o] + (tab[k, o + 1] - tab[k, o]) * (t - j)
+        return draw_log(fam, u, par, k, tab)
+
+    return draw_log_fast

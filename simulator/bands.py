@@ -1,0 +1,248 @@
+"""Bands for many estimates at once: a table of systems, the worked examples, and sweep grid points.
+
+``bands_table`` gives every row its own band: rows whose uncertain inputs are all lognormal are
+exact (unless forced), the others go through one batched Monte Carlo kernel (row r uses Philox
+counter word 3 = r, so a row's numbers do not depend on the other rows). ``read_systems`` reads a
+CSV or Arrow table of systems, one per row, with the inputs of ``computesim estimate`` as text
+("5 to 6 days"). ``grid_bands`` gives sweep grid points a band from shared uncertain factors.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from . import units
+from .errors import InputError
+from .uncertainty import PROBS, LogModel, exact_band, qname
+
+HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
+OPS_COLUMNS = ("forward_macs", "forward_flop", "params", "tokens", "examples", "epochs", "batch_size", "multiplier")
+DEFAULT_BAND_SAMPLES = 10_000
+
+
+def _ranks(n: int) -> tuple[list[int], dict[float, tuple[int, int, float]]]:
+    need = {}
+    for p in PROBS:
+        h = p * (n - 1)
+        lo = int(math.floor(h))
+        need[p] = (lo, min(lo + 1, n - 1), h - lo)
+    return sorted({r for lo, hi, _ in need.values() for r in (lo, hi)}), need
+
+
+def _pad(models: Sequence[LogModel]):
+    """Kernel arrays of all rows padded to the same number of variables (power 0 for padding)."""
+    import numpy as np
+
+    k = max([1] + [len(m.names) for m in models])
+    arrays = [m.kernel_arrays() for m in models]
+    t = max(a[3].shape[1] for a in arrays)
+    fam = np.ones((len(models), k), np.int64)
+    coef = np.zeros((len(models), k))
+    par = np.zeros((len(models), k, 9))
+    tab = np.zeros((len(models), k, t))
+    for r, (f, c, p, tb, _) in enumerate(arrays):
+        fam[r, :len(f)], coef[r, :len(c)], par[r, :len(f)], tab[r, :len(f), :tb.shape[1]] = f, c, p, tb
+    return fam, coef, par, tab
+
+
+def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | None = None,
+                samples: int = DEFAULT_BAND_SAMPLES, seed: int = 0, thresholds: Sequence[float] = (),
+                force_mc: bool = False, backend: str = "auto"):
+    """A pyarrow Table with one band per model: label columns, then ``point_pfs_days``, ``p5_pfs_days`` ..
+    ``p95_pfs_days``, ``mean_pfs_days``, ``spread_factor``, ``exact``, ``samples`` and one
+    ``p_above_<FLOP>`` column per threshold (FLOP as in "1e+25")."""
+    import numpy as np
+    import pyarrow as pa
+
+    from .kernels import get_backend
+
+    if samples < 1:
+        raise InputError("--samples", f"must be >= 1, got {samples}")
+    if any(m.corr is not None for m in models):
+        raise InputError("--correlate", "correlated inputs are not supported in batched bands")
+    n_rows = len(models)
+    q = np.empty((n_rows, len(PROBS)))
+    mean = np.empty(n_rows)
+    above = np.empty((n_rows, len(thresholds)))
+    exact = np.array([m.exact and not force_mc for m in models], bool)
+    for r in np.flatnonzero(exact):
+        b = exact_band(models[r], thresholds)
+        q[r] = [b.quantiles[p] for p in PROBS]
+        mean[r] = b.mean
+        above[r] = [b.p_above[t] for t in thresholds]
+    mc = np.flatnonzero(~exact)
+    if len(mc):
+        sub = [models[r] for r in mc]
+        fam, coef, par, tab = _pad(sub)
+        const = np.array([m.const for m in sub])
+        shift = const + np.array([sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists)) for m in sub])
+        ranks, need = _ranks(samples)
+        res = get_backend(backend).mc.bands_batch(seed, samples, fam, coef, par, tab, const, ranks,
+                                                  [math.log(t) for t in thresholds], shift)
+        col = {rk: i for i, rk in enumerate(ranks)}
+        for j, p in enumerate(PROBS):
+            lo, hi, frac = need[p]
+            q[mc, j] = np.exp(res.order[:, col[lo]] + frac * (res.order[:, col[hi]] - res.order[:, col[lo]]))
+        mean[mc] = res.sum_exp / samples * np.exp(shift)
+        above[mc] = res.above / samples
+    pfs = 1 / units.PFS_DAY
+    cols: dict[str, Any] = {}
+    if labels:
+        for key in labels[0]:
+            cols[key] = pa.array([lab.get(key) for lab in labels])
+    cols["point_pfs_days"] = pa.array([math.exp(m.const + sum(c * math.log(d.median) for c, d in
+                                                              zip(m.coefs, m.dists))) * pfs for m in models])
+    for j, p in enumerate(PROBS):
+        cols[f"{qname(p)}_pfs_days"] = pa.array(q[:, j] * pfs)
+    cols["mean_pfs_days"] = pa.array(mean * pfs)
+    cols["spread_factor"] = pa.array(q[:, PROBS.index(0.95)] / q[:, PROBS.index(0.5)])
+    cols["exact"] = pa.array(exact)
+    cols["samples"] = pa.array(np.where(exact, 0, samples), pa.int64())
+    for j, t in enumerate(thresholds):
+        cols[f"p_above_{t:g}"] = pa.array(above[:, j])
+    cols["upper_bound"] = pa.array([m.upper_bound for m in models])
+    return pa.table(cols)
+
+
+def _text_columns(table) -> list[dict[str, str | None]]:
+    rows = table.to_pylist()
+    return [{k: (None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v))
+             for k, v in r.items()} for r in rows]
+
+
+def read_systems(path: str) -> list[dict[str, str | None]]:
+    """Rows of a CSV (.csv) or Arrow/Parquet table; every value as text (ranges kept as written)."""
+    import pyarrow as pa
+
+    p = str(path)
+    try:
+        if p.endswith(".csv"):
+            import pyarrow.csv as pc
+
+            with open(p, "rb") as f:
+                head = f.readline().decode("utf-8", "replace").strip().split(",")
+            table = pc.read_csv(p, convert_options=pc.ConvertOptions(column_types={c: pa.string() for c in head}))
+        elif p.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(p)
+        else:
+            import pyarrow.ipc as ipc
+
+            with pa.memory_map(p) as src:
+                table = ipc.open_file(src).read_all()
+    except FileNotFoundError:
+        raise InputError("INPUT", f"no such file: {p}") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError("INPUT", f"cannot read {p}: {str(exc).splitlines()[0]}") from None
+    return _text_columns(table)
+
+
+def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
+    """(models, labels) of system rows: ``method`` column "hardware" or "ops" (or guessed from the
+    columns given), inputs in the columns HW_COLUMNS / OPS_COLUMNS, optional ``system``."""
+    from .methods import estimate_hardware, estimate_ops
+    from .uncertainty import model_of
+
+    models, labels = [], []
+    for i, row in enumerate(rows):
+        def g(k: str) -> str | None:
+            return row.get(k)
+        method = g("method") or ("hardware" if any(g(c) for c in ("days", "tflops", "device")) else "ops")
+        where = f"row {i + 1}"
+        try:
+            if method == "hardware":
+                if not g("days"):
+                    raise InputError("days", "required for the hardware method")
+                est = estimate_hardware(device=g("device"), count=g("count") or 1, days=g("days"), tflops=g("tflops"),
+                                        utilization=g("utilization"), precision=g("precision"))
+            elif method == "ops":
+                est = estimate_ops(forward_macs=g("forward_macs"), forward_flop=g("forward_flop"), params=g("params"),
+                                   tokens=g("tokens"), examples=g("examples"), epochs=g("epochs") or 1,
+                                   batch_size=g("batch_size"), multiplier=g("multiplier") or 1)
+            else:
+                raise InputError("method", f"expected hardware or ops, got {method!r}")
+        except InputError as exc:
+            raise InputError(f"{where} {exc.field}", exc.problem) from None
+        models.append(model_of(est, method_error))
+        labels.append({"system": g("system") or where, "method": method})
+    return models, labels
+
+
+def grid_bands(log_offsets, model: LogModel, samples: int | None = None, seed: int = 0,
+               thresholds: Sequence[float] = (), force_mc: bool = False, backend: str = "auto") -> dict[str, Any]:
+    """Bands for sweep grid points sharing the same uncertain factors.
+
+    Point g's compute is exp(log_offsets[g]) x U, where U is the product ``model`` describes (its
+    constant included; use const=0 for the uncertain part alone). Quantiles and the mean of every
+    point are those of U shifted by its offset (one band computed once, no samples written); the
+    threshold probabilities are evaluated per point from U's distribution: closed form when exact,
+    else the empirical distribution of the same ``samples`` draws. Returns arrays (FLOP) keyed
+    "p5".."p95", "mean" and "p_above_<FLOP>", plus "exact".
+    """
+    import numpy as np
+
+    from .uncertainty import band
+
+    off = np.asarray(log_offsets, dtype=np.float64)
+    b = band(model, samples, seed, (), force_mc, backend)
+    scale = np.exp(off)
+    out: dict[str, Any] = {qname(p): scale * b.quantiles[p] for p in PROBS}
+    out["mean"] = scale * b.mean
+    out["exact"] = b.exact
+    if thresholds:
+        if b.exact:
+            mu, s = model.log_normal_params()
+            erfc = np.vectorize(math.erfc, otypes=[float])
+            for t in thresholds:
+                z = (math.log(t) - off - mu) / s if s > 0 else np.where(math.log(t) - off < mu, -np.inf, np.inf)
+                out[f"p_above_{t:g}"] = 0.5 * erfc(z / math.sqrt(2))
+        else:
+            from .kernels import get_backend
+
+            fam, coef, par, tab, chol = model.kernel_arrays()
+            logs = np.sort(get_backend(backend).mc.sample_log(seed, 0, b.samples, fam, coef, par, tab, chol,
+                                                              model.const))
+            for t in thresholds:
+                out[f"p_above_{t:g}"] = 1.0 - np.searchsorted(logs, math.log(t) - off, side="right") / len(logs)
+    return out
+
+
+# --- the worked examples with bands ------------------------------------------------------------------
+def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
+    """A worked example's LogModel with the stated precision of its inputs, and those assumptions.
+
+    Hardware rows: days "5 to 6" for AlexNet (the paper's "five to six days"), else the printed
+    days +- half a day (whole days as reported); GTX 580 peak 1.54 to 1.58 TFLOPS (both figures
+    of the source); utilization 0.33 as 0.2 to 0.5 (the source's default guess), a stated
+    utilization u as 0.7u to min(1.3u, 0.95); other inputs as printed. Operation counts: as printed.
+    Both: a method error with 90% interval /f to xf (default 2x: the source's "within 2-3x").
+    All ranges are lognormal 90% intervals, so every band is exact.
+    """
+    from .distributions import LogNormal
+    from .methods import Estimate, Factor
+    from .uncertainty import model_of
+
+    est: Estimate = result.estimate
+    ex = result.example
+    notes = []
+    factors = []
+    for f in est.factors:
+        v = f.value
+        if est.method == "hardware" and f.name == "time":
+            days = v.point / units.SECONDS_PER_DAY
+            lo, hi = (5.0, 6.0) if ex.system == "AlexNet" else (days - 0.5, days + 0.5)
+            why = "the paper's 'five to six days'" if ex.system == "AlexNet" else "rounded to whole days"
+            v = LogNormal.from_interval(lo * units.SECONDS_PER_DAY, hi * units.SECONDS_PER_DAY)
+            notes.append(f"days {lo:g} to {hi:g} ({why})")
+        elif est.method == "hardware" and f.name == "peak" and "GTX 580" in str(est.inputs.get("device", "")):
+            v = LogNormal.from_interval(1.54e12, 1.58e12)
+            notes.append("peak 1.54 to 1.58 TFLOPS (both figures of the source)")
+        elif est.method == "hardware" and f.name == "utilization":
+            u = v.point
+            lo, hi = (0.2, 0.5) if abs(u - 0.33) < 1e-9 else (0.7 * u, min(1.3 * u, 0.95))
+            v = LogNormal.from_interval(lo, hi)
+            notes.append(f"utilization {lo:.2g} to {hi:.2g}")
+        factors.append(Factor(f.name, v, f.unit, f.note))
+    notes.append(f"method error /{method_error:g} to x{method_error:g}")
+    return model_of(Estimate(est.method, tuple(factors), est.inputs, est.label), method_error), "; ".join(notes)

@@ -1,0 +1,173 @@
+"""The "mc" kernels: Philox known answers, every backend against the NumPy reference, determinism."""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from computesim.kernels import get_backend, mc_reference as ref, philox
+
+numba_mc = pytest.importorskip("computesim.kernels.mc_numba")
+
+
+def test_philox_known_answers():
+    """Random123 kat_vectors for philox4x32_10."""
+    u = np.uint64
+    cases = [((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+             ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+             ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+              (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1))]
+    for ctr, key, want in cases:
+        assert tuple(int(w) for w in philox.philox4x32(*map(u, ctr), *map(u, key))) == want
+        ks = philox.round_keys(key[0] | key[1] << 32)
+        assert tuple(int(w) for w in philox.build().philox4x32_keyed(*map(u, ctr), ks)) == want
+
+
+def test_ndtri_matches_scipy():
+    special = pytest.importorskip("scipy.special")
+    p = np.concatenate([np.logspace(-300, -1, 200), np.linspace(0.01, 0.99, 500), 1 - np.logspace(-16, -1, 100)])
+    assert np.allclose(philox.ndtri_np(p), special.ndtri(p), rtol=1e-14, atol=1e-14)
+    assert [philox.ndtri(x) for x in p[::37]] == pytest.approx(special.ndtri(p[::37]), rel=1e-14)
+
+
+def test_uniforms_are_uniform():
+    stats = pytest.importorskip("scipy.stats")
+    u = philox.uniforms_np(12345, 0, 200_000, 0)
+    assert u.min() > 0 and u.max() < 1
+    for j in range(4):
+        assert stats.kstest(u[:, j], "uniform").pvalue > 1e-3
+    assert abs(np.corrcoef(u[:, 0], u[:, 1])[0, 1]) < 5 / np.sqrt(len(u))  # 5 standard errors
+
+
+def model(corr=False):
+    """Every family, powers 1, -1, 2 and 0.5, an unused variable (power 0): 6 variables, 2 Philox blocks."""
+    from computesim.distributions import LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
+    from computesim.uncertainty import LogModel
+
+    dists = (LogNormal(0.3, 0.4), LogUniform(1.0, 20.0), Uniform(0.2, 0.5), Normal(1.0, 0.6),
+             Triangular(1.0, 2.0, 5.0), Pert(1.0, 2.0, 6.0))
+    m = LogModel(2.0, ("a", "b", "c", "d", "e", "f"), dists, (1.0, -1.0, 2.0, 0.5, 1.0, 0.0))
+    if corr:
+        m = m.correlated({("a", "c"): 0.6, ("b", "e"): -0.4})
+    return m
+
+
+@pytest.mark.parametrize("corr", [False, True])
+def test_numba_samples_equal_reference(corr):
+    fam, coef, par, tab, chol = model(corr).kernel_arrays()
+    for start, n, row in ((0, 5000, 0), (2 ** 33 - 7, 3000, 5)):
+        a = ref.sample_log(9, start, n, fam, coef, par, tab, chol, 2.0, row)
+        b = numba_mc.sample_log(9, start, n, fam, coef, par, tab, chol, 2.0, row)
+        assert np.allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_results_do_not_depend_on_chunks_or_threads():
+    import numba
+
+    fam, coef, par, tab, chol = model().kernel_arrays()
+    whole = numba_mc.sample_log(3, 0, 30_000, fam, coef, par, tab, chol, 0.0)
+    parts = np.concatenate([numba_mc.sample_log(3, s, m, fam, coef, par, tab, chol, 0.0)
+                            for s, m in ((0, 7), (7, 12_000), (12_007, 17_993))])
+    assert np.array_equal(whole, parts)
+    n = numba_mc.SMALL + 30_001  # the fused histogram path
+    ranks = [10, 15_000, 29_000]
+    base = numba_mc.reduce(3, 0, n, fam, coef, par, tab, chol, 0.0, ranks, [1.0], 0.0)
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = numba_mc.reduce(3, 0, n, fam, coef, par, tab, chol, 0.0, ranks, [1.0], 0.0)
+    finally:
+        numba.set_num_threads(old)
+    assert np.array_equal(base.order, one.order) and np.array_equal(base.above, one.above)
+    assert one.sum_x == pytest.approx(base.sum_x, rel=1e-12)
+
+
+def test_numba_reduce_against_exact_selection():
+    fam, coef, par, tab, chol = model().kernel_arrays()
+    n = 200_001
+    ranks = [0, 1, 10_000, 100_000, 100_001, 190_000, n - 1]
+    logs = ref.sample_log(4, 0, n, fam, coef, par, tab, chol, 2.0)
+    want = ref.summarize(logs, ranks, [2.0, 3.0], 2.5)
+    got = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5)
+    assert 0 < got.error < 1e-3
+    tight = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5, log_range=(2.0, 3.0))
+    assert np.array_equal(tight.order, want.order)  # ranks outside the window: exact selection instead
+    mid = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks[2:-2], [], 2.5, log_range=(-5.0, 9.0))
+    assert np.all(np.abs(mid.order - want.order[2:-2]) <= mid.error) and mid.error < got.error
+    assert mid.sum_exp == pytest.approx(want.sum_exp, rel=mid.error)
+    assert np.all(np.abs(got.order - want.order) <= got.error)  # the stated binning error
+    assert np.array_equal(got.above, want.above)
+    assert got.sum_x == pytest.approx(want.sum_x, rel=1e-12) and got.sum_x2 == pytest.approx(want.sum_x2, rel=1e-12)
+    assert got.sum_exp == pytest.approx(want.sum_exp, rel=got.error)
+    exact = numba_mc.reduce(4, 0, n, fam, coef, par, tab, chol, 2.0, ranks, [2.0, 3.0], 2.5, exact=True)
+    assert np.array_equal(exact.order, want.order) and exact.error == 0
+    assert exact.sum_exp == pytest.approx(want.sum_exp, rel=1e-12)
+    small = numba_mc.reduce(4, 0, 5000, fam, coef, par, tab, chol, 2.0, [0, 7, 2500, 4999], [2.0], 2.5)
+    want = ref.reduce(4, 0, 5000, fam, coef, par, tab, chol, 2.0, [0, 7, 2500, 4999], [2.0], 2.5)
+    assert np.allclose(small.order, want.order, rtol=0, atol=1e-12) and np.array_equal(small.above, want.above)
+    assert small.sum_exp == pytest.approx(want.sum_exp, rel=1e-12)
+
+
+def test_multiselect_equals_sort():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 17, 100, 5000):
+        for rep in range(10):
+            x = rng.standard_normal(n) if rep % 2 else rng.integers(0, 4, n).astype(float)
+            ranks = np.unique(rng.integers(0, n, 6))
+            b = x.copy()
+            numba_mc._multiselect(b, ranks)
+            assert np.array_equal(b[ranks], np.sort(x)[ranks])
+
+
+def test_batch_equals_reference():
+    from computesim.bands import _pad
+
+    models = [model(), model()]
+    fam, coef, par, tab = _pad(models)
+    const = np.array([2.0, -1.0])
+    ranks = [0, 50, 999, 1000, 1999]
+    a = ref.bands_batch(1, 2000, fam, coef, par, tab, const, ranks, [2.0], np.array([2.0, -1.0]))
+    b = numba_mc.bands_batch(1, 2000, fam, coef, par, tab, const, ranks, [2.0], np.array([2.0, -1.0]))
+    assert np.allclose(a.order, b.order, rtol=0, atol=1e-12)
+    assert np.array_equal(a.above, b.above)
+    assert np.allclose(a.sum_exp, b.sum_exp, rtol=1e-12)
+    assert not np.allclose(a.order[0] - 2.0, a.order[1] + 1.0)  # rows draw independent numbers
+
+
+_CUDA_SCRIPT = r"""
+import json, numpy as np, sys
+sys.path.insert(0, %r)
+from test_mc_kernels import model
+from computesim.kernels import get_backend, mc_reference as ref
+cu = get_backend("cuda").mc
+out = {}
+for corr in (False, True):
+    fam, coef, par, tab, chol = model(corr).kernel_arrays()
+    a = ref.sample_log(9, 2**32 - 100, 300, fam, coef, par, tab, chol, 2.0, 3)
+    b = cu.sample_log(9, 2**32 - 100, 300, fam, coef, par, tab, chol, 2.0, 3)
+    out[str(corr)] = float(np.max(np.abs(a - b)))
+s = cu.reduce(9, 0, 500, fam, coef, par, tab, chol, 2.0, [0, 250, 499], [2.0], 2.0)
+r = ref.reduce(9, 0, 500, fam, coef, par, tab, chol, 2.0, [0, 250, 499], [2.0], 2.0)
+out["reduce"] = float(np.max(np.abs(s.order - r.order)))
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.cuda
+def test_cuda_simulator_samples_equal_reference():
+    pytest.importorskip("numba.cuda")
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    script = _CUDA_SCRIPT % os.path.dirname(__file__)
+    res = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    diffs = json.loads(res.stdout.strip().splitlines()[-1])
+    assert all(v <= 1e-12 for v in diffs.values()), diffs
+
+
+def test_unknown_backend_is_input_error():
+    from computesim.errors import InputError
+
+    with pytest.raises(InputError):
+        get_backend("tpu")
