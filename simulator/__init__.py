@@ -6,3 +6,17 @@ hardware time, with exact arithmetic, honest uncertainty and fast sweeps.
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+#: Public names loaded on first use (keeps ``import computesim`` light): NAME -> "module:attr".
+_LAZY = {
+    "sweep": "computesim.sweep:sweep",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        mod, _, attr = _LAZY[name].partition(":")
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,7 +9,7 @@ import sys
 from ..errors import InputError
 
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
-COMMANDS = ("estimate", "examples", "profiles")
+COMMANDS = ("estimate", "examples", "profiles", "sweep")
 
 EXIT_BAD_INPUT = 2
 
