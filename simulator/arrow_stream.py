@@ -11,7 +11,9 @@ from typing import Iterable
 
 from . import arrow_io
 
-PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": True}
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
+#: High-cardinality columns: dictionary encoding them only costs time (it falls back to plain).
+NO_DICTIONARY = frozenset({"flop", "pfs_days"})
 
 
 def write_batches(path: str | Path, schema, batches: Iterable, meta: dict | None = None,
@@ -27,7 +29,8 @@ def write_batches(path: str | Path, schema, batches: Iterable, meta: dict | None
     schema = arrow_io.with_metadata(schema.empty_table(), meta or {}).schema
     with arrow_io.atomic_path(path, overwrite, field) as tmp:
         if fmt == "parquet":
-            with pq.ParquetWriter(str(tmp), schema, **PARQUET_OPTIONS) as w:
+            dict_cols = [f.name for f in schema if f.name not in NO_DICTIONARY]
+            with pq.ParquetWriter(str(tmp), schema, use_dictionary=dict_cols, **PARQUET_OPTIONS) as w:
                 for b in batches:
                     w.write_batch(b.replace_schema_metadata(schema.metadata))
         else:
