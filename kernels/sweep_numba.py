@@ -115,9 +115,9 @@ class Plan:
 
 
 @njit(cache=True)
-def _eval(values, offsets, sizes, const, idx):
-    p = const
-    for a in range(sizes.shape[0]):
+def _mul(values, offsets, p, idx, lo, hi):
+    """p times axes lo..hi-1 at idx, left to right (the canonical order)."""
+    for a in range(lo, hi):
         p = p * values[offsets[a] + idx[a]]
     return p
 
@@ -134,30 +134,43 @@ def _outer_index(o, sizes, ax, ay, idx):
 
 
 @njit(cache=True)
-def _staircase(values, offsets, sizes, const, ax, ay, px, py, idx, v):
-    """Points of the (ax, ay) plane at idx with product <= v; two pointers over sorted axes."""
+def _walk(values, offsets, sizes, const, ax, ay, px, py, idx, lo, hi, out, pos):
+    """Points of the (ax, ay) plane at idx with lo < product <= hi, by two pointers over the sorted
+    axes (ax < ay); writes them to out[pos:] when out is non-empty; returns how many."""
+    k = sizes.shape[0]
     nx, ny = px.shape[0], py.shape[0]
-    c = ny
+    xo, yo = offsets[ax], offsets[ay]
+    pre = _mul(values, offsets, const, idx, 0, ax)
+    c_lo = 0 if lo == -np.inf else ny  # the (ax, ay) entries of idx are never read
+    c_hi = ny
     total = 0
     for i in range(nx):
-        idx[ax] = px[i]
-        while c > 0:
-            idx[ay] = py[c - 1]
-            if _eval(values, offsets, sizes, const, idx) > v:
-                c -= 1
+        pi = _mul(values, offsets, pre * values[xo + px[i]], idx, ax + 1, ay)
+        while c_hi > 0:
+            if _mul(values, offsets, pi * values[yo + py[c_hi - 1]], idx, ay + 1, k) > hi:
+                c_hi -= 1
             else:
                 break
-        if c == 0:
+        if c_hi == 0:
             break
-        total += c
+        while c_lo > 0:
+            if _mul(values, offsets, pi * values[yo + py[c_lo - 1]], idx, ay + 1, k) > lo:
+                c_lo -= 1
+            else:
+                break
+        if out.shape[0] > 0:
+            for j in range(c_lo, c_hi):
+                out[pos + total + j - c_lo] = _mul(values, offsets, pi * values[yo + py[j]], idx, ay + 1, k)
+        total += c_hi - c_lo
     return total
 
 
 @njit(parallel=True, cache=True)
-def _count_le(values, offsets, sizes, const, ax, ay, px, py, group, thr, n_outer):
-    G, R = thr.shape
+def _band(values, offsets, sizes, const, ax, ay, px, py, group, lo, hi, n_outer, nb, starts, out):
+    """Per block of outer combinations: points with lo[g, r] < product <= hi[g, r], shape (nb, G, R);
+    with a non-empty ``out``, also writes them at starts[b, g, r]."""
+    G, R = hi.shape
     k = sizes.shape[0]
-    nb = min(n_outer, 64)
     part = np.zeros((nb, G, R), np.int64)
     for b in prange(nb):
         idx = np.empty(k, np.int64)
@@ -165,15 +178,28 @@ def _count_le(values, offsets, sizes, const, ax, ay, px, py, group, thr, n_outer
             _outer_index(o, sizes, ax, ay, idx)
             g = idx[group] if group >= 0 else 0
             for r in range(R):
-                part[b, g, r] += _staircase(values, offsets, sizes, const, ax, ay, px, py, idx, thr[g, r])
-    return part.sum(axis=0)
+                pos = starts[b, g, r] + part[b, g, r] if out.shape[0] > 0 else 0
+                part[b, g, r] += _walk(values, offsets, sizes, const, ax, ay, px, py, idx,
+                                       lo[g, r], hi[g, r], out, pos)
+    return part
+
+
+_NONE = np.empty(0)
+_NO_STARTS = np.zeros((1, 1, 1), np.int64)
+
+
+def band_parts(plan: Plan, lo: np.ndarray, hi: np.ndarray, out: np.ndarray = _NONE, starts=None) -> np.ndarray:
+    """Per-block counts (nb, G, R) of points with lo < product <= hi (lo = -inf: count <= hi)."""
+    nb = max(1, min(plan.n_outer, 64))
+    return _band(plan.values, plan.offsets, plan.sizes, plan.const, plan.ax, plan.ay, plan.px, plan.py,
+                 plan.group, np.ascontiguousarray(lo, np.float64), np.ascontiguousarray(hi, np.float64),
+                 plan.n_outer, nb, _NO_STARTS if starts is None else starts, out)
 
 
 def count_le_plan(plan: Plan, thresholds: np.ndarray) -> np.ndarray:
     """count_le on a prepared Plan; thresholds (G, R)."""
     thr = np.array(np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1])))
-    return _count_le(plan.values, plan.offsets, plan.sizes, float(plan.const), plan.ax, plan.ay,
-                     plan.px, plan.py, plan.group, thr, plan.n_outer)
+    return band_parts(plan, np.full(thr.shape, -np.inf), thr).sum(axis=0)
 
 
 def _plan(axes, const, group_axis) -> Plan:
@@ -224,25 +250,117 @@ def _lerp(a, b, t):
     return np.where(t >= 0.5, b - d * (1 - t), a + d * t)
 
 
-def order_statistics(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, counter) -> np.ndarray:
-    """The ranks[g, r]-th smallest product (0-based) per group, by bisection on float64 bits.
+BAND_LIMIT = 1 << 22  #: candidates (all targets together) gathered once the brackets are narrow
+BAND_MIN = 1 << 12  #: ... but at least this many per target
 
-    lo/hi: per-group min and max products. Exact: the result is a product of the grid.
+
+def order_statistics(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, counter) -> np.ndarray:
+    """The ranks[g, r]-th smallest product (0-based) per group: exact, a product of the grid.
+
+    Bisection on the float64 bit pattern between the per-group ``lo`` (min) and ``hi`` (max), each
+    step one counting pass on the device or CPU (``counter``).
     """
     R = ranks.shape[1]
     lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
     hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
     while np.any(hi_b - lo_b > 1):
         mid = lo_b + (hi_b - lo_b) // 2
-        c = counter(plan, mid.view(np.float64))
-        ok = c >= ranks + 1
-        hi_b = np.where(ok, mid, hi_b)
-        lo_b = np.where(ok, lo_b, mid)
+        up = counter(plan, mid.view(np.float64)) >= ranks + 1
+        hi_b, lo_b = np.where(up, mid, hi_b), np.where(up, lo_b, mid)
     return hi_b.view(np.float64)
 
 
-def quantiles(axes, const, qs, group_axis, counter=count_le_plan) -> np.ndarray:
-    """See sweep_reference.quantiles (numpy's linear method), without materialising the grid."""
+def _sample_products(plan: Plan, n: int, seed: int = 0) -> np.ndarray:
+    """Products at ``n`` grid points drawn uniformly (fixed seed), computed in canonical order."""
+    rng = np.random.default_rng(seed)
+    total = int(np.prod(plan.sizes))
+    flat_ix = rng.integers(0, total, n) if total > n else np.arange(total)
+    idx = np.unravel_index(flat_ix, tuple(plan.sizes))
+    p = np.full(len(flat_ix), plan.const)
+    for a, ix in enumerate(idx):
+        p = p * plan.axes[a][ix]
+    g = idx[plan.group] if plan.group >= 0 else np.zeros(len(flat_ix), np.int64)
+    return p, g
+
+
+def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The ranks[g, r]-th smallest product (0-based) per group (G, R), exact; CPU only.
+
+    Brackets (lo, hi] holding each rank are narrowed, each step one counting pass for all targets
+    at once: first from a sample of the grid, then by interpolation on the count with a probe each
+    side of the target, falling back to halving the bit-pattern interval; once a bracket holds few
+    points they are gathered and the two ranks selected among them.
+    """
+    G, R = ranks.shape
+    n = plan.group_size
+    lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
+    hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
+    c_lo, c_hi = np.zeros((G, R), np.int64), np.full((G, R), n, np.int64)
+    limit = max(BAND_MIN, BAND_LIMIT // ranks.size)
+
+    def update(probe_b):
+        nonlocal lo_b, hi_b, c_lo, c_hi
+        c = counter_pairs(plan, probe_b)
+        for j in range(probe_b.shape[2]):
+            pb, cj = probe_b[:, :, j], c[:, :, j]
+            inside = (pb > lo_b) & (pb < hi_b)
+            up = inside & (cj >= ranks + 1)
+            down = inside & ~up
+            hi_b, c_hi = np.where(up, pb, hi_b), np.where(up, cj, c_hi)
+            lo_b, c_lo = np.where(down, pb, lo_b), np.where(down, cj, c_lo)
+
+    # 1. from a sample: order statistics a few standard errors each side of the targets
+    if n > limit:
+        sp, sg = _sample_products(plan, 1 << 18)
+        probes = np.empty((G, R, 2), np.int64)
+        for g in range(G):
+            s = np.sort(sp[sg == g])
+            m = len(s)
+            p = (ranks[g] + 0.5) / n
+            w = 6 * np.sqrt(m * p * (1 - p)) + 3
+            probes[g, :, 0] = s[np.clip(np.floor(p * m - w).astype(np.int64), 0, m - 1)].view(np.int64)
+            probes[g, :, 1] = s[np.clip(np.ceil(p * m + w).astype(np.int64), 0, m - 1)].view(np.int64)
+        update(probes)
+    # 2. interpolate on the count (bits ~ log value), a probe each side; halve when that stalls
+    while True:
+        active = (hi_b - lo_b > 1) & (c_hi - c_lo > limit)
+        if not active.any():
+            break
+        span = (hi_b - lo_b).astype(np.float64)
+        frac = lambda t: np.clip((t - c_lo) / np.maximum(c_hi - c_lo, 1), 0.0, 1.0)
+        a = lo_b + (span * frac(ranks + 1 - limit / 4)).astype(np.int64)
+        b = lo_b + (span * frac(ranks + 1 + limit / 4)).astype(np.int64)
+        mid = lo_b + (hi_b - lo_b) // 2
+        update(np.stack([a, b, mid], axis=2))
+    # 3. gather each bracket and select
+    lo_v, hi_v = lo_b.view(np.float64), hi_b.view(np.float64)
+    part = band_parts(plan, lo_v, hi_v)  # (nb, G, R)
+    size = part.sum(axis=0)
+    seg = np.concatenate([[0], np.cumsum(size.ravel())[:-1]]).reshape(G, R)
+    starts = seg[None, :, :] + np.cumsum(part, axis=0) - part
+    out = np.empty(int(size.sum()))
+    band_parts(plan, lo_v, hi_v, out, np.ascontiguousarray(starts))
+    x = np.empty((G, R))
+    for g in range(G):
+        for r in range(R):
+            cand = out[seg[g, r]:seg[g, r] + size[g, r]]
+            kk = int(ranks[g, r] - c_lo[g, r])
+            x[g, r] = np.partition(cand, kk)[kk]
+    return x
+
+
+def counter_pairs(plan: Plan, probes_b: np.ndarray) -> np.ndarray:
+    """count_le at probe bit patterns (G, R, P) -> counts (G, R, P)."""
+    G, R, P = probes_b.shape
+    thr = probes_b.reshape(G, R * P).view(np.float64)
+    return count_le_plan(plan, thr).reshape(G, R, P)
+
+
+def quantiles(axes, const, qs, group_axis, counter=None) -> np.ndarray:
+    """See sweep_reference.quantiles (numpy's linear method), without materialising the grid.
+
+    ``counter``: a count_le_plan of another backend, which then does every pass (plain bisection).
+    """
     plan = _plan(axes, const, group_axis)
     mn, _, mx, _ = extremes(axes, const, group_axis)
     qs = np.asarray(qs, np.float64)
@@ -250,6 +368,7 @@ def quantiles(axes, const, qs, group_axis, counter=count_le_plan) -> np.ndarray:
     h = qs * (n - 1)
     r0 = np.floor(h).astype(np.int64)
     r1 = np.minimum(r0 + 1, n - 1)
-    ranks = np.broadcast_to(np.concatenate([r0, r1])[None, :], (plan.G, 2 * len(qs))).copy()
-    x = order_statistics(plan, ranks, mn, mx, counter)
-    return _lerp(x[:, :len(qs)], x[:, len(qs):], (h - r0)[None, :])
+    ranks = np.repeat(np.concatenate([r0, r1])[None, :], plan.G, axis=0)
+    x = order_fast(plan, ranks, mn, mx) if counter is None else order_statistics(plan, ranks, mn, mx, counter)
+    x0, x1 = x[:, :len(qs)], x[:, len(qs):]
+    return _lerp(x0, x1, (h - r0)[None, :])

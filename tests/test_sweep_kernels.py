@@ -110,6 +110,18 @@ def test_reductions_match_reference(be, shape):
         np.testing.assert_allclose(be.quantiles(axes, const, qs, g), ref.quantiles(axes, const, qs, g), rtol=RTOL)
 
 
+@pytest.mark.parametrize("limit", [0, 50])
+def test_quantiles_bisection_paths(monkeypatch, limit):
+    """Force the bisection (limit 0: to convergence; 50: then gather the bracket) on a grid with ties."""
+    mod = get_backend("numba").sweep
+    monkeypatch.setattr(mod, "BAND_LIMIT", limit)
+    monkeypatch.setattr(mod, "BAND_MIN", limit)
+    axes = [np.array([1.0, 2, 4, 8, 3]), np.geomspace(0.1, 7, 13), np.array([3.0, 1.5, 6, 1.5])]
+    qs = [0.0, 0.01, 0.33, 0.5, 0.99, 1.0]
+    for g in (-1, 0, 2):
+        np.testing.assert_allclose(mod.quantiles(axes, 2.5, qs, g), ref.quantiles(axes, 2.5, qs, g), rtol=RTOL)
+
+
 def test_count_le_on_ties_is_exact():
     """Integer-valued axes give many equal products; counts must still agree exactly."""
     axes = [np.array([1.0, 2, 4, 8]), np.array([8.0, 4, 2, 1, 2]), np.array([3.0, 1.5, 6])]
