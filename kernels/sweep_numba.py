@@ -283,14 +283,18 @@ def _sample_products(plan: Plan, n: int, seed: int = 0) -> np.ndarray:
     return p, g
 
 
-def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, place: np.ndarray | None = None
+               ) -> np.ndarray:
     """The ranks[g, r]-th smallest product (0-based) per group (G, R), exact; CPU only.
 
     Brackets (lo, hi] holding each rank are narrowed, each step one counting pass for all targets
     at once: first from a sample of the grid, then by interpolation on the count with a probe each
     side of the target, falling back to halving the bit-pattern interval; once a bracket holds few
-    points they are gathered and the two ranks selected among them.
+    points they are gathered and the two ranks selected among them. ``place``: the rank each
+    target's probes aim at (default ``ranks``); targets that share it (a quantile's two neighbouring
+    ranks) share probes, and equal thresholds are counted once.
     """
+    place = ranks if place is None else place
     G, R = ranks.shape
     n = plan.group_size
     lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
@@ -316,44 +320,56 @@ def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray) ->
         for g in range(G):
             s = np.sort(sp[sg == g])
             m = len(s)
-            p = (ranks[g] + 0.5) / n
+            p = (place[g] + 0.5) / n
             w = 6 * np.sqrt(m * p * (1 - p)) + 3
             probes[g, :, 0] = s[np.clip(np.floor(p * m - w).astype(np.int64), 0, m - 1)].view(np.int64)
             probes[g, :, 1] = s[np.clip(np.ceil(p * m + w).astype(np.int64), 0, m - 1)].view(np.int64)
         update(probes)
     # 2. interpolate on the count (bits ~ log value), a probe each side; halve when that stalls
+    rounds = 0
     while True:
         active = (hi_b - lo_b > 1) & (c_hi - c_lo > limit)
         if not active.any():
             break
         span = (hi_b - lo_b).astype(np.float64)
         frac = lambda t: np.clip((t - c_lo) / np.maximum(c_hi - c_lo, 1), 0.0, 1.0)
-        a = lo_b + (span * frac(ranks + 1 - limit / 4)).astype(np.int64)
-        b = lo_b + (span * frac(ranks + 1 + limit / 4)).astype(np.int64)
+        a = lo_b + (span * frac(place + 1 - limit / 4)).astype(np.int64)
+        b = lo_b + (span * frac(place + 2 + limit / 4)).astype(np.int64)
         mid = lo_b + (hi_b - lo_b) // 2
-        update(np.stack([a, b, mid], axis=2))
+        update(np.stack([a, b] + ([mid] if rounds else []), axis=2))
+        rounds += 1
     # 3. gather each bracket and select
-    lo_v, hi_v = lo_b.view(np.float64), hi_b.view(np.float64)
-    part = band_parts(plan, lo_v, hi_v)  # (nb, G, R)
+    uniq, inv = np.unique(np.concatenate([lo_b, hi_b]).T, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    lo_v = np.ascontiguousarray(uniq[:, :G].T).view(np.float64)
+    hi_v = np.ascontiguousarray(uniq[:, G:].T).view(np.float64)
+    U = lo_v.shape[1]
+    part = band_parts(plan, lo_v, hi_v)  # (nb, G, U)
     size = part.sum(axis=0)
-    seg = np.concatenate([[0], np.cumsum(size.ravel())[:-1]]).reshape(G, R)
+    seg = np.concatenate([[0], np.cumsum(size.ravel())[:-1]]).reshape(G, U)
     starts = seg[None, :, :] + np.cumsum(part, axis=0) - part
     out = np.empty(int(size.sum()))
     band_parts(plan, lo_v, hi_v, out, np.ascontiguousarray(starts))
     x = np.empty((G, R))
     for g in range(G):
-        for r in range(R):
-            cand = out[seg[g, r]:seg[g, r] + size[g, r]]
-            kk = int(ranks[g, r] - c_lo[g, r])
-            x[g, r] = np.partition(cand, kk)[kk]
+        for u in range(U):
+            targets = [r for r in range(R) if inv[r] == u]
+            if not targets:
+                continue
+            cand = out[seg[g, u]:seg[g, u] + size[g, u]]
+            ks = sorted({int(ranks[g, r] - c_lo[g, r]) for r in targets})
+            cand = np.partition(cand, ks)
+            for r in targets:
+                x[g, r] = cand[int(ranks[g, r] - c_lo[g, r])]
     return x
 
 
 def counter_pairs(plan: Plan, probes_b: np.ndarray) -> np.ndarray:
     """count_le at probe bit patterns (G, R, P) -> counts (G, R, P)."""
     G, R, P = probes_b.shape
-    thr = probes_b.reshape(G, R * P).view(np.float64)
-    return count_le_plan(plan, thr).reshape(G, R, P)
+    uniq, inv = np.unique(probes_b.reshape(G, R * P).T, axis=0, return_inverse=True)
+    counts = count_le_plan(plan, np.ascontiguousarray(uniq.T).view(np.float64))
+    return counts[:, inv.ravel()].reshape(G, R, P)
 
 
 def quantiles(axes, const, qs, group_axis, counter=None) -> np.ndarray:
@@ -369,6 +385,9 @@ def quantiles(axes, const, qs, group_axis, counter=None) -> np.ndarray:
     r0 = np.floor(h).astype(np.int64)
     r1 = np.minimum(r0 + 1, n - 1)
     ranks = np.repeat(np.concatenate([r0, r1])[None, :], plan.G, axis=0)
-    x = order_fast(plan, ranks, mn, mx) if counter is None else order_statistics(plan, ranks, mn, mx, counter)
+    if counter is None:
+        x = order_fast(plan, ranks, mn, mx, np.repeat(np.concatenate([r0, r0])[None, :], plan.G, axis=0))
+    else:
+        x = order_statistics(plan, ranks, mn, mx, counter)
     x0, x1 = x[:, :len(qs)], x[:, len(qs):]
     return _lerp(x0, x1, (h - r0)[None, :])
