@@ -143,6 +143,7 @@ def test_reference_reductions_agree_with_numpy():
 @pytest.mark.cuda
 def test_cuda_kernels_under_simulator():
     """The CUDA kernels in the simulator, in a fresh process (the env var must precede numba.cuda)."""
+    pytest.importorskip("numba.cuda", reason="numba-cuda is not installed")
     code = textwrap.dedent("""
         import numpy as np
         from computesim.kernels import get_backend, sweep_reference as ref
