@@ -25,6 +25,7 @@ _LAZY = {
     "find_profile": "computesim.hardware_profiles:find_profile",
     "get_backend": "computesim.kernels:get_backend",
     "InputError": "computesim.errors:InputError",
+    "sweep": "computesim.sweeps:sweep",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -83,7 +83,7 @@ def test_out_appends_to_an_arrow_file(cli, tmp_path):
 
     out = tmp_path / "results.arrow"
     for _ in range(2):
-        assert cli("bench", "--quick", "--only", "point estimate", "--out", out).code == 0
+        assert cli("bench", "--quick", "--only", "point estimate (exact)", "--out", out).code == 0
     table = read_results(out)
     assert table.num_rows == 2 and table.column_names == list(COLUMNS)
     assert table["workload"].to_pylist() == ["point estimate (exact)"] * 2

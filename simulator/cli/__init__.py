@@ -9,7 +9,7 @@ import sys
 from ..errors import InputError
 
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
-COMMANDS = ("estimate", "examples", "profiles", "bands", "trend", "bench")
+COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "bench")
 
 EXIT_BAD_INPUT = 2
 

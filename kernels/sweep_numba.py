@@ -1,0 +1,393 @@
+"""Grid sweeps on the CPU with Numba: parallel, fused, cached. Same functions as sweep_reference.
+
+Materialise: each thread fills a block of points, walking the grid with an odometer, so the only
+work per point is the stores. Reductions never write the grid: they use its product structure.
+The canonical product is monotone in every axis value (IEEE multiplication by a positive number is
+monotone), so for each combination of the *outer* axes, the points of the two *search* axes
+(sorted) that lie at or below a threshold form a staircase walked by two pointers in
+O(n_x + n_y) evaluations for n_x * n_y points. Counts are therefore exact (the same products as the
+reference); quantiles are found by bisection on the float64 bit pattern (exact order statistics);
+min/max come from the axes' extremes.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from numba import njit, prange
+
+PFS_DAY = 8.64e19
+BLOCK = 1 << 14  #: points per parallel work item in materialize
+
+
+def flat(axes: Sequence[np.ndarray]):
+    """(values, offsets, sizes): the axes concatenated, for kernels."""
+    sizes = np.array([len(a) for a in axes], np.int64)
+    offsets = np.zeros(len(axes), np.int64)
+    offsets[1:] = np.cumsum(sizes)[:-1]
+    values = np.ascontiguousarray(np.concatenate([np.asarray(a, np.float64) for a in axes]))
+    return values, offsets, sizes
+
+
+@njit(parallel=True, cache=True)
+def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis):
+    k = sizes.shape[0]
+    n = flop.shape[0]
+    nlast = sizes[k - 1]
+    loff = offsets[k - 1]
+    nblocks = (n + BLOCK - 1) // BLOCK
+    for b in prange(nblocks):
+        s = start + b * BLOCK
+        e = min(s + BLOCK, start + n)
+        idx = np.empty(k, np.int64)
+        pre = np.empty(k, np.float64)
+        rem = s
+        for a in range(k - 1, -1, -1):
+            idx[a] = rem % sizes[a]
+            rem //= sizes[a]
+        pre[0] = const
+        for a in range(1, k):
+            pre[a] = pre[a - 1] * values[offsets[a - 1] + idx[a - 1]]
+        pos = s
+        while pos < e:
+            j0 = idx[k - 1]
+            m = min(nlast - j0, e - pos)
+            o = pos - start
+            for a in range(k - 1):
+                v = values[offsets[a] + idx[a]]
+                for t in range(m):
+                    cols[a, o + t] = v
+            p = pre[k - 1]
+            for t in range(m):
+                x = values[loff + j0 + t]
+                f = p * x
+                cols[k - 1, o + t] = x
+                flop[o + t] = f
+                pfs[o + t] = f / PFS_DAY
+            if code_axis >= 0:
+                if code_axis == k - 1:
+                    for t in range(m):
+                        codes[o + t] = j0 + t
+                else:
+                    c = idx[code_axis]
+                    for t in range(m):
+                        codes[o + t] = c
+            pos += m
+            if pos < e:  # carry the odometer into the outer axes
+                idx[k - 1] = 0
+                a = k - 2
+                while a >= 0:
+                    idx[a] += 1
+                    if idx[a] < sizes[a]:
+                        break
+                    idx[a] = 0
+                    a -= 1
+                for c2 in range(max(a, 0), k - 1):
+                    pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
+
+
+def materialize(axes, const, start, flop, pfs, cols, codes, code_axis) -> None:
+    """See sweep_reference.materialize."""
+    values, offsets, sizes = flat(axes)
+    _materialize(values, offsets, sizes, float(const), int(start), flop, pfs, cols, codes, int(code_axis))
+
+
+# ---- reductions on the product structure -------------------------------------------------------
+
+class Plan:
+    """Axes padded to >= 2 non-group axes, search axes (the two largest non-group), sort orders."""
+
+    def __init__(self, axes: Sequence[np.ndarray], group_axis: int) -> None:
+        axes = [np.asarray(a, np.float64) for a in axes]
+        pad = max(0, 2 - (len(axes) - (group_axis >= 0)))
+        self.pad = pad
+        self.axes = [np.ones(1)] * pad + axes  # const * 1.0 is exact: the products are unchanged
+        self.group = group_axis + pad if group_axis >= 0 else -1
+        self.values, self.offsets, self.sizes = flat(self.axes)
+        cand = [a for a in range(len(self.axes)) if a != self.group]
+        cand.sort(key=lambda a: -len(self.axes[a]))
+        self.ax, self.ay = sorted(cand[:2])
+        self.px = np.argsort(self.axes[self.ax], kind="stable").astype(np.int64)
+        self.py = np.argsort(self.axes[self.ay], kind="stable").astype(np.int64)
+        self.G = 1 if self.group < 0 else len(self.axes[self.group])
+        self.n_outer = int(np.prod(self.sizes)) // (len(self.px) * len(self.py))
+        self.group_size = int(np.prod(self.sizes)) // self.G
+
+
+@njit(cache=True)
+def _mul(values, offsets, p, idx, lo, hi):
+    """p times axes lo..hi-1 at idx, left to right (the canonical order)."""
+    for a in range(lo, hi):
+        p = p * values[offsets[a] + idx[a]]
+    return p
+
+
+@njit(cache=True)
+def _outer_index(o, sizes, ax, ay, idx):
+    rem = o
+    for a in range(sizes.shape[0] - 1, -1, -1):
+        if a == ax or a == ay:
+            idx[a] = 0
+            continue
+        idx[a] = rem % sizes[a]
+        rem //= sizes[a]
+
+
+@njit(cache=True)
+def _walk(values, offsets, sizes, const, ax, ay, px, py, idx, lo, hi, out, pos):
+    """Points of the (ax, ay) plane at idx with lo < product <= hi, by two pointers over the sorted
+    axes (ax < ay); writes them to out[pos:] when out is non-empty; returns how many."""
+    k = sizes.shape[0]
+    nx, ny = px.shape[0], py.shape[0]
+    xo, yo = offsets[ax], offsets[ay]
+    pre = _mul(values, offsets, const, idx, 0, ax)
+    c_lo = 0 if lo == -np.inf else ny  # the (ax, ay) entries of idx are never read
+    c_hi = ny
+    total = 0
+    for i in range(nx):
+        pi = _mul(values, offsets, pre * values[xo + px[i]], idx, ax + 1, ay)
+        while c_hi > 0:
+            if _mul(values, offsets, pi * values[yo + py[c_hi - 1]], idx, ay + 1, k) > hi:
+                c_hi -= 1
+            else:
+                break
+        if c_hi == 0:
+            break
+        while c_lo > 0:
+            if _mul(values, offsets, pi * values[yo + py[c_lo - 1]], idx, ay + 1, k) > lo:
+                c_lo -= 1
+            else:
+                break
+        if out.shape[0] > 0:
+            for j in range(c_lo, c_hi):
+                out[pos + total + j - c_lo] = _mul(values, offsets, pi * values[yo + py[j]], idx, ay + 1, k)
+        total += c_hi - c_lo
+    return total
+
+
+@njit(parallel=True, cache=True)
+def _band(values, offsets, sizes, const, ax, ay, px, py, group, lo, hi, n_outer, nb, starts, out):
+    """Per block of outer combinations: points with lo[g, r] < product <= hi[g, r], shape (nb, G, R);
+    with a non-empty ``out``, also writes them at starts[b, g, r]."""
+    G, R = hi.shape
+    k = sizes.shape[0]
+    part = np.zeros((nb, G, R), np.int64)
+    for b in prange(nb):
+        idx = np.empty(k, np.int64)
+        for o in range(b, n_outer, nb):
+            _outer_index(o, sizes, ax, ay, idx)
+            g = idx[group] if group >= 0 else 0
+            for r in range(R):
+                pos = starts[b, g, r] + part[b, g, r] if out.shape[0] > 0 else 0
+                part[b, g, r] += _walk(values, offsets, sizes, const, ax, ay, px, py, idx,
+                                       lo[g, r], hi[g, r], out, pos)
+    return part
+
+
+_NONE = np.empty(0)
+_NO_STARTS = np.zeros((1, 1, 1), np.int64)
+
+
+def band_parts(plan: Plan, lo: np.ndarray, hi: np.ndarray, out: np.ndarray = _NONE, starts=None) -> np.ndarray:
+    """Per-block counts (nb, G, R) of points with lo < product <= hi (lo = -inf: count <= hi)."""
+    nb = max(1, min(plan.n_outer, 64))
+    return _band(plan.values, plan.offsets, plan.sizes, plan.const, plan.ax, plan.ay, plan.px, plan.py,
+                 plan.group, np.ascontiguousarray(lo, np.float64), np.ascontiguousarray(hi, np.float64),
+                 plan.n_outer, nb, _NO_STARTS if starts is None else starts, out)
+
+
+def count_le_plan(plan: Plan, thresholds: np.ndarray) -> np.ndarray:
+    """count_le on a prepared Plan; thresholds (G, R)."""
+    thr = np.array(np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1])))
+    return band_parts(plan, np.full(thr.shape, -np.inf), thr).sum(axis=0)
+
+
+def _plan(axes, const, group_axis) -> Plan:
+    plan = Plan(axes, group_axis)
+    plan.const = float(const)
+    return plan
+
+
+def count_le(axes, const, thresholds, group_axis) -> np.ndarray:
+    """See sweep_reference.count_le."""
+    return count_le_plan(_plan(axes, const, group_axis), np.atleast_2d(thresholds))
+
+
+def count_at_least(axes, const, threshold, group_axis, counter=count_le_plan) -> np.ndarray:
+    """See sweep_reference.count_at_least: group size minus the count strictly below."""
+    plan = _plan(axes, const, group_axis)
+    below = np.nextafter(float(threshold), 0.0)
+    return plan.group_size - counter(plan, np.full((plan.G, 1), below))[:, 0]
+
+
+def product_at(axes, const, index: Sequence[int]) -> float:
+    """The canonical product at one grid index."""
+    p = float(const)
+    for a, i in zip(axes, index):
+        p = p * float(a[i])
+    return p
+
+
+def extremes(axes, const, group_axis):
+    """See sweep_reference.extremes: the product is monotone, so the extremes sit at the axes'."""
+    axes = [np.asarray(a, np.float64) for a in axes]
+    sizes = tuple(len(a) for a in axes)
+    G = 1 if group_axis < 0 else sizes[group_axis]
+    out = [np.empty(G), np.empty(G, np.int64), np.empty(G), np.empty(G, np.int64)]
+    for g in range(G):
+        lo = [int(np.argmin(a)) for a in axes]
+        hi = [int(np.argmax(a)) for a in axes]
+        if group_axis >= 0:
+            lo[group_axis] = hi[group_axis] = g
+        out[0][g], out[1][g] = product_at(axes, const, lo), np.ravel_multi_index(lo, sizes)
+        out[2][g], out[3][g] = product_at(axes, const, hi), np.ravel_multi_index(hi, sizes)
+    return tuple(out)
+
+
+def _lerp(a, b, t):
+    """numpy's linear interpolation, rounding the same way as np.quantile."""
+    d = b - a
+    return np.where(t >= 0.5, b - d * (1 - t), a + d * t)
+
+
+BAND_LIMIT = 1 << 22  #: candidates (all targets together) gathered once the brackets are narrow
+BAND_MIN = 1 << 12  #: ... but at least this many per target
+
+
+def order_statistics(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, counter) -> np.ndarray:
+    """The ranks[g, r]-th smallest product (0-based) per group: exact, a product of the grid.
+
+    Bisection on the float64 bit pattern between the per-group ``lo`` (min) and ``hi`` (max), each
+    step one counting pass on the device or CPU (``counter``).
+    """
+    R = ranks.shape[1]
+    lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
+    hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
+    while np.any(hi_b - lo_b > 1):
+        mid = lo_b + (hi_b - lo_b) // 2
+        up = counter(plan, mid.view(np.float64)) >= ranks + 1
+        hi_b, lo_b = np.where(up, mid, hi_b), np.where(up, lo_b, mid)
+    return hi_b.view(np.float64)
+
+
+def _sample_products(plan: Plan, n: int, seed: int = 0) -> np.ndarray:
+    """Products at ``n`` grid points drawn uniformly (fixed seed), computed in canonical order."""
+    rng = np.random.default_rng(seed)
+    total = int(np.prod(plan.sizes))
+    flat_ix = rng.integers(0, total, n) if total > n else np.arange(total)
+    idx = np.unravel_index(flat_ix, tuple(plan.sizes))
+    p = np.full(len(flat_ix), plan.const)
+    for a, ix in enumerate(idx):
+        p = p * plan.axes[a][ix]
+    g = idx[plan.group] if plan.group >= 0 else np.zeros(len(flat_ix), np.int64)
+    return p, g
+
+
+def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, place: np.ndarray | None = None
+               ) -> np.ndarray:
+    """The ranks[g, r]-th smallest product (0-based) per group (G, R), exact; CPU only.
+
+    Brackets (lo, hi] holding each rank are narrowed, each step one counting pass for all targets
+    at once: first from a sample of the grid, then by interpolation on the count with a probe each
+    side of the target, falling back to halving the bit-pattern interval; once a bracket holds few
+    points they are gathered and the two ranks selected among them. ``place``: the rank each
+    target's probes aim at (default ``ranks``); targets that share it (a quantile's two neighbouring
+    ranks) share probes, and equal thresholds are counted once.
+    """
+    place = ranks if place is None else place
+    G, R = ranks.shape
+    n = plan.group_size
+    lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
+    hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
+    c_lo, c_hi = np.zeros((G, R), np.int64), np.full((G, R), n, np.int64)
+    limit = max(BAND_MIN, BAND_LIMIT // ranks.size)
+
+    def update(probe_b):
+        nonlocal lo_b, hi_b, c_lo, c_hi
+        c = counter_pairs(plan, probe_b)
+        for j in range(probe_b.shape[2]):
+            pb, cj = probe_b[:, :, j], c[:, :, j]
+            inside = (pb > lo_b) & (pb < hi_b)
+            up = inside & (cj >= ranks + 1)
+            down = inside & ~up
+            hi_b, c_hi = np.where(up, pb, hi_b), np.where(up, cj, c_hi)
+            lo_b, c_lo = np.where(down, pb, lo_b), np.where(down, cj, c_lo)
+
+    # 1. from a sample: order statistics a few standard errors each side of the targets
+    if n > limit:
+        sp, sg = _sample_products(plan, 1 << 18)
+        probes = np.empty((G, R, 2), np.int64)
+        for g in range(G):
+            s = np.sort(sp[sg == g])
+            m = len(s)
+            p = (place[g] + 0.5) / n
+            w = 6 * np.sqrt(m * p * (1 - p)) + 3
+            probes[g, :, 0] = s[np.clip(np.floor(p * m - w).astype(np.int64), 0, m - 1)].view(np.int64)
+            probes[g, :, 1] = s[np.clip(np.ceil(p * m + w).astype(np.int64), 0, m - 1)].view(np.int64)
+        update(probes)
+    # 2. interpolate on the count (bits ~ log value), a probe each side; halve when that stalls
+    rounds = 0
+    while True:
+        active = (hi_b - lo_b > 1) & (c_hi - c_lo > limit)
+        if not active.any():
+            break
+        span = (hi_b - lo_b).astype(np.float64)
+        frac = lambda t: np.clip((t - c_lo) / np.maximum(c_hi - c_lo, 1), 0.0, 1.0)
+        a = lo_b + (span * frac(place + 1 - limit / 4)).astype(np.int64)
+        b = lo_b + (span * frac(place + 2 + limit / 4)).astype(np.int64)
+        mid = lo_b + (hi_b - lo_b) // 2
+        update(np.stack([a, b] + ([mid] if rounds else []), axis=2))
+        rounds += 1
+    # 3. gather each bracket and select
+    uniq, inv = np.unique(np.concatenate([lo_b, hi_b]).T, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    lo_v = np.ascontiguousarray(uniq[:, :G].T).view(np.float64)
+    hi_v = np.ascontiguousarray(uniq[:, G:].T).view(np.float64)
+    U = lo_v.shape[1]
+    part = band_parts(plan, lo_v, hi_v)  # (nb, G, U)
+    size = part.sum(axis=0)
+    seg = np.concatenate([[0], np.cumsum(size.ravel())[:-1]]).reshape(G, U)
+    starts = seg[None, :, :] + np.cumsum(part, axis=0) - part
+    out = np.empty(int(size.sum()))
+    band_parts(plan, lo_v, hi_v, out, np.ascontiguousarray(starts))
+    x = np.empty((G, R))
+    for g in range(G):
+        for u in range(U):
+            targets = [r for r in range(R) if inv[r] == u]
+            if not targets:
+                continue
+            cand = out[seg[g, u]:seg[g, u] + size[g, u]]
+            ks = sorted({int(ranks[g, r] - c_lo[g, r]) for r in targets})
+            cand = np.partition(cand, ks)
+            for r in targets:
+                x[g, r] = cand[int(ranks[g, r] - c_lo[g, r])]
+    return x
+
+
+def counter_pairs(plan: Plan, probes_b: np.ndarray) -> np.ndarray:
+    """count_le at probe bit patterns (G, R, P) -> counts (G, R, P)."""
+    G, R, P = probes_b.shape
+    uniq, inv = np.unique(probes_b.reshape(G, R * P).T, axis=0, return_inverse=True)
+    counts = count_le_plan(plan, np.ascontiguousarray(uniq.T).view(np.float64))
+    return counts[:, inv.ravel()].reshape(G, R, P)
+
+
+def quantiles(axes, const, qs, group_axis, counter=None) -> np.ndarray:
+    """See sweep_reference.quantiles (numpy's linear method), without materialising the grid.
+
+    ``counter``: a count_le_plan of another backend, which then does every pass (plain bisection).
+    """
+    plan = _plan(axes, const, group_axis)
+    mn, _, mx, _ = extremes(axes, const, group_axis)
+    qs = np.asarray(qs, np.float64)
+    n = plan.group_size
+    h = qs * (n - 1)
+    r0 = np.floor(h).astype(np.int64)
+    r1 = np.minimum(r0 + 1, n - 1)
+    ranks = np.repeat(np.concatenate([r0, r1])[None, :], plan.G, axis=0)
+    if counter is None:
+        x = order_fast(plan, ranks, mn, mx, np.repeat(np.concatenate([r0, r0])[None, :], plan.G, axis=0))
+    else:
+        x = order_statistics(plan, ranks, mn, mx, counter)
+    x0, x1 = x[:, :len(qs)], x[:, len(qs):]
+    return _lerp(x0, x1, (h - r0)[None, :])
