@@ -116,9 +116,12 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
                      shift)
 
 
-def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary:
-    """One band per row (row r uses Philox counter word 3 = r), reduced row by row."""
-    rows = [summarize(sample_log_device(seed, 0, n, fam[r], coef[r], par[r], tab[r], np.zeros((0, 0)), const[r], r),
+def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary:
+    """One band per row (row r uses Philox counter word 3 = r), reduced row by row; ``tab_index``: see
+    mc_reference.bands_batch."""
+    rt = mc_reference.row_tables
+    rows = [summarize(sample_log_device(seed, 0, n, fam[r], coef[r], par[r], rt(tab, tab_index, r), np.zeros((0, 0)),
+                                        const[r], r),
                       ranks, log_thresholds, shift[r]) for r in range(len(const))]
     return BatchSummary(np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
                         *(np.array([getattr(s, f) for s in rows]) for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")),

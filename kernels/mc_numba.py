@@ -24,31 +24,101 @@ _draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT), _draw_e
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _TWO_M32 = 2.0 ** -32
-_BLOCK = 8192
+_BLOCK = 2048
 _BINS = 1 << 16
 
 
+_M0 = np.uint64(0xD2511F53)
+_M1 = np.uint64(0xCD9E8D57)
+
+
 @njit(inline="always", **_JIT)
-def _words(ks, base, m, blk, row, w):
-    """Philox words of samples base..base+m-1, counter block ``blk``: w[0..3, j] (uint32)."""
-    b = np.uint64(blk)
-    r = np.uint64(row)
+def _round(c0, c1, c2, c3, k0, k1):
+    """One Philox4x32 round on uint32 words: the products widen from 32 bits, so LLVM emits
+    32x32->64 vector multiplies (vpmuludq) and the loop over samples vectorizes."""
+    p0 = _M0 * np.uint64(c0)
+    p1 = _M1 * np.uint64(c2)
+    return np.uint32(p1 >> _S32) ^ c1 ^ k0, np.uint32(p1), np.uint32(p0 >> _S32) ^ c3 ^ k1, np.uint32(p0)
+
+
+def keys32(seed: int) -> np.ndarray:
+    """The 10 Philox round keys of ``seed`` as uint32[20] (k0, k1 of round 0, then round 1, ...)."""
+    return philox.round_keys(seed).astype(np.uint32).ravel()
+
+
+@njit(inline="always", **_JIT)
+def _words(kk, base, m, blk, row, w):
+    """Philox4x32-10 words of samples base..base+m-1, counter block ``blk``: w[0..3, j] (uint32).
+
+    The same function as ``philox.philox4x32`` with the round keys held in registers (``keys32``)."""
+    b = np.uint32(blk)
+    r = np.uint32(row)
+    a0, a1, b0, b1, c0_, c1_, d0, d1, e0, e1 = kk[0], kk[1], kk[2], kk[3], kk[4], kk[5], kk[6], kk[7], kk[8], kk[9]
+    f0, f1, g0, g1, h0, h1, i0, i1, j0, j1 = (kk[10], kk[11], kk[12], kk[13], kk[14], kk[15], kk[16], kk[17],
+                                              kk[18], kk[19])
     for j in range(m):
         i = np.uint64(base + j)
-        r0, r1, r2, r3 = _philox(i & _MASK, i >> _S32, b, r, ks)
-        w[0, j] = r0
-        w[1, j] = r1
-        w[2, j] = r2
-        w[3, j] = r3
+        x0, x1, x2, x3 = _round(np.uint32(i), np.uint32(i >> _S32), b, r, a0, a1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, b0, b1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, c0_, c1_)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, d0, d1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, e0, e1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, f0, f1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, g0, g1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, h0, h1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, i0, i1)
+        x0, x1, x2, x3 = _round(x0, x1, x2, x3, j0, j1)
+        w[0, j] = x0
+        w[1, j] = x1
+        w[2, j] = x2
+        w[3, j] = x3
+
+
+_LO26 = 1 << 26  #: 2**32 x LUT_TAIL: words below it are the lower tail
+_HI26 = (1 << 32) - (1 << 26)  #: words from it up are the upper tail
+
+
+@njit(inline="always", **_JIT)
+def _lut(wq, m, ul, inv, o, tv, x, tails):
+    """x[j] = table value of word wq[j] (linear between tv[o + i], tv[o + i + 1]), tails clamped;
+    the indices j of the tails (u < ul or u >= 1 - ul) go to ``tails`` (branch-free); returns their count.
+
+    With the default grid (``mc_reference.LUT_TAIL`` = 1/64, spacing 2**-12 in u) the index and the
+    fraction are bit fields of the word: the same numbers as the float formula, without conversions."""
+    nt = 0
+    if ul == 0.015625 and inv == 4096.0:
+        top = tv.shape[0] - 2 - o
+        for j in range(m):
+            wj = np.int64(wq[j]) - _LO26
+            i = min(max(wj >> 20, 0), top)
+            a = tv[o + i]
+            x[j] = a + (tv[o + i + 1] - a) * ((wj - (i << 20) + 0.5) * 9.5367431640625e-07)
+            tails[nt] = j
+            nt += (wj < 0) | (wj >= _HI26 - _LO26)
+        return nt
+    topf = float(tv.shape[0] - 2 - o)
+    uh = 1.0 - ul
+    for j in range(m):
+        u = (wq[j] + 0.5) * _TWO_M32
+        t = min(max((u - ul) * inv, 0.0), topf)
+        i = int(t)
+        a = tv[o + i]
+        x[j] = a + (tv[o + i + 1] - a) * (t - i)
+        tails[nt] = j
+        nt += (u < ul) | (u >= uh)
+    return nt
 
 
 @njit(inline="always", **_JIT)
 def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
-    """buf[off:off + m] = log of the product for samples base..base+m-1 (independent or copula)."""
+    """buf[off:off + m] = log of the product for samples base..base+m-1 (independent or copula).
+
+    ``z`` is scratch: (k, block) normal deviates with correlations, else at least (1, block)."""
     k = fam.shape[0]
     for j in range(m):
         buf[off + j] = const
     corr = chol.shape[0] > 0
+    tails = np.empty(m + 1, np.int64)
     for blk in range((k + 3) // 4):
         _words(ks, base, m, blk, row, w)
         for q in range(min(4, k - 4 * blk)):
@@ -62,22 +132,21 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
                 continue
             f = fam[v]
             ul = par[v, 6]
+            x = z[0]
             if ul > 0.0:  # lookup table: a tight loop (tails clamped), then the tails exactly
-                inv, o, top = par[v, 7], int(par[v, 8]), tab.shape[1] - 2
+                nt = _lut(w[q], m, ul, par[v, 7], int(par[v, 8]), tab[v], x, tails)
+                for e in range(nt):
+                    j = tails[e]
+                    x[j] = _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
+            elif f == mc_scalar.LOGUNIFORM:
+                p0, p1 = par[v, 0], par[v, 1]
                 for j in range(m):
-                    t = max(((w[q, j] + 0.5) * _TWO_M32 - ul) * inv, 0.0)
-                    i = min(int(t), top - o)
-                    buf[off + j] += c * (tab[v, o + i] + (tab[v, o + i + 1] - tab[v, o + i]) * (t - i))
-                for j in range(m):
-                    u = (w[q, j] + 0.5) * _TWO_M32
-                    if u < ul or u >= 1.0 - ul:
-                        t = max((u - ul) * inv, 0.0)
-                        i = min(int(t), top - o)
-                        buf[off + j] += c * (_draw_exact(f, u, par, v, tab)
-                                             - (tab[v, o + i] + (tab[v, o + i + 1] - tab[v, o + i]) * (t - i)))
+                    x[j] = p0 + p1 * ((w[q, j] + 0.5) * _TWO_M32)
             else:
                 for j in range(m):
-                    buf[off + j] += c * _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
+                    x[j] = _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
+            for j in range(m):
+                buf[off + j] += c * x[j]
     if corr:
         for v in range(k):
             c = coef[v]
@@ -99,7 +168,7 @@ def _sample(ks, start, n, fam, coef, par, tab, chol, const, row, out):
     nblk = (n + _BLOCK - 1) // _BLOCK
     for blk in prange(nblk):
         w = np.empty((4, _BLOCK), np.uint32)
-        z = np.empty((k if chol.shape[0] else 0, _BLOCK))
+        z = np.empty((k if chol.shape[0] else 1, _BLOCK))
         lo = blk * _BLOCK
         m = min(n, lo + _BLOCK) - lo
         _fill(ks, start + lo, m, row, fam, coef, par, tab, chol, const, w, out, lo, z)
@@ -113,7 +182,7 @@ def _args(fam, coef, par, tab, chol):
 
 def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.ndarray:
     """log(product) for samples start..start+n-1 (see mc_reference.sample_log)."""
-    ks = philox.round_keys(seed)
+    ks = keys32(seed)
     out = np.empty(n)
     _sample(ks, np.int64(start), np.int64(n), *_args(fam, coef, par, tab, chol), float(const), np.int64(row), out)
     return out
@@ -129,7 +198,7 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
     for c in prange(nch):
         w = np.empty((4, _BLOCK), np.uint32)
         buf = np.empty(_BLOCK)
-        z = np.empty((k if chol.shape[0] else 0, _BLOCK))
+        z = np.empty((k if chol.shape[0] else 1, _BLOCK))
         s2, s3, e1, e2 = 0.0, 0.0, 0.0, 0.0
         a, b = c * step, min(n, (c + 1) * step)
         for base in range(a, b, _BLOCK):
@@ -161,7 +230,7 @@ def _small_kernel(ks, start, n, fam, coef, par, tab, chol, const, ranks, lth, sh
     k = fam.shape[0]
     buf = np.empty(n)
     w = np.empty((4, _BLOCK), np.uint32)
-    z = np.empty((k if chol.shape[0] else 0, _BLOCK))
+    z = np.empty((k if chol.shape[0] else 1, _BLOCK))
     for base in range(0, n, _BLOCK):
         _fill(ks, start + base, min(n, base + _BLOCK) - base, 0, fam, coef, par, tab, chol, const, w, buf, base, z)
     s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
@@ -185,7 +254,7 @@ def _small(seed, start, n, args, const, ranks, lth, shift) -> Summary:
     order = np.empty(len(ranks))
     acc = np.zeros(4)
     cnt = np.zeros(len(lth), np.int64)
-    _small_kernel(philox.round_keys(seed), np.int64(start), np.int64(n), *args, float(const), ranks, lth,
+    _small_kernel(keys32(seed), np.int64(start), np.int64(n), *args, float(const), ranks, lth,
                   float(shift), order, acc, cnt)
     return Summary(order, acc[0], acc[1], acc[2], acc[3], cnt, n)
 
@@ -220,7 +289,7 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
     acc = np.zeros((nch, 4))
     cnt = np.zeros((nch, len(lth)), np.int64)
     outside = np.zeros((nch, 2), np.int64)
-    _fused(philox.round_keys(seed), np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth,
+    _fused(keys32(seed), np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth,
            float(shift), nch, hist, acc, cnt, outside)
     under, over = outside.sum(axis=0)
     if np.any(ranks < under) or np.any(ranks >= n - over):
@@ -395,18 +464,70 @@ def _multiselect(a, ranks):
         top += 2
 
 
+@njit(**_JIT)
+def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
+    """order[r, q] = the ranks[q]-th smallest of buf[:n] (exact), values in [lo, hi]: a histogram of
+    ``hist.shape[0]`` bins locates each rank's bin; only the values of those bins are sorted."""
+    nb = hist.shape[0]
+    if not hi > lo:
+        for q in range(ranks.shape[0]):
+            order[r, q] = lo
+        return
+    scale = nb / (hi - lo) * (1.0 - 1e-12)
+    hist[:] = 0
+    for i in range(n):
+        hist[min(int((buf[i] - lo) * scale), nb - 1)] += 1
+    # cumulative count before each wanted bin; slot[b] = start of bin b's values in tmp, else -1
+    slot[:] = -1
+    cum, q, fill = 0, 0, 0
+    for b in range(nb):
+        if q < ranks.shape[0] and ranks[q] < cum + hist[b]:
+            slot[b] = fill
+            fill += hist[b]
+            while q < ranks.shape[0] and ranks[q] < cum + hist[b]:
+                q += 1
+        cum += hist[b]
+    pos = slot.copy()
+    for i in range(n):
+        b = min(int((buf[i] - lo) * scale), nb - 1)
+        if pos[b] >= 0:
+            tmp[pos[b]] = buf[i]
+            pos[b] += 1
+    cum, q = 0, 0
+    for b in range(nb):
+        h = hist[b]
+        if slot[b] >= 0:
+            seg = tmp[slot[b]:slot[b] + h]
+            seg.sort()
+            while q < ranks.shape[0] and ranks[q] < cum + h:
+                order[r, q] = seg[ranks[q] - cum]
+                q += 1
+        cum += h
+
+
+_SELECT_BINS = 1024
+
+
 @njit(parallel=True, **_JIT)
-def _batch(ks, n, fam, coef, par, tab, const, ranks, lth, shift, order, sums, above):
+def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, order, sums, above):
     nr, k = fam.shape
     empty = np.zeros((0, 0))
+    pooled = tab_index.shape[0] > 0
     for r in prange(nr):
         buf = np.empty(n)
         w = np.empty((4, _BLOCK), np.uint32)
-        z = np.empty((0, _BLOCK))
+        z = np.empty((1, _BLOCK))
+        if pooled:  # row r's tables: rows of the shared pool (a copy per row: k x T values)
+            tr = np.empty((k, tab.shape[-1]))
+            for v in range(k):
+                tr[v] = tab[tab_index[r, v], 0]
+        else:
+            tr = tab[r]
         for base in range(0, n, _BLOCK):
             m = min(n, base + _BLOCK) - base
-            _fill(ks, base, m, r, fam[r], coef[r], par[r], tab[r], empty, const[r], w, buf, base, z)
+            _fill(ks, base, m, r, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z)
         s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+        lo, hi = np.inf, -np.inf
         for i in range(n):
             v = buf[i]
             e = math.exp(v - shift[r])
@@ -414,18 +535,20 @@ def _batch(ks, n, fam, coef, par, tab, const, ranks, lth, shift, order, sums, ab
             s1 += e * e
             s2 += v
             s3 += v * v
+            lo = min(lo, v)
+            hi = max(hi, v)
             for t in range(lth.shape[0]):
                 if v > lth[t]:
                     above[r, t] += 1
         sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
-        _multiselect(buf, ranks)
-        for q in range(ranks.shape[0]):
-            order[r, q] = buf[ranks[q]]
+        if ranks.shape[0]:
+            _select_into(buf, n, ranks, lo, hi, np.empty(_SELECT_BINS, np.int64), np.empty(_SELECT_BINS, np.int64),
+                         np.empty(n), order, r)
 
 
-def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary:
-    """One band per row, rows in parallel (see mc_reference.bands_batch)."""
-    ks = philox.round_keys(seed)
+def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary:
+    """One band per row, rows in parallel (see mc_reference.bands_batch); exact order statistics."""
+    ks = keys32(seed)
     nr = len(const)
     ranks = np.asarray(ranks, np.int64)
     if np.any(np.diff(ranks) < 0):
@@ -434,7 +557,13 @@ def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shif
     order = np.empty((nr, len(ranks)))
     sums = np.empty((nr, 4))
     above = np.zeros((nr, len(lth)), np.int64)
+    tab = np.asarray(tab, np.float64)
+    if tab_index is None:
+        idx = np.zeros((0, 0), np.int64)
+    else:
+        idx = np.ascontiguousarray(tab_index, np.int64)
+        tab = tab.reshape(tab.shape[0], 1, tab.shape[-1])
     _batch(ks, np.int64(n), np.ascontiguousarray(fam, np.int64), np.ascontiguousarray(coef, np.float64),
-           np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64),
+           np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64), idx,
            np.asarray(const, np.float64), ranks, lth, np.asarray(shift, np.float64), order, sums, above)
     return BatchSummary(order, sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3], above, n)

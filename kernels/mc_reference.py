@@ -11,7 +11,7 @@ Functions (same signatures on every backend):
     sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> float64[n]
     summarize(logs, ranks, log_thresholds, shift) -> Summary
     reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins, exact) -> Summary
-    bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary
+    bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary
 """
 from __future__ import annotations
 
@@ -89,8 +89,10 @@ def _draw_exact(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> 
     raise ValueError(f"unknown family code {fam}")
 
 
-LUT_INTERVALS = 1 << 12
 LUT_TAIL = 1.0 / 64
+#: table intervals: 2**-12 apart in u over [LUT_TAIL, 1 - LUT_TAIL] (an exact grid: the numba kernel
+#: reads the interval and the fraction off the bits of the Philox word)
+LUT_INTERVALS = (1 << 12) - (1 << 7)
 
 
 def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: float = LUT_TAIL,
@@ -178,9 +180,18 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
     return summarize(sample_log(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds, shift)
 
 
-def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift) -> BatchSummary:
-    """Row r: n samples of row r's model (independent variables), Philox counter word 3 = r."""
-    rows = [summarize(sample_log(seed, 0, n, fam[r], coef[r], par[r], tab[r], np.zeros((0, 0)), const[r], row=r),
+def row_tables(tab, tab_index, r):
+    """Row r's tables (k, T): ``tab[r]``, or with ``tab_index`` rows of the shared pool ``tab`` (P, T)."""
+    return tab[r] if tab_index is None else np.asarray(tab)[np.asarray(tab_index)[r]]
+
+
+def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary:
+    """Row r: n samples of row r's model (independent variables), Philox counter word 3 = r.
+
+    ``tab`` is (rows, k, T), or with ``tab_index`` (rows, k) a pool (P, T) of tables shared by the
+    rows: variable v of row r uses ``tab[tab_index[r, v]]``."""
+    rows = [summarize(sample_log(seed, 0, n, fam[r], coef[r], par[r], row_tables(tab, tab_index, r),
+                                 np.zeros((0, 0)), const[r], row=r),
                       ranks, log_thresholds, shift[r]) for r in range(len(const))]
     return BatchSummary(np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
                         *(np.array([getattr(s, f) for s in rows]) for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")),

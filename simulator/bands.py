@@ -45,6 +45,53 @@ def _pad(models: Sequence[LogModel]):
     return fam, coef, par, tab
 
 
+MAX_TABLES = 256  #: lookup tables built per bands_table call (for the most used distributions)
+
+
+def _pooled(models: Sequence[LogModel]):
+    """(fam, coef, par, pool, tab_index) of all rows with their tables shared: one lookup table per
+    distinct distribution (``mc_reference.accelerate``), rows index into the pool (padding: power 0)."""
+    import numpy as np
+
+    from .kernels.mc_reference import accelerate
+
+    k = max([1] + [len(m.names) for m in models])
+    uniq: dict[Any, int] = {}
+    ids = np.zeros((len(models), k), np.int64)
+    coef = np.zeros((len(models), k))
+    used: list[int] = []
+    for r, m in enumerate(models):
+        coef[r, :len(m.coefs)] = m.coefs
+        for v, d in enumerate(m.dists):
+            u = uniq.setdefault(d, len(uniq))
+            if u == len(used):
+                used.append(0)
+            used[u] += 1
+            ids[r, v] = u
+    nu = len(uniq)
+    specs = [d.kernel_spec() for d in uniq]
+    width = max([2] + [len(t) for _, _, t in specs if t is not None])
+    ufam = np.array([f for f, _, _ in specs] + [1], np.int64)  # the last entry pads (loguniform, power 0)
+    upar = np.zeros((nu + 1, 9))
+    utab = np.zeros((nu + 1, width))
+    for i, (_, p, t) in enumerate(specs):
+        upar[i, :6] = p
+        if t is not None:
+            utab[i, :len(t)] = t
+    top = np.argsort(-np.array(used, np.int64), kind="stable")[:MAX_TABLES]
+    if len(top):
+        tp, tt, _ = accelerate(ufam[top], upar[top], utab[top])
+        upar[top] = tp
+        pool = np.zeros((nu + 1, tt.shape[1]))
+        pool[:, :width] = utab
+        pool[top] = tt
+    else:
+        pool = utab
+    for r, m in enumerate(models):
+        ids[r, len(m.dists):] = nu
+    return ufam[ids], coef, upar[ids], pool, ids
+
+
 def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | None = None,
                 samples: int = DEFAULT_BAND_SAMPLES, seed: int = 0, thresholds: Sequence[float] = (),
                 force_mc: bool = False, backend: str = "auto"):
@@ -73,12 +120,12 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
     mc = np.flatnonzero(~exact)
     if len(mc):
         sub = [models[r] for r in mc]
-        fam, coef, par, tab = _pad(sub)
+        fam, coef, par, pool, index = _pooled(sub)
         const = np.array([m.const for m in sub])
         shift = const + np.array([sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists)) for m in sub])
         ranks, need = _ranks(samples)
-        res = get_backend(backend).mc.bands_batch(seed, samples, fam, coef, par, tab, const, ranks,
-                                                  [math.log(t) for t in thresholds], shift)
+        res = get_backend(backend).mc.bands_batch(seed, samples, fam, coef, par, pool, const, ranks,
+                                                  [math.log(t) for t in thresholds], shift, tab_index=index)
         col = {rk: i for i, rk in enumerate(ranks)}
         for j, p in enumerate(PROBS):
             lo, hi, frac = need[p]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -336,6 +337,22 @@ def _ranks(n: int, probs: Sequence[float]) -> tuple[list[int], dict]:
     return ranks, need
 
 
+@lru_cache(maxsize=256)
+def _encoded(model: LogModel, lut: bool):
+    """(fam, coef, par, tab, chol, table error bound, (mean, sd) of the log) of a model, cached (the
+    lookup tables cost more than a 10^4-sample run): shared arrays, never to be written to."""
+    import numpy as np
+
+    fam, coef, par, tab, chol = model.kernel_arrays()
+    lut_err = 0.0
+    if lut:
+        from .kernels.mc_reference import accelerate
+
+        par, tab, errs = accelerate(fam, par, tab, coef)
+        lut_err = float(np.abs(coef) @ errs)
+    return fam, coef, par, tab, chol, lut_err, model.log_mean_sd()
+
+
 def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thresholds: Sequence[float] = (),
             backend: str = "auto", exact_selection: bool = False, lut: bool = True) -> Band:
     """Monte Carlo band: ``samples`` draws keyed by ``seed``; standard errors for every figure.
@@ -362,17 +379,10 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
         mu, s = model.log_normal_params()
         sample_model = LogModel(0.0, ("log_compute",), (LogNormal(mu, s),), (1.0,))
     be = get_backend(backend)
-    fam, coef, par, tab, chol = sample_model.kernel_arrays()
-    lut_err = 0.0
-    if lut:
-        from .kernels.mc_reference import accelerate
-
-        par, tab, errs = accelerate(fam, par, tab, coef)
-        lut_err = float(np.abs(coef) @ errs)
+    fam, coef, par, tab, chol, lut_err, (mean_log, sd_log) = _encoded(sample_model, bool(lut))
     ranks, need = _ranks(n, PROBS)
     centre = model.const + sum(c * math.log(d.median) for c, d in zip(model.coefs, model.dists))
     lth = [math.log(t) for t in thresholds]
-    mean_log, sd_log = sample_model.log_mean_sd()
     # Cantelli: P(X <= mean - 5 sd) <= 1/26, so p5..p95 (and their SE ranks) lie inside for any family
     window = (mean_log - 5 * sd_log, mean_log + 5 * sd_log) if sd_log > 0 else None
     r = be.mc.reduce(int(seed), 0, n, fam, coef, par, tab, chol, sample_model.const, ranks, lth, centre,

@@ -136,6 +136,67 @@ def test_batch_equals_reference():
     assert not np.allclose(a.order[0] - 2.0, a.order[1] + 1.0)  # rows draw independent numbers
 
 
+def test_numba_table_samples_equal_reference():
+    """Lookup tables (every family but loguniform): numba reads the interval off the word's bits."""
+    fam, coef, par, tab, chol = model().kernel_arrays()
+    par, tab, errs = ref.accelerate(fam, par, tab, coef)
+    assert np.count_nonzero(par[:, 6]) >= 4 and np.all(par[par[:, 6] > 0, 7] == 4096.0)
+    for start, n, row in ((0, 20_000, 0), (2 ** 32 - 5000, 10_000, 7)):
+        a = ref.sample_log(5, start, n, fam, coef, par, tab, chol, 2.0, row)
+        b = numba_mc.sample_log(5, start, n, fam, coef, par, tab, chol, 2.0, row)
+        assert np.allclose(a, b, rtol=0, atol=1e-12)
+    exact = ref.sample_log(5, 0, 20_000, *model().kernel_arrays(), 2.0)
+    gap = np.abs(ref.sample_log(5, 0, 20_000, fam, coef, par, tab, chol, 2.0) - exact)
+    assert gap.max() <= np.abs(coef) @ errs * (1 + 1e-9)  # the stated table error holds
+    # a non-default grid takes the float path: same numbers as the reference
+    par2, tab2, _ = ref.accelerate(fam, *model().kernel_arrays()[2:4], coef, intervals=1000, tail=0.01)
+    a = ref.sample_log(5, 0, 5000, fam, coef, par2, tab2, chol, 2.0)
+    assert np.allclose(a, numba_mc.sample_log(5, 0, 5000, fam, coef, par2, tab2, chol, 2.0), rtol=0, atol=1e-12)
+
+
+def test_select_into_equals_sort():
+    rng = np.random.default_rng(1)
+    for n in (1, 2, 5, 100, 10_000):
+        for kind in range(4):
+            x = [rng.standard_normal(n), rng.integers(0, 3, n).astype(float), np.exp(3 * rng.standard_normal(n)),
+                 np.full(n, 2.5)][kind]
+            ranks = np.unique(np.concatenate([[0, n - 1], rng.integers(0, n, 8)]))
+            order = np.empty((1, len(ranks)))
+            nb = 1024
+            numba_mc._select_into(x.copy(), n, ranks, x.min(), x.max(), np.empty(nb, np.int64),
+                                  np.empty(nb, np.int64), np.empty(n), order, 0)
+            assert np.array_equal(order[0], np.sort(x)[ranks])
+
+
+def _mixed_rows():
+    from computesim.distributions import LogNormal, LogUniform, Pert, Triangular, Uniform
+    from computesim.uncertainty import LogModel
+
+    a, b, c = Uniform(4.0, 6.0), LogNormal(0.1, 0.3), Triangular(1.0, 2.0, 5.0)
+    return [LogModel(1.0, ("t", "u"), (a, b), (1.0, 1.0)), LogModel(2.0, ("x",), (c,), (2.0,)),
+            LogModel(0.5, ("t", "p", "l"), (a, Pert(1.0, 2.0, 6.0), LogUniform(1.0, 9.0)), (1.0, -1.0, 0.5)),
+            LogModel(3.0, ("u", "x"), (b, c), (1.0, 1.0))]
+
+
+def test_batch_with_shared_tables():
+    """Pooled tables (one per distinct distribution): numba = reference = private per-row copies."""
+    from computesim.bands import _pooled
+
+    rows = _mixed_rows()
+    fam, coef, par, pool, index = _pooled(rows)
+    assert pool.shape[0] == 6 and np.all(index[1, 1:] == 5)  # 5 distinct distributions, then the padding
+    const = np.array([m.const for m in rows])
+    ranks = [0, 10, 1500, 2999]
+    a = ref.bands_batch(2, 3000, fam, coef, par, pool, const, ranks, [2.0], const, tab_index=index)
+    b = numba_mc.bands_batch(2, 3000, fam, coef, par, pool, const, ranks, [2.0], const, tab_index=index)
+    c = numba_mc.bands_batch(2, 3000, fam, coef, par, pool[index], const, ranks, [2.0], const)
+    assert np.allclose(a.order, b.order, rtol=0, atol=1e-12) and np.array_equal(a.above, b.above)
+    assert np.allclose(a.sum_exp, b.sum_exp, rtol=1e-12)
+    assert np.array_equal(b.order, c.order) and np.array_equal(b.sum_x, c.sum_x)
+    one = ref.sample_log(2, 0, 3000, fam[3], coef[3], par[3], pool[index[3]], np.zeros((0, 0)), 3.0, row=3)
+    assert np.allclose(np.sort(one)[ranks], b.order[3], rtol=0, atol=1e-12)
+
+
 _CUDA_SCRIPT = r"""
 import json, numpy as np, sys
 sys.path.insert(0, %r)
@@ -148,6 +209,16 @@ for corr in (False, True):
     a = ref.sample_log(9, 2**32 - 100, 300, fam, coef, par, tab, chol, 2.0, 3)
     b = cu.sample_log(9, 2**32 - 100, 300, fam, coef, par, tab, chol, 2.0, 3)
     out[str(corr)] = float(np.max(np.abs(a - b)))
+par2, tab2, _ = ref.accelerate(fam, par, tab, coef)
+a = ref.sample_log(9, 2**32 - 100, 300, fam, coef, par2, tab2, chol, 2.0, 3)
+out["tables"] = float(np.max(np.abs(a - cu.sample_log(9, 2**32 - 100, 300, fam, coef, par2, tab2, chol, 2.0, 3))))
+from test_mc_kernels import _mixed_rows
+from computesim.bands import _pooled
+f2, c2, p2, pool, index = _pooled(_mixed_rows())
+k = np.zeros(4)
+x = ref.bands_batch(2, 200, f2, c2, p2, pool, k, [0, 100, 199], [], k, tab_index=index)
+y = cu.bands_batch(2, 200, f2, c2, p2, pool, k, [0, 100, 199], [], k, tab_index=index)
+out["batch"] = float(np.max(np.abs(x.order - y.order)))
 s = cu.reduce(9, 0, 500, fam, coef, par, tab, chol, 2.0, [0, 250, 499], [2.0], 2.0)
 r = ref.reduce(9, 0, 500, fam, coef, par, tab, chol, 2.0, [0, 250, 499], [2.0], 2.0)
 out["reduce"] = float(np.max(np.abs(s.order - r.order)))
