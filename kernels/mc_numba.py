@@ -137,7 +137,7 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
                 nt = _lut(w[q], m, ul, par[v, 7], int(par[v, 8]), tab[v], x, tails)
                 for e in range(nt):
                     j = tails[e]
-                    x[j] = _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
+                    x[j] = _draw_log(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)  # tail tables or exact
             elif f == mc_scalar.LOGUNIFORM:
                 p0, p1 = par[v, 0], par[v, 1]
                 for j in range(m):

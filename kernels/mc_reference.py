@@ -58,15 +58,22 @@ def _ndtr_np(z: np.ndarray) -> np.ndarray:
 def draw_log_np(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
     """Vectorised ``mc_scalar.draw_log_fast`` for one variable (parameters ``p``, table ``tab_row``)."""
     if len(p) > 6 and p[6] > 0:
-        inside = (u >= p[6]) & (u < 1.0 - p[6])
-        out = np.empty_like(u)
-        out[~inside] = _draw_exact(fam, u[~inside], p, tab_row)
-        t = (u[inside] - p[6]) * p[7]
-        j = t.astype(np.int64)
-        o = int(p[8]) + j
-        out[inside] = tab_row[o] + (tab_row[o + 1] - tab_row[o]) * (t - j)
+        out = _draw_exact(fam, u, p, tab_row)
+        _lerp_into(out, u, (u >= p[6]) & (u < 1.0 - p[6]), p[6], p[7], int(p[8]), tab_row)
+        if len(p) > 9 and p[9] > 0:  # second-tier tables in the tails
+            o = int(p[11])
+            _lerp_into(out, u, (u >= p[9]) & (u < p[6]), p[9], p[10], o, tab_row)
+            _lerp_into(out, u, (u >= 1.0 - p[6]) & (u < 1.0 - p[9]), 1.0 - p[6], p[10],
+                       o + int((p[6] - p[9]) * p[10] + 0.5) + 2, tab_row)
         return out
     return _draw_exact(fam, u, p, tab_row)
+
+
+def _lerp_into(out, u, where, start, inv, o, tab_row) -> None:
+    t = (u[where] - start) * inv
+    j = t.astype(np.int64)
+    a = tab_row[o + j]
+    out[where] = a + (tab_row[o + j + 1] - a) * (t - j)
 
 
 def _draw_exact(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
@@ -95,25 +102,42 @@ LUT_TAIL = 1.0 / 64
 LUT_INTERVALS = (1 << 12) - (1 << 7)
 
 
+TAIL2 = 2.0 ** -10  #: second-tier tables cover u in [TAIL2, LUT_TAIL) and [1 - LUT_TAIL, 1 - TAIL2]
+TAIL2_SPACING = 2.0 ** -16  #: their spacing in u (an exact grid, like the main table's)
+NPAR_LUT = 12  #: par columns with tables: 6..8 main table (u_lo, 1/spacing, offset), 9..11 tail tables
+
+
+def _tabulate(fam: int, p: np.ndarray, tab_row: np.ndarray, u: np.ndarray):
+    """(values at u, largest interpolation error at the midpoints, spread) of one transform."""
+    vals = _draw_exact(fam, u, p, tab_row)
+    mid = (u[:-1] + u[1:]) / 2
+    err = float(np.max(np.abs(_draw_exact(fam, mid, p, tab_row) - (vals[:-1] + vals[1:]) / 2)))
+    return vals, 1.05 * err, float(vals[-1] - vals[0])  # +5%: the curvature varies within an interval
+
+
 def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: float = LUT_TAIL,
                rel_tol: float = 1e-5):
     """Lookup tables for the costly transforms: (par, tab, errors) with tables switched on.
 
     Variable k's log-value is tabulated at ``intervals`` + 1 equally spaced u in [tail, 1 - tail]
-    (exactly, by ``draw_log_np``) and interpolated linearly in between; the tails stay exact.
-    ``errors[k]`` is the largest interpolation error found at the interval midpoints (log units;
-    the bound holds because each transform is monotone with a one-signed second derivative on
-    most intervals). A table is kept only when that error is below ``rel_tol`` x the variable's
-    log-spread over the table's range; loguniform (already linear) gets none.
+    (exactly, by ``draw_log_np``) and interpolated linearly in between. With the default grid, two
+    second-tier tables (spacing ``TAIL2_SPACING``) cover u in [TAIL2, tail) and [1 - tail, 1 - TAIL2];
+    beyond them (2**-9 of the draws) the transforms stay exact.
+    ``errors[k]`` is 1.05 x the largest interpolation error found at the interval midpoints of its
+    tables (log units; the bound holds because each transform is monotone with a one-signed second
+    derivative on most intervals). A table is kept only when that error is below ``rel_tol`` x the
+    variable's log-spread over the main table's range; loguniform (already linear) gets none.
     """
     fam = np.asarray(fam, np.int64)
     par = np.array(par, np.float64)
-    if par.shape[1] < 9:
-        par = np.concatenate([par, np.zeros((par.shape[0], 9 - par.shape[1]))], axis=1)
+    if par.shape[1] < NPAR_LUT:
+        par = np.concatenate([par, np.zeros((par.shape[0], NPAR_LUT - par.shape[1]))], axis=1)
     tab = np.asarray(tab, np.float64)
     errors = np.zeros(len(fam))
     u = tail + (1 - 2 * tail) * np.arange(intervals + 1) / intervals
-    mid = (u[:-1] + u[1:]) / 2
+    tiers = tail == LUT_TAIL and intervals == LUT_INTERVALS
+    n2 = int(round((tail - TAIL2) / TAIL2_SPACING))
+    u2 = np.arange(n2 + 1) * TAIL2_SPACING
     luts, width = [], tab.shape[1]
     for k in range(len(fam)):
         if fam[k] == LOGUNIFORM or (coef is not None and coef[k] == 0):
@@ -121,21 +145,29 @@ def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: f
             continue
         p = par[k].copy()
         p[6:] = 0.0
-        vals = _draw_exact(int(fam[k]), u, p, tab[k])
-        err = float(np.max(np.abs(_draw_exact(int(fam[k]), mid, p, tab[k]) - (vals[:-1] + vals[1:]) / 2)))
-        spread = float(vals[-1] - vals[0])
+        vals, err, spread = _tabulate(int(fam[k]), p, tab[k], u)
         if not np.all(np.isfinite(vals)) or err > rel_tol * spread:
             luts.append(None)
             continue
-        luts.append(np.concatenate([vals, vals[-1:]]))
-        errors[k] = err
-    extra = max([len(t) for t in luts if t is not None], default=0)
+        parts, tail_err = [vals, vals[-1:]], None
+        if tiers:
+            lo, e_lo, _ = _tabulate(int(fam[k]), p, tab[k], TAIL2 + u2)
+            hi, e_hi, _ = _tabulate(int(fam[k]), p, tab[k], (1.0 - tail) + u2)
+            if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and max(e_lo, e_hi) <= rel_tol * spread:
+                parts += [lo, lo[-1:], hi, hi[-1:]]
+                tail_err = max(e_lo, e_hi)
+        luts.append((np.concatenate(parts), tail_err))
+        errors[k] = max(err, tail_err or 0.0)
+    extra = max([len(t[0]) for t in luts if t is not None], default=0)
     if extra:
         tab = np.concatenate([tab, np.zeros((tab.shape[0], extra))], axis=1)
         for k, t in enumerate(luts):
-            if t is not None:
-                tab[k, width:width + len(t)] = t
-                par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), width
+            if t is None:
+                continue
+            tab[k, width:width + len(t[0])] = t[0]
+            par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), width
+            if t[1] is not None:
+                par[k, 9], par[k, 10], par[k, 11] = TAIL2, 1.0 / TAIL2_SPACING, width + intervals + 2
     return par, tab, errors
 
 

@@ -49,17 +49,30 @@ def build_draw_log_fast(jit, draw_log):
 
     par[k, 6] = u_lo > 0 turns the table on: for u_lo <= u < 1 - u_lo the log-value is interpolated
     linearly between tab[k, o + j] and tab[k, o + j + 1], t = (u - u_lo) x par[k, 7], j = int(t),
-    o = int(par[k, 8]); outside, and when par[k, 6] == 0, the exact transform is used.
+    o = int(par[k, 8]). par[k, 9] = u2 > 0 (12 columns) adds tail tables: u2 <= u < u_lo from offset
+    par[k, 11], 1 - u_lo <= u < 1 - u2 right after it, both with t = (u - start) x par[k, 10].
+    Elsewhere, and when par[k, 6] == 0, the exact transform is used.
     """
+
+    @jit
+    def lerp(tab, k, o, t):
+        j = int(t)
+        a = tab[k, o + j]
+        return a + (tab[k, o + j + 1] - a) * (t - j)
 
     @jit
     def draw_log_fast(fam, u, par, k, tab):
         ul = par[k, 6]
-        if ul > 0.0 and u >= ul and u < 1.0 - ul:
-            t = (u - ul) * par[k, 7]
-            j = int(t)
-            o = int(par[k, 8]) + j
-            return tab[k, o] + (tab[k, o + 1] - tab[k, o]) * (t - j)
+        if ul > 0.0:
+            if u >= ul and u < 1.0 - ul:
+                return lerp(tab, k, int(par[k, 8]), (u - ul) * par[k, 7])
+            if par.shape[1] > 9 and par[k, 9] > 0.0:
+                u2 = par[k, 9]
+                if u >= u2 and u < ul:
+                    return lerp(tab, k, int(par[k, 11]), (u - u2) * par[k, 10])
+                if u >= 1.0 - ul and u < 1.0 - u2:
+                    o = int(par[k, 11]) + int((ul - u2) * par[k, 10] + 0.5) + 2
+                    return lerp(tab, k, o, (u - (1.0 - ul)) * par[k, 10])
         return draw_log(fam, u, par, k, tab)
 
     return draw_log_fast

@@ -53,7 +53,7 @@ def _pooled(models: Sequence[LogModel]):
     distinct distribution (``mc_reference.accelerate``), rows index into the pool (padding: power 0)."""
     import numpy as np
 
-    from .kernels.mc_reference import accelerate
+    from .kernels.mc_reference import NPAR_LUT, accelerate
 
     k = max([1] + [len(m.names) for m in models])
     uniq: dict[Any, int] = {}
@@ -72,7 +72,7 @@ def _pooled(models: Sequence[LogModel]):
     specs = [d.kernel_spec() for d in uniq]
     width = max([2] + [len(t) for _, _, t in specs if t is not None])
     ufam = np.array([f for f, _, _ in specs] + [1], np.int64)  # the last entry pads (loguniform, power 0)
-    upar = np.zeros((nu + 1, 9))
+    upar = np.zeros((nu + 1, NPAR_LUT))
     utab = np.zeros((nu + 1, width))
     for i, (_, p, t) in enumerate(specs):
         upar[i, :6] = p
