@@ -337,7 +337,7 @@ def _ranks(n: int, probs: Sequence[float]) -> tuple[list[int], dict]:
     return ranks, need
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)  # tables ~47 KB a variable: at most ~12 MB held
 def _encoded(model: LogModel, lut: bool):
     """(fam, coef, par, tab, chol, table error bound, (mean, sd) of the log) of a model, cached (the
     lookup tables cost more than a 10^4-sample run): shared arrays, never to be written to."""
