@@ -142,9 +142,13 @@ def test_limits_compute_and_check_their_loops():
     assert limits.write_bandwidth(1 << 20, repeats=1) > 0
     want = sum(1e-9 * i + 0.5 for i in range(8192))
     assert limits._fused(8192, 1e-9, 0.5) == pytest.approx(want, rel=1e-12)
+    from computesim import machine
+
     out = np.zeros(100)
-    limits._fill(out, 3.0)
+    machine._fill_kernel()(out, 3.0)
     assert np.all(out == 3.0)
+    bw = machine.write_bandwidth(1 << 20, repeats=1)
+    assert bw["best"] == max(bw["numba_fill"], bw["numpy_fill"]) > 0
 
 
 def test_results_table_written_atomically_has_the_same_data(tmp_path):
