@@ -4,7 +4,8 @@ reduced, and written to .arrow/.parquet), on every backend that has them, each r
 
 Sizes: with --benchmark-disable (CI) small grids, run once and checked; with --benchmark-enable
 the ``computesim bench --quick`` sizes; with COMPUTESIM_BENCH_FULL=1 as well, the full sizes
-(``computesim bench``). The cuda backend runs tiny grids under NUMBA_ENABLE_CUDASIM=1.
+(``computesim bench``). Under NUMBA_ENABLE_CUDASIM=1 the cuda backend runs tiny grids, checked,
+not timed.
 
     pytest bench/bench_sweep.py --benchmark-enable -q
     COMPUTESIM_BENCH_FULL=1 pytest bench/bench_sweep.py --benchmark-enable -q
@@ -49,6 +50,8 @@ def test_sweep_workload(benchmark, run_workload, name, backend):
 
     w = workloads().get(name)
     size = size_for(name, benchmark.enabled) if w else None
+    if backend == "cuda" and benchmark.enabled and os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        pytest.skip("CUDA simulator: checked with --benchmark-disable (tiny grids), not timed")
     if w and backend == w.reference and size > w.reference_max:
         pytest.skip(f"the reference runs up to {w.reference_max:.0e} points")
     run_workload(name, backend, size)
