@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 from . import limits, workloads
 from .host import machine_info
-from .registry import Workload
+from .registry import Workload, capped
 from .runner import Timing, measure
 
 TINY = 10**3  #: the largest size in "tiny" mode
@@ -104,7 +104,7 @@ def _jobs(ws: list[Workload], mode: str, sizes: dict | None, backends, threads: 
                 if backend == w.reference and size > w.reference_max:
                     continue
                 for th in ths:
-                    yield w, backend, size, th
+                    yield w, backend, capped(size, backend), th
 
 
 def run(mode: str = "quick", backends: Iterable[str] | None = None, threads: list[int] | None = None,
