@@ -41,7 +41,10 @@ def size_for(name: str, timed: bool) -> int:
 
     if not timed:
         return CI_SIZES[name]
-    return workloads()[name].sizes["full" if os.environ.get("COMPUTESIM_BENCH_FULL") == "1" else "quick"]
+    from computesim.benchmarks.registry import sizes_for
+
+    mode = "full" if os.environ.get("COMPUTESIM_BENCH_FULL") == "1" else "quick"
+    return sizes_for(workloads()[name], mode)[0]  # the size the reference also runs, for the ratio
 
 
 @pytest.mark.parametrize("name, backend", _params())

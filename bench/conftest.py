@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from computesim.benchmarks import workloads
-from computesim.benchmarks.registry import capped
+from computesim.benchmarks.registry import capped, sizes_for
 
 #: (workload, size) -> reference throughput; rows of the end-of-session summary.
 _REFERENCE: dict[tuple[str, int], float] = {}
@@ -49,7 +49,7 @@ def _run(benchmark, name: str, backend: str, size: int | None = None):
     w = workloads().get(name)
     if w is None:
         pytest.skip(f"workload {name!r} is not registered (its kernels have not landed)")
-    size = capped(size or w.sizes["quick"], backend)
+    size = capped(size or sizes_for(w, "quick")[0], backend)
     case = w.build(size, backend)
     try:
         benchmark.extra_info.update(workload=name, backend=backend, items=case.items, unit=w.unit)

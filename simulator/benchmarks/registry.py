@@ -75,3 +75,10 @@ def capped(size: int, backend: str) -> int:
     if backend == "cuda" and os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         return min(size, SIM_MAX)
     return size
+
+
+def sizes_for(w: Workload, mode: str) -> list[int]:
+    """The sizes ``w`` runs at in ``mode`` ("quick", "full"): one, or several (e.g. one its reference
+    can also reach, then a larger one for the fast backends)."""
+    got = w.sizes.get(mode, w.sizes["quick"])
+    return list(got) if isinstance(got, (list, tuple)) else [got]

@@ -254,7 +254,7 @@ register(Workload("materialized sweep", "points/s", "bandwidth", _BACKENDS, _mat
                   description="device x count x days x utilization grid: flop, pfs-days, 4 axis columns, "
                               "device codes (52 B/point)"))
 register(Workload("reduced sweep", "points/s", "compute", _BACKENDS, _reduced,
-                  {"quick": 10**7, "full": 10**8}, scaling=10**9, reference_max=10**8,
+                  {"quick": [10**7, 10**9], "full": [10**8, 10**10]}, scaling=10**10, reference_max=10**8,
                   description="count >= threshold, min/max with arguments, 3 quantiles of the grid; "
                               "nothing materialised"))
 for _fmt, _what in (("arrow", "Arrow IPC"), ("parquet", "Parquet (zstd)")):
