@@ -49,5 +49,5 @@ def load(path: str | Path) -> dict[str, Any]:
         raise InputError(where, "no [axes] table")
     if isinstance(out.get("out"), str):
         o = Path(out["out"])
-        out["out"] = str(o if o.is_absolute() else p.parent / o)
+        out["out"] = str(o if o.is_absolute() else Path(path).parent / o)
     return out
