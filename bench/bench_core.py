@@ -1,5 +1,6 @@
-"""Benchmarks of the estimator core owned by no kernel family: point-estimate latency, Arrow and
-Parquet writes, import time and CLI start (cold JIT, then warm). Each asserts its result."""
+"""Benchmarks of the estimator core owned by no kernel family: point-estimate latency, import time
+and CLI start (cold JIT, then warm). Each asserts its result. Arrow and Parquet writes of a sweep
+are in bench_sweep.py."""
 from __future__ import annotations
 
 import pytest
@@ -8,12 +9,6 @@ import pytest
 def test_point_estimate_exact(run_workload):
     got = run_workload("point estimate (exact)", "python", 10)
     assert len(got) == 10
-
-
-@pytest.mark.parametrize("backend", ["pyarrow", "reference"])
-@pytest.mark.parametrize("fmt", ["arrow", "parquet"])
-def test_results_write(run_workload, fmt, backend):
-    run_workload(f"{fmt} write", backend, 10**5)
 
 
 def test_import_time(run_workload):

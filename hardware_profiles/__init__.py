@@ -28,10 +28,8 @@ from typing import Iterable
 
 from ..errors import InputError
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from ..toml_io import loads as _toml_loads
+from ..toml_io import read_toml
 
 PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4")
 KINDS = ("gpu", "tpu", "cpu")
@@ -193,23 +191,14 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
 def load_profile_file(path: str | Path) -> Profile:
     """Load and validate one TOML profile file (a user's own, or a built-in one)."""
     p = Path(path)
-    where = str(p)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("--profile-file", f"no such file: {where}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("--profile-file", f"cannot read {where}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(where, f"not valid TOML: {exc}") from None
-    return parse_profile(raw, where, p.stem)
+    return parse_profile(read_toml(p, "--profile-file"), str(p), p.stem)
 
 
 @lru_cache(maxsize=1)
 def builtin_profiles() -> tuple[Profile, ...]:
     """All profiles shipped with computesim, sorted by release date."""
     files = sorted(f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml"))
-    profs = [parse_profile(tomllib.loads(f.read_text(encoding="utf-8")), f.name, f.name[:-5]) for f in files]
+    profs = [parse_profile(_toml_loads(f.read_text(encoding="utf-8")), f.name, f.name[:-5]) for f in files]
     return tuple(sorted(profs, key=lambda p: (p.release_date, p.key)))
 
 

@@ -86,10 +86,17 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
                     pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
 
 
+#: The same loop compiled without threads: below SERIAL_MAX points, waking the thread pool costs more
+#: than the stores (and on a busy machine a descheduled worker stalls the whole call).
+_materialize_serial = njit(cache=True)(_materialize.py_func)
+SERIAL_MAX = 1 << 16
+
+
 def materialize(axes, const, start, flop, pfs, cols, codes, code_axis) -> None:
     """See sweep_reference.materialize."""
     values, offsets, sizes = flat(axes)
-    _materialize(values, offsets, sizes, float(const), int(start), flop, pfs, cols, codes, int(code_axis))
+    kernel = _materialize_serial if flop.shape[0] <= SERIAL_MAX else _materialize
+    kernel(values, offsets, sizes, float(const), int(start), flop, pfs, cols, codes, int(code_axis))
 
 
 # ---- reductions on the product structure -------------------------------------------------------

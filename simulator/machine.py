@@ -53,7 +53,8 @@ def _fill_kernel():
     return fill
 
 
-def _best(fn, repeats: int) -> float:
+def best_time(fn, repeats: int) -> float:
+    """Shortest wall time of ``repeats`` calls of ``fn``, in seconds."""
     best = float("inf")
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -73,8 +74,10 @@ def write_bandwidth(n_bytes: int = 1 << 30, repeats: int = 5) -> dict:
     a.fill(0.0)  # fault the pages in once, outside the timing
     fill = _fill_kernel()
     fill(a, 1.0)
-    t_numba = _best(lambda: fill(a, 2.0), repeats)
-    t_numpy = _best(lambda: a.fill(3.0), repeats)
+    t_numba = best_time(lambda: fill(a, 2.0), repeats)
+    t_numpy = best_time(lambda: a.fill(3.0), repeats)
+    if not np.all(a[:: max(1, len(a) // 1000)] == 3.0):
+        raise AssertionError("bandwidth fill wrote the wrong value")
     out = {"bytes": a.nbytes, "numba_fill": a.nbytes / t_numba, "numpy_fill": a.nbytes / t_numpy}
     out["best"] = max(out["numba_fill"], out["numpy_fill"])
     return out

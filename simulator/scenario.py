@@ -19,11 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from .toml_io import read_toml
 
 SECTIONS = {
     "sweep": {"mode", "out", "backend", "overwrite", "max_points", "precision", "chunk_points"},
@@ -36,16 +32,8 @@ def load(path: str | Path) -> dict[str, Any]:
     """Keyword arguments for computesim.sweep() from a scenario file; InputError naming the file."""
     from .sweeps import AXES
 
-    p = Path(path)
-    where = str(p)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("scenario", f"no such file: {where}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("scenario", f"cannot read {where}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(where, f"not valid TOML: {exc}") from None
+    where = str(path)
+    raw = read_toml(path, "scenario")
     out: dict[str, Any] = {}
     for section, body in raw.items():
         if not isinstance(body, dict):
@@ -61,5 +49,5 @@ def load(path: str | Path) -> dict[str, Any]:
         raise InputError(where, "no [axes] table")
     if isinstance(out.get("out"), str):
         o = Path(out["out"])
-        out["out"] = str(o if o.is_absolute() else p.parent / o)
+        out["out"] = str(o if o.is_absolute() else Path(path).parent / o)
     return out

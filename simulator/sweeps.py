@@ -407,7 +407,8 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
           quantiles: Sequence[float] = (), group_by: str | None = None, target: float | str | None = None,
           solve: str | None = None, pue: float = 1.0, price_per_hour: float | None = None,
           precision: str | None = None, max_points: float | None = None, chunk_points: int = CHUNK_POINTS,
-          progress: bool = False, **axes: Any):
+          progress: bool = False, method_error: float | str | None = None, samples: int | None = None,
+          seed: int = 0, p_above: Sequence[float | str] = (), force_mc: bool = False, **axes: Any):
     """Run a what-if sweep; returns a pyarrow Table, or the Path written when ``out`` is given.
 
     Axes by keyword (or in ``factors``): device, tflops, count, days | hours, utilization,
@@ -416,12 +417,26 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     point), reduce (threshold count, min/max, ``quantiles``, by ``group_by``) or inverse (for
     ``target`` FLOP: days or devices needed, device-hours, kWh with ``pue``, USD with
     ``price_per_hour``). ``backend``: auto | reference | numba | cuda.
+
+    Uncertainty (materialise mode): an axis given as a distribution ("0.25 to 0.4") is held at its
+    median and every point gets band columns (flop_p5..flop_p95, flop_mean, pfs_days_p5..p95, and
+    p_above_<FLOP> for each ``p_above`` threshold); ``method_error`` ("3x") adds the method's own
+    error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all lognormal).
     """
     from . import arrow_io
     from .kernels import get_backend
 
-    facs = dict(factors or {}) | axes
+    from .sweep_bands import BandSpec, split_uncertain
+    from .uncertainty import parse_factor, parse_thresholds
+
+    bands = BandSpec(method_error=None if method_error is None else parse_factor(str(method_error)),
+                     samples=samples, seed=seed, force_mc=force_mc, backend=backend,
+                     thresholds=tuple(parse_thresholds(list(p_above), "--p-above")) if p_above else ())
+    facs = split_uncertain(dict(factors or {}) | axes, bands)
     mode = _mode(mode, threshold, quantiles, group_by, target)
+    if bands.active and mode != "materialize":
+        raise InputError("--mode", f"uncertain factors give every point a band in materialise mode, not in {mode}"
+                                   " mode; give fixed values or lists instead")
     thr = None if threshold is None else require_positive("--threshold", units.parse(threshold, "ops", "--threshold"))
     for q in quantiles:
         if not (isinstance(q, (int, float)) and 0 <= q <= 1):
@@ -455,17 +470,25 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
         return _finish(table, meta, out, overwrite)
     _guard(grid.size, max_points, MAX_POINTS_STREAM if out is not None else MAX_POINTS_MEMORY,
            "a file" if out is not None else "an in-memory table (write to a file with out= / --out)")
-    meta = _meta(grid, mode, be.name)
+    meta = _meta(grid, mode, be.name) | ({"bands": bands.to_meta()} if bands.active else {})
     bar = _progress(grid.size, progress)
     try:
-        if out is None:
-            return _finish(materialize_table(grid, be, bar and bar.update), meta, None, overwrite)
-        from .arrow_stream import write_batches
-
         import pyarrow as pa
 
-        return write_batches(out, pa.schema(_schema_fields(grid)),
-                             materialize_batches(grid, be, chunk_points, bar and bar.update), meta, overwrite)
+        if out is None:
+            table = materialize_table(grid, be, bar and bar.update)
+            if bands.active:
+                for name, col in bands.columns(table["flop"].to_numpy()).items():
+                    table = table.append_column(name, pa.array(col))
+            return _finish(table, meta, None, overwrite)
+        from .arrow_stream import write_batches
+        from .sweep_bands import append_band_columns, band_fields
+
+        schema = pa.schema(_schema_fields(grid) + (band_fields(bands) if bands.active else []))
+        batches = materialize_batches(grid, be, chunk_points, bar and bar.update)
+        if bands.active:
+            batches = append_band_columns(batches, schema, bands)
+        return write_batches(out, schema, batches, meta, overwrite)
     finally:
         if bar:
             bar.close()

@@ -23,26 +23,67 @@ def sweeps():
     return sweeps
 
 
+def test_grid_is_the_cards_4d_sweep_of_the_asked_size(sweeps):
+    for size in (10, 10**3, 10**5, 10**7, 10**9):
+        axes = sweeps.grid(size)
+        assert len(axes) == 4 and int(np.prod([len(a) for a in axes])) == size
+        assert all(np.all(np.diff(a) > 0) for a in axes)  # strictly increasing: exact extremes
+
+
 def test_exact_count_matches_brute_force(sweeps):
     axes = sweeps.grid(10**4)
-    full = sweeps._canonical(axes, np.arange(10**4))
+    full = sweeps.canonical(axes, np.arange(10**4))
     for thr in np.quantile(full, [0, 0.1, 0.5, 0.77, 1.0]).tolist() + [full[123], np.nextafter(full[4567], 0)]:
         assert sweeps.count_at_least_exact(axes, thr) == int(np.sum(full >= thr))
 
 
+def _corrupt_reduced(out, part):
+    count, (mn, amn, mx, amx), q = out
+    if part == "count":
+        count = count + 1
+    elif part == "argmax":
+        amx = amx - 1
+    elif part == "min":
+        mn = np.nextafter(mn, 0)
+    else:
+        q = q.copy()
+        q[0, 1] *= 1.01
+    return count, (mn, amn, mx, amx), q
+
+
 @pytest.mark.parametrize("name", ["materialized sweep", "reduced sweep"])
-def test_sweep_checks_pass_and_fail(sweeps, name):
+@pytest.mark.parametrize("backend", ["reference", "numba"])
+def test_sweep_checks_pass_and_fail(sweeps, name, backend):
     from computesim.benchmarks import workloads
 
-    case = workloads()[name].build(10**4, "reference")
+    case = workloads()[name].build(10**4, backend)
     out = case.run()
     case.check(out)
     if name == "materialized sweep":
         out[0][-1] = np.nextafter(out[0][-1], 0)  # one ulp off at the last point
+        bad = [out]
     else:
-        out = np.asarray(out) + 1
-    with pytest.raises(AssertionError):
-        case.check(out)
+        bad = [_corrupt_reduced(out, p) for p in ("count", "argmax", "min", "median")]
+    for b in bad:
+        with pytest.raises(AssertionError):
+            case.check(b)
+
+
+@pytest.mark.parametrize("name", ["arrow write", "parquet write"])
+@pytest.mark.parametrize("backend", ["reference", "pyarrow", "stream"])
+def test_write_workloads_write_the_sweep(sweeps, name, backend):
+    from computesim.benchmarks import workloads
+
+    case = workloads()[name].build(10**3, backend)
+    try:
+        path = case.run()
+        case.check(path)
+        if backend != "reference":
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # truncated: must fail
+            with pytest.raises(Exception):
+                case.check(path)
+    finally:
+        case.close()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Workloads of the estimator core that no kernel family owns: point-estimate latency, Arrow and
-Parquet writes of a results table, ``import computesim`` time and CLI start (cold JIT and warm)."""
+"""Workloads of the estimator core that no kernel family owns: point-estimate latency,
+``import computesim`` time and CLI start (cold JIT and warm). Arrow and Parquet writes of a sweep's
+results are sweep workloads (``sweeps``)."""
 from __future__ import annotations
 
 import json
@@ -9,8 +10,6 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-
-import numpy as np
 
 from .registry import Case, Workload, register
 
@@ -33,56 +32,11 @@ def _point_exact(size: int, backend: str) -> Case:
 
 
 def results_table(n: int):
-    """A sweep-shaped results table of ``n`` rows: three axis columns, a device code, flop, pfs_days."""
-    import pyarrow as pa
+    """A sweep results table of about ``n`` rows (the 4-D grid of ``sweeps``, materialised): device,
+    peak, count, days, utilization, flop, pfs_days. The Arrow/Parquet write workloads live in ``sweeps``."""
+    from .sweeps import sweep_table
 
-    rng = np.random.default_rng(7)
-    count = rng.integers(1, 1025, n).astype(np.float64)
-    days = rng.uniform(1, 60, n)
-    util = rng.uniform(0.2, 0.5, n)
-    device = pa.DictionaryArray.from_arrays(pa.array(rng.integers(0, 4, n).astype(np.int32)),
-                                            pa.array(["GTX 580", "K80", "V100", "H100"]))
-    flop = count * 1e13 * days * 86400 * util
-    return pa.table({"count": count, "days": days, "utilization": util, "device": device,
-                     "flop": flop, "pfs_days": flop / 8.64e19})
-
-
-def _writer(fmt: str):
-    def build(size: int, backend: str) -> Case:
-        import pyarrow.ipc as ipc
-        import pyarrow.parquet as pq
-
-        from ..arrow_io import write_table
-
-        table = results_table(size)
-        tmp = tempfile.TemporaryDirectory(prefix="computesim-bench-")
-        path = Path(tmp.name) / f"results.{fmt}"
-        if backend == "reference":  # the raw columns' bytes to disk, no format: the baseline
-            cols = [c.combine_chunks() for c in table.columns]
-
-            def run():
-                with open(path, "wb") as f:
-                    for c in cols:
-                        for buf in c.buffers():
-                            if buf is not None:
-                                f.write(buf)
-                return path
-        else:
-            def run():
-                return write_table(table, path, {"kind": "bench"}, overwrite=True)
-
-        def check(p):
-            if backend == "reference":
-                assert p.stat().st_size >= table.nbytes - table.num_rows // 8 - 64, p.stat().st_size
-                return
-            back = pq.read_table(p) if fmt == "parquet" else ipc.open_file(str(p)).read_all()
-            assert back.num_rows == size
-            assert np.array_equal(back["flop"].to_numpy(), table["flop"].to_numpy())
-            assert back["device"].to_pylist()[:5] == table["device"].to_pylist()[:5]
-
-        return Case(run, check, items=size, bytes_out=table.nbytes, close=tmp.cleanup)
-
-    return build
+    return sweep_table(n)
 
 
 def _python(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -135,11 +89,6 @@ LATENCY = {"quick": 1, "full": 1}
 register(Workload("point estimate (exact)", "calls/s", None, ("python",), _point_exact, dict(LATENCY),
                   scaling=1, reference=None, threaded=False,
                   description="estimate_hardware(): profile lookup, unit parsing, exact product"))
-for _fmt, _what in (("arrow", "Arrow IPC"), ("parquet", "Parquet (zstd)")):
-    register(Workload(f"{_fmt} write", "rows/s", "bandwidth", ("reference", "pyarrow"), _writer(_fmt),
-                      {"quick": 10**6, "full": 10**7}, scaling=10**7, reference_max=10**7, threaded=False,
-                      description=f"a sweep-shaped results table written atomically as {_what}; "
-                                  "reference: the raw column bytes to a file"))
 _START = dict(unit="runs/s", limit="startup", backends=("python",), sizes=dict(LATENCY), scaling=1,
               reference=None, threaded=False)
 register(Workload("import computesim", build=_import_time, **_START,

@@ -12,27 +12,9 @@ import socket
 import subprocess
 from importlib import metadata
 
+from ..machine import cpu_model, memory_bytes
+
 LIBRARIES = ("numpy", "numba", "pyarrow", "numba-cuda", "cupy-cuda12x", "cupy", "tqdm", "matplotlib")
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo, else what ``platform`` says."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def memory_gib() -> float | None:
-    """Total memory in GiB (from /proc/meminfo or sysconf), None if unknown."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 def gpu() -> tuple[str | None, float | None]:
@@ -67,7 +49,8 @@ def versions() -> dict[str, str]:
 def machine_info() -> dict:
     """Everything recorded about this machine, as JSON-able scalars and one dict of versions."""
     name, gmem = gpu()
-    mem = memory_gib()
+    mem = memory_bytes()
+    mem = mem / 2**30 if mem else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {
         "host": socket.gethostname(),

@@ -11,18 +11,13 @@ Both run at the current ``numba.get_num_threads()``. This module imports Numba: 
 from __future__ import annotations
 
 import time
-from typing import Callable
 
 import numpy as np
 from numba import njit, prange
 
+from ..machine import best_time
+
 BLOCK = 4096  #: iterations per parallel work item of the fused loop
-
-
-@njit(parallel=True, cache=True)
-def _fill(out, value):
-    for i in prange(out.shape[0]):
-        out[i] = value
 
 
 @njit(parallel=True, cache=True, fastmath=True)
@@ -39,31 +34,19 @@ def _fused(n, a, b):
     return total
 
 
-def _best(fn: Callable[[], object], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def write_bandwidth(nbytes: int = 1 << 28, repeats: int = 5) -> float:
     """Memory write bandwidth in bytes/s: the faster of a parallel Numba store loop and NumPy's fill
-    (memset, which may use non-temporal stores), best of ``repeats`` each, over ``nbytes``."""
-    out = np.empty(nbytes // 8)
-    _fill(out, 0.5)  # compile (or load from cache) and fault the pages in, as reused buffers are
-    t = min(_best(lambda: _fill(out, 1.5), repeats), _best(lambda: out.fill(1.5), repeats))
-    if not np.all(out[:: max(1, len(out) // 1000)] == 1.5):
-        raise AssertionError("bandwidth fill wrote the wrong value")
-    return out.nbytes / t
+    (memset, which may use non-temporal stores), best of ``repeats`` each (``machine.write_bandwidth``)."""
+    from ..machine import write_bandwidth as measure
+
+    return measure(nbytes, repeats)["best"]
 
 
 def fused_rate(n: int = 1 << 30, repeats: int = 5) -> float:
     """Fused multiply-add evaluations/s: ``sum(a * i + b for i in range(n))``, best of ``repeats``."""
     a, b = 1e-9, 0.5
     _fused(BLOCK, a, b)
-    t = _best(lambda: _fused(n, a, b), repeats)
+    t = best_time(lambda: _fused(n, a, b), repeats)
     got, want = _fused(n, a, b), a * n * (n - 1) / 2 + b * n
     if abs(got - want) > 1e-9 * abs(want):
         raise AssertionError(f"fused loop sum {got!r} != {want!r}")

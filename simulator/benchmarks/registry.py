@@ -5,8 +5,13 @@ landed (their import fails) register nothing, so the suite shows only what exist
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+#: Largest size a "cuda" workload runs at under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1), which
+#: interprets every thread in Python: it checks the kernels, its timings mean nothing.
+SIM_MAX = 100
 
 #: What a workload's throughput is compared with: memory write bandwidth (materialised output),
 #: the fused arithmetic loop (reduced work), interpreter start (import and CLI), or nothing.
@@ -63,3 +68,17 @@ def register(w: Workload) -> Workload:
         raise ValueError(f"workload {w.name!r} registered twice")
     WORKLOADS[w.name] = w
     return w
+
+
+def capped(size: int, backend: str) -> int:
+    """``size``, or at most SIM_MAX for the cuda backend under the CUDA simulator."""
+    if backend == "cuda" and os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
+        return min(size, SIM_MAX)
+    return size
+
+
+def sizes_for(w: Workload, mode: str) -> list[int]:
+    """The sizes ``w`` runs at in ``mode`` ("quick", "full"): one, or several (e.g. one its reference
+    can also reach, then a larger one for the fast backends)."""
+    got = w.sizes.get(mode, w.sizes["quick"])
+    return list(got) if isinstance(got, (list, tuple)) else [got]

@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 
 from . import limits, workloads
 from .host import machine_info
-from .registry import Workload
+from .registry import Workload, capped, sizes_for
 from .runner import Timing, measure
 
 TINY = 10**3  #: the largest size in "tiny" mode
@@ -95,16 +95,16 @@ def _backends(w: Workload, wanted: Iterable[str] | None) -> list[str]:
 
 def _jobs(ws: list[Workload], mode: str, sizes: dict | None, backends, threads: list[int]) -> Iterator[tuple]:
     for w in ws:
-        default = w.sizes.get(mode, w.sizes["quick"])
+        default = sizes_for(w, mode)
         if mode == "tiny":
-            default = min(w.sizes["quick"], TINY)
-        for size in (sizes or {}).get(w.name, [default]):
+            default = [min(default[0], TINY)]
+        for size in (sizes or {}).get(w.name, default):
             for backend in _backends(w, backends):
                 ths = threads if w.threaded and backend not in ("reference",) else threads[-1:]
                 if backend == w.reference and size > w.reference_max:
                     continue
                 for th in ths:
-                    yield w, backend, size, th
+                    yield w, backend, capped(size, backend), th
 
 
 def run(mode: str = "quick", backends: Iterable[str] | None = None, threads: list[int] | None = None,
@@ -130,16 +130,19 @@ def run(mode: str = "quick", backends: Iterable[str] | None = None, threads: lis
 def finish(rows: list[dict], ws: list[Workload], lims: Limits, mode: str) -> list[dict]:
     """Add ratios to the reference (same workload, size, threads or any threads) and to the limits."""
     by_name = {w.name: w for w in ws}
-    ref = {}
+    ref: dict[str, dict[int, float]] = {}
     for r in rows:
         if r["backend"] == by_name[r["workload"]].reference:
-            ref[(r["workload"], r["size"])] = r["throughput"]
+            ref.setdefault(r["workload"], {})[r["size"]] = r["throughput"]
     machine = machine_info()
     stamp = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     for r in rows:
         w = by_name[r["workload"]]
-        base = ref.get((r["workload"], r["size"]))
-        r["vs_reference"] = r["throughput"] / base if base and r["backend"] != w.reference else None
+        ref_size = _reference_size(ref.get(r["workload"], {}), r["size"])
+        base = ref.get(r["workload"], {}).get(ref_size)
+        own = r["backend"] == w.reference
+        r["vs_reference"] = r["throughput"] / base if base and not own else None
+        r["reference_size"] = ref_size if base and not own else None
         limit = lims.get(w.limit, r["threads"])
         r["limit_value"] = limit
         r["limit_unit"] = LIMIT_UNITS.get(w.limit)
@@ -147,6 +150,16 @@ def finish(rows: list[dict], ws: list[Workload], lims: Limits, mode: str) -> lis
         r.update(mode=mode, date=stamp, **{k: v for k, v in machine.items() if k != "versions"},
                  versions=json.dumps(machine["versions"], sort_keys=True))
     return rows
+
+
+def _reference_size(sizes: dict[int, float], size: int) -> int | None:
+    """The reference run a row is compared with: the same size, else the largest smaller one (sizes the
+    reference cannot reach, e.g. 10^10 grid points, are compared with its throughput at the largest
+    size it ran; the row's ``reference_size`` says which)."""
+    if size in sizes:
+        return size
+    below = [s for s in sizes if s <= size]
+    return max(below) if below else None
 
 
 def run_suite(mode: str = "quick", **kw) -> list[dict]:
@@ -177,7 +190,8 @@ def run_scaling(backends: Iterable[str] | None = None, only: Iterable[str] | Non
     return rows
 
 
-COLUMNS = ("workload", "backend", "size", "threads", "throughput", "unit", "vs_reference", "vs_limit",
+COLUMNS = ("workload", "backend", "size", "threads", "throughput", "unit", "vs_reference", "reference_size",
+           "vs_limit",
            "seconds", "best_seconds", "first_seconds", "repeats", "bytes_per_item", "limit", "limit_value",
            "limit_unit", "mode", "date", "host", "os", "cpu_model", "cpu_cores", "memory_gib", "gpu_name",
            "gpu_memory_gib", "load_avg_1min", "versions")
@@ -188,7 +202,7 @@ def schema():
     import pyarrow as pa
 
     f64, i64, s = pa.float64(), pa.int64(), pa.string()
-    types = {"size": i64, "threads": i64, "repeats": i64, "cpu_cores": i64}
+    types = {"size": i64, "threads": i64, "repeats": i64, "cpu_cores": i64, "reference_size": i64}
     for c in ("throughput", "vs_reference", "vs_limit", "seconds", "best_seconds", "first_seconds",
               "bytes_per_item", "limit_value", "memory_gib", "gpu_memory_gib", "load_avg_1min"):
         types[c] = f64

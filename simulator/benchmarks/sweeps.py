@@ -1,34 +1,84 @@
-"""Sweep workloads (kernel family "sweep"): a materialised grid (every point's flop, pfs-days, axis
-columns and device code written to memory) and a reduced grid (points at or above a threshold,
-nothing written). Importing this module fails until ``computesim.kernels.sweep_reference`` exists.
+"""Sweep workloads (kernel family "sweep", issue 4's benchmarks), defined once for ``computesim
+bench`` and bench/bench_sweep.py alike.
+
+The grid is the card's 4-D hardware sweep, ``--device K40,K80 --count ... --days 1:365:Nlog
+--utilization 0.2:0.5:N``: devices (peak TFLOP/s, with device codes) x count x days x utilization.
+
+* "materialized sweep": every point's flop, pfs-days, 4 axis columns and device code written to
+  memory (52 B/point, every byte counted), checked against the canonical product.
+* "reduced sweep": count at or above a threshold, min/max with their arguments, 3 quantiles, nothing
+  materialised; checked by exact counting (and against the NumPy reference on small grids).
+* "arrow write" / "parquet write": the materialised sweep on disk: "reference" writes its raw
+  column bytes (no format: the baseline), "pyarrow" writes the table (``arrow_io.write_table``),
+  "stream" streams it chunk by chunk from the Numba kernel (``arrow_stream.write_batches``, what
+  ``computesim sweep --out`` does, materialisation included).
+
+Importing this module fails until ``computesim.kernels.sweep_reference`` exists.
 """
 from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
 
 import numpy as np
 
 from ..kernels import sweep_reference  # noqa: F401  (ImportError until the sweep kernels land)
-from .registry import Case, Workload, register
+from .registry import Case, Workload, capped, register
 
-CONST = 1.58e12 * 86400.0  #: FLOP per (device x day x unit utilization) of a GTX 580
+CONST = 1e12 * 86400.0  #: FLOP per (TFLOP/s x device x day x unit utilization)
 PFS_DAY = 8.64e19
+PEAKS = (4.2, 8.5)  #: K40, K80 peak TFLOP/s (the source's figures), ascending
+DEVICES = ("K40", "K80")
+QS = (0.05, 0.5, 0.95)
 CHECK_POINTS = 4096  #: points compared one by one with the canonical product
+REF_CHECK_MAX = 10**6  #: grids up to this size are also compared with the NumPy reference backend
 
 
 def grid(size: int) -> list[np.ndarray]:
-    """Three axes (devices, days, utilization), ``size`` points in all (size a power of ten >= 10)."""
-    last = min(size, 1000)
-    mid = max(1, min(size // last, 1000))
-    first = max(1, size // (last * mid))
-    return [np.arange(1.0, first + 1), np.linspace(1.0, 60.0, mid), np.linspace(0.2, 0.5, last)]
+    """Four strictly increasing axes (device peaks, count, days, utilization); exactly ``size``
+    points when ``size`` is a power of ten >= 10."""
+    dev = np.array(PEAKS[: 2 if size >= 2 else 1])
+    rest = max(1, size // len(dev))
+    util = min(rest, 100)
+    days = max(1, min(rest // util, 1000))
+    count = max(1, rest // (util * days))
+    return [dev, np.arange(1.0, count + 1), np.geomspace(1.0, 365.0, days), np.linspace(0.2, 0.5, util)]
 
 
-def _canonical(axes: list[np.ndarray], flat: np.ndarray) -> np.ndarray:
-    """The canonical product ((const * a0) * a1) * a2 at flat C-order indices, independently."""
-    idx = np.unravel_index(flat, [len(a) for a in axes])
-    out = np.full(len(flat), CONST)
+def _shape(axes) -> list[int]:
+    return [len(a) for a in axes]
+
+
+def canonical(axes: list[np.ndarray], flat: np.ndarray) -> np.ndarray:
+    """The canonical product ((const * a0) * a1) * ... at flat C-order indices, independently."""
+    idx = np.unravel_index(np.asarray(flat, np.int64), _shape(axes))
+    out = np.full(len(np.atleast_1d(flat)), CONST)
     for a, i in zip(axes, idx):
         out = out * a[i]
     return out
+
+
+def _prefix(axes: list[np.ndarray]) -> np.ndarray:
+    """Products of all but the last axis, in C order, rounded as the kernels round them."""
+    pre = np.array([CONST])
+    for a in axes[:-1]:
+        pre = (pre[:, None] * a[None, :]).ravel()
+    return pre
+
+
+def count_at_least_exact(axes: list[np.ndarray], threshold: float) -> int:
+    """Points with canonical product >= threshold, by a search over the last (sorted) axis for each
+    combination of outer indices, corrected against the exact products at the boundary."""
+    pre, last = _prefix(axes), axes[-1]
+    k = np.searchsorted(last, threshold / pre, side="left")
+    for _ in range(4):  # the division rounds: move k to the exact first index with pre * last >= thr
+        down = (k > 0) & (pre * last[np.maximum(k - 1, 0)] >= threshold)
+        up = (k < len(last)) & (pre * last[np.minimum(k, len(last) - 1)] < threshold)
+        k = k - down + up
+    assert not np.any((k > 0) & (pre * last[np.maximum(k - 1, 0)] >= threshold))
+    assert not np.any((k < len(last)) & (pre * last[np.minimum(k, len(last) - 1)] < threshold))
+    return int(np.sum(len(last) - k))
 
 
 def _backend(name: str):
@@ -37,63 +87,178 @@ def _backend(name: str):
     return get_backend(name).sweep
 
 
+def _outputs(n: int, k: int):
+    out = np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n, np.int32)
+    for a in out:
+        a.fill(0)  # fault the pages in outside the timing
+    return out
+
+
 def _materialized(size: int, backend: str) -> Case:
-    axes = grid(size)
-    n = int(np.prod([len(a) for a in axes]))
+    axes = grid(capped(size, backend))
+    n = math.prod(_shape(axes))
     kern = _backend(backend)
-    flop, pfs, cols, codes = np.empty(n), np.empty(n), np.empty((3, n)), np.empty(n, np.int32)
+    out = _outputs(n, len(axes))
 
     def run():
-        kern.materialize(axes, CONST, 0, flop, pfs, cols, codes, 0)
-        return flop, pfs, cols, codes
+        kern.materialize(axes, CONST, 0, *out, 0)
+        return out
 
-    def check(out):
-        f, p, c, k = out
+    def check(got):
+        f, p, c, k = got
         at = np.unique(np.r_[np.linspace(0, n - 1, CHECK_POINTS).astype(np.int64), n - 1])
-        assert np.array_equal(f[at], _canonical(axes, at)), "flop differs from the canonical product"
+        assert np.array_equal(f[at], canonical(axes, at)), "flop differs from the canonical product"
         assert np.array_equal(p[at], f[at] / PFS_DAY), "pfs-days != flop / 8.64e19"
-        idx = np.unravel_index(at, [len(a) for a in axes])
-        for a in range(3):
+        idx = np.unravel_index(at, _shape(axes))
+        for a in range(len(axes)):
             assert np.array_equal(c[a, at], axes[a][idx[a]]), f"axis column {a}"
         assert np.array_equal(k[at], idx[0]), "device codes"
 
-    return Case(run, check, items=n, bytes_out=flop.nbytes + pfs.nbytes + cols.nbytes + codes.nbytes)
+    return Case(run, check, items=n, bytes_out=sum(a.nbytes for a in out))
 
 
-def count_at_least_exact(axes: list[np.ndarray], threshold: float) -> int:
-    """Points with canonical product >= threshold, by a search over the last (sorted) axis for each
-    pair of outer indices, corrected against the exact products at the boundary."""
-    a0, a1, a2 = axes
-    pre = ((CONST * a0)[:, None] * a1[None, :]).ravel()  # same rounding as the kernels' prefix
-    k = np.searchsorted(a2, threshold / pre, side="left")
-    for _ in range(4):  # the division rounds: move k to the exact first index with pre * a2 >= thr
-        down = (k > 0) & (pre * a2[np.maximum(k - 1, 0)] >= threshold)
-        up = (k < len(a2)) & (pre * a2[np.minimum(k, len(a2) - 1)] < threshold)
-        k = k - down + up
-    assert not np.any((k > 0) & (pre * a2[np.maximum(k - 1, 0)] >= threshold))
-    assert not np.any((k < len(a2)) & (pre * a2[np.minimum(k, len(a2) - 1)] < threshold))
-    return int(np.sum(len(a2) - k))
+def reduce_all(kern, axes: list[np.ndarray], threshold: float):
+    """Count >= threshold, (min, argmin, max, argmax), quantiles QS: one reduction of the grid."""
+    return (kern.count_at_least(axes, CONST, threshold, -1), kern.extremes(axes, CONST, -1),
+            kern.quantiles(axes, CONST, list(QS), -1))
+
+
+def _check_quantile(axes, n: int, q: float, p: float) -> None:
+    """q lies between the order statistics that np.quantile (linear) interpolates: by counting."""
+    lo = math.floor(p * (n - 1))
+    at_most = n - count_at_least_exact(axes, np.nextafter(q * (1 + 1e-12), np.inf))
+    below = n - count_at_least_exact(axes, q * (1 - 1e-12))
+    assert at_most >= lo + 1 and below <= lo + 1, f"quantile {p}: {q!r} is not order statistic {lo}..{lo + 1}"
+
+
+def check_reduced(axes: list[np.ndarray], threshold: float, got, backend: str) -> None:
+    """Exact count, exact extremes (the product is monotone in every increasing axis), quantiles by
+    counting; on small grids also equal to the NumPy reference (exact; quantiles rtol 1e-12)."""
+    count, (mn, amn, mx, amx), q = got
+    n = math.prod(_shape(axes))
+    assert np.asarray(count).tolist() == [count_at_least_exact(axes, threshold)], count
+    assert np.asarray(mn).tolist() == canonical(axes, [0]).tolist() and np.asarray(amn).tolist() == [0], (mn, amn)
+    assert np.asarray(mx).tolist() == canonical(axes, [n - 1]).tolist(), mx
+    assert 0 <= int(amx[0]) < n and canonical(axes, [int(amx[0])])[0] == mx[0], amx
+    q = np.asarray(q)
+    assert q.shape == (1, len(QS)) and np.all(np.diff(q[0]) >= 0), q
+    for p, v in zip(QS, q[0]):
+        _check_quantile(axes, n, float(v), p)
+    if backend != "reference" and n <= REF_CHECK_MAX:
+        want = reduce_all(_backend("reference"), axes, threshold)
+        assert np.array_equal(count, want[0]) and all(np.array_equal(a, b) for a, b in zip(got[1], want[1]))
+        np.testing.assert_allclose(q, want[2], rtol=1e-12)
 
 
 def _reduced(size: int, backend: str) -> Case:
-    axes = grid(size)
-    n = int(np.prod([len(a) for a in axes]))
+    axes = grid(capped(size, backend))
+    n = math.prod(_shape(axes))
     kern = _backend(backend)
-    thr = CONST * float(np.median(axes[0])) * 30.0 * 0.35
+    thr = float(canonical(axes, [n // 3])[0])
+
+    return Case(lambda: reduce_all(kern, axes, thr), lambda got: check_reduced(axes, thr, got, backend), items=n)
+
+
+def sweep_grid(size: int):
+    """The 4-D grid as a ``computesim.sweeps.Grid`` (device column labelled K40, K80)."""
+    from ..sweeps import AXES, Axis, Grid
+
+    a = grid(size)
+    axes = [Axis("device", a[0], AXES["device"], DEVICES[: len(a[0])]), Axis("count", a[1], AXES["count"]),
+            Axis("days", a[2], AXES["days"]), Axis("utilization", a[3], AXES["utilization"])]
+    return Grid("hardware", axes, CONST)
+
+
+def sweep_table(size: int):
+    """The materialised 4-D sweep as a pyarrow Table: device, peak, count, days, utilization, flop, pfs_days."""
+    from ..kernels import get_backend
+    from ..sweeps import materialize_table
+
+    return materialize_table(sweep_grid(size), get_backend("numba"))
+
+
+def _writer(fmt: str):
+    def build(size: int, backend: str) -> Case:
+        import pyarrow as pa
+
+        tmp = tempfile.TemporaryDirectory(prefix="computesim-bench-")
+        path = Path(tmp.name) / f"results.{fmt}"
+        g = sweep_grid(size)
+        table = sweep_table(size)
+        run = {"reference": _raw_bytes, "pyarrow": _table_write, "stream": _stream_write}[backend](table, g, path)
+
+        def check(p):
+            if backend == "reference":
+                assert p.stat().st_size >= table.nbytes - table.num_rows // 8 - 64, p.stat().st_size
+                return
+            back = _read(p, fmt)
+            assert back.num_rows == table.num_rows and back.schema.names == table.schema.names
+            assert back.select(["flop", "pfs_days"]).equals(table.select(["flop", "pfs_days"]))
+            tail = table.num_rows - 3
+            assert back["device"].slice(tail).to_pylist() == table["device"].slice(tail).to_pylist()
+            assert isinstance(back["device"].type, pa.DictionaryType)
+
+        return Case(run, check, items=table.num_rows, bytes_out=table.nbytes, close=tmp.cleanup)
+
+    return build
+
+
+def _read(path: Path, fmt: str):
+    import pyarrow.ipc as ipc
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        return pq.read_table(path)
+    with ipc.open_file(str(path)) as f:
+        return f.read_all()
+
+
+def _raw_bytes(table, g, path):
+    cols = [c.combine_chunks() for c in table.columns]
 
     def run():
-        return kern.count_at_least(axes, CONST, thr, -1)
+        with open(path, "wb") as f:
+            for c in cols:
+                for buf in c.buffers():
+                    if buf is not None:
+                        f.write(buf)
+        return path
 
-    def check(got):
-        assert np.asarray(got).tolist() == [count_at_least_exact(axes, thr)], got
-
-    return Case(run, check, items=n)
+    return run
 
 
-_BACKENDS = ("reference", "numba")
+def _table_write(table, g, path):
+    from ..arrow_io import write_table
+
+    return lambda: write_table(table, path, {"kind": "bench"}, overwrite=True)
+
+
+def _stream_write(table, g, path):
+    from ..arrow_stream import write_batches
+    from ..kernels import get_backend
+    from ..sweeps import materialize_batches
+
+    be = get_backend("numba")
+    return lambda: write_batches(path, table.schema, materialize_batches(g, be), {"kind": "bench"}, overwrite=True)
+
+
+def _kernel_backends() -> tuple[str, ...]:
+    from ..kernels import available_backends
+
+    return ("reference", "numba") + (("cuda",) if "cuda" in available_backends() else ())
+
+
+_BACKENDS = _kernel_backends()
 register(Workload("materialized sweep", "points/s", "bandwidth", _BACKENDS, _materialized,
                   {"quick": 10**7, "full": 10**8}, scaling=10**8, reference_max=10**8,
-                  description="devices x days x utilization grid: flop, pfs-days, 3 axis columns, codes (44 B/point)"))
+                  description="device x count x days x utilization grid: flop, pfs-days, 4 axis columns, "
+                              "device codes (52 B/point)"))
 register(Workload("reduced sweep", "points/s", "compute", _BACKENDS, _reduced,
-                  {"quick": 10**7, "full": 10**8}, scaling=10**9, reference_max=10**8,
-                  description="points of the grid at or above a threshold; nothing materialised"))
+                  {"quick": [10**7, 10**9], "full": [10**8, 10**10]}, scaling=10**10, reference_max=10**8,
+                  description="count >= threshold, min/max with arguments, 3 quantiles of the grid; "
+                              "nothing materialised"))
+for _fmt, _what in (("arrow", "Arrow IPC"), ("parquet", "Parquet (zstd)")):
+    register(Workload(f"{_fmt} write", "rows/s", "bandwidth", ("reference", "pyarrow", "stream"), _writer(_fmt),
+                      {"quick": 10**6, "full": 10**7}, scaling=10**7, reference_max=10**7, threaded=False,
+                      description=f"the materialised sweep written atomically as {_what}: a table (pyarrow) or "
+                                  "streamed from the Numba kernel (stream); reference: the raw column bytes"))

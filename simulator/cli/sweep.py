@@ -37,6 +37,12 @@ def register(sub) -> None:
     g.add_argument("--solve", choices=("days", "count"), help="inverse: what to solve for")
     g.add_argument("--pue", help="inverse: power usage effectiveness (default 1.0)")
     g.add_argument("--price-per-hour", help="inverse: USD per device-hour (cost omitted if not given)")
+    g = p.add_argument_group("uncertainty (materialise mode; give an axis as a range, e.g. --utilization '0.25 to 0.4')")
+    g.add_argument("--method-error", help="the method's own error as a factor, e.g. 3x (90%% within /3..x3)")
+    g.add_argument("--p-above", help="per-point probability of exceeding these computes, e.g. 1e25FLOP,1e26FLOP")
+    g.add_argument("--samples", help="Monte Carlo samples when not every uncertain factor is lognormal")
+    g.add_argument("--seed", help="Monte Carlo seed (default 0)")
+    g.add_argument("--force-mc", action="store_true", default=None, help="Monte Carlo even when exact")
     g = p.add_argument_group("output")
     g.add_argument("--out", help=".parquet (zstd) or .arrow (IPC); streamed, atomic")
     g.add_argument("--overwrite", action="store_true", default=None, help="replace an existing --out")
@@ -58,6 +64,14 @@ def _float(text, field):
         raise InputError(field, f"not a number: {text!r}") from None
 
 
+def _int(text, field):
+    x = _float(text, field)
+    if x != int(x) or x < (1 if field == "--samples" else 0):
+        raise InputError(field, f"must be a {'positive' if field == '--samples' else 'non-negative'} integer, "
+                                f"got {text!r}")
+    return int(x)
+
+
 def _kwargs(args) -> dict:
     from .. import scenario
 
@@ -73,6 +87,16 @@ def _kwargs(args) -> dict:
         v = getattr(args, name)
         if v is not None:
             kw[name] = _float(v, flag)
+    if args.method_error is not None:
+        kw["method_error"] = args.method_error
+    if args.p_above is not None:
+        kw["p_above"] = [t for t in args.p_above.split(",") if t.strip()]
+    if args.force_mc:
+        kw["force_mc"] = True
+    for name, flag in (("samples", "--samples"), ("seed", "--seed")):
+        v = getattr(args, name)
+        if v is not None:
+            kw[name] = _int(v, flag)
     if isinstance(kw.get("quantiles"), (list, tuple)):
         kw["quantiles"] = [_float(q, "--quantiles") for q in kw["quantiles"]]
     return kw
@@ -86,13 +110,14 @@ def run(args) -> int:
     from .output import emit_json, format_table
 
     kw = _kwargs(args)
-    name = kw.get("backend", "auto")
-    if name == "auto":
-        be = get_backend("auto")
-        print(f"computesim: backend auto -> {be.name} ({be.reason})", file=sys.stderr)
-        kw["backend"] = be.name
+    chosen = None
+    if kw.get("backend", "auto") == "auto":
+        chosen = get_backend("auto")
+        kw["backend"] = chosen.name
     logging.getLogger("computesim.sweep").info("sweep settings: %s", kw)
     result = sweep(progress=not args.no_progress, **kw)
+    if chosen is not None:  # said after the run, so that bad input still gets exactly one line
+        print(f"computesim: backend auto -> {chosen.name} ({chosen.reason})", file=sys.stderr)
     if kw.get("out") is not None:
         from .. import arrow_io
 

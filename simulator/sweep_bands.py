@@ -1,0 +1,110 @@
+"""Uncertain factors in a sweep: every grid point gets band columns, without writing samples.
+
+A sweep axis given as a distribution ("0.25 to 0.4", "loguniform(4, 6)") is held at its median in
+the grid (so ``flop`` is the point estimate, as for a single estimate) and its spread, divided by
+that median, multiplies every point: point g's compute is flop[g] x U. U is shared by all points,
+so one band serves the whole grid (closed form when every uncertain factor is lognormal).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from . import units
+from .errors import InputError
+
+#: The kind of text each axis takes, and what a bare number means in canonical units.
+_KIND = {"tflops": ("rate", 1e12), "days": ("time", units.SECONDS_PER_DAY), "hours": ("time", 3600.0),
+         "count": ("count", 1.0), "utilization": ("count", 1.0), "macs": ("macs", 1.0),
+         "examples": ("count", 1.0), "epochs": ("count", 1.0), "networks": ("count", 1.0),
+         "multiplier": ("count", 1.0)}
+
+
+@dataclass
+class BandSpec:
+    """The uncertain part of a sweep and how to band it."""
+
+    dists: dict[str, Any] = field(default_factory=dict)  # axis -> Distribution in the axis's unit
+    method_error: float | None = None
+    samples: int | None = None
+    seed: int = 0
+    thresholds: tuple[float, ...] = ()
+    force_mc: bool = False
+    backend: str = "auto"
+
+    @property
+    def active(self) -> bool:
+        return bool(self.dists) or self.method_error is not None
+
+    def model(self):
+        """LogModel of U = prod(dist / median) x method error (constant 0: median-free part only)."""
+        from .distributions import LogNormal
+        from .uncertainty import LogModel
+
+        m = LogModel(0.0)
+        for name, d in self.dists.items():
+            m = m.with_factor(name, d.scaled(1.0 / d.median))
+        if self.method_error is not None:
+            m = m.with_factor("method_error", LogNormal.factor(self.method_error))
+        return m
+
+    def column_names(self) -> list[str]:
+        from .uncertainty import PROBS, qname
+
+        names = [f"flop_{qname(p)}" for p in PROBS] + ["flop_mean"]
+        names += [f"pfs_days_{qname(p)}" for p in PROBS]
+        return names + [f"p_above_{t:g}" for t in self.thresholds]
+
+    def columns(self, flop: np.ndarray) -> dict[str, np.ndarray]:
+        """Band columns for grid points whose point estimates are ``flop`` (FLOP)."""
+        from .bands import grid_bands
+        from .uncertainty import PROBS, qname
+
+        with np.errstate(divide="ignore"):
+            b = grid_bands(np.log(flop), self.model(), self.samples, self.seed, self.thresholds,
+                           self.force_mc, self.backend)
+        out = {f"flop_{qname(p)}": b[qname(p)] for p in PROBS} | {"flop_mean": b["mean"]}
+        out |= {f"pfs_days_{qname(p)}": b[qname(p)] / units.PFS_DAY for p in PROBS}
+        return out | {f"p_above_{t:g}": b[f"p_above_{t:g}"] for t in self.thresholds}
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"uncertain": {k: d.to_json() for k, d in self.dists.items()}, "method_error": self.method_error,
+                "samples": self.samples, "seed": self.seed, "p_above_flop": list(self.thresholds)}
+
+
+def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
+    """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
+    from .distributions import is_distribution_text, parse_distribution
+
+    out = dict(factors)
+    for name, value in factors.items():
+        if not is_distribution_text(value):
+            continue
+        if name not in _KIND:
+            raise InputError(f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)")
+        kind, bare = _KIND[name]
+        dist = parse_distribution(value, kind, f"--{name}", bare)
+        if kind in ("rate", "time"):
+            dist = dist.scaled(1.0 / bare)  # back to the axis unit (TFLOP/s, days, hours)
+        spec.dists[name] = dist
+        out[name] = dist.median
+    return out
+
+
+def append_band_columns(batches, schema, spec: BandSpec):
+    """Yield each RecordBatch with the band columns of ``spec`` appended (``schema``: the result's)."""
+    import pyarrow as pa
+
+    for b in batches:
+        cols = spec.columns(b.column("flop").to_numpy())
+        yield pa.RecordBatch.from_arrays(list(b.columns) + [pa.array(cols[n]) for n in spec.column_names()],
+                                         schema=schema)
+
+
+def band_fields(spec: BandSpec) -> list:
+    import pyarrow as pa
+
+    return [pa.field(n, pa.float64()) for n in spec.column_names()]
+

@@ -1,0 +1,33 @@
+"""Reading TOML input files (hardware profiles, sweep scenarios) with one-line errors."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+TOMLDecodeError = tomllib.TOMLDecodeError
+
+
+def loads(text: str) -> dict[str, Any]:
+    """Parse TOML text."""
+    return tomllib.loads(text)
+
+
+def read_toml(path: str | Path, field: str) -> dict[str, Any]:
+    """The TOML table in ``path``; a missing or unreadable file is an InputError naming ``field``,
+    bad TOML one naming the file."""
+    where = str(path)
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(field, f"no such file: {where}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(field, f"cannot read {where}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(where, f"not valid TOML: {exc}") from None
