@@ -233,17 +233,10 @@ def _small_kernel(ks, start, n, fam, coef, par, tab, chol, const, ranks, lth, sh
     z = np.empty((k if chol.shape[0] else 1, _BLOCK))
     for base in range(0, n, _BLOCK):
         _fill(ks, start + base, min(n, base + _BLOCK) - base, 0, fam, coef, par, tab, chol, const, w, buf, base, z)
-    s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
+    s0, s1, s2, s3, lo, hi = 0.0, 0.0, 0.0, 0.0, np.inf, -np.inf
+    counts = cnt.reshape((1, cnt.shape[0]))  # a view: _accumulate counts into row 0
     for i in range(n):
-        v = buf[i]
-        e = math.exp(v - shift)
-        s0 += e
-        s1 += e * e
-        s2 += v
-        s3 += v * v
-        for t in range(lth.shape[0]):
-            if v > lth[t]:
-                cnt[t] += 1
+        s0, s1, s2, s3, lo, hi = _accumulate(buf[i], shift, lth, counts, 0, s0, s1, s2, s3, lo, hi)
     acc[0], acc[1], acc[2], acc[3] = s0, s1, s2, s3
     _multiselect(buf, ranks)
     for q in range(ranks.shape[0]):
@@ -323,6 +316,17 @@ def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
 
 
 
+@njit(inline="always", **_JIT)
+def _accumulate(v, shift, lth, counts, row, s0, s1, s2, s3, lo, hi):
+    """One log-sample v into the running sums (exp(v - shift), its square, v, v^2), the extremes,
+    and counts[row, t] of thresholds lth[t] it exceeds; returns the updated accumulators."""
+    e = math.exp(v - shift)
+    for t in range(lth.shape[0]):
+        if v > lth[t]:
+            counts[row, t] += 1
+    return s0 + e, s1 + e * e, s2 + v, s3 + v * v, min(lo, v), max(hi, v)
+
+
 @njit(parallel=True, **_JIT)
 def _moments(x, lth, shift, nch):
     n = x.shape[0]
@@ -332,17 +336,7 @@ def _moments(x, lth, shift, nch):
     for c in prange(nch):
         lo, hi, s0, s1, s2, s3 = np.inf, -np.inf, 0.0, 0.0, 0.0, 0.0
         for i in range(c * step, min(n, (c + 1) * step)):
-            v = x[i]
-            e = math.exp(v - shift)
-            s0 += e
-            s1 += e * e
-            s2 += v
-            s3 += v * v
-            lo = min(lo, v)
-            hi = max(hi, v)
-            for t in range(lth.shape[0]):
-                if v > lth[t]:
-                    cnt[c, t] += 1
+            s0, s1, s2, s3, lo, hi = _accumulate(x[i], shift, lth, cnt, c, s0, s1, s2, s3, lo, hi)
         acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3], acc[c, 4], acc[c, 5] = s0, s1, s2, s3, lo, hi
     return acc, cnt
 
@@ -529,17 +523,7 @@ def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, orde
         s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
         lo, hi = np.inf, -np.inf
         for i in range(n):
-            v = buf[i]
-            e = math.exp(v - shift[r])
-            s0 += e
-            s1 += e * e
-            s2 += v
-            s3 += v * v
-            lo = min(lo, v)
-            hi = max(hi, v)
-            for t in range(lth.shape[0]):
-                if v > lth[t]:
-                    above[r, t] += 1
+            s0, s1, s2, s3, lo, hi = _accumulate(buf[i], shift[r], lth, above, r, s0, s1, s2, s3, lo, hi)
         sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
         if ranks.shape[0]:
             _select_into(buf, n, ranks, lo, hi, np.empty(_SELECT_BINS, np.int64), np.empty(_SELECT_BINS, np.int64),
