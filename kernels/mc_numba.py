@@ -74,27 +74,31 @@ def _words(kk, base, m, blk, row, w):
         w[3, j] = x3
 
 
-_LO26 = 1 << 26  #: 2**32 x LUT_TAIL: words below it are the lower tail
-_HI26 = (1 << 32) - (1 << 26)  #: words from it up are the upper tail
+_LO32 = np.uint32(1 << 26)  #: 2**32 x LUT_TAIL: words below it are the lower tail
+_SPAN32 = np.uint32((1 << 32) - (1 << 27))  #: word - _LO32 (mod 2**32) at or above it: a tail
+_LOW20 = np.uint32(0xFFFFF)
+_S20 = np.uint32(20)
 
 
 @njit(inline="always", **_JIT)
 def _lut(wq, m, ul, inv, o, tv, x, tails):
-    """x[j] = table value of word wq[j] (linear between tv[o + i], tv[o + i + 1]), tails clamped;
-    the indices j of the tails (u < ul or u >= 1 - ul) go to ``tails`` (branch-free); returns their count.
+    """x[j] = table value of word wq[j] (linear between tv[o + i], tv[o + i + 1]); the indices j of
+    the tails (u < ul or u >= 1 - ul) go to ``tails`` (branch-free), their x[j] left to the caller;
+    returns their count.
 
-    With the default grid (``mc_reference.LUT_TAIL`` = 1/64, spacing 2**-12 in u) the index and the
-    fraction are bit fields of the word: the same numbers as the float formula, without conversions."""
+    On the default grid (``mc_reference.LUT_TAIL`` = 1/64, spacing 2**-12 in u, ``LUT_PAD`` entries
+    on either side) the top 12 bits of the word index u's interval in [0, 1) directly and the low 20
+    give the fraction: the same numbers as the float formula, with no conversion and no clamp."""
     nt = 0
-    if ul == 0.015625 and inv == 4096.0:
-        top = tv.shape[0] - 2 - o
+    if ul == 0.015625 and inv == 4096.0 and o >= 64 and o + 4033 <= tv.shape[0]:
+        b = o - 64
         for j in range(m):
-            wj = np.int64(wq[j]) - _LO26
-            i = min(max(wj >> 20, 0), top)
-            a = tv[o + i]
-            x[j] = a + (tv[o + i + 1] - a) * ((wj - (i << 20) + 0.5) * 9.5367431640625e-07)
+            wj = wq[j]
+            i = b + np.int64(wj >> _S20)
+            a = tv[i]
+            x[j] = a + (tv[i + 1] - a) * ((np.int64(wj & _LOW20) + 0.5) * 9.5367431640625e-07)
             tails[nt] = j
-            nt += (wj < 0) | (wj >= _HI26 - _LO26)
+            nt += np.uint32(wj - _LO32) >= _SPAN32
         return nt
     topf = float(tv.shape[0] - 2 - o)
     uh = 1.0 - ul
@@ -109,16 +113,49 @@ def _lut(wq, m, ul, inv, o, tv, x, tails):
     return nt
 
 
+_HI32 = np.uint32((1 << 32) - (1 << 26))  #: 2**32 x (1 - LUT_TAIL): words from it up are the upper tail
+_LOW16 = np.uint32(0xFFFF)
+_S16 = np.uint32(16)
+
+
 @njit(inline="always", **_JIT)
-def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
+def _tails(wq, tails, nt, f, par, v, tab, x):
+    """x[j] for the tail words j in tails[:nt]: second-tier tables or the exact transform.
+
+    On the default grid (``mc_reference.TAIL2`` = 2**-10, spacing 2**-16) the tier and its interval
+    are bit fields of the word too: the lower tier's interval is (w >> 16) - 64, the upper's
+    (w - (2**32 - 2**26)) >> 16, each valid in [0, 960); same numbers as ``draw_log_fast``."""
+    if par.shape[1] > 9 and par[v, 9] == 0.0009765625 and par[v, 10] == 65536.0 and par[v, 6] == 0.015625:
+        o2 = int(par[v, 11])
+        tv = tab[v]
+        for e in range(nt):
+            j = tails[e]
+            wj = wq[j]
+            low = wj < _LO32
+            r = wj if low else np.uint32(wj - _HI32)
+            jj = np.int64(r >> _S16) - (64 if low else 0)
+            if jj >= 0 and jj < 960:
+                i = o2 + jj + (0 if low else 962)
+                a = tv[i]
+                x[j] = a + (tv[i + 1] - a) * ((np.int64(r & _LOW16) + 0.5) * 1.52587890625e-05)
+            else:
+                x[j] = _draw_exact(f, (wj + 0.5) * _TWO_M32, par, v, tab)
+        return
+    for e in range(nt):
+        j = tails[e]
+        x[j] = _draw_log(f, (wq[j] + 0.5) * _TWO_M32, par, v, tab)  # tail tables or exact
+
+
+@njit(inline="always", **_JIT)
+def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z, tails):
     """buf[off:off + m] = log of the product for samples base..base+m-1 (independent or copula).
 
-    ``z`` is scratch: (k, block) normal deviates with correlations, else at least (1, block)."""
+    ``z`` is scratch: (k, block) normal deviates with correlations, else at least (1, block);
+    ``tails`` int64 scratch of at least m + 1."""
     k = fam.shape[0]
     for j in range(m):
         buf[off + j] = const
     corr = chol.shape[0] > 0
-    tails = np.empty(m + 1, np.int64)
     for blk in range((k + 3) // 4):
         _words(ks, base, m, blk, row, w)
         for q in range(min(4, k - 4 * blk)):
@@ -133,11 +170,9 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z):
             f = fam[v]
             ul = par[v, 6]
             x = z[0]
-            if ul > 0.0:  # lookup table: a tight loop (tails clamped), then the tails exactly
+            if ul > 0.0:  # lookup table: a tight loop, then the tails exactly
                 nt = _lut(w[q], m, ul, par[v, 7], int(par[v, 8]), tab[v], x, tails)
-                for e in range(nt):
-                    j = tails[e]
-                    x[j] = _draw_log(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)  # tail tables or exact
+                _tails(w[q], tails, nt, f, par, v, tab, x)
             elif f == mc_scalar.LOGUNIFORM:
                 p0, p1 = par[v, 0], par[v, 1]
                 for j in range(m):
@@ -169,9 +204,10 @@ def _sample(ks, start, n, fam, coef, par, tab, chol, const, row, out):
     for blk in prange(nblk):
         w = np.empty((4, _BLOCK), np.uint32)
         z = np.empty((k if chol.shape[0] else 1, _BLOCK))
+        tails = np.empty(_BLOCK + 1, np.int64)
         lo = blk * _BLOCK
         m = min(n, lo + _BLOCK) - lo
-        _fill(ks, start + lo, m, row, fam, coef, par, tab, chol, const, w, out, lo, z)
+        _fill(ks, start + lo, m, row, fam, coef, par, tab, chol, const, w, out, lo, z, tails)
 
 
 def _args(fam, coef, par, tab, chol):
@@ -192,25 +228,26 @@ def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.nd
 def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, shift, nch, hist, acc, cnt, out):
     """One pass: sample; histogram of the logs on [lo, lo + nbins / scale); sums of x and x**2;
     threshold counts; values outside the range counted apart (out[c] = under, over) with their
-    exp sums (acc[c, 2:4])."""
+    exp sums (acc[c, 2:4]). The sums run in 4 lanes, so that the adds do not wait on each other."""
     k = fam.shape[0]
     step = (n + nch - 1) // nch
     for c in prange(nch):
         w = np.empty((4, _BLOCK), np.uint32)
         buf = np.empty(_BLOCK)
         z = np.empty((k if chol.shape[0] else 1, _BLOCK))
-        s2, s3, e1, e2 = 0.0, 0.0, 0.0, 0.0
+        tails = np.empty(_BLOCK + 1, np.int64)
+        h = hist[c]  # row c: its own 2**17 x 4 bytes, no sharing
+        x0, x1, x2, x3, y0, y1, y2, y3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        e1, e2 = 0.0, 0.0
         a, b = c * step, min(n, (c + 1) * step)
         for base in range(a, b, _BLOCK):
             m = min(b, base + _BLOCK) - base
-            _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, buf, 0, z)
+            _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, buf, 0, z, tails)
             for j in range(m):
                 v = buf[j]
-                s2 += v
-                s3 += v * v
                 t = (v - lo) * scale
                 if t >= 0.0 and t < nbins:
-                    hist[c, int(t)] += 1
+                    h[int(t)] += 1
                 else:
                     e = math.exp(v - shift)
                     e1 += e
@@ -219,7 +256,15 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
                 for q in range(lth.shape[0]):
                     if v > lth[q]:
                         cnt[c, q] += 1
-        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = s2, s3, e1, e2
+            m4 = m - m % 4
+            for j in range(0, m4, 4):
+                v0, v1, v2, v3 = buf[j], buf[j + 1], buf[j + 2], buf[j + 3]
+                x0, x1, x2, x3 = x0 + v0, x1 + v1, x2 + v2, x3 + v3
+                y0, y1, y2, y3 = y0 + v0 * v0, y1 + v1 * v1, y2 + v2 * v2, y3 + v3 * v3
+            for j in range(m4, m):
+                x0 += buf[j]
+                y0 += buf[j] * buf[j]
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = (x0 + x1) + (x2 + x3), (y0 + y1) + (y2 + y3), e1, e2
 
 
 SMALL = 1 << 16
@@ -231,8 +276,10 @@ def _small_kernel(ks, start, n, fam, coef, par, tab, chol, const, ranks, lth, sh
     buf = np.empty(n)
     w = np.empty((4, _BLOCK), np.uint32)
     z = np.empty((k if chol.shape[0] else 1, _BLOCK))
+    tails = np.empty(_BLOCK + 1, np.int64)
     for base in range(0, n, _BLOCK):
-        _fill(ks, start + base, min(n, base + _BLOCK) - base, 0, fam, coef, par, tab, chol, const, w, buf, base, z)
+        _fill(ks, start + base, min(n, base + _BLOCK) - base, 0, fam, coef, par, tab, chol, const, w, buf, base, z,
+              tails)
     s0, s1, s2, s3, lo, hi = 0.0, 0.0, 0.0, 0.0, np.inf, -np.inf
     counts = cnt.reshape((1, cnt.shape[0]))  # a view: _accumulate counts into row 0
     for i in range(n):
@@ -287,16 +334,35 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
     under, over = outside.sum(axis=0)
     if np.any(ranks < under) or np.any(ranks >= n - over):
         return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
-    h = hist.sum(axis=0, dtype=np.int64)
-    cum = np.cumsum(h)
-    r = ranks - under
-    b = np.searchsorted(cum, r, side="right")
-    order = lo + width * (b + (r - (cum[b] - h[b]) + 0.5) / h[b])
-    centres = lo + width * (np.arange(bins) + 0.5) - shift
-    nz = h > 0
-    e = np.exp(centres[nz])
-    return Summary(order, float(h[nz] @ e + acc[:, 2].sum()), float(h[nz] @ (e * e) + acc[:, 3].sum()),
+    order = np.empty(len(ranks))
+    sums = np.zeros(2)
+    _from_hist(hist, lo, width, shift, ranks - under, order, sums)
+    return Summary(order, float(sums[0] + acc[:, 2].sum()), float(sums[1] + acc[:, 3].sum()),
                    float(acc[:, 0].sum()), float(acc[:, 1].sum()), cnt.sum(axis=0), n, width)
+
+
+@njit(**_JIT)
+def _from_hist(hist, lo, width, shift, ranks, order, sums):
+    """From the per-chunk histograms: order[q] = the value of rank ranks[q] (ascending), placed by
+    linear interpolation inside its bin; sums = (sum of exp(centre - shift), of its square) over the
+    counts. One pass over the bins."""
+    nch, nb = hist.shape
+    cum, q = 0, 0
+    s0, s1 = 0.0, 0.0
+    for b in range(nb):
+        h = 0
+        for c in range(nch):
+            h += hist[c, b]
+        if h == 0:
+            continue
+        e = math.exp(lo + width * (b + 0.5) - shift)
+        s0 += h * e
+        s1 += h * e * e
+        while q < ranks.shape[0] and ranks[q] < cum + h:
+            order[q] = lo + width * (b + (ranks[q] - cum + 0.5) / h)
+            q += 1
+        cum += h
+    sums[0], sums[1] = s0, s1
 
 
 def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
@@ -511,6 +577,7 @@ def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, orde
         buf = np.empty(n)
         w = np.empty((4, _BLOCK), np.uint32)
         z = np.empty((1, _BLOCK))
+        tails = np.empty(_BLOCK + 1, np.int64)
         if pooled:  # row r's tables: rows of the shared pool (a copy per row: k x T values)
             tr = np.empty((k, tab.shape[-1]))
             for v in range(k):
@@ -519,7 +586,7 @@ def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, orde
             tr = tab[r]
         for base in range(0, n, _BLOCK):
             m = min(n, base + _BLOCK) - base
-            _fill(ks, base, m, r, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z)
+            _fill(ks, base, m, r, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z, tails)
         s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
         lo, hi = np.inf, -np.inf
         for i in range(n):

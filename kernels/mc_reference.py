@@ -102,6 +102,11 @@ LUT_TAIL = 1.0 / 64
 LUT_INTERVALS = (1 << 12) - (1 << 7)
 
 
+#: on the default grid the main table is preceded by LUT_PAD copies of its first value and followed by
+#: LUT_PAD copies of its last, so that the top 12 bits of a Philox word index the table directly
+#: (u's interval in [0, 1)) without clamping; the words in the tails are then recomputed
+LUT_PAD = 64
+
 TAIL2 = 2.0 ** -10  #: second-tier tables cover u in [TAIL2, LUT_TAIL) and [1 - LUT_TAIL, 1 - TAIL2]
 TAIL2_SPACING = 2.0 ** -16  #: their spacing in u (an exact grid, like the main table's)
 NPAR_LUT = 12  #: par columns with tables: 6..8 main table (u_lo, 1/spacing, offset), 9..11 tail tables
@@ -149,7 +154,8 @@ def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: f
         if not np.all(np.isfinite(vals)) or err > rel_tol * spread:
             luts.append(None)
             continue
-        parts, tail_err = [vals, vals[-1:]], None
+        before, after = (LUT_PAD, LUT_PAD) if tiers else (0, 1)
+        parts, tail_err = [np.full(before, vals[0]), vals, np.full(after, vals[-1])], None
         if tiers:
             lo, e_lo, _ = _tabulate(int(fam[k]), p, tab[k], TAIL2 + u2)
             hi, e_hi, _ = _tabulate(int(fam[k]), p, tab[k], (1.0 - tail) + u2)
@@ -165,9 +171,11 @@ def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: f
             if t is None:
                 continue
             tab[k, width:width + len(t[0])] = t[0]
-            par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), width
+            before, after = (LUT_PAD, LUT_PAD) if tiers else (0, 1)
+            o = width + before  #: the main table's first value (u = tail)
+            par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), o
             if t[1] is not None:
-                par[k, 9], par[k, 10], par[k, 11] = TAIL2, 1.0 / TAIL2_SPACING, width + intervals + 2
+                par[k, 9], par[k, 10], par[k, 11] = TAIL2, 1.0 / TAIL2_SPACING, o + intervals + 1 + after
     return par, tab, errors
 
 

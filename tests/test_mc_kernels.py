@@ -242,3 +242,54 @@ def test_unknown_backend_is_input_error():
 
     with pytest.raises(InputError):
         get_backend("tpu")
+
+
+def test_table_bit_paths_at_boundary_words():
+    """The bit-field lookups (main table, then the tail tiers or the exact transform) give the
+    reference's numbers bit for bit at every boundary word; an unpadded table takes the float path."""
+    from numba import njit
+
+    fam, coef, par, tab, chol = model().kernel_arrays()
+    par, tab, _ = ref.accelerate(fam, par, tab, coef)
+    edges = [0, 1, 2 ** 22 - 1, 2 ** 22, 2 ** 26 - 1, 2 ** 26, 2 ** 26 + 1, 2 ** 31, 2 ** 32 - 2 ** 26 - 1,
+             2 ** 32 - 2 ** 26, 2 ** 32 - 2 ** 22 - 1, 2 ** 32 - 2 ** 22, 2 ** 32 - 1]
+    words = np.array(edges + list(np.random.default_rng(3).integers(0, 2 ** 32, 20_000)), np.uint32)
+    u = (words + 0.5) * 2.0 ** -32
+
+    @njit
+    def lookup(w, fam, par, tab, v, x, tails):
+        nt = numba_mc._lut(w, w.shape[0], par[v, 6], par[v, 7], int(par[v, 8]), tab[v], x, tails)
+        numba_mc._tails(w, tails, nt, fam[v], par, v, tab, x)
+        return nt
+
+    tabled = [v for v in range(len(fam)) if par[v, 6] > 0]
+    assert tabled and all(par[v, 9] > 0 for v in tabled)
+    for v in tabled:
+        x, tails = np.empty(len(words)), np.empty(len(words) + 1, np.int64)
+        nt = lookup(words, fam, par, tab, v, x, tails)
+        assert nt == np.count_nonzero((u < ref.LUT_TAIL) | (u >= 1 - ref.LUT_TAIL))
+        assert np.array_equal(x, ref.draw_log_np(int(fam[v]), u, par[v], tab[v]))
+        # the same table without its padding (offset 0): the float path, the same numbers
+        o = int(par[v, 8])
+        par2, tab2 = par.copy(), np.zeros_like(tab)
+        tab2[v, :tab.shape[1] - o] = tab[v, o:]
+        par2[v, 8], par2[v, 11] = 0.0, par[v, 11] - o
+        x2 = np.empty(len(words))
+        lookup(words, fam, par2, tab2, v, x2, tails)
+        assert np.array_equal(x2, x)
+
+
+def test_quantiles_from_histogram():
+    rng = np.random.default_rng(4)
+    hist = rng.integers(0, 5, (3, 1000)).astype(np.int32)
+    hist[:, 100:120] = 0
+    h = hist.sum(axis=0)
+    cum = np.cumsum(h)
+    ranks = np.array([0, 5, 777, int(cum[-1]) // 2, int(cum[-1]) - 1])
+    lo, width, shift = -2.0, 0.01, 0.5
+    order, sums = np.empty(len(ranks)), np.zeros(2)
+    numba_mc._from_hist(hist, lo, width, shift, ranks, order, sums)
+    b = np.searchsorted(cum, ranks, side="right")
+    assert np.allclose(order, lo + width * (b + (ranks - (cum[b] - h[b]) + 0.5) / h[b]), rtol=0, atol=1e-12)
+    e = np.exp(lo + width * (np.arange(1000) + 0.5) - shift)
+    assert sums == pytest.approx([np.sum(h * e), np.sum(h * e * e)], rel=1e-12)
