@@ -173,10 +173,12 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z, ta
             if ul > 0.0:  # lookup table: a tight loop, then the tails exactly
                 nt = _lut(w[q], m, ul, par[v, 7], int(par[v, 8]), tab[v], x, tails)
                 _tails(w[q], tails, nt, f, par, v, tab, x)
-            elif f == mc_scalar.LOGUNIFORM:
+            elif f == mc_scalar.LOGUNIFORM:  # linear in u: straight into the sum
                 p0, p1 = par[v, 0], par[v, 1]
+                wq = w[q]
                 for j in range(m):
-                    x[j] = p0 + p1 * ((w[q, j] + 0.5) * _TWO_M32)
+                    buf[off + j] += c * (p0 + p1 * ((wq[j] + 0.5) * _TWO_M32))
+                continue
             else:
                 for j in range(m):
                     x[j] = _draw_exact(f, (w[q, j] + 0.5) * _TWO_M32, par, v, tab)
