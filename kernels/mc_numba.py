@@ -238,7 +238,7 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
         buf = np.empty(_BLOCK)
         z = np.empty((k if chol.shape[0] else 1, _BLOCK))
         tails = np.empty(_BLOCK + 1, np.int64)
-        h = hist[c]  # row c: its own 2**17 x 4 bytes, no sharing
+        h = hist[c]  # row c: this chunk's own nbins x 4 bytes
         x0, x1, x2, x3, y0, y1, y2, y3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
         e1, e2 = 0.0, 0.0
         a, b = c * step, min(n, (c + 1) * step)
