@@ -13,7 +13,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from . import mc_scalar, philox
+from . import mc_reference as _ref, mc_scalar, philox
 from .mc_reference import BatchSummary, Summary
 
 _JIT = dict(cache=True, fastmath=False, nogil=True)
@@ -74,10 +74,24 @@ def _words(kk, base, m, blk, row, w):
         w[3, j] = x3
 
 
-_LO32 = np.uint32(1 << 26)  #: 2**32 x LUT_TAIL: words below it are the lower tail
-_SPAN32 = np.uint32((1 << 32) - (1 << 27))  #: word - _LO32 (mod 2**32) at or above it: a tail
-_LOW20 = np.uint32(0xFFFFF)
-_S20 = np.uint32(20)
+# The default table grid (mc_reference) in word units: u = (word + 0.5) / 2**32.
+_UL = _ref.LUT_TAIL  #: main table over [_UL, 1 - _UL)
+_INV = 1.0 / _ref.LUT_SPACING  #: its intervals per unit of u (4096)
+_PAD = _ref.LUT_PAD  #: entries before u = _UL, so that word >> _S20 indexes from u = 0
+_TAIL_W = int(_UL * 2 ** 32)  #: words below it are the lower tail (2**26)
+_LO32 = np.uint32(_TAIL_W)
+_SPAN32 = np.uint32(2 ** 32 - 2 * _TAIL_W)  #: word - _LO32 (mod 2**32) at or above it: a tail
+_S20 = np.uint32(round(math.log2(2 ** 32 * _ref.LUT_SPACING)))  #: word bits below the interval (20)
+_LOW20 = np.uint32((1 << int(_S20)) - 1)
+_FRAC20 = 2.0 ** -int(_S20)
+_U2 = _ref.TAIL2  #: second-tier tables over [_U2, _UL) and [1 - _UL, 1 - _U2)
+_INV2 = 1.0 / _ref.TAIL2_SPACING  #: their intervals per unit of u (65536)
+_S16 = np.uint32(round(math.log2(2 ** 32 * _ref.TAIL2_SPACING)))  #: word bits below a tier interval (16)
+_LOW16 = np.uint32((1 << int(_S16)) - 1)
+_FRAC16 = 2.0 ** -int(_S16)
+_SKIP2 = int(_U2 * _INV2)  #: tier intervals below u = _U2 (64)
+_N2 = int(round((_UL - _U2) * _INV2))  #: intervals in each tier (960)
+_HI32 = np.uint32(2 ** 32 - _TAIL_W)  #: words from it up are the upper tail
 
 
 @njit(inline="always", **_JIT)
@@ -90,13 +104,13 @@ def _lut(wq, m, ul, inv, o, tv, x, tails):
     on either side) the top 12 bits of the word index u's interval in [0, 1) directly and the low 20
     give the fraction: the same numbers as the float formula, with no conversion and no clamp."""
     nt = 0
-    if ul == 0.015625 and inv == 4096.0 and o >= 64 and o + 4033 <= tv.shape[0]:
-        b = o - 64
+    if ul == _UL and inv == _INV and o >= _PAD and o - _PAD + (1 << (32 - int(_S20))) < tv.shape[0]:
+        b = o - _PAD
         for j in range(m):
             wj = wq[j]
             i = b + np.int64(wj >> _S20)
             a = tv[i]
-            x[j] = a + (tv[i + 1] - a) * ((np.int64(wj & _LOW20) + 0.5) * 9.5367431640625e-07)
+            x[j] = a + (tv[i + 1] - a) * ((np.int64(wj & _LOW20) + 0.5) * _FRAC20)
             tails[nt] = j
             nt += np.uint32(wj - _LO32) >= _SPAN32
         return nt
@@ -113,19 +127,14 @@ def _lut(wq, m, ul, inv, o, tv, x, tails):
     return nt
 
 
-_HI32 = np.uint32((1 << 32) - (1 << 26))  #: 2**32 x (1 - LUT_TAIL): words from it up are the upper tail
-_LOW16 = np.uint32(0xFFFF)
-_S16 = np.uint32(16)
-
-
 @njit(inline="always", **_JIT)
 def _tails(wq, tails, nt, f, par, v, tab, x):
     """x[j] for the tail words j in tails[:nt]: second-tier tables or the exact transform.
 
     On the default grid (``mc_reference.TAIL2`` = 2**-10, spacing 2**-16) the tier and its interval
     are bit fields of the word too: the lower tier's interval is (w >> 16) - 64, the upper's
-    (w - (2**32 - 2**26)) >> 16, each valid in [0, 960); same numbers as ``draw_log_fast``."""
-    if par.shape[1] > 9 and par[v, 9] == 0.0009765625 and par[v, 10] == 65536.0 and par[v, 6] == 0.015625:
+    (w - (2**32 - 2**26)) >> 16, each valid in [0, 960) (``_N2``); same numbers as ``draw_log_fast``."""
+    if par.shape[1] > 9 and par[v, 9] == _U2 and par[v, 10] == _INV2 and par[v, 6] == _UL:
         o2 = int(par[v, 11])
         tv = tab[v]
         for e in range(nt):
@@ -133,11 +142,11 @@ def _tails(wq, tails, nt, f, par, v, tab, x):
             wj = wq[j]
             low = wj < _LO32
             r = wj if low else np.uint32(wj - _HI32)
-            jj = np.int64(r >> _S16) - (64 if low else 0)
-            if jj >= 0 and jj < 960:
-                i = o2 + jj + (0 if low else 962)
+            jj = np.int64(r >> _S16) - (_SKIP2 if low else 0)
+            if jj >= 0 and jj < _N2:
+                i = o2 + jj + (0 if low else _N2 + 2)
                 a = tv[i]
-                x[j] = a + (tv[i + 1] - a) * ((np.int64(r & _LOW16) + 0.5) * 1.52587890625e-05)
+                x[j] = a + (tv[i + 1] - a) * ((np.int64(r & _LOW16) + 0.5) * _FRAC16)
             else:
                 x[j] = _draw_exact(f, (wj + 0.5) * _TWO_M32, par, v, tab)
         return

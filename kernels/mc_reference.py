@@ -100,6 +100,7 @@ LUT_TAIL = 1.0 / 64
 #: table intervals: 2**-12 apart in u over [LUT_TAIL, 1 - LUT_TAIL] (an exact grid: the numba kernel
 #: reads the interval and the fraction off the bits of the Philox word)
 LUT_INTERVALS = (1 << 12) - (1 << 7)
+LUT_SPACING = (1 - 2 * LUT_TAIL) / LUT_INTERVALS  #: 2**-12
 
 
 #: on the default grid the main table is preceded by LUT_PAD copies of its first value and followed by
