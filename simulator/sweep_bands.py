@@ -85,7 +85,10 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
         if name not in _KIND:
             raise InputError(f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)")
         kind, bare = _KIND[name]
-        dist = parse_distribution(value, kind, f"--{name}", bare)
+        try:
+            dist = parse_distribution(value, kind, f"--{name}", bare)
+        except (OverflowError, ZeroDivisionError):  # e.g. "1e-300 to 1e300": its log-moments overflow
+            raise InputError(f"--{name}", f"{value[:40]!r} is out of the float64 range") from None
         if kind in ("rate", "time"):
             dist = dist.scaled(1.0 / bare)  # back to the axis unit (TFLOP/s, days, hours)
         spec.dists[name] = dist

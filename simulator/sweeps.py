@@ -291,6 +291,20 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
     return Grid(method, axes, const, scenario)
 
 
+def check_range(grid: Grid, scale: float = 1.0) -> tuple[float, float]:
+    """The smallest and largest point of the grid (x ``scale``), in FLOP; InputError when the
+    largest overflows float64 or the smallest (in pfs-days too) underflows, since results would
+    read inf or 0. Names the axis at which the running product fails."""
+    tiny = np.finfo(np.float64).tiny * units.PFS_DAY
+    hi = lo = float(grid.const) * scale
+    for a, f in zip(grid.axes, grid.factors):
+        hi, lo = hi * float(np.max(f)), lo * float(np.min(f))
+        if not math.isfinite(hi) or lo < tiny:
+            what = "overflows float64" if not math.isfinite(hi) else "underflows float64 (in FLOP or pfs-days)"
+            raise InputError(f"--{a.name}", f"the grid's compute {what} at this axis; use values in a sane range")
+    return lo, hi
+
+
 def _limit(max_points: Any) -> int | None:
     """``max_points`` checked: None, or a positive finite whole number of points."""
     if max_points is None:
@@ -673,12 +687,14 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
         return _inverse(facs, be, out, overwrite, target, solve, pue, price_per_hour, precision, limit, chunk_points)
     if mode == "reduce":
         grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, MAX_POINTS_STREAM, "a reduction"))
+        check_range(grid)
         table = reduce_table(grid, be, thr, qs, group_by)
         meta = _meta(grid, mode, be.name) | {"threshold_flop": thr, "quantiles": qs, "group_by": group_by}
         return _finish(table, meta, out, overwrite)
     default, what = ((MAX_POINTS_STREAM, "a file") if out is not None else
                      (MAX_POINTS_MEMORY, "an in-memory table (write to a file with out= / --out)"))
     grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, default, what))
+    check_range(grid)
     meta = _meta(grid, mode, be.name) | ({"bands": bands.to_meta()} if bands.active else {})
     bar = _progress(grid.size, progress)
     try:
@@ -720,6 +736,11 @@ def _inverse(facs: dict, be, out, overwrite: bool, target, solve, pue, price_per
                       guard=lambda n: _guard(n, limit, default, where))
     if grid.method != "hardware":
         raise InputError("--target", "inverse mode works on method-2 (hardware) factors")
+    lo, hi = check_range(grid, units.SECONDS_PER_DAY if what == "days" else 1.0)  # FLOP per day / per device
+    for need in (tgt / lo * 24.0 * 10**4, tgt / hi / 24.0 / 10**4):  # days or devices, and device-hours
+        if not (math.isfinite(need) and need > np.finfo(np.float64).tiny):
+            raise InputError("--target", f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
+                                         "float64 range for this grid")
     inv = Inverse(what, tgt, pue, price_per_hour)
     meta = _meta(grid, "inverse", be.name) | {"target_flop": tgt, "solve": what, "pue": pue,
                                               "price_per_hour_usd": price_per_hour}
