@@ -21,7 +21,8 @@ def register(sub) -> None:
     g.add_argument("--count", help="number of devices")
     g.add_argument("--days", help="training days")
     g.add_argument("--hours", help="training hours (instead of --days)")
-    g.add_argument("--utilization", help="fraction of peak (default: the profiles', or 0.33)")
+    g.add_argument("--utilization", help="fraction of peak (default: each device's profile default, 0.33 GPU/TPU and 0.17 CPU,"
+                                          " written per row; 0.33 with --tflops alone)")
     g.add_argument("--precision", help="peak precision from the profiles (default fp32)")
     g = p.add_argument_group("axes (method 1)")
     g.add_argument("--macs", help="forward multiply-adds per example")
@@ -31,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--multiplier", help="extra multiplier (either method)")
     g = p.add_argument_group("modes")
     g.add_argument("--mode", choices=("materialize", "reduce", "inverse"), help="default: inferred")
-    g.add_argument("--threshold", help="reduce: count points at or above this compute (1e25FLOP, 100pfs-days)")
+    g.add_argument("--threshold", help="reduce: count points at or above this compute, with a unit (1e25FLOP, 100pfs-days)")
     g.add_argument("--quantiles", help="reduce: grid quantiles, e.g. 0.05,0.5,0.95")
     g.add_argument("--group-by", help="reduce: one row per value of this axis")
     g.add_argument("--target", help="inverse: target compute (1e25FLOP)")
@@ -49,7 +50,7 @@ def register(sub) -> None:
     g.add_argument("--overwrite", action="store_true", default=None, help="replace an existing --out")
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
     g.add_argument("--backend", help="auto | reference | numba | cuda (default auto)")
-    g.add_argument("--max-points", help=f"grid size guard (default 2e8 in memory, 1e10 to a file or reduced)")
+    g.add_argument("--max-points", help="grid size guard, a positive integer (default 2e8 in memory, 1e10 to a file or reduced)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
