@@ -1,8 +1,9 @@
 """Sweep scenario files (TOML): the same settings as the ``computesim sweep`` flags.
 
-    [sweep]                      # optional: mode, out, backend, overwrite, max_points, precision
+    [sweep]                      # optional: mode, out, backend, overwrite, max_points, precision, chunk_points
     mode = "materialize"         # materialize | reduce | inverse (inferred when left out)
     out = "results.parquet"
+    overwrite = false            # a TOML bool (true/false), not a string
     [axes]                       # any sweep factor: a list, "low:high:n", "low:high:nlog" or a number
     device = ["K40", "K80"]
     count = [1, 8, 64]
@@ -11,12 +12,14 @@
     [reduce]                     # threshold = "1e25 FLOP", quantiles = [0.05, 0.5], group_by = "device"
     [inverse]                    # target = "1e25 FLOP", solve = "days", pue = 1.1, price_per_hour = 2.0
 
-Relative ``out`` paths are taken relative to the scenario file's folder.
+Relative ``out`` paths are taken relative to the scenario file's folder. Every value is checked
+for its type here; errors name the file and the key (``scenario.toml: max_points: ...``).
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .errors import InputError
 from .toml_io import read_toml
@@ -28,11 +31,69 @@ SECTIONS = {
 }
 
 
+def _short(value: Any) -> str:
+    r = repr(value)
+    return r if len(r) <= 40 else r[:40] + "..."
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _text(v: Any) -> str | None:
+    return None if isinstance(v, str) and v.strip() else "must be non-empty text"
+
+
+def _bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "must be true or false (a TOML bool, unquoted)"
+
+
+def _whole(v: Any) -> str | None:
+    ok = _is_number(v) and math.isfinite(v) and v >= 1 and v == int(v)
+    return None if ok else "must be a positive integer"
+
+
+def _positive(v: Any) -> str | None:
+    return None if _is_number(v) and math.isfinite(v) and v > 0 else "must be a positive number"
+
+
+def _compute(v: Any) -> str | None:
+    return None if (isinstance(v, str) and v.strip()) or _is_number(v) else \
+        "must be a compute with a unit, e.g. \"1e25 FLOP\""
+
+
+def _quantiles(v: Any) -> str | None:
+    ok = isinstance(v, list) and v and all(_is_number(q) and 0 <= q <= 1 for q in v)
+    return None if ok else "must be a non-empty list of numbers in [0, 1], e.g. [0.05, 0.5]"
+
+
+def _axis(v: Any) -> str | None:
+    scalar = (isinstance(v, str) and v.strip()) or _is_number(v)
+    listed = isinstance(v, list) and v and all((isinstance(x, str) and x.strip()) or _is_number(x) for x in v)
+    return None if scalar or listed else "must be a number, a string (\"1,8,64\", \"1:100:10log\") or a list"
+
+
+def _device(v: Any) -> str | None:
+    ok = (isinstance(v, str) and v.strip()) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
+    return None if ok else "must be a device name or a list of names, e.g. [\"K40\", \"K80\"]"
+
+
+CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "mode": _text, "out": _text, "backend": _text, "overwrite": _bool, "max_points": _whole,
+    "precision": _text, "chunk_points": _whole, "threshold": _compute, "quantiles": _quantiles,
+    "group_by": _text, "target": _compute, "solve": _text, "pue": _positive, "price_per_hour": _positive,
+    "device": _device,
+}
+
+
 def load(path: str | Path) -> dict[str, Any]:
-    """Keyword arguments for computesim.sweep() from a scenario file; InputError naming the file."""
+    """Keyword arguments for computesim.sweep() from a scenario file; InputError naming the file
+    (and the key, for a bad value)."""
     from .sweeps import AXES
 
     where = str(path)
+    if not isinstance(path, (str, Path)) or not where.strip():
+        raise InputError("scenario", f"give a file name, got {_short(path)}")
     raw = read_toml(path, "scenario")
     out: dict[str, Any] = {}
     for section, body in raw.items():
@@ -44,6 +105,9 @@ def load(path: str | Path) -> dict[str, Any]:
         for key, value in body.items():
             if key not in allowed:
                 raise InputError(f"{where} [{section}]", f"unknown key {key!r}; known: {', '.join(sorted(allowed))}")
+            problem = CHECKS.get(key, _axis)(value)
+            if problem:
+                raise InputError(key_field(where, key), f"{problem}, got {_short(value)}")
             out[key] = value
     if "axes" not in raw:
         raise InputError(where, "no [axes] table")
@@ -51,3 +115,19 @@ def load(path: str | Path) -> dict[str, Any]:
         o = Path(out["out"])
         out["out"] = str(o if o.is_absolute() else Path(path).parent / o)
     return out
+
+
+def key_field(where: str, key: str) -> str:
+    """The field named in errors about ``key`` of scenario file ``where``."""
+    return f"{where}: {key}"
+
+
+def flag_key(field: str) -> str | None:
+    """The scenario key a CLI flag stands for (``--max-points`` -> ``max_points``), or None."""
+    from .sweeps import AXES
+
+    if not field.startswith("--"):
+        return "chunk_points" if field == "chunk_points" else None
+    key = field[2:].replace("-", "_")
+    known = set(AXES).union(*SECTIONS.values())
+    return key if key in known else None

@@ -62,9 +62,13 @@ class BandSpec:
         from .bands import grid_bands
         from .uncertainty import PROBS, qname
 
-        with np.errstate(divide="ignore"):
-            b = grid_bands(np.log(flop), self.model(), self.samples, self.seed, self.thresholds,
-                           self.force_mc, self.backend)
+        try:
+            with np.errstate(divide="ignore"):
+                b = grid_bands(np.log(flop), self.model(), self.samples, self.seed, self.thresholds,
+                               self.force_mc, self.backend)
+        except OverflowError:  # e.g. "1e-300 to 1e300": the band's mean overflows
+            field_ = f"--{next(iter(self.dists))}" if self.dists else "--method-error"
+            raise InputError(field_, "the band of this distribution overflows float64; narrow it") from None
         out = {f"flop_{qname(p)}": b[qname(p)] for p in PROBS} | {"flop_mean": b["mean"]}
         out |= {f"pfs_days_{qname(p)}": b[qname(p)] / units.PFS_DAY for p in PROBS}
         return out | {f"p_above_{t:g}": b[f"p_above_{t:g}"] for t in self.thresholds}
@@ -85,7 +89,10 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
         if name not in _KIND:
             raise InputError(f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)")
         kind, bare = _KIND[name]
-        dist = parse_distribution(value, kind, f"--{name}", bare)
+        try:
+            dist = parse_distribution(value, kind, f"--{name}", bare)
+        except (OverflowError, ZeroDivisionError):  # e.g. "1e-300 to 1e300": its log-moments overflow
+            raise InputError(f"--{name}", f"{value[:40]!r} is out of the float64 range") from None
         if kind in ("rate", "time"):
             dist = dist.scaled(1.0 / bare)  # back to the axis unit (TFLOP/s, days, hours)
         spec.dists[name] = dist

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -59,14 +59,56 @@ AXES: dict[str, AxisSpec] = {
 }
 
 _RANGE = re.compile(r"^\s*([^:]+):([^:]+):\s*(\d+)\s*(log)?\s*$", re.I)
+#: Values in one axis at most, whatever --max-points says: axes are held in memory (8 bytes a value).
+MAX_AXIS_VALUES = 10**8
+_SCALARS = (int, float, np.integer, np.floating)
 
 
 def _number(text: Any, field: str) -> float:
-    return require_positive(field, units.parse(text, "count", field) if isinstance(text, str) else text)
+    if isinstance(text, str):
+        return require_positive(field, units.parse(text, "count", field))
+    if isinstance(text, bool) or not isinstance(text, _SCALARS):
+        raise InputError(field, f"axis values must be numbers or text, got {type(text).__name__} {_short(text)}")
+    return require_positive(field, text)
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """repr(value), cut to ``limit`` characters (inputs can be huge)."""
+    r = repr(value)
+    return r if len(r) <= limit else r[:limit] + "..."
+
+
+def _items(spec: Any, field: str) -> list:
+    """The values of a sequence axis spec (list, tuple, range, 1-D array); InputError otherwise."""
+    if isinstance(spec, np.ndarray) and spec.ndim == 1:
+        return list(spec)
+    if isinstance(spec, (list, tuple, range)):
+        return list(spec)
+    raise InputError(field, f"cannot read an axis from {type(spec).__name__} {_short(spec)}; give a list, "
+                            "a range string or a number")
+
+
+def axis_length(spec: Any, field: str) -> int:
+    """How many values ``spec`` holds, read without allocating them (the size guard runs first).
+
+    A spec that parse_axis would reject counts as 1: parse_axis says why."""
+    if isinstance(spec, str):
+        m = _RANGE.match(spec)
+        if m:
+            digits = m.group(3).lstrip("0") or "0"
+            return int(digits) if len(digits) <= 18 else 10**19
+        return max(1, sum(1 for t in spec.split(",") if t.strip())) if ":" not in spec else 1
+    if isinstance(spec, (list, tuple, range)) or (isinstance(spec, np.ndarray) and spec.ndim == 1):
+        return max(1, len(spec))
+    return 1
 
 
 def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
     """Axis values from a list/range string, a number or a sequence; InputError on bad input."""
+    n = axis_length(spec, field)
+    if n > MAX_AXIS_VALUES:
+        raise InputError(field, f"{n:.3g} values in one axis; at most {MAX_AXIS_VALUES:.0e} per axis "
+                                "(axes are held in memory)")
     if isinstance(spec, str):
         text = spec.strip()
         if not text:
@@ -75,28 +117,27 @@ def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
         if m:
             lo, hi, n = _number(m.group(1), field), _number(m.group(2), field), int(m.group(3))
             if n < 1:
-                raise InputError(field, f"a range needs at least 1 value, got {n} in {text!r}")
+                raise InputError(field, f"a range needs at least 1 value, got {n} in {_short(text)}")
             if hi < lo:
-                raise InputError(field, f"range written backwards ({text!r}): write low:high:n")
+                raise InputError(field, f"range written backwards ({_short(text)}): write low:high:n")
             if n > 1 and hi == lo:
-                raise InputError(field, f"range {text!r} has equal ends but {n} values")
+                raise InputError(field, f"range {_short(text)} has equal ends but {n} values")
             vals = np.geomspace(lo, hi, n) if m.group(4) else np.linspace(lo, hi, n)
             if n > 1:
                 vals[0], vals[-1] = lo, hi
+            if not np.all(np.isfinite(vals) & (vals > 0)):  # e.g. a linear range whose step overflows
+                raise InputError(field, f"range {_short(text)} does not give finite positive values")
         elif ":" in text:
-            raise InputError(field, f"cannot read range {text!r}; write low:high:n or low:high:nlog")
+            raise InputError(field, f"cannot read range {_short(text)}; write low:high:n or low:high:nlog")
         else:
             items = [t for t in (s.strip() for s in text.split(",")) if t]
             if not items:
                 raise InputError(field, "empty axis")
             vals = np.array([_number(t, field) for t in items])
-    elif isinstance(spec, (int, float, np.integer, np.floating)) and not isinstance(spec, bool):
-        vals = np.array([_number(float(spec), field)])
+    elif isinstance(spec, _SCALARS) and not isinstance(spec, bool):
+        vals = np.array([_number(spec, field)])
     else:
-        try:
-            items = list(spec)
-        except TypeError:
-            raise InputError(field, f"cannot read an axis from {spec!r}") from None
+        items = _items(spec, field)
         if not items:
             raise InputError(field, "empty axis")
         vals = np.array([_number(t, field) for t in items], np.float64)
@@ -109,8 +150,13 @@ def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
 def _device_list(spec: Any) -> list[str]:
     if isinstance(spec, str):
         names = [s.strip() for s in spec.split(",")]
+    elif isinstance(spec, (list, tuple)):
+        if not all(isinstance(s, str) for s in spec):
+            raise InputError("--device", f"device names must be text, got {_short(spec)}")
+        names = [s.strip() for s in spec]
     else:
-        names = [str(s).strip() for s in spec]
+        raise InputError("--device", f"give device names as text or a list of text, got {type(spec).__name__} "
+                                     f"{_short(spec)}")
     if not names or not all(names):
         raise InputError("--device", "empty device name in the list")
     return names
@@ -118,7 +164,12 @@ def _device_list(spec: Any) -> list[str]:
 
 @dataclass
 class Axis:
-    """One grid axis: values in the column's unit; labels for a device axis."""
+    """One grid axis: values in the column's unit; labels for a device axis.
+
+    A device axis given without utilization carries each device's default utilization in ``util``
+    (folded into its factor, so mixed GPU/CPU lists get 0.33 and 0.17 each); the grid then has a
+    one-value ``utilization`` axis with ``by_device`` set, factor 1, whose column is written per row
+    from the device (see :func:`axis_arrays`)."""
 
     name: str
     values: np.ndarray
@@ -126,10 +177,13 @@ class Axis:
     labels: tuple[str, ...] = ()
     profiles: tuple = ()
     peak: bool = True  #: device axis: its values are the devices' peaks (else a label axis, factor 1)
+    util: np.ndarray | None = None  #: device axis: per-device default utilization (fraction), folded in
+    by_device: bool = False  #: utilization axis whose value per point is its device's ``util``
 
     @property
     def factor(self) -> np.ndarray:
-        return self.values if self.peak else np.ones(len(self.values))
+        f = self.values if self.peak and not self.by_device else np.ones(len(self.values))
+        return f if self.util is None else f * self.util
 
 
 @dataclass
@@ -153,16 +207,35 @@ class Grid:
     def factors(self) -> list[np.ndarray]:
         return [a.factor for a in self.axes]
 
+    @property
+    def device(self) -> int:
+        """Index of the device axis, or -1."""
+        return next((i for i, a in enumerate(self.axes) if a.name == "device"), -1)
+
     def axis_index(self, name: str, field: str = "--group-by") -> int:
         names = [a.name for a in self.axes]
         aliases = {a.name: i for i, a in enumerate(self.axes)} | {a.spec.column: i for i, a in enumerate(self.axes)}
         if name not in aliases:
             raise InputError(field, f"no axis {name!r} in this sweep; axes: {', '.join(names)}")
+        if self.axes[aliases[name]].by_device:
+            raise InputError(field, f"{name!r} is each device's default here, not an axis; group by device "
+                                    "or give --utilization")
         return aliases[name]
 
 
-def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: Sequence[str] = ()) -> Grid:
-    """Parse the factor specs into a Grid. ``omit``: factors solved for (inverse mode)."""
+def _peaks(profs: tuple, precision: str | None) -> np.ndarray:
+    """Each profile's peak in TFLOP/s at ``precision`` (default: its default precision, else fp32)."""
+    return np.array([p.peak(getattr(p, "default_precision", None) if precision is None
+                            and getattr(p, "default_precision", None) else precision or "fp32").flop_per_s / 1e12
+                     for p in profs])
+
+
+def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: Sequence[str] = (),
+               guard: Callable[[int], None] | None = None) -> Grid:
+    """Parse the factor specs into a Grid. ``omit``: factors solved for (inverse mode).
+
+    ``guard(points)`` is called with the grid's size before any axis is allocated (it raises when
+    the grid is too large)."""
     from .hardware_profiles import find_profile
 
     given = {k: v for k, v in factors.items() if v is not None}
@@ -174,7 +247,6 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
         raise InputError("--method", "mix of method-1 (macs/examples/epochs/networks) and method-2 factors")
     method = methods.pop() if methods else "hardware"
     scenario = {k: (list(v) if isinstance(v, (list, tuple, np.ndarray)) else v) for k, v in given.items()}
-    axes: list[Axis] = []
     if method == "hardware":
         if "days" in given and "hours" in given:
             raise InputError("--hours", "give --days or --hours, not both")
@@ -188,43 +260,71 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
             if req not in given:
                 raise InputError(f"--{req}", "required for a method-1 (operations) sweep")
         given.setdefault("epochs", 1.0)
-    util_default = DEFAULT_UTILIZATION
+    names = [k for k in AXES if k in given and k not in omit]
+    if guard is not None:
+        guard(math.prod(len(_device_list(given[k])) if k == "device" else axis_length(given[k], f"--{k}")
+                        for k in names))
+    util_default: Any = DEFAULT_UTILIZATION
+    axes: list[Axis] = []
     for name, spec in AXES.items():
         if name in omit or name not in given:
-            if name == "utilization" and method == "hardware" and name not in omit:
-                pass
-            else:
+            if not (name == "utilization" and method == "hardware" and name not in omit):
                 continue
         field_ = f"--{name}"
         if name == "device":
             profs = tuple(find_profile(n) for n in _device_list(given[name]))
-            prec = precision or "fp32"
-            peaks = np.array([p.peak(getattr(p, "default_precision", None) if precision is None
-                                     and getattr(p, "default_precision", None) else prec).flop_per_s / 1e12
-                              for p in profs])
-            utils = {p.default_utilization for p in profs}
-            util_default = utils.pop() if len(utils) == 1 else DEFAULT_UTILIZATION
-            axes.append(Axis(name, peaks, spec, tuple(p.name for p in profs), profs, peak="tflops" not in given))
+            utils = np.array([p.default_utilization for p in profs], np.float64)
+            mixed = "utilization" not in given and len(set(utils.tolist())) > 1
+            util_default = dict(zip((p.name for p in profs), utils.tolist())) if mixed else float(utils[0])
+            axes.append(Axis(name, _peaks(profs, precision), spec, tuple(p.name for p in profs), profs,
+                             peak="tflops" not in given, util=utils if mixed else None))
         elif name == "utilization" and name not in given:
-            axes.append(Axis(name, np.array([util_default]), spec))
+            mixed = isinstance(util_default, dict)
+            axes.append(Axis(name, np.array([np.nan if mixed else util_default]), spec, by_device=mixed))
             scenario["utilization"] = util_default
         else:
             axes.append(Axis(name, parse_axis(given[name], field_, spec.fraction), spec))
     const = 1.0
     for a in axes:
-        if a.name != "device" or a.peak:
+        if (a.name != "device" or a.peak) and not a.by_device:
             const *= a.spec.scale
     return Grid(method, axes, const, scenario)
 
 
-def _guard(n: int, max_points: float | None, default: int, what: str) -> None:
+def check_range(grid: Grid, scale: float = 1.0) -> tuple[float, float]:
+    """The smallest and largest point of the grid (x ``scale``), in FLOP; InputError when the
+    largest overflows float64 or the smallest (in pfs-days too) underflows, since results would
+    read inf or 0. Names the axis at which the running product fails."""
+    tiny = np.finfo(np.float64).tiny * units.PFS_DAY
+    hi = lo = float(grid.const) * scale
+    for a, f in zip(grid.axes, grid.factors):
+        hi, lo = hi * float(np.max(f)), lo * float(np.min(f))
+        if not math.isfinite(hi) or lo < tiny:
+            what = "overflows float64" if not math.isfinite(hi) else "underflows float64 (in FLOP or pfs-days)"
+            raise InputError(f"--{a.name}", f"the grid's compute {what} at this axis; use values in a sane range")
+    return lo, hi
+
+
+def _limit(max_points: Any) -> int | None:
+    """``max_points`` checked: None, or a positive finite whole number of points."""
+    if max_points is None:
+        return None
+    if isinstance(max_points, bool) or not isinstance(max_points, _SCALARS):
+        raise InputError("--max-points", f"must be a positive integer, got {_short(max_points)}")
+    x = float(max_points)
+    if not (math.isfinite(x) and x >= 1 and x == int(x)):
+        raise InputError("--max-points", f"must be a positive integer, got {_short(max_points)}")
+    return int(x)
+
+
+def _guard(n: int, max_points: int | None, default: int, what: str) -> None:
     limit = default if max_points is None else max_points
     if n > limit:
         raise InputError("--max-points", f"the grid has {n:.3g} points, over the limit of {limit:.3g} for "
                          f"{what}; pass --max-points {n:.3g} (max_points=) to allow it")
 
 
-def _schema_fields(grid: Grid):
+def _axis_fields(grid: Grid):
     import pyarrow as pa
 
     out = []
@@ -235,66 +335,95 @@ def _schema_fields(grid: Grid):
                 out.append(pa.field(a.spec.column, pa.float64()))
         else:
             out.append(pa.field(a.spec.column, pa.float64()))
-    return out + [pa.field("flop", pa.float64()), pa.field("pfs_days", pa.float64())]
+    return out
 
 
-def materialize_batches(grid: Grid, backend, chunk: int = CHUNK_POINTS, progress=None):
-    """Yield pyarrow RecordBatches of the materialised grid, chunk by chunk (buffers reused)."""
+def _schema_fields(grid: Grid):
     import pyarrow as pa
 
-    schema = pa.schema(_schema_fields(grid))
+    return _axis_fields(grid) + [pa.field("flop", pa.float64()), pa.field("pfs_days", pa.float64())]
+
+
+def axis_arrays(grid: Grid, cols: np.ndarray, codes: np.ndarray) -> list:
+    """pyarrow arrays of the axis columns (see _axis_fields) of points whose per-axis factors are
+    ``cols`` and device codes ``codes``: the device's peak and utilization are looked up by code."""
+    import pyarrow as pa
+
+    dev = grid.device
+    arrays = []
+    for i, a in enumerate(grid.axes):
+        if i == dev:
+            arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(a.labels)))
+            if a.peak:
+                arrays.append(pa.array(cols[i] if a.util is None else a.values[codes]))
+        elif a.by_device:
+            arrays.append(pa.array(grid.axes[dev].util[codes]))
+        else:
+            arrays.append(pa.array(cols[i]))
+    return arrays
+
+
+def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
+    """Yield (flop, pfs, cols, codes) per chunk of the flat grid, filled by ``backend``.
+
+    ``reuse``: one set of buffers for every chunk (valid until the next chunk is asked for; for
+    streaming); else fresh buffers per chunk, owned by whoever keeps them (for in-memory results)."""
     k = len(grid.axes)
     nlast = grid.shape[-1]
     if nlast <= chunk:
         chunk = max(nlast, chunk // nlast * nlast)  # whole lines of the last axis
-    dev = next((i for i, a in enumerate(grid.axes) if a.name == "device"), -1)
-    dictionary = pa.array(grid.axes[dev].labels) if dev >= 0 else None
+    dev = grid.device
     factors = grid.factors
     size = grid.size
-    n0 = min(chunk, size)
-    bufs = (np.empty(n0), np.empty(n0), np.empty((k, n0)), np.empty(n0 if dev >= 0 else 0, np.int32))
+
+    def alloc(n):
+        return np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n if dev >= 0 else 0, np.int32)
+
+    bufs = alloc(min(chunk, size)) if reuse else None
     for start in range(0, size, chunk):
         n = min(chunk, size - start)
-        flop, pfs, cols, codes = bufs[0][:n], bufs[1][:n], bufs[2][:, :n], bufs[3][:n]
+        b = bufs if reuse else alloc(n)
+        flop, pfs, cols, codes = b[0][:n], b[1][:n], b[2][:, :n], b[3][:n]
         backend.sweep.materialize(factors, grid.const, start, flop, pfs, cols, codes, dev)
-        arrays = []
-        for i, a in enumerate(grid.axes):
-            if i == dev:
-                arrays.append(pa.DictionaryArray.from_arrays(pa.array(codes), dictionary))
-                if not a.peak:
-                    continue
-            arrays.append(pa.array(cols[i]))
-        arrays += [pa.array(flop), pa.array(pfs)]
+        yield flop, pfs, cols, codes
+
+
+def materialize_batches(grid: Grid, backend, chunk: int = CHUNK_POINTS, progress=None, reuse: bool = True):
+    """Yield pyarrow RecordBatches of the materialised grid, chunk by chunk.
+
+    ``reuse`` (streaming): the batches share one set of buffers, so each is valid only until the
+    next is asked for (pyarrow wraps NumPy buffers without copying). ``reuse=False``: every batch
+    owns fresh buffers and stays valid."""
+    import pyarrow as pa
+
+    schema = pa.schema(_schema_fields(grid))
+    for flop, pfs, cols, codes in _chunks(grid, backend, chunk, reuse):
+        arrays = axis_arrays(grid, cols, codes) + [pa.array(flop), pa.array(pfs)]
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         if progress is not None:
-            progress(n)
+            progress(len(flop))
 
 
-def materialize_table(grid: Grid, backend, progress=None):
-    """The whole grid as one pyarrow Table (one fresh allocation, filled in chunks)."""
+def materialize_table(grid: Grid, backend, progress=None, chunk: int = CHUNK_POINTS):
+    """The whole grid as one pyarrow Table (chunks in fresh buffers, combined into one)."""
     import pyarrow as pa
 
-    batches = [b for b in _fresh(materialize_batches(grid, backend, CHUNK_POINTS, progress))]
+    batches = list(materialize_batches(grid, backend, chunk, progress, reuse=False))
     return pa.Table.from_batches(batches, schema=pa.schema(_schema_fields(grid))).combine_chunks()
-
-
-def _fresh(batches):
-    """Copy each batch out of the reused buffers (for in-memory results)."""
-    import pyarrow as pa
-
-    for b in batches:
-        yield pa.RecordBatch.from_arrays([pa.concat_arrays([c]) for c in b.columns], schema=b.schema)
 
 
 # ---- reduce ------------------------------------------------------------------------------------
 
 def _axis_columns(grid: Grid, flat_index: np.ndarray, prefix: str) -> dict[str, Any]:
     idx = np.unravel_index(np.asarray(flat_index, np.int64), grid.shape)
+    dev = grid.device
     out = {}
     for a, ix in zip(grid.axes, idx):
         if a.name == "device":
             out[f"{prefix}device"] = [a.labels[i] for i in ix]
-        if a.name != "device" or a.peak:
+        if a.by_device:
+            out[f"{prefix}{a.spec.column}"] = grid.axes[dev].util[idx[dev]]
+        elif a.name != "device" or a.peak:
             out[f"{prefix}{a.spec.column}"] = a.values[ix]
     return out
 
@@ -315,6 +444,8 @@ def reduce_table(grid: Grid, backend, threshold: float | None = None, quantiles:
             cols["device"] = list(a.labels)
         if a.name != "device" or a.peak:
             cols[a.spec.column] = a.values
+        if a.util is not None:
+            cols["utilization"] = a.util
     cols["points"] = np.full(G, grid.size // G, np.int64)
     if threshold is not None:
         n = backend.sweep.count_at_least(f, c, threshold, g)
@@ -334,46 +465,64 @@ def reduce_table(grid: Grid, backend, threshold: float | None = None, quantiles:
 
 # ---- inverse -----------------------------------------------------------------------------------
 
-def inverse_table(grid: Grid, solve: str, target: float, pue: float = 1.0, price_per_hour: float | None = None):
-    """Per point of the remaining axes: the days (or devices) needed to reach ``target`` FLOP, the
-    device-hours, energy in kWh (device TDP x PUE) and cost in USD (device-hours x price)."""
+@dataclass(frozen=True)
+class Inverse:
+    """What inverse mode solves: ``solve`` ("days" or "count") for ``target`` FLOP."""
+
+    solve: str
+    target: float
+    pue: float = 1.0
+    price_per_hour: float | None = None
+
+    def fields(self, grid: Grid) -> list:
+        import pyarrow as pa
+
+        names = ["days_needed"] if self.solve == "days" else ["devices_needed", "devices_needed_whole"]
+        names += ["device_hours"] + (["energy_kwh"] if grid.device >= 0 else [])
+        names += ["cost_usd"] if self.price_per_hour is not None else []
+        return _axis_fields(grid) + [pa.field(n, pa.float64()) for n in names]
+
+
+def inverse_batches(grid: Grid, backend, inv: Inverse, chunk: int = CHUNK_POINTS, reuse: bool = True):
+    """Yield RecordBatches, per point of the remaining axes: the days (or devices) needed to reach
+    ``inv.target`` FLOP, the device-hours, energy in kWh (device TDP x PUE) and cost in USD
+    (device-hours x price). ``reuse`` as for materialize_batches."""
+    import pyarrow as pa
+
+    schema = pa.schema(inv.fields(grid))
+    names = [a.name for a in grid.axes]
+    dev = grid.device
+    tdp = np.array([p.tdp_w for p in grid.axes[dev].profiles]) if dev >= 0 else None
+    for flop, _pfs, vals, codes in _chunks(grid, backend, chunk, reuse):
+        # flop = compute per unit of the solved factor (per day, or per device)
+        per_unit = flop * units.SECONDS_PER_DAY if inv.solve == "days" else flop
+        needed = inv.target / per_unit
+        extra = [needed]
+        if inv.solve == "days":
+            hours = needed * 24.0 * vals[names.index("count")]
+        else:
+            t = names.index("days" if "days" in names else "hours")
+            hours = needed * vals[t] * (24.0 if names[t] == "days" else 1.0)
+            extra.append(np.ceil(needed * (1 - 1e-12)))
+        extra.append(hours)
+        if tdp is not None:
+            extra.append(hours * tdp[codes] / 1000.0 * inv.pue)
+        if inv.price_per_hour is not None:
+            extra.append(hours * inv.price_per_hour)
+        yield pa.RecordBatch.from_arrays(axis_arrays(grid, vals, codes) + [pa.array(x) for x in extra], schema=schema)
+
+
+def inverse_table(grid: Grid, solve: str, target: float, pue: float = 1.0, price_per_hour: float | None = None,
+                  backend=None, chunk: int = CHUNK_POINTS):
+    """inverse_batches as one pyarrow Table (``backend``: a kernels Backend, default reference)."""
     import pyarrow as pa
 
     from .kernels import get_backend
 
-    be = get_backend("reference")
-    n = grid.size
-    k = len(grid.axes)
-    flop, pfs, vals, codes = np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n, np.int32)
-    dev = next((i for i, a in enumerate(grid.axes) if a.name == "device"), -1)
-    be.sweep.materialize(grid.factors, grid.const, 0, flop, pfs, vals, codes, dev)
-    # flop = compute per unit of the solved factor (per day, or per device)
-    cols: dict[str, Any] = {}
-    for i, a in enumerate(grid.axes):
-        if i == dev:
-            cols["device"] = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array(a.labels))
-            if not a.peak:
-                continue
-        cols[a.spec.column] = vals[i]
-    per_unit = flop * units.SECONDS_PER_DAY if solve == "days" else flop  # FLOP per day, or per device
-    needed = target / per_unit
-    count = vals[[a.name for a in grid.axes].index("count")] if solve == "days" else None
-    if solve == "days":
-        cols["days_needed"] = needed
-        hours = needed * 24.0 * count
-    else:
-        tcol = [a.name for a in grid.axes].index("days" if "days" in [a.name for a in grid.axes] else "hours")
-        span_h = vals[tcol] * (24.0 if grid.axes[tcol].name == "days" else 1.0)
-        cols["devices_needed"] = needed
-        cols["devices_needed_whole"] = np.ceil(needed * (1 - 1e-12))
-        hours = needed * span_h
-    cols["device_hours"] = hours
-    if dev >= 0:
-        tdp = np.array([p.tdp_w for p in grid.axes[dev].profiles])[codes]
-        cols["energy_kwh"] = hours * tdp / 1000.0 * pue
-    if price_per_hour is not None:
-        cols["cost_usd"] = hours * price_per_hour
-    return pa.table(cols)
+    inv = Inverse(solve, target, pue, price_per_hour)
+    be = backend or get_backend("reference")
+    batches = list(inverse_batches(grid, be, inv, chunk, reuse=False))
+    return pa.Table.from_batches(batches, schema=pa.schema(inv.fields(grid))).combine_chunks()
 
 
 # ---- public API --------------------------------------------------------------------------------
@@ -402,21 +551,88 @@ def _solve_for(factors: Mapping[str, Any], solve: str | None) -> str:
     return solve
 
 
+def _flag(value: Any, field: str) -> bool:
+    """A yes/no setting: only True or False (a string such as "no" is not a bool)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(field, f"must be true or false, got {_short(value)}")
+    return bool(value)
+
+
+def _text(value: Any, field: str) -> str | None:
+    """None, or non-empty text."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InputError(field, f"must be text, got {type(value).__name__} {_short(value)}")
+    if not value.strip():
+        raise InputError(field, "is empty")
+    return value.strip()
+
+
+def _whole(value: Any, field: str, low: int = 1) -> int:
+    """A whole number >= ``low`` (an integral float such as 1e6 is accepted)."""
+    if isinstance(value, bool) or not isinstance(value, _SCALARS) or not math.isfinite(float(value)) \
+            or float(value) != int(value) or int(value) < low:
+        what = "a positive" if low == 1 else "a non-negative" if low == 0 else f"an integer >= {low}, not a"
+        raise InputError(field, f"must be {what} integer, got {_short(value)}")
+    return int(value)
+
+
+def compute_amount(value: Any, field: str) -> float | None:
+    """A compute threshold/target: text with a unit ("1e25FLOP", "100 pfs-days"), or a number in
+    FLOP (Python only); a bare number as text is refused, as in ``estimate``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        from .uncertainty import parse_thresholds
+
+        vals = parse_thresholds([value], field) if value.strip() else []
+        if len(vals) != 1:
+            raise InputError(field, f"give one compute with a unit (e.g. 1e25FLOP), got {_short(value)}")
+        return vals[0]
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise InputError(field, f"give a compute such as '1e25FLOP', got {_short(value)}")
+    return require_positive(field, value)
+
+
+def _quantile_list(quantiles: Any) -> list[float]:
+    if quantiles is None:
+        return []
+    if isinstance(quantiles, (str, bytes)) or not isinstance(quantiles, (list, tuple, np.ndarray)):
+        raise InputError("--quantiles", f"give a list of numbers in [0, 1], got {_short(quantiles)}")
+    if len(quantiles) == 0:
+        raise InputError("--quantiles", "empty list")
+    for q in quantiles:
+        if isinstance(q, bool) or not isinstance(q, _SCALARS) or not 0 <= q <= 1:
+            raise InputError("--quantiles", f"quantiles must be numbers in [0, 1], got {_short(q)}")
+    return [float(q) for q in quantiles]
+
+
+def _only_in(mode: str, given: Mapping[str, Any], wanted: str, hint: str) -> None:
+    """Refuse settings that ``mode`` would ignore."""
+    for field_, v in given.items():
+        if v is not None and mode != wanted:
+            raise InputError(field_, f"only used in {wanted} mode ({hint}); this sweep is in {mode} mode")
+
+
 def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, out: str | Path | None = None,
           overwrite: bool = False, backend: str = "auto", threshold: float | str | None = None,
-          quantiles: Sequence[float] = (), group_by: str | None = None, target: float | str | None = None,
-          solve: str | None = None, pue: float = 1.0, price_per_hour: float | None = None,
-          precision: str | None = None, max_points: float | None = None, chunk_points: int = CHUNK_POINTS,
+          quantiles: Sequence[float] | None = None, group_by: str | None = None, target: float | str | None = None,
+          solve: str | None = None, pue: float | None = None, price_per_hour: float | None = None,
+          precision: str | None = None, max_points: int | None = None, chunk_points: int = CHUNK_POINTS,
           progress: bool = False, method_error: float | str | None = None, samples: int | None = None,
-          seed: int = 0, p_above: Sequence[float | str] = (), force_mc: bool = False, **axes: Any):
+          seed: int = 0, p_above: Sequence[float | str] | str | None = None, force_mc: bool = False, **axes: Any):
     """Run a what-if sweep; returns a pyarrow Table, or the Path written when ``out`` is given.
 
     Axes by keyword (or in ``factors``): device, tflops, count, days | hours, utilization,
     multiplier (method 2); macs, examples, epochs, networks, multiplier (method 1). Each is a list,
-    range string ("0.2:0.5:4", "1:365:50log"), number or sequence. ``mode``: materialize (every
-    point), reduce (threshold count, min/max, ``quantiles``, by ``group_by``) or inverse (for
-    ``target`` FLOP: days or devices needed, device-hours, kWh with ``pue``, USD with
-    ``price_per_hour``). ``backend``: auto | reference | numba | cuda.
+    range string ("0.2:0.5:4", "1:365:50log"), number or sequence. Without utilization each device
+    gets its profile's default (0.33 GPU/TPU, 0.17 CPU; the ``utilization`` column says which).
+    ``mode``: materialize (every point), reduce (``threshold`` count, min/max, ``quantiles``, by
+    ``group_by``) or inverse (for ``target``: days or devices needed, device-hours, kWh with
+    ``pue``, USD with ``price_per_hour``). Computes are text with a unit ("1e25FLOP") or numbers
+    in FLOP. ``backend``: auto | reference | numba | cuda (every mode). ``max_points``: grid size
+    guard (positive integer); ``chunk_points``: points per streamed chunk.
 
     Uncertainty (materialise mode): an axis given as a distribution ("0.25 to 0.4") is held at its
     median and every point gets band columns (flop_p5..flop_p95, flop_mean, pfs_days_p5..p95, and
@@ -429,54 +645,63 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     from .sweep_bands import BandSpec, split_uncertain
     from .uncertainty import parse_factor, parse_thresholds
 
+    overwrite, progress, force_mc = (_flag(overwrite, "--overwrite"), _flag(progress, "progress"),
+                                     _flag(force_mc, "--force-mc"))
+    mode, backend, precision = _text(mode, "--mode"), _text(backend, "--backend"), _text(precision, "--precision")
+    group_by, solve = _text(group_by, "--group-by"), _text(solve, "--solve")
+    limit = _limit(max_points)
+    chunk_points = _whole(chunk_points, "chunk_points")
+    samples = None if samples is None else _whole(samples, "--samples")
+    seed = _whole(seed, "--seed", 0)
+    if backend is None:
+        raise InputError("--backend", "is empty")
+    be = get_backend(backend)  # validated whatever the mode
+    if method_error is not None and (isinstance(method_error, bool) or not isinstance(method_error, (str, int, float))):
+        raise InputError("--method-error", f"give a factor such as '3x', got {_short(method_error)}")
+    if p_above is not None and not isinstance(p_above, str):
+        p_above = [str(t) if isinstance(t, str) else t for t in _items(p_above, "--p-above")]
+    thresholds = tuple(parse_thresholds(p_above, "--p-above")) if p_above is not None else ()
+    if p_above is not None and not thresholds:
+        raise InputError("--p-above", "empty list")
     bands = BandSpec(method_error=None if method_error is None else parse_factor(str(method_error)),
-                     samples=samples, seed=seed, force_mc=force_mc, backend=backend,
-                     thresholds=tuple(parse_thresholds(list(p_above), "--p-above")) if p_above else ())
+                     samples=samples, seed=seed, force_mc=force_mc, backend=backend, thresholds=thresholds)
     facs = split_uncertain(dict(factors or {}) | axes, bands)
-    mode = _mode(mode, threshold, quantiles, group_by, target)
+    qs = _quantile_list(quantiles)
+    mode = _mode(mode, threshold, qs, group_by, target)
     if bands.active and mode != "materialize":
         raise InputError("--mode", f"uncertain factors give every point a band in materialise mode, not in {mode}"
                                    " mode; give fixed values or lists instead")
-    thr = None if threshold is None else require_positive("--threshold", units.parse(threshold, "ops", "--threshold"))
-    for q in quantiles:
-        if not (isinstance(q, (int, float)) and 0 <= q <= 1):
-            raise InputError("--quantiles", f"quantiles must be numbers in [0, 1], got {q!r}")
+    if thresholds and not bands.active:
+        raise InputError("--p-above", "needs an uncertain factor (an axis given as a range such as '0.25 to 0.4')"
+                                      " or --method-error")
+    _only_in(mode, {"--threshold": threshold, "--quantiles": quantiles, "--group-by": group_by}, "reduce",
+             "--threshold, --quantiles or --group-by")
+    _only_in(mode, {"--target": target, "--solve": solve, "--pue": pue, "--price-per-hour": price_per_hour},
+             "inverse", "give --target")
+    thr = compute_amount(threshold, "--threshold")
     if out is not None:
+        if not isinstance(out, (str, Path)):
+            raise InputError("--out", f"give a file name, got {type(out).__name__} {_short(out)}")
         arrow_io.check_writable(out, overwrite)
     if mode == "inverse":
-        if target is None:
-            raise InputError("--target", "inverse mode needs a target compute, e.g. --target 1e25FLOP")
-        tgt = require_positive("--target", units.parse(target, "ops", "--target"))
-        require_positive("--pue", pue)
-        if price_per_hour is not None:
-            require_positive("--price-per-hour", price_per_hour)
-        what = _solve_for(facs, solve)
-        for k in (("days", "hours") if what == "days" else ("count",)):
-            facs.pop(k, None)
-        grid = build_grid(facs, precision, omit=(what, "hours") if what == "days" else (what,))
-        if grid.method != "hardware":
-            raise InputError("--target", "inverse mode works on method-2 (hardware) factors")
-        _guard(grid.size, max_points, MAX_POINTS_MEMORY, "an inverse table")
-        table = inverse_table(grid, what, tgt, pue, price_per_hour)
-        meta = _meta(grid, mode, "reference") | {"target_flop": tgt, "solve": what, "pue": pue,
-                                                  "price_per_hour_usd": price_per_hour}
-        return _finish(table, meta, out, overwrite)
-    grid = build_grid(facs, precision)
-    be = get_backend(backend)
+        return _inverse(facs, be, out, overwrite, target, solve, pue, price_per_hour, precision, limit, chunk_points)
     if mode == "reduce":
-        _guard(grid.size, max_points, MAX_POINTS_STREAM, "a reduction")
-        table = reduce_table(grid, be, thr, list(quantiles), group_by)
-        meta = _meta(grid, mode, be.name) | {"threshold_flop": thr, "quantiles": list(quantiles), "group_by": group_by}
+        grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, MAX_POINTS_STREAM, "a reduction"))
+        check_range(grid)
+        table = reduce_table(grid, be, thr, qs, group_by)
+        meta = _meta(grid, mode, be.name) | {"threshold_flop": thr, "quantiles": qs, "group_by": group_by}
         return _finish(table, meta, out, overwrite)
-    _guard(grid.size, max_points, MAX_POINTS_STREAM if out is not None else MAX_POINTS_MEMORY,
-           "a file" if out is not None else "an in-memory table (write to a file with out= / --out)")
+    default, what = ((MAX_POINTS_STREAM, "a file") if out is not None else
+                     (MAX_POINTS_MEMORY, "an in-memory table (write to a file with out= / --out)"))
+    grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, default, what))
+    check_range(grid)
     meta = _meta(grid, mode, be.name) | ({"bands": bands.to_meta()} if bands.active else {})
     bar = _progress(grid.size, progress)
     try:
         import pyarrow as pa
 
         if out is None:
-            table = materialize_table(grid, be, bar and bar.update)
+            table = materialize_table(grid, be, bar and bar.update, chunk_points)
             if bands.active:
                 for name, col in bands.columns(table["flop"].to_numpy()).items():
                     table = table.append_column(name, pa.array(col))
@@ -492,6 +717,46 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     finally:
         if bar:
             bar.close()
+
+
+def _inverse(facs: dict, be, out, overwrite: bool, target, solve, pue, price_per_hour, precision, limit, chunk):
+    """Inverse mode: chunked on ``be``, in memory (guarded) or streamed to ``out``."""
+    if target is None:
+        raise InputError("--target", "inverse mode needs a target compute, e.g. --target 1e25FLOP")
+    tgt = compute_amount(target, "--target")
+    pue = 1.0 if pue is None else require_positive("--pue", _real(pue, "--pue"))
+    if price_per_hour is not None:
+        price_per_hour = require_positive("--price-per-hour", _real(price_per_hour, "--price-per-hour"))
+    what = _solve_for(facs, solve)
+    for k in (("days", "hours") if what == "days" else ("count",)):
+        facs.pop(k, None)
+    default, where = ((MAX_POINTS_STREAM, "a file") if out is not None else
+                      (MAX_POINTS_MEMORY, "an inverse table (write to a file with out= / --out)"))
+    grid = build_grid(facs, precision, omit=(what, "hours") if what == "days" else (what,),
+                      guard=lambda n: _guard(n, limit, default, where))
+    if grid.method != "hardware":
+        raise InputError("--target", "inverse mode works on method-2 (hardware) factors")
+    lo, hi = check_range(grid, units.SECONDS_PER_DAY if what == "days" else 1.0)  # FLOP per day / per device
+    for need in (tgt / lo * 24.0 * 10**4, tgt / hi / 24.0 / 10**4):  # days or devices, and device-hours
+        if not (math.isfinite(need) and need > np.finfo(np.float64).tiny):
+            raise InputError("--target", f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
+                                         "float64 range for this grid")
+    inv = Inverse(what, tgt, pue, price_per_hour)
+    meta = _meta(grid, "inverse", be.name) | {"target_flop": tgt, "solve": what, "pue": pue,
+                                              "price_per_hour_usd": price_per_hour}
+    if out is None:
+        return _finish(inverse_table(grid, what, tgt, pue, price_per_hour, be, chunk), meta, None, overwrite)
+    import pyarrow as pa
+
+    from .arrow_stream import write_batches
+
+    return write_batches(out, pa.schema(inv.fields(grid)), inverse_batches(grid, be, inv, chunk), meta, overwrite)
+
+
+def _real(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise InputError(field, f"must be a number, got {_short(value)}")
+    return float(value)
 
 
 def _progress(total: int, enabled: bool):

@@ -24,10 +24,14 @@ def read_toml(path: str | Path, field: str) -> dict[str, Any]:
     bad TOML one naming the file."""
     where = str(path)
     try:
+        if Path(path).is_dir():
+            raise InputError(field, f"{where} is a directory, not a TOML file")
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(field, f"no such file: {where}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(field, f"cannot read {where}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(field, f"cannot read {where}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(field, f"cannot read {where}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, f"not valid TOML: {exc}") from None

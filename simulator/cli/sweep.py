@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 from ..errors import InputError
@@ -20,7 +21,8 @@ def register(sub) -> None:
     g.add_argument("--count", help="number of devices")
     g.add_argument("--days", help="training days")
     g.add_argument("--hours", help="training hours (instead of --days)")
-    g.add_argument("--utilization", help="fraction of peak (default: the profiles', or 0.33)")
+    g.add_argument("--utilization", help="fraction of peak (default: each device's profile default, 0.33 GPU/TPU and 0.17 CPU,"
+                                          " written per row; 0.33 with --tflops alone)")
     g.add_argument("--precision", help="peak precision from the profiles (default fp32)")
     g = p.add_argument_group("axes (method 1)")
     g.add_argument("--macs", help="forward multiply-adds per example")
@@ -30,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--multiplier", help="extra multiplier (either method)")
     g = p.add_argument_group("modes")
     g.add_argument("--mode", choices=("materialize", "reduce", "inverse"), help="default: inferred")
-    g.add_argument("--threshold", help="reduce: count points at or above this compute (1e25FLOP, 100pfs-days)")
+    g.add_argument("--threshold", help="reduce: count points at or above this compute, with a unit (1e25FLOP, 100pfs-days)")
     g.add_argument("--quantiles", help="reduce: grid quantiles, e.g. 0.05,0.5,0.95")
     g.add_argument("--group-by", help="reduce: one row per value of this axis")
     g.add_argument("--target", help="inverse: target compute (1e25FLOP)")
@@ -48,7 +50,7 @@ def register(sub) -> None:
     g.add_argument("--overwrite", action="store_true", default=None, help="replace an existing --out")
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
     g.add_argument("--backend", help="auto | reference | numba | cuda (default auto)")
-    g.add_argument("--max-points", help=f"grid size guard (default 2e8 in memory, 1e10 to a file or reduced)")
+    g.add_argument("--max-points", help="grid size guard, a positive integer (default 2e8 in memory, 1e10 to a file or reduced)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -61,21 +63,25 @@ def _float(text, field):
     try:
         return float(text)
     except (TypeError, ValueError):
-        raise InputError(field, f"not a number: {text!r}") from None
+        shown = repr(text) if len(repr(text)) <= 40 else repr(text)[:40] + "..."
+        raise InputError(field, f"not a number: {shown}") from None
 
 
 def _int(text, field):
     x = _float(text, field)
-    if x != int(x) or x < (1 if field == "--samples" else 0):
+    if not math.isfinite(x) or x != int(x) or x < (1 if field == "--samples" else 0):
         raise InputError(field, f"must be a {'positive' if field == '--samples' else 'non-negative'} integer, "
                                 f"got {text!r}")
     return int(x)
 
 
-def _kwargs(args) -> dict:
+def _kwargs(args) -> tuple[dict, set[str]]:
+    """sweep() keyword arguments from the scenario file and the flags, and the keys the file set
+    (not overridden by a flag), so that errors about them name the file and key."""
     from .. import scenario
 
-    kw = scenario.load(args.scenario) if args.scenario else {}
+    kw = scenario.load(args.scenario) if args.scenario is not None else {}
+    from_file = set(kw)
     for name in _AXES + ("mode", "threshold", "group_by", "target", "solve", "out", "backend", "precision",
                          "overwrite"):
         v = getattr(args, name)
@@ -97,9 +103,18 @@ def _kwargs(args) -> dict:
         v = getattr(args, name)
         if v is not None:
             kw[name] = _int(v, flag)
-    if isinstance(kw.get("quantiles"), (list, tuple)):
-        kw["quantiles"] = [_float(q, "--quantiles") for q in kw["quantiles"]]
-    return kw
+    flags = {k for k in vars(args) if getattr(args, k) is not None and k != "scenario"}
+    return kw, from_file - flags
+
+
+def _in_file_terms(exc: InputError, path, from_file: set[str]) -> InputError:
+    """``exc`` renamed to the scenario file and key when the value came from the file."""
+    from .. import scenario
+
+    key = scenario.flag_key(exc.field)
+    if path is None or key is None or key not in from_file:
+        return exc
+    return InputError(scenario.key_field(str(path), key), exc.problem)
 
 
 def run(args) -> int:
@@ -107,17 +122,25 @@ def run(args) -> int:
 
     from ..kernels import get_backend
     from ..sweeps import sweep
-    from .output import emit_json, format_table
 
-    kw = _kwargs(args)
+    kw, from_file = _kwargs(args)
     chosen = None
-    if kw.get("backend", "auto") == "auto":
-        chosen = get_backend("auto")
-        kw["backend"] = chosen.name
-    logging.getLogger("computesim.sweep").info("sweep settings: %s", kw)
-    result = sweep(progress=not args.no_progress, **kw)
+    try:
+        if kw.get("backend", "auto") == "auto":
+            chosen = get_backend("auto")
+            kw["backend"] = chosen.name
+        logging.getLogger("computesim.sweep").info("sweep settings: %s", kw)
+        result = sweep(progress=not args.no_progress, **kw)
+    except InputError as exc:
+        raise _in_file_terms(exc, args.scenario, from_file) from None
     if chosen is not None:  # said after the run, so that bad input still gets exactly one line
         print(f"computesim: backend auto -> {chosen.name} ({chosen.reason})", file=sys.stderr)
+    return _report(args, kw, result)
+
+
+def _report(args, kw: dict, result) -> int:
+    from .output import emit_json, format_table
+
     if kw.get("out") is not None:
         from .. import arrow_io
 
