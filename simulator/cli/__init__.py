@@ -64,6 +64,32 @@ def _signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+class _StderrHandler(logging.Handler):
+    """``computesim: MESSAGE`` on the current sys.stderr (looked up per record, so that it follows
+    redirections and is never left holding a closed stream)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            print(f"computesim: {record.getMessage()}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _logging(verbose: bool) -> Iterator[None]:
+    """The computesim loggers to stderr for one run: warnings (e.g. stale files removed), and with
+    ``--verbose`` the decisions logged at INFO. Restored after."""
+    logger = logging.getLogger("computesim")
+    handler, level, propagate = _StderrHandler(), logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
 def build_parser() -> Parser:
     """The full parser: one subparser per module in COMMANDS."""
     from .. import __version__
@@ -96,11 +122,11 @@ def _run(argv: list[str] | None) -> int:
         raise InputError("stdout", "is closed; redirect it to a file or /dev/null instead")
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="computesim: %(message)s")
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT
-    code = int(args.func(args) or 0)
+    with _logging(args.verbose):
+        code = int(args.func(args) or 0)
     sys.stdout.flush()  # e.g. stdout on /dev/full: fail here, inside the handlers below
     return code
 
