@@ -1,8 +1,9 @@
 """Streamed, atomic Arrow output: RecordBatches to .arrow (IPC) or .parquet (zstd), chunk by chunk.
 
-Memory stays bounded by one chunk; the file is written under a temporary name beside the
-destination and renamed only when complete, so an interrupted run (Ctrl-C included) leaves nothing
-under the final name.
+Memory stays bounded by one chunk; the file is written through arrow_io.atomic_path (a temporary
+name beside the destination, renamed only when complete), so an interrupted or failed run (Ctrl-C,
+SIGTERM, a full disk, ``ulimit -f``) leaves nothing under the final name and its temporary file is
+removed; one killed outright (SIGKILL) has its temporary file removed by the next write there.
 """
 from __future__ import annotations
 

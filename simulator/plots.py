@@ -6,32 +6,23 @@ downward arrows; each fitted line with its bootstrap band; a caption with the do
 """
 from __future__ import annotations
 
-import contextlib
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import units
-from .errors import InputError
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
 
 def check_plot_path(path: str | Path, overwrite: bool = False) -> Path:
-    """Validate a plot path before any work: extension, existing file, writable directory."""
-    p = Path(path)
-    if p.suffix.lower() not in PLOT_FORMATS:
-        raise InputError("--plot", f"{p}: extension must be one of {', '.join(PLOT_FORMATS)}")
-    if p.exists() and not overwrite:
-        raise InputError("--plot", f"{p} exists; pass --overwrite to replace it")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError("--plot", f"directory {parent} does not exist or is not writable")
-    return p
+    """Validate a plot path before any work (arrow_io.check_output with the plot extensions)."""
+    from .arrow_io import check_output
+
+    return check_output(path, overwrite, "--plot", PLOT_FORMATS)
 
 
 def _fmt_months(m: float | None) -> str:
@@ -95,6 +86,7 @@ def plot_trend(path: str | Path, table, report, *, title: str = "Training comput
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from .arrow_io import atomic_path
     from .trends import decimal_year
 
     final = check_plot_path(path, overwrite)
@@ -141,14 +133,8 @@ def plot_trend(path: str | Path, table, report, *, title: str = "Training comput
         ax.set_title(title)
         fig.text(0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace")
         fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.9, top=0.94)
-        tmp = final.with_name(f".{final.name}.{os.getpid()}.tmp{final.suffix}")
-        try:
+        with atomic_path(final, overwrite, "--plot", PLOT_FORMATS, keep_suffix=True) as tmp:
             fig.savefig(tmp, dpi=110)
-            os.replace(tmp, final)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
     finally:
         plt.close(fig)
     return final

@@ -2,9 +2,15 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
+import io
 import logging
+import os
+import signal
 import sys
+from typing import Iterator
 
 from ..errors import InputError
 
@@ -12,6 +18,9 @@ from ..errors import InputError
 COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "bench")
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  #: 128 + SIGINT
+#: Signals handled like Ctrl-C (temporary files removed, one line, exit 128 + the signal number).
+TERMINATING = ("SIGTERM", "SIGHUP")
 
 
 class Parser(argparse.ArgumentParser):
@@ -19,6 +28,66 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise InputError(self.prog.removeprefix("computesim").strip() or "arguments", message)
+
+
+class Terminated(BaseException):
+    """A terminating signal arrived (SIGTERM, SIGHUP): unwinds like KeyboardInterrupt."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _on_signal(signum: int, frame) -> None:
+    signal.signal(signum, signal.SIG_IGN)  # a second one must not interrupt the clean-up
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _signals() -> Iterator[None]:
+    """SIGTERM/SIGHUP raise Terminated (unless ignored, e.g. under nohup); SIGXFSZ is ignored so
+    that a write past ``ulimit -f`` fails with EFBIG instead of killing the process. Restored after."""
+    saved = {}
+    try:
+        for name in TERMINATING:
+            sig = getattr(signal, name, None)
+            if sig is not None and signal.getsignal(sig) not in (signal.SIG_IGN, None):
+                saved[sig] = signal.signal(sig, _on_signal)
+        if hasattr(signal, "SIGXFSZ"):
+            saved[signal.SIGXFSZ] = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+class _StderrHandler(logging.Handler):
+    """``computesim: MESSAGE`` on the current sys.stderr (looked up per record, so that it follows
+    redirections and is never left holding a closed stream)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            print(f"computesim: {record.getMessage()}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _logging(verbose: bool) -> Iterator[None]:
+    """The computesim loggers to stderr for one run: warnings (e.g. stale files removed), and with
+    ``--verbose`` the decisions logged at INFO. Restored after."""
+    logger = logging.getLogger("computesim")
+    handler, level, propagate = _StderrHandler(), logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = propagate
 
 
 def build_parser() -> Parser:
@@ -34,22 +103,55 @@ def build_parser() -> Parser:
     return parser
 
 
+def _detach_stdout() -> None:
+    """Point the stdout descriptor at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+
+
+def _from_stdout(exc: OSError) -> bool:
+    """Whether an OSError that reached main came from stdout: no file name, and an error of a full,
+    closed or failing stream (file writes go through arrow_io, which names the file)."""
+    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EPIPE, errno.EFBIG)
+
+
+def _run(argv: list[str] | None) -> int:
+    if sys.stdout is None:  # started with stdout closed (`>&-`): everything printed would be lost
+        raise InputError("stdout", "is closed; redirect it to a file or /dev/null instead")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    with _logging(args.verbose):
+        code = int(args.func(args) or 0)
+    sys.stdout.flush()  # e.g. stdout on /dev/full: fail here, inside the handlers below
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``computesim`` script; returns the exit code."""
-    try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if args.verbose:
-            logging.basicConfig(level=logging.INFO, format="computesim: %(message)s")
-        if not getattr(args, "func", None):
-            parser.print_help()
+    from ..arrow_io import describe_os_error
+
+    with _signals():
+        try:
+            return _run(argv)
+        except InputError as exc:
+            print(f"computesim: error: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        return int(args.func(args) or 0)
-    except InputError as exc:
-        print(f"computesim: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("computesim: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `computesim examples | head`
-        return 0
+        except KeyboardInterrupt:
+            print("computesim: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Terminated as exc:
+            print(f"computesim: terminated by {exc}", file=sys.stderr)
+            return 128 + exc.signum
+        except BrokenPipeError:  # e.g. `computesim examples | head`
+            _detach_stdout()
+            return 0
+        except OSError as exc:  # stdout full or closed, or a file error no check caught: one line
+            where = "stdout" if _from_stdout(exc) else (exc.filename or "output")
+            _detach_stdout() if where == "stdout" else None
+            print(f"computesim: error: {where}: {describe_os_error(exc)}", file=sys.stderr)
+            return EXIT_BAD_INPUT

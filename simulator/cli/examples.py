@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Computes each worked example of 'AI and Compute' from its inputs and "
                                    "compares it with the printed figure and with the other method.")
     p.add_argument("--json", action="store_true", help="print a JSON array, one object per worked example")
-    p.add_argument("--out", metavar="FILE", help="also write the table to FILE.arrow or FILE.parquet")
+    p.add_argument("--out", metavar="FILE", help="also write the table (with --reported: the reported results) "
+                                                 "to FILE.arrow or FILE.parquet")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument("--reported", action="store_true",
                    help="list the results the source reports as figures or upper bounds instead")
@@ -97,6 +98,22 @@ def _reported_text() -> str:
     return format_table(["system", "published", "as reported", "FLOP", "kind"], rows)
 
 
+def reported_table():
+    """The results the source reports without a worked calculation, as a pyarrow Table."""
+    import pyarrow as pa
+
+    ests = [b.estimate() for b in REPORTED_RESULTS]
+    return pa.table({
+        "system": pa.array([b.system for b in REPORTED_RESULTS]),
+        "published": pa.array([b.published for b in REPORTED_RESULTS], pa.date32()),
+        "as_reported": pa.array([b.compute for b in REPORTED_RESULTS]),
+        "flop": pa.array([e.flop for e in ests], pa.float64()),
+        "pfs_days": pa.array([e.pfs_days for e in ests], pa.float64()),
+        "upper_bound": pa.array([bool(e.is_upper_bound) for e in ests]),
+        "reference": pa.array([b.reference for b in REPORTED_RESULTS]),
+    })
+
+
 def pa_array(values):
     import pyarrow as pa
 
@@ -111,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
     if args.reported:
         data = [b.estimate().to_dict() | {"system": b.system, "published": b.published.isoformat(),
                                            "reference": b.reference} for b in REPORTED_RESULTS]
+        if args.out:
+            write_table(reported_table(), args.out, {"kind": "reported_results", "units": {
+                "flop": "FLOP", "pfs_days": "petaflop/s-days (8.64e19 FLOP)"}}, overwrite=args.overwrite)
         emit_json(data) if args.json else print(_reported_text())
         return 0
     results = run_examples()
