@@ -77,6 +77,7 @@ class BandSpec:
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
     """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
     from .distributions import is_distribution_text, parse_distribution
+    from .quantity import require_fraction_quantity
 
     out = dict(factors)
     for name, value in factors.items():
@@ -86,6 +87,8 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
             raise InputError(f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)")
         kind, bare = _KIND[name]
         dist = parse_distribution(value, kind, f"--{name}", bare)
+        if name == "utilization":
+            require_fraction_quantity(f"--{name}", dist)
         if kind in ("rate", "time"):
             dist = dist.scaled(1.0 / bare)  # back to the axis unit (TFLOP/s, days, hours)
         spec.dists[name] = dist

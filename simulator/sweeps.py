@@ -437,7 +437,7 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     if bands.active and mode != "materialize":
         raise InputError("--mode", f"uncertain factors give every point a band in materialise mode, not in {mode}"
                                    " mode; give fixed values or lists instead")
-    thr = None if threshold is None else require_positive("--threshold", units.parse(threshold, "ops", "--threshold"))
+    thr = None if threshold is None else units.parse_compute(threshold, "--threshold")
     for q in quantiles:
         if not (isinstance(q, (int, float)) and 0 <= q <= 1):
             raise InputError("--quantiles", f"quantiles must be numbers in [0, 1], got {q!r}")
@@ -446,7 +446,7 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     if mode == "inverse":
         if target is None:
             raise InputError("--target", "inverse mode needs a target compute, e.g. --target 1e25FLOP")
-        tgt = require_positive("--target", units.parse(target, "ops", "--target"))
+        tgt = units.parse_compute(target, "--target")
         require_positive("--pue", pue)
         if price_per_hour is not None:
             require_positive("--price-per-hour", price_per_hour)

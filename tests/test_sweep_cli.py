@@ -67,7 +67,7 @@ def test_scenario_file(run, tmp_path):
     meta = arrow_io.read_metadata(tmp_path / "res.arrow")
     assert meta["points"] == 2 * 3 * 10 * 4 and meta["scenario"]["tflops"] == [4.2, 8.5]
     # flags override the file
-    code, stdout, err = run(str(sc), "--count", "1", "--threshold", "1e19", "--json", "--overwrite")
+    code, stdout, err = run(str(sc), "--count", "1", "--threshold", "1e19FLOP", "--json", "--overwrite")
     assert code == 0, err
     assert json.loads(stdout)["mode"] == "reduce"
     import pyarrow as pa
