@@ -334,8 +334,12 @@ def _pert_table(lo: float, mode: float, hi: float):
         a = 1 + 4 * (mode - lo) / (hi - lo)
         b = 1 + 4 * (hi - mode) / (hi - lo)
         x = np.linspace(0.0, 1.0, (1 << 16) + 1)
-        with np.errstate(divide="ignore"):
-            logd = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+        logd = np.zeros_like(x)
+        with np.errstate(divide="ignore"):  # a or b == 1 (mode at an end): that term is 0, not 0 x -inf
+            if a != 1:
+                logd += (a - 1) * np.log(x)
+            if b != 1:
+                logd += (b - 1) * np.log1p(-x)
         d = np.exp(logd - logd[np.isfinite(logd)].max())
         cdf = np.concatenate(([0.0], np.cumsum((d[1:] + d[:-1]) / 2)))
         cdf /= cdf[-1]

@@ -167,3 +167,14 @@ def test_caches_are_bounded_and_pert_tables_read_only():
     assert len(D._MOMENTS) == D._MOMENTS.maxsize
     first = Uniform(1.0, 2.5)
     assert first.log_moments() == first.log_moments()  # recomputed after eviction, same numbers
+
+
+@pytest.mark.parametrize("lo, mode, hi", [(0.5, 1.0, 1.0), (0.5, 0.5, 1.0)])
+def test_pert_with_the_mode_at_an_end(lo, mode, hi):
+    """Found by the property tests: mode == lo or hi made the table NaN -> a constant (0 x -inf)."""
+    from scipy import stats
+
+    p = Pert(lo, mode, hi)
+    a, b = 1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo)
+    assert p.median == pytest.approx(lo + (hi - lo) * stats.beta(a, b).ppf(0.5), abs=1e-4 * (hi - lo))
+    assert p.table()[0] == lo and p.table()[-1] > lo + 0.99 * (hi - lo)
