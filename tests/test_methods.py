@@ -185,3 +185,9 @@ def test_cli_overflow_is_one_line_exit_2(cli):
     assert r.code == 2 and r.out == "" and r.err.count("\n") == 1 and "float64" in r.err
     r = cli("estimate", "--tflops", "1", "--days", "1e-300 to 1e300")
     assert r.code == 2 and r.err.startswith("computesim: error: hardware estimate: band overflows")
+
+
+@pytest.mark.parametrize("flag", ["--samples", "--correlate", "--extra", "--days", "--utilization"])
+def test_cli_never_echoes_a_huge_value_whole(cli, flag):
+    r = cli("estimate", "hardware", "--tflops", "1", "--days", "1", flag, "y" * 100_000)
+    assert r.code == 2 and r.err.count("\n") == 1 and len(r.err) < 200 and flag in r.err
