@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Callable
 
 from . import units
-from .errors import InputError
+from .errors import InputError, shown
 from .quantity import Quantity
 
 Z95 = 1.6448536269514722  #: standard normal 95th percentile: a 90% interval is +-Z95 sigma
@@ -26,7 +27,30 @@ _N01 = NormalDist()
 PERT_TABLE = 4096  #: intervals of PERT's tabulated inverse CDF (linear in between)
 
 
-_MOMENTS: dict[Any, tuple[float, float]] = {}
+FRACTION_TAIL = 1e-3  #: a fraction field's unbounded distribution may put at most this share above 1
+
+
+class _LRU(OrderedDict):
+    """A dict that keeps only its ``maxsize`` most recently used entries (``get`` and set count as use)."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__()
+        self.maxsize = maxsize
+
+    def get(self, key, default=None):
+        if key not in self:
+            return default
+        self.move_to_end(key)
+        return self[key]
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.maxsize:
+            self.popitem(last=False)
+
+
+_MOMENTS: _LRU = _LRU(1024)  #: Distribution -> (mean, variance) of its log; bounded
 
 
 class Distribution(Quantity):
@@ -53,6 +77,19 @@ class Distribution(Quantity):
     def kernel_spec(self) -> tuple[int, tuple[float, ...], Any]:
         """(family code, 6 parameters, table or None) for ``computesim.kernels.mc_*``."""
         raise NotImplementedError
+
+    def upper(self, tail: float = FRACTION_TAIL) -> float:
+        """The largest value: the top of the support for bounded families, else the (1 - tail) quantile."""
+        hi = getattr(self, "hi", None)
+        return float(hi) if hi is not None else float(self.ppf(1.0 - tail))
+
+    def share_above(self, x: float) -> float:
+        """P(X > x), from the quantile function by bisection (to 1e-9 in probability)."""
+        lo, hi = 0.0, 1.0
+        for _ in range(32):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if float(self.ppf(mid)) <= x else (lo, mid)
+        return 1.0 - lo
 
     def scaled(self, c: float) -> "Distribution":
         """The same distribution of ``c`` x the variable (units conversion)."""
@@ -284,37 +321,71 @@ class Pert(Distribution):
         return {"lo": self.lo, "mode": self.mode, "hi": self.hi}
 
 
-_TABLES: dict[tuple[float, float, float], Any] = {}
+_TABLES: _LRU = _LRU(256)  #: (lo, mode, hi) -> read-only PERT inverse-CDF table (32 KiB each); bounded
 
 
 def _pert_table(lo: float, mode: float, hi: float):
+    """PERT's inverse CDF at PERT_TABLE + 1 even steps of u (a read-only array, cached)."""
     import numpy as np
 
     key = (lo, mode, hi)
-    if key not in _TABLES:
+    table = _TABLES.get(key)
+    if table is None:
         a = 1 + 4 * (mode - lo) / (hi - lo)
         b = 1 + 4 * (hi - mode) / (hi - lo)
         x = np.linspace(0.0, 1.0, (1 << 16) + 1)
-        with np.errstate(divide="ignore"):
-            logd = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x)
+        logd = np.zeros_like(x)
+        with np.errstate(divide="ignore"):  # a or b == 1 (mode at an end): that term is 0, not 0 x -inf
+            if a != 1:
+                logd += (a - 1) * np.log(x)
+            if b != 1:
+                logd += (b - 1) * np.log1p(-x)
         d = np.exp(logd - logd[np.isfinite(logd)].max())
         cdf = np.concatenate(([0.0], np.cumsum((d[1:] + d[:-1]) / 2)))
         cdf /= cdf[-1]
         keep = np.concatenate(([True], np.diff(cdf) > 0))
         u = np.linspace(0, 1, PERT_TABLE + 1)
-        _TABLES[key] = lo + (hi - lo) * np.interp(u, cdf[keep], x[keep])
-    return _TABLES[key]
+        table = lo + (hi - lo) * np.interp(u, cdf[keep], x[keep])
+        table.flags.writeable = False
+        _TABLES[key] = table
+    return table
 
 
 # ---------------------------------------------------------------------------------------------
-_RANGE = re.compile(r"^\s*(?P<a>[^\s(][^()]*?)\s+to\s+(?P<b>[^()]+?)\s*$", re.I)
-_CALL = re.compile(r"^\s*(?P<fam>[a-z]+)\s*\((?P<args>[^()]*)\)\s*(?P<unit>[^()]*?)\s*$", re.I)
+# Parsed with str methods and fixed-width searches only: linear time in the text's length.
+_TO = re.compile(r"\sto\s", re.I)
 _ARITY = {"lognormal": 2, "loguniform": 2, "uniform": 2, "normal": 2, "triangular": 3, "pert": 3}
 
 
+def _split_call(text: str) -> tuple[str, str, str] | None:
+    """(family, args, unit) of "family(args) unit", or None; no parentheses in args or unit."""
+    i = text.find("(")
+    j = text.find(")", i + 1)
+    if i < 0 or j < 0:
+        return None
+    fam, args, unit = text[:i].strip(), text[i + 1:j], text[j + 1:].strip()
+    if not (fam.isascii() and fam.isalpha()) or "(" in args or "(" in unit or ")" in unit:
+        return None
+    return fam, args, unit
+
+
+def _split_range(text: str) -> tuple[str, str] | None:
+    """(a, b) of "a to b" (split at the first " to "), or None; no parentheses anywhere."""
+    t = text.strip()
+    if "(" in t or ")" in t:
+        return None
+    m = _TO.search(t)
+    if m is None:
+        return None
+    a, b = t[:m.start()].strip(), t[m.end():].strip()
+    return (a, b) if a and b else None
+
+
 def is_distribution_text(text: Any) -> bool:
-    """True for "a to b" or "family(...)" text."""
-    return isinstance(text, str) and bool(_RANGE.match(text) or _CALL.match(text))
+    """True for "a to b" or "family(...)" text (of at most units.MAX_TEXT characters)."""
+    if not isinstance(text, str) or len(text) > units.MAX_TEXT:
+        return False
+    return _split_call(text) is not None or _split_range(text) is not None
 
 
 def _unit_of(text: str, field: str) -> str:
@@ -337,12 +408,12 @@ def _values(parts: list[str], shared_unit: str, kind: str, field: str, bare_scal
 
 def _check_order(field: str, text: str, lo: float, hi: float) -> None:
     if not lo < hi:
-        raise InputError(field, f"range {text!r} is backwards or empty: low end must be below high end")
+        raise InputError(field, f"range {shown(text)} is backwards or empty: low end must be below high end")
 
 
 def _positive(field: str, text: str, *vals: float) -> None:
     if any(v <= 0 for v in vals):
-        raise InputError(field, f"bounds of {text!r} must be positive (a log-scale family)")
+        raise InputError(field, f"bounds of {shown(text)} must be positive (a log-scale family)")
 
 
 def _make(fam: str, vals: list[float], field: str, text: str) -> Distribution:
@@ -351,24 +422,43 @@ def _make(fam: str, vals: list[float], field: str, text: str) -> Distribution:
         _check_order(field, text, lo, hi)
         if fam == "uniform":
             if lo < 0:
-                raise InputError(field, f"{text!r}: values must be positive (lower end {lo:g} < 0)")
+                raise InputError(field, f"{shown(text)}: values must be positive (lower end {lo:g} < 0)")
             return Uniform(lo, hi)
         _positive(field, text, lo, hi)
         return LogNormal.from_interval(lo, hi) if fam == "lognormal" else LogUniform(lo, hi)
     if fam == "normal":
         mean, sd = vals
         if sd <= 0:
-            raise InputError(field, f"{text!r}: standard deviation must be positive")
+            raise InputError(field, f"{shown(text)}: standard deviation must be positive")
         if mean + 8 * sd <= 0:
-            raise InputError(field, f"{text!r}: almost all of the distribution is below 0")
+            raise InputError(field, f"{shown(text)}: almost all of the distribution is below 0")
         return Normal(mean, sd)
     lo, mode, hi = vals
     _check_order(field, text, lo, hi)
     if not lo <= mode <= hi:
-        raise InputError(field, f"{text!r}: mode must lie between the low and high ends")
+        raise InputError(field, f"{shown(text)}: mode must lie between the low and high ends")
     if lo < 0:
-        raise InputError(field, f"{text!r}: values must be positive (lower end {lo:g} < 0)")
+        raise InputError(field, f"{shown(text)}: values must be positive (lower end {lo:g} < 0)")
     return Triangular(lo, mode, hi) if fam == "triangular" else Pert(lo, mode, hi)
+
+
+def require_fraction_dist(field: str, dist: Distribution, tail: float = FRACTION_TAIL) -> Distribution:
+    """``dist`` if it keeps a fraction (utilization) in (0, 1], else InputError naming ``field``.
+
+    Bounded families (uniform, loguniform, triangular, pert) must have hi <= 1. Unbounded ones
+    (lognormal "a to b", normal) always put some share above 1; they are refused when that share
+    exceeds ``tail`` (0.1%): their (1 - tail) quantile must be <= 1. Nothing is truncated.
+    """
+    top = dist.upper(tail)
+    if top <= 1:
+        return dist
+    what = dist.describe() if dist.family in dist.describe() else f"{dist.describe()} (a {dist.family})"
+    if getattr(dist, "hi", None) is not None:
+        raise InputError(field, f"{what} reaches {units.sig(top)}, but a fraction must stay at most 1 "
+                                f"(its upper end must be <= 1)")
+    raise InputError(field, f"{what} puts {dist.share_above(1.0):.2%} above 1, but a fraction "
+                            f"must stay at most 1 (allowed: {tail:.1%}); narrow it or use a bounded family, "
+                            "e.g. pert(lo, mode, hi) with hi <= 1")
 
 
 def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0) -> Distribution:
@@ -379,19 +469,20 @@ def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0
     applies to every number without one ("5 to 6 days", "lognormal(1.54, 1.58) TFLOPS"); numbers
     with no unit at all are multiplied by ``bare_scale`` (e.g. 86400 for a field in days).
     """
-    m = _CALL.match(text)
-    if m:
-        fam = m.group("fam").lower()
+    text = units.scalar(text, field)
+    call = _split_call(text) if isinstance(text, str) else None
+    if call:
+        fam, args, unit = call[0].lower(), call[1], call[2]
         if fam not in _ARITY:
-            raise InputError(field, f"unknown distribution {fam!r}; use one of {', '.join(_ARITY)}")
-        parts = [p.strip() for p in m.group("args").split(",")] if m.group("args").strip() else []
+            raise InputError(field, f"unknown distribution {shown(fam)}; use one of {', '.join(_ARITY)}")
+        parts = [p.strip() for p in args.split(",")] if args.strip() else []
         if len(parts) != _ARITY[fam]:
-            raise InputError(field, f"{fam} takes {_ARITY[fam]} numbers, got {len(parts)} in {text!r}")
-        return _make(fam, _values(parts, m.group("unit"), kind, field, bare_scale), field, text)
-    m = _RANGE.match(text)
-    if not m:
-        raise InputError(field, f"cannot read a range or distribution in {text!r}")
-    a, b = m.group("a").strip(), m.group("b").strip()
+            raise InputError(field, f"{fam} takes {_ARITY[fam]} numbers, got {len(parts)} in {shown(text)}")
+        return _make(fam, _values(parts, unit, kind, field, bare_scale), field, text)
+    pair = _split_range(text) if isinstance(text, str) else None
+    if not pair:
+        raise InputError(field, f"cannot read a range or distribution in {shown(text)}")
+    a, b = pair
     unit = _unit_of(b, field)
     return _make("lognormal", _values([a, b], unit, kind, field, bare_scale), field, text)
 

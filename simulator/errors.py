@@ -1,6 +1,14 @@
 """The one exception that bad user input raises; the CLI turns it into one line and exit code 2."""
 from __future__ import annotations
 
+SHOWN = 40  #: characters of a value quoted back in a message (longer ones are cut, with "...")
+
+
+def shown(value: object, limit: int = SHOWN) -> str:
+    """``repr`` of ``value`` as text for messages, cut to ``limit`` characters ("'abc'... (N characters)")."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+
 
 class InputError(ValueError):
     """Bad input: names the field and the problem, e.g. ``--days: must be positive, got -3``."""
@@ -15,8 +23,8 @@ def require_positive(field: str, value: float) -> float:
     """Return ``value`` as float if finite and > 0, else raise InputError naming ``field``."""
     try:
         x = float(value)
-    except (TypeError, ValueError):
-        raise InputError(field, f"not a number: {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(field, f"not a number: {shown(value)}") from None
     if x != x:
         raise InputError(field, "is NaN")
     if x in (float("inf"), float("-inf")):

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from . import units
-from .errors import InputError, require_fraction
-from .quantity import Point, Quantity, UpperBound, parse_quantity
+from .errors import InputError, require_positive
+from .quantity import Point, Quantity, UpperBound, parse_quantity, require_fraction_quantity
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0
@@ -42,15 +42,34 @@ class Estimate:
     inputs: Mapping[str, Any] = field(default_factory=dict)
     label: str = ""
 
+    def __post_init__(self) -> None:
+        _check_representable(self)
+
     @property
     def flop(self) -> float:
-        """Point estimate in FLOP: the plain float64 product of the factors' points."""
+        """Point estimate in FLOP: the plain float64 product of the factors' points.
+
+        An uncertain factor's point is its median, so with uncertain inputs this is the product of
+        medians (``point_flop``): the median of the compute exactly when every uncertain factor is
+        lognormal, close to it otherwise. The CLI's JSON then reports the band's median as "flop"
+        and this number as "point_flop" (see ``computesim.uncertainty.band``).
+        """
         return math.prod(f.value.point for f in self.factors)
 
     @property
     def pfs_days(self) -> float:
-        """Point estimate in petaflop/s-days (8.64e19 FLOP)."""
+        """Point estimate in petaflop/s-days (8.64e19 FLOP): ``flop`` / 8.64e19 (product of medians)."""
         return units.flop_to_pfs_days(self.flop)
+
+    @property
+    def point_flop(self) -> float:
+        """The product of the factors' points (medians) in FLOP: the same number as ``flop``, by its JSON name."""
+        return self.flop
+
+    @property
+    def point_pfs_days(self) -> float:
+        """``point_flop`` in petaflop/s-days."""
+        return self.pfs_days
 
     @property
     def is_upper_bound(self) -> bool:
@@ -66,13 +85,52 @@ class Estimate:
         return " x ".join(f.value.describe(f.unit) for f in self.factors)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON contract: method, flop, pfs_days, inputs (and factors, formula, label, bound)."""
+        """JSON contract: method, flop, pfs_days, inputs (and factors, formula, label, bound).
+
+        "flop"/"pfs_days" here are the point estimate, repeated as "point_flop"/"point_pfs_days":
+        the keys that keep that meaning when the CLI adds a band (whose median becomes "flop").
+        """
         out: dict[str, Any] = {"method": self.method, "method_number": self.method_number,
-                               "flop": self.flop, "pfs_days": self.pfs_days, "inputs": dict(self.inputs),
+                               "flop": self.flop, "pfs_days": self.pfs_days, "point_flop": self.flop,
+                               "point_pfs_days": self.pfs_days, "inputs": dict(self.inputs),
                                "factors": [f.to_dict() for f in self.factors], "formula": self.formula()}
         if self.is_upper_bound:
             out["upper_bound"] = True
         return out | ({"label": self.label} if self.label else {})
+
+
+_LOG_MAX = math.log(1.7976931348623157e308)  #: ln of the largest float64
+_LOG_MIN = math.log(2.2250738585072014e-308)  #: ln of the smallest normal float64
+_TAIL = 1e-3  #: the band quantiles checked against the float64 range: 0.1% and 99.9%
+
+
+def _check_representable(e: "Estimate") -> None:
+    """InputError unless the estimate's compute is a finite float64 > 0 (its point, and for uncertain
+    factors the 0.1% and 99.9% quantiles and the mean of the product, bounded factor by factor)."""
+    name = f"{e.method} estimate"
+    flop = e.flop
+    if not math.isfinite(flop) or flop > 1.7976931348623157e308:
+        raise InputError(name, f"result overflows float64 (above 1.8e308 FLOP): {e.formula()}")
+    if not flop > 0 or flop < 2.2250738585072014e-308:
+        raise InputError(name, f"result underflows float64 (below 2.2e-308 FLOP): {e.formula()}")
+    dists = [f.value for f in e.factors if hasattr(f.value, "ppf")]
+    if not dists:
+        return
+    import numpy as np
+
+    lo = hi = mean = sum(math.log(f.value.point) for f in e.factors if not hasattr(f.value, "ppf"))
+    for d in dists:
+        with np.errstate(over="ignore", under="ignore"):
+            lo += math.log(max(float(d.ppf(_TAIL)), 5e-324))
+            hi += math.log(float(d.ppf(1 - _TAIL)))
+        m, v = d.log_moments() if d.is_lognormal else (math.log(d.median), 0.0)
+        mean += m + v / 2
+    if hi > _LOG_MAX or mean > _LOG_MAX:
+        raise InputError(name, f"band overflows float64 (its 99.9th percentile or mean is above 1.8e308 FLOP): "
+                               f"{e.formula()}")
+    if lo < _LOG_MIN:
+        raise InputError(name, f"band underflows float64 (its 0.1st percentile is below 2.2e-308 FLOP): "
+                               f"{e.formula()}")
 
 
 @dataclass(frozen=True)
@@ -120,6 +178,14 @@ def _profile_range(peak: Any, field: str = "--tflops") -> Quantity:
     return Point(peak.flop_per_s)
 
 
+def _scaled(value: float, scale: float, field: str, unit: str, canonical: str) -> float:
+    """``value`` x ``scale`` (a bare number into canonical units); InputError if that leaves float64."""
+    x = value * scale
+    if not 2.2250738585072014e-308 <= x <= 1.7976931348623157e308:
+        raise InputError(field, f"{units.sig(value)} {unit} is outside the float64 range in {canonical}")
+    return x
+
+
 def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
     """A duration: bare numbers are days; text with a unit ("12,000 h") is converted to seconds."""
     if isinstance(days, Quantity):
@@ -128,7 +194,7 @@ def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
         return _dist(days, "time", field, units.SECONDS_PER_DAY)
     if isinstance(days, str) and units._split(days, field)[1]:
         return parse_quantity(days, "time", field)
-    return Point(parse_quantity(days, "count", field).point * units.SECONDS_PER_DAY)
+    return Point(_scaled(parse_quantity(days, "count", field).point, units.SECONDS_PER_DAY, field, "days", "s"))
 
 
 def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
@@ -139,7 +205,7 @@ def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
         return _dist(tflops, "rate", field, 1e12)
     if isinstance(tflops, str) and units._split(tflops, field)[1]:
         return parse_quantity(tflops, "rate", field)
-    return Point(parse_quantity(tflops, "count", field).point * 1e12)
+    return Point(_scaled(parse_quantity(tflops, "count", field).point, 1e12, field, "TFLOP/s", "FLOP/s"))
 
 
 def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, device: str | None = None,
@@ -178,7 +244,7 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
         util_src = f"default for {profile.kind if profile else 'gpu'}"
     else:
         util, util_src = parse_quantity(utilization, "count", "--utilization"), "given"
-    require_fraction("--utilization", util.point)
+    require_fraction_quantity("--utilization", util)
     devices = parse_quantity(count, "count", "--count")
     seconds = _time(days)
     inputs |= {"count": devices.to_json(), "peak_flop_per_s": peak.to_json(), "peak_source": peak_src,

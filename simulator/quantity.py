@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from . import units
-from .errors import InputError, require_positive
+from .errors import InputError, require_fraction, require_positive
 
 
 class Quantity:
@@ -65,6 +65,7 @@ def parse_quantity(text: str | float | Quantity, kind: str, field: str, bounds: 
     """
     if isinstance(text, Quantity):
         return text
+    text = units.scalar(text, field)
     if isinstance(text, str):
         from .distributions import is_distribution_text, parse_distribution
 
@@ -73,7 +74,20 @@ def parse_quantity(text: str | float | Quantity, kind: str, field: str, bounds: 
         m = _BOUND.match(text)
         if m:
             if not bounds:
-                raise InputError(field, f"an upper bound ({text!r}) is not accepted here")
+                raise InputError(field, f"an upper bound ({units.shown(text)}) is not accepted here")
             value = require_positive(field, units.parse(m.group(2), kind, field))
             return UpperBound(value, strict=m.group(1) == "<")
     return Point(require_positive(field, units.parse(text, kind, field)))
+
+
+def require_fraction_quantity(field: str, q: Quantity) -> Quantity:
+    """``q`` if it is a fraction in (0, 1] (a distribution: over its whole range), else InputError.
+
+    Used for utilization in estimates, bands and sweeps; see distributions.require_fraction_dist.
+    """
+    require_fraction(field, q.point)
+    if hasattr(q, "ppf"):
+        from .distributions import require_fraction_dist
+
+        require_fraction_dist(field, q)  # type: ignore[arg-type]
+    return q

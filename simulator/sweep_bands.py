@@ -81,6 +81,7 @@ class BandSpec:
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
     """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
     from .distributions import is_distribution_text, parse_distribution
+    from .quantity import require_fraction_quantity
 
     out = dict(factors)
     for name, value in factors.items():
@@ -93,6 +94,8 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
             dist = parse_distribution(value, kind, f"--{name}", bare)
         except (OverflowError, ZeroDivisionError):  # e.g. "1e-300 to 1e300": its log-moments overflow
             raise InputError(f"--{name}", f"{value[:40]!r} is out of the float64 range") from None
+        if name == "utilization":
+            require_fraction_quantity(f"--{name}", dist)
         if kind in ("rate", "time"):
             dist = dist.scaled(1.0 / bare)  # back to the axis unit (TFLOP/s, days, hours)
         spec.dists[name] = dist

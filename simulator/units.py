@@ -7,9 +7,10 @@ the unit of the field it is given to, and an explicit unit of the other kind is 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
-from .errors import InputError
+from .errors import InputError, require_positive, shown
 
 PF = 1e15  #: one petaflop (operations)
 SECONDS_PER_DAY = 86_400.0
@@ -37,16 +38,45 @@ _SPECIAL_OPS = {"pf": PF, "pfs-day": PFS_DAY, "pfs-days": PFS_DAY, "petaflop/s-d
 KINDS = ("count", "ops", "macs", "rate", "time")
 _CANONICAL = {"count": "", "ops": "FLOP", "macs": "MAC", "rate": "FLOP/s", "time": "s"}
 
-_NUMBER = re.compile(r"^\s*([+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan)\s*(.*?)\s*$", re.I)
+MAX_TEXT = 1000  #: most characters one field's text may have (longer text is an InputError)
+
+# Applied to stripped text with fullmatch: no pattern can backtrack over a long run (linear time).
+_NUMBER = re.compile(r"([+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan)\s*(.*)", re.I | re.S)
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?")
+
+
+def check_text(text: str, field: str) -> str:
+    """``text`` if at most MAX_TEXT characters, else InputError naming ``field``."""
+    if len(text) > MAX_TEXT:
+        raise InputError(field, f"too long: {len(text)} characters (at most {MAX_TEXT}): {shown(text)}")
+    return text
+
+
+def scalar(value: object, field: str) -> str | float:
+    """A field's raw value as text (at most MAX_TEXT characters) or a float; InputError otherwise.
+
+    Accepts str and real numbers (int, float, NumPy scalars, Fraction). Refuses bool, bytes, None and
+    every other type, naming ``field`` and the type; the one check every quantity parser starts with.
+    """
+    if isinstance(value, str):
+        return check_text(value, field)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except OverflowError:
+            raise InputError(field, f"too large for a float64: {shown(value)}") from None
+    raise InputError(field, f"expected a number or text, got a {type(value).__name__}: {shown(value)}")
 
 
 def _split(text: str, field: str) -> tuple[float, str]:
-    m = _NUMBER.match(str(text))
+    """(number, unit text) of "5.5 days"; linear time in ``len(text)``."""
+    text = check_text(str(text), field)
+    m = _NUMBER.fullmatch(text.strip())
     if not m:
-        raise InputError(field, f"cannot read a number in {text!r}")
+        raise InputError(field, f"cannot read a number in {shown(text)}")
     num, unit = m.group(1), m.group(2)
-    if "," in num and not re.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?", num):
-        raise InputError(field, f"misplaced thousands separator in {text!r}")
+    if "," in num and not _THOUSANDS.fullmatch(num):
+        raise InputError(field, f"misplaced thousands separator in {shown(text)}")
     return float(num.replace(",", "").replace("_", "")), unit
 
 
@@ -87,14 +117,15 @@ def parse(text: str | float, kind: str, field: str) -> float:
     """
     if kind not in KINDS:
         raise ValueError(f"unknown unit kind {kind!r}")
-    if isinstance(text, (int, float)) and not isinstance(text, bool):
-        return float(text)
-    value, unit = _split(str(text), field)
+    text = scalar(text, field)
+    if isinstance(text, float):
+        return text
+    value, unit = _split(text, field)
     if not unit:
         return value
     got = _lookup(unit, kind)
     if got is None:
-        raise InputError(field, f"unknown unit {unit!r} in {str(text)!r}")
+        raise InputError(field, f"unknown unit {shown(unit)} in {shown(text)}")
     got_kind, factor = got
     if kind in ("ops", "macs") and got_kind in ("ops", "macs"):
         flop = value * factor
@@ -102,7 +133,18 @@ def parse(text: str | float, kind: str, field: str) -> float:
     if got_kind == kind:
         return value * factor
     want = _CANONICAL[kind] or "a plain number"
-    raise InputError(field, f"expected {want}, got {unit!r} (a {got_kind} unit) in {str(text)!r}")
+    raise InputError(field, f"expected {want}, got {shown(unit)} (a {got_kind} unit) in {shown(text)}")
+
+
+def parse_compute(text: str | float, field: str) -> float:
+    """An amount of compute in FLOP, finite and > 0: text needs a unit ("1e25FLOP", "0.1 pfs-days").
+
+    A bare number in text is refused (FLOP or pfs-days would be a guess); a Python number is FLOP.
+    """
+    value = scalar(text, field)
+    if isinstance(value, str) and not _split(value, field)[1]:
+        raise InputError(field, f"{shown(value)} needs a unit (e.g. 1e25FLOP or 0.1pfs-days)")
+    return require_positive(field, parse(value, "ops", field))
 
 
 def flop_to_pfs_days(flop: float) -> float:

@@ -101,3 +101,80 @@ def test_to_json_and_describe():
     assert LogNormal.factor(3.0).sigma == pytest.approx(math.log(3) / Z95)
     assert Triangular(1, 2, 3).describe("s") == "triangular(1, 2, 3) s"
     assert Uniform(1, 3).scaled(2.0) == Uniform(2, 6)
+
+
+# --- issue 11 ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("text", ["1" + " " * 100_000 + "to 2", "1 to " + "2" * 100_000,
+                                  "uniform(1," + " " * 100_000 + "2)", "pert(" + "(" * 100_000])
+def test_huge_fields_are_refused_quickly(text):
+    from computesim.distributions import parse_distribution
+
+    with pytest.raises(InputError, match="too long"):
+        parse_quantity(text, "time", "--days")
+    with pytest.raises(InputError, match="too long"):
+        parse_distribution(text, "time", "--days")
+
+
+def test_long_whitespace_inside_the_limit_still_parses():
+    q = parse_quantity("5" + " " * 400 + "to" + " " * 400 + "6 days", "time", "--days")
+    assert isinstance(q, LogNormal) and q.params()["p95"] == pytest.approx(6 * 86400)
+
+
+@pytest.mark.parametrize("text", ["0.8 to 0.99", "normal(0.95, 0.1)", "loguniform(0.5, 1.5)", "uniform(0.1, 1.8)",
+                                  "triangular(0.5, 0.9, 1.01)", "pert(0.5, 0.6, 2)"])
+def test_utilization_must_stay_at_most_one_over_the_whole_distribution(text):
+    with pytest.raises(InputError) as exc:
+        estimate_hardware(tflops=1, days=1, utilization=text)
+    assert exc.value.field == "--utilization" and "at most 1" in exc.value.problem
+
+
+@pytest.mark.parametrize("text", ["0.25 to 0.4", "0.5 to 0.8", "uniform(0.1, 1)", "pert(0.2, 0.3, 0.5)",
+                                  "normal(0.3, 0.05)", "loguniform(0.2, 1)"])
+def test_utilization_distributions_inside_zero_one_are_accepted(text):
+    e = estimate_hardware(tflops=1, days=1, utilization=text)
+    assert e.factors[3].value.upper() <= 1
+
+
+def test_the_tail_rule_is_the_999th_percentile():
+    from computesim.distributions import FRACTION_TAIL, require_fraction_dist
+
+    ok = LogNormal(math.log(0.9), -math.log(0.9) / 3.2)  # 99.93rd percentile at 1
+    bad = LogNormal(math.log(0.9), -math.log(0.9) / 3.0)  # 99.87th
+    assert require_fraction_dist("u", ok) is ok
+    with pytest.raises(InputError, match=r"0\.13% above 1"):
+        require_fraction_dist("u", bad)
+    assert FRACTION_TAIL == 1e-3
+
+
+def test_sweep_utilization_distribution_is_checked_too():
+    import computesim
+
+    with pytest.raises(InputError, match="at most 1"):
+        computesim.sweep(tflops=1, days=1, utilization="uniform(0.1, 1.8)")
+
+
+def test_caches_are_bounded_and_pert_tables_read_only():
+    from computesim import distributions as D
+
+    for i in range(D._TABLES.maxsize + 10):
+        Pert(1.0, 2.0, 3.0 + i).table()
+    assert len(D._TABLES) == D._TABLES.maxsize
+    t = Pert(1.0, 2.0, 3.0).table()
+    with pytest.raises(ValueError):
+        t[0] = 5.0
+    for i in range(D._MOMENTS.maxsize + 10):
+        Uniform(1.0, 2.0 + i).log_moments()
+    assert len(D._MOMENTS) == D._MOMENTS.maxsize
+    first = Uniform(1.0, 2.5)
+    assert first.log_moments() == first.log_moments()  # recomputed after eviction, same numbers
+
+
+@pytest.mark.parametrize("lo, mode, hi", [(0.5, 1.0, 1.0), (0.5, 0.5, 1.0)])
+def test_pert_with_the_mode_at_an_end(lo, mode, hi):
+    """Found by the property tests: mode == lo or hi made the table NaN -> a constant (0 x -inf)."""
+    from scipy import stats
+
+    p = Pert(lo, mode, hi)
+    a, b = 1 + 4 * (mode - lo) / (hi - lo), 1 + 4 * (hi - mode) / (hi - lo)
+    assert p.median == pytest.approx(lo + (hi - lo) * stats.beta(a, b).ppf(0.5), abs=1e-4 * (hi - lo))
+    assert p.table()[0] == lo and p.table()[-1] > lo + 0.99 * (hi - lo)

@@ -119,3 +119,75 @@ def test_ops_is_six_times_forward_flop(macs, examples, epochs):
     e = estimate_ops(forward_macs=macs, examples=examples, epochs=epochs)
     assert e.flop == pytest.approx(6 * macs * examples * epochs, rel=1e-14)
     assert e.pfs_days == pytest.approx(e.flop / 8.64e19, rel=1e-15)
+
+
+# --- issue 11 ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("kw, needle", [
+    (dict(tflops=1e150, count=1e150, days=1e10), "overflows"),
+    (dict(tflops=1e-300, count=1e-300, days=1e-3), "underflows"),
+    (dict(tflops=1, days="1e-300 to 1e300"), "band overflows"),
+    (dict(tflops=1, count=1e250, days="1e-30 to 1e30"), "band overflows"),
+    (dict(tflops=1e-200, count=1e-100, days="1e-30 to 1e30"), "band underflows"),
+])
+def test_results_outside_float64_are_input_errors(kw, needle):
+    with pytest.raises(InputError) as exc:
+        estimate_hardware(**kw)
+    assert exc.value.field == "hardware estimate" and needle in exc.value.problem
+    assert " x " in exc.value.problem  # the formula names the inputs
+
+
+@pytest.mark.parametrize("kw, field", [(dict(tflops=1e300, days=1), "--tflops"), (dict(tflops=1, days=1e306), "--days")])
+def test_bare_numbers_that_overflow_in_canonical_units_name_their_field(kw, field):
+    with pytest.raises(InputError, match="outside the float64 range") as exc:
+        estimate_hardware(**kw)
+    assert exc.value.field == field
+
+
+def test_ops_product_overflow():
+    with pytest.raises(InputError, match="ops estimate: result overflows"):
+        estimate_ops(forward_macs=1e200, examples=1e200)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(tflops=1, days=b"5"), "--days"), (dict(tflops=b"5", days=1), "--tflops"),
+    (dict(tflops=1, days=1, count=b"5"), "--count"), (dict(tflops=1, days=True), "--days"),
+    (dict(tflops=1, days=1, utilization=b"0.5"), "--utilization"),
+])
+def test_bytes_and_bools_are_refused_naming_the_parameter(kw, field):
+    with pytest.raises(InputError) as exc:
+        estimate_hardware(**kw)
+    assert exc.value.field == field and "expected a number or text" in exc.value.problem
+
+
+def test_ops_bytes_refused():
+    with pytest.raises(InputError, match="bytes"):
+        estimate_ops(forward_macs=b"5", examples=10)
+
+
+def test_pfs_days_is_the_product_of_medians_and_the_cli_names_it_point_pfs_days(cli):
+    """Estimate.pfs_days is the point estimate (product of medians) = the JSON's "point_pfs_days";
+    the CLI's "pfs_days" with a band is the band's median; equal when every input is lognormal."""
+    kw = dict(tflops=1, days=2, utilization="pert(0.1, 0.15, 0.9)")
+    e = estimate_hardware(**kw)
+    assert e.pfs_days == e.point_pfs_days == e.to_dict()["point_pfs_days"] == e.to_dict()["pfs_days"]
+    assert e.point_flop == e.flop == math.prod(f.value.point for f in e.factors)
+    r = cli("estimate", "--tflops", "1", "--days", "2", "--utilization", "pert(0.1, 0.15, 0.9)", "--json",
+            "--samples", "20000")
+    d = r.json()
+    assert d["point_pfs_days"] == e.pfs_days
+    assert d["pfs_days"] == d["quantiles_pfs_days"]["p50"] != d["point_pfs_days"]
+    d = cli("estimate", "--tflops", "1", "--days", "2", "--utilization", "0.1 to 0.3", "--json").json()
+    assert d["pfs_days"] == pytest.approx(d["point_pfs_days"], rel=1e-12)
+
+
+def test_cli_overflow_is_one_line_exit_2(cli):
+    r = cli("estimate", "--tflops", "1e300", "--count", "1e300", "--days", "1e300")
+    assert r.code == 2 and r.out == "" and r.err.count("\n") == 1 and "float64" in r.err
+    r = cli("estimate", "--tflops", "1", "--days", "1e-300 to 1e300")
+    assert r.code == 2 and r.err.startswith("computesim: error: hardware estimate: band overflows")
+
+
+@pytest.mark.parametrize("flag", ["--samples", "--correlate", "--extra", "--days", "--utilization"])
+def test_cli_never_echoes_a_huge_value_whole(cli, flag):
+    r = cli("estimate", "hardware", "--tflops", "1", "--days", "1", flag, "y" * 100_000)
+    assert r.code == 2 and r.err.count("\n") == 1 and len(r.err) < 200 and flag in r.err

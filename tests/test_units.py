@@ -75,3 +75,45 @@ def test_sig(x, text):
 
 def test_sig_non_finite():
     assert units.sig(math.inf) == "inf"
+
+
+# --- issue 11: long fields, types, bare-number compute -------------------------------------------
+def test_a_100k_character_field_is_refused_by_length_not_hung_on():
+    text = "1" + " " * 100_000 + "x"
+    with pytest.raises(InputError) as exc:
+        units.parse(text, "time", "--days")
+    assert exc.value.field == "--days" and "too long" in exc.value.problem
+    assert len(str(exc.value)) < 200  # the value is not echoed back whole
+
+
+def test_messages_quote_at_most_a_prefix_of_the_value():
+    with pytest.raises(InputError) as exc:
+        units.parse("5 " + "z" * 900, "time", "--days")
+    assert "z" * 41 not in str(exc.value) and "..." in str(exc.value)
+
+
+@pytest.mark.parametrize("value, typename", [(b"5", "bytes"), (True, "bool"), (None, "NoneType"), ([5], "list")])
+def test_non_text_non_number_values_are_refused_naming_the_type(value, typename):
+    with pytest.raises(InputError) as exc:
+        units.parse(value, "count", "days")
+    assert exc.value.field == "days" and typename in exc.value.problem
+
+
+def test_numbers_of_other_real_types_are_read():
+    from fractions import Fraction
+
+    import numpy as np
+
+    assert units.parse(np.int64(3), "count", "x") == 3.0
+    assert units.parse(Fraction(1, 4), "count", "x") == 0.25
+    with pytest.raises(InputError, match="too large"):
+        units.parse(10 ** 400, "count", "x")
+
+
+def test_parse_compute_needs_a_unit_in_text():
+    assert units.parse_compute("1e25FLOP", "--threshold") == 1e25
+    assert units.parse_compute("0.1 pfs-days", "--threshold") == pytest.approx(8.64e18)
+    assert units.parse_compute(1e25, "--threshold") == 1e25  # a Python number is FLOP
+    for bad, needle in (("5", "needs a unit"), ("5 s", "expected FLOP"), ("-1 FLOP", "positive")):
+        with pytest.raises(InputError, match=needle):
+            units.parse_compute(bad, "--threshold")

@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from .. import units
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..methods import Estimate, compare, estimate_hardware, estimate_ops
 from .output import emit_json
 
@@ -67,9 +67,9 @@ def whole(text: str | None, field: str, minimum: int) -> int | None:
     try:
         v = float(str(text).replace(",", "").replace("_", ""))
     except ValueError:
-        raise InputError(field, f"expected a whole number, got {text!r}") from None
+        raise InputError(field, f"expected a whole number, got {shown(text)}") from None
     if not (v == v and abs(v) != float("inf")) or v != int(v) or v < minimum:
-        raise InputError(field, f"must be a whole number >= {minimum}, got {text!r}")
+        raise InputError(field, f"must be a whole number >= {minimum}, got {shown(text)}")
     return int(v)
 
 
@@ -82,7 +82,7 @@ def _extra(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise InputError("--extra", f"expected NAME=VALUE, got {pair!r}")
+            raise InputError("--extra", f"expected NAME=VALUE, got {shown(pair)}")
         out[name.strip()] = value.strip()
     return out
 
@@ -127,11 +127,11 @@ def _correlations(pairs: list[str]) -> dict[tuple[str, str], float]:
         names, sep, value = pair.partition("=")
         a, colon, b = names.partition(":")
         if not sep or not colon or not a.strip() or not b.strip():
-            raise InputError("--correlate", f"expected A:B=RHO, got {pair!r}")
+            raise InputError("--correlate", f"expected A:B=RHO, got {shown(pair)}")
         try:
             rho = float(value)
         except ValueError:
-            raise InputError("--correlate", f"not a number: {value!r}") from None
+            raise InputError("--correlate", f"not a number: {shown(value)}") from None
         out[(a.strip(), b.strip())] = rho
     return out
 
