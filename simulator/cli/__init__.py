@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import logging
 import sys
@@ -19,6 +20,29 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise InputError(self.prog.removeprefix("computesim").strip() or "arguments", message)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        """A subcommand names its own unknown flags (with the nearest known one), not the top level."""
+        ns, extras = super().parse_known_args(args, namespace)
+        if extras and self.prog != "computesim":
+            self.error(unrecognized(extras, [o for o in self._option_string_actions if o.startswith("--")]))
+        return ns, extras
+
+
+def unrecognized(extras: list[str], known: list[str]) -> str:
+    """'unrecognized argument --dayz; did you mean --days?'"""
+    first = extras[0].partition("=")[0] if extras[0].startswith("-") else extras[0]
+    near = difflib.get_close_matches(first, known, n=1, cutoff=0.6) if first.startswith("-") else []
+    what = "argument" if len(extras) == 1 else f"arguments ({len(extras)})"
+    return f"unrecognized {what} {first!r}" + (f"; did you mean {near[0]}?" if near else "")
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one printable line (control characters escaped), long values cut in the middle."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                       for c in text)
+    return text if len(text) <= limit else f"{text[:limit - 150]} ...({len(text)} characters)... {text[-120:]}"
 
 
 def build_parser() -> Parser:
@@ -42,11 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.verbose:
             logging.basicConfig(level=logging.INFO, format="computesim: %(message)s")
         if not getattr(args, "func", None):
-            parser.print_help()
-            return EXIT_BAD_INPUT
+            raise InputError("COMMAND", f"missing; choose one of {', '.join(COMMANDS)} (computesim -h for help)")
         return int(args.func(args) or 0)
     except InputError as exc:
-        print(f"computesim: error: {exc}", file=sys.stderr)
+        print(f"computesim: error: {one_line(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("computesim: interrupted", file=sys.stderr)
