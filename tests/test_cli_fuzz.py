@@ -112,3 +112,8 @@ def test_misspelt_flag_is_named_with_a_suggestion(cli):
 
 def test_misspelling_rng_is_seeded():
     assert cli_fuzz.misspell(random.Random(1), "--days") == cli_fuzz.misspell(random.Random(1), "--days")
+
+
+def test_profiles_empty_device_is_an_error(cli):
+    r = cli("profiles", "")
+    assert r.code == 2 and r.out == "" and r.err.startswith("computesim: error: --device: ")
