@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import errno
 import importlib
 import io
@@ -28,6 +29,29 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise InputError(self.prog.removeprefix("computesim").strip() or "arguments", message)
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        """A subcommand names its own unknown flags (with the nearest known one), not the top level."""
+        ns, extras = super().parse_known_args(args, namespace)
+        if extras and self.prog != "computesim":
+            self.error(unrecognized(extras, [o for o in self._option_string_actions if o.startswith("--")]))
+        return ns, extras
+
+
+def unrecognized(extras: list[str], known: list[str]) -> str:
+    """'unrecognized argument --dayz; did you mean --days?'"""
+    first = extras[0].partition("=")[0] if extras[0].startswith("-") else extras[0]
+    near = difflib.get_close_matches(first, known, n=1, cutoff=0.6) if first.startswith("-") else []
+    what = "argument" if len(extras) == 1 else f"arguments ({len(extras)})"
+    return f"unrecognized {what} {first!r}" + (f"; did you mean {near[0]}?" if near else "")
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """``text`` on one printable line (control characters escaped), long values cut in the middle."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                       for c in text)
+    return text if len(text) <= limit else f"{text[:limit - 150]} ...({len(text)} characters)... {text[-120:]}"
 
 
 class Terminated(BaseException):
@@ -123,8 +147,7 @@ def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_BAD_INPUT
+        raise InputError("COMMAND", f"missing; choose one of {', '.join(COMMANDS)} (computesim -h for help)")
     with _logging(args.verbose):
         code = int(args.func(args) or 0)
     sys.stdout.flush()  # e.g. stdout on /dev/full: fail here, inside the handlers below
@@ -139,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return _run(argv)
         except InputError as exc:
-            print(f"computesim: error: {exc}", file=sys.stderr)
+            print(f"computesim: error: {one_line(str(exc))}", file=sys.stderr)
             return EXIT_BAD_INPUT
         except KeyboardInterrupt:
             print("computesim: interrupted", file=sys.stderr)

@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Method 2 (hardware): devices x peak x time x utilization. "
                                    "Method 1 (ops): forward multiply-adds x 2 x 3 x examples x epochs. "
                                    "Give the inputs of both to check them against each other.")
-    p.add_argument("method", nargs="?", choices=("hardware", "ops", "auto"), default="auto",
+    # no argparse ``choices`` here: with them, a misspelt flag's value ('--dayz 3') is reported as an
+    # invalid method instead of the unknown flag; the method is checked in run() after the flags
+    p.add_argument("method", nargs="?", default="auto", metavar="{hardware,ops}",
                    help="which method (default: whichever inputs are given; both if both are)")
     hw = p.add_argument_group("method 2: hardware time")
     hw.add_argument("--device", help="hardware profile name or alias (see `computesim profiles`)")
@@ -60,17 +62,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: largest accepted value of the whole-number flags (the Monte Carlo limit; the seed is 64-bit)
+WHOLE_MAX = {"--samples": 10 ** 10, "--seed": 2 ** 64 - 1}
+METHODS = ("hardware", "ops", "auto")
+
+
 def whole(text: str | None, field: str, minimum: int) -> int | None:
-    """'1e6' -> 1000000; InputError unless a whole number >= ``minimum``."""
+    """'1e6' -> 1000000; InputError unless a whole number >= ``minimum`` (and <= WHOLE_MAX[field])."""
     if text is None:
         return None
+    s = str(text).strip().replace(",", "").replace("_", "")
     try:
-        v = float(str(text).replace(",", "").replace("_", ""))
-    except ValueError:
+        v = int(s) if s.lstrip("+-").isdigit() and s.isascii() else float(s)
+    except (ValueError, OverflowError):
         raise InputError(field, f"expected a whole number, got {shown(text)}") from None
-    if not (v == v and abs(v) != float("inf")) or v != int(v) or v < minimum:
+    if isinstance(v, float) and not (v == v and abs(v) != float("inf") and v == int(v)):
         raise InputError(field, f"must be a whole number >= {minimum}, got {shown(text)}")
-    return int(v)
+    v = int(v)
+    top = WHOLE_MAX.get(field)
+    if v < minimum or (top is not None and v > top):
+        limit = f">= {minimum}" if top is None else f"in [{minimum}, {top:.4g}]" if field == "--samples" \
+            else f"in [{minimum}, 2**64 - 1]"
+        raise InputError(field, f"must be a whole number {limit}, got {shown(text)}")
+    return v
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
@@ -240,6 +254,9 @@ def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.method not in METHODS:
+        raise InputError("estimate", f"unknown method {shown(args.method)}; choose hardware or ops "
+                                     "(or leave it out: whichever inputs are given)")
     whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
     estimates = build(args)
     unc = bands(args, estimates) if wants_band(args, estimates) else None

@@ -43,7 +43,7 @@ def _detail(p: Profile) -> str:
 
 def run(args: argparse.Namespace) -> int:
     extra = [load_profile_file(f) for f in args.profile_file]
-    if args.device:
+    if args.device is not None:  # '' is a bad device name, not 'list them all'
         p = find_profile(args.device, extra)
         emit_json(p.to_dict()) if args.json else print(_detail(p))
         return 0
