@@ -176,8 +176,9 @@ def _csv_header(p: str) -> tuple[list[str], str]:
 
     with open(p, "rb") as f:
         raw = f.readline()
-        if raw.strip() and not f.read(1 << 16).strip():
-            raise InputError("INPUT", f"{p}: no systems (a header but no rows)")
+        while raw.strip() and not (chunk := f.read(1 << 16)).strip():
+            if not chunk:
+                raise InputError("INPUT", f"{p}: no systems (a header but no rows)")
     try:
         line = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

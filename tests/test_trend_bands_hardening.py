@@ -241,3 +241,25 @@ def test_bench_plot_onto_directory(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("COMPUTESIM_BENCH_TINY", "1")
     (tmp_path / "p.png").mkdir()
     _refused(cli, tmp_path, ["bench", "--plot", tmp_path / "p.png"], "--plot", "is a directory")
+
+
+@pytest.mark.parametrize("argv,field,words", [
+    (["--scaling", "--max-size", "nan"], "--max-size", "whole number"),
+    (["--scaling", "--max-size", "-1"], "--max-size", ">= 1000"),
+    (["--only", ""], "--only", "empty"),
+    (["--only", "zzz-no-such"], "--only", "no workload name contains"),
+])
+def test_bench_bad_options_one_line(cli, tmp_path, monkeypatch, argv, field, words):
+    monkeypatch.setenv("COMPUTESIM_BENCH_TINY", "1")
+    _refused(cli, tmp_path, ["bench", *argv, "--out", tmp_path / "r.arrow"], field, words)
+
+
+def test_bench_scaling_with_nothing_selected_runs_nothing():
+    from computesim.benchmarks.suite import run_scaling
+
+    assert run_scaling(only=["zzz-no-such"], mode="tiny") == []
+
+
+def test_bands_header_then_blank_lines_only(cli, tmp_path):
+    data = _write(tmp_path / "s.csv", "system,method,days,tflops\n" + "\n" * 70000)
+    _refused(cli, tmp_path, ["bands", data], "INPUT", "no systems")

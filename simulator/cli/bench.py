@@ -112,12 +112,31 @@ def run(args: argparse.Namespace) -> int:
     from ..benchmarks import WorkloadImportError, workloads
 
     _check_paths(args)
+    _max_size(args.max_size)
     try:
-        workloads()
+        names = list(workloads())
     except WorkloadImportError as exc:
         print(f"computesim: error: bench: {exc}", file=sys.stderr)
         return 1
+    _check_only(args.only, names)
     return _run(args)
+
+
+def _max_size(value: float | None) -> None:
+    """--max-size: a whole number from 10^3 (the smallest scaling size) up; InputError otherwise."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value >= 1000 and value == int(value)):
+        raise InputError("--max-size", f"must be a whole number >= 1000, got {value:g}")
+
+
+def _check_only(only: list[str] | None, names: list[str]) -> None:
+    """Every --only TEXT must be non-empty and match at least one workload name."""
+    for text in only or []:
+        if not text.strip():
+            raise InputError("--only", "empty text matches every workload; leave --only out to run them all")
+        if not any(text.lower() in n.lower() for n in names):
+            raise InputError("--only", f"no workload name contains {text[:40]!r}; workloads are: {', '.join(names)}")
 
 
 def _run(args: argparse.Namespace) -> int:
