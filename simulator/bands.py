@@ -103,8 +103,12 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
 
     from .kernels import get_backend
 
-    if samples < 1:
-        raise InputError("--samples", f"must be >= 1, got {samples}")
+    from .uncertainty import MAX_SAMPLES
+
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES:
+        raise InputError("--samples", f"must be a whole number from 1 to {MAX_SAMPLES:.0e}, got {samples!r}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+        raise InputError("--seed", f"must be a whole number in 0 .. 2**64 - 1, got {seed!r}")
     if any(m.corr is not None for m in models):
         raise InputError("--correlate", "correlated inputs are not supported in batched bands")
     n_rows = len(models)
@@ -151,24 +155,56 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
     return pa.table(cols)
 
 
+MAX_CELL = 1000  #: longest cell of a systems table (characters); longer: InputError naming row and column
+
+
 def _text_columns(table) -> list[dict[str, str | None]]:
     rows = table.to_pylist()
-    return [{k: (None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v))
-             for k, v in r.items()} for r in rows]
+    out = [{k: (None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v))
+            for k, v in r.items()} for r in rows]
+    for i, r in enumerate(out):
+        for k, v in r.items():
+            if v is not None and len(v) > MAX_CELL:
+                raise InputError(f"row {i + 1} column {k}", f"cell of {len(v)} characters (at most {MAX_CELL}): "
+                                                            f"{v[:20]!r}...")
+    return out
+
+
+def _csv_header(p: str) -> tuple[list[str], str]:
+    """(column names, delimiter) of the CSV file ``p`` from its first line (',' ';' or tab)."""
+    from .datasets import sniff_delimiter
+
+    with open(p, "rb") as f:
+        raw = f.readline()
+        while raw.strip() and not (chunk := f.read(1 << 16)).strip():
+            if not chunk:
+                raise InputError("INPUT", f"{p}: no systems (a header but no rows)")
+    try:
+        line = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError("INPUT", f"{p}: header is not UTF-8 text (byte {raw[exc.start]:#04x} at offset "
+                                  f"{exc.start})") from None
+    delim = sniff_delimiter(line)
+    return [h.strip().strip('"') for h in line.strip().split(delim)], delim
 
 
 def read_systems(path: str) -> list[dict[str, str | None]]:
-    """Rows of a CSV (.csv) or Arrow/Parquet table; every value as text (ranges kept as written)."""
+    """Rows of a CSV (.csv; delimiter ',' or, by its header row, ';' or tab) or Arrow/Parquet
+    table; every value as text (ranges kept as written). A table without rows is an InputError."""
+    import os
+
     import pyarrow as pa
 
     p = str(path)
+    if os.path.isdir(p):
+        raise InputError("INPUT", f"{p}: is a directory, not a table file")
     try:
         if p.endswith(".csv"):
             import pyarrow.csv as pc
 
-            with open(p, "rb") as f:
-                head = f.readline().decode("utf-8", "replace").strip().split(",")
-            table = pc.read_csv(p, convert_options=pc.ConvertOptions(column_types={c: pa.string() for c in head}))
+            head, delim = _csv_header(p)
+            table = pc.read_csv(p, parse_options=pc.ParseOptions(delimiter=delim),
+                                convert_options=pc.ConvertOptions(column_types={c: pa.string() for c in head}))
         elif p.endswith(".parquet"):
             import pyarrow.parquet as pq
 
@@ -181,8 +217,14 @@ def read_systems(path: str) -> list[dict[str, str | None]]:
     except FileNotFoundError:
         raise InputError("INPUT", f"no such file: {p}") from None
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError("INPUT", f"cannot read {p}: {str(exc).splitlines()[0]}") from None
+        raise InputError("INPUT", f"cannot read {p}: {str(exc).splitlines()[0][:200]}") from None
+    if table.num_rows == 0:
+        raise InputError("INPUT", f"{p}: no systems (a header but no rows)")
     return _text_columns(table)
+
+
+#: Option names in estimate's messages -> the column of a systems table they come from.
+_FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS} | {"method": "method"}
 
 
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
@@ -191,6 +233,10 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
     from .methods import estimate_hardware, estimate_ops
     from .uncertainty import model_of
 
+    known = {"system", "method", *HW_COLUMNS, *OPS_COLUMNS}
+    if rows and not known & set(rows[0]):
+        raise InputError("INPUT", f"no known column (expected system, method and inputs such as days, tflops, count, "
+                                  f"forward_macs); columns are: {', '.join(list(rows[0])[:10])[:200]}")
     models, labels = [], []
     for i, row in enumerate(rows):
         def g(k: str) -> str | None:
@@ -210,7 +256,8 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
             else:
                 raise InputError("method", f"expected hardware or ops, got {method!r}")
         except InputError as exc:
-            raise InputError(f"{where} {exc.field}", exc.problem) from None
+            col = _FLAG_COLUMNS.get(exc.field)
+            raise InputError(f"{where} column {col}" if col else f"{where} {exc.field}", exc.problem) from None
         models.append(model_of(est, method_error))
         labels.append({"system": g("system") or where, "method": method})
     return models, labels

@@ -20,9 +20,12 @@ method the source prefers when the architecture is known) and keeps both values 
 as points (a figure) or upper bounds ("< x pfs-days").
 
 CSV files (``read_csv_points``): columns chosen by name, or recognised automatically (for example
-Epoch AI's "System", "Publication date", "Training compute (FLOP)"). Dates: YYYY-MM-DD,
-DD/MM/YYYY, YYYY-MM or a bare year (read as 1 July, mid-year). Rows whose compute or date is
-empty or unreadable are skipped and counted by reason, never dropped silently.
+Epoch AI's "System", "Publication date", "Training compute (FLOP)"); the delimiter is a comma,
+or a semicolon or tab when the header row has no comma but one of those (``sniff_delimiter``).
+Dates: YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or a bare year (read as 1 July, mid-year). Rows whose
+compute or date is empty, unreadable or out of range (dates YEAR_MIN..YEAR_MAX, compute
+MIN_FLOP..MAX_FLOP FLOP, cells up to MAX_CELL characters) are skipped and counted by reason,
+never dropped silently.
 """
 from __future__ import annotations
 
@@ -35,6 +38,10 @@ from typing import Any
 
 from . import units
 from .errors import InputError
+
+MIN_FLOP, MAX_FLOP = 1e-10, 1e40  #: compute accepted in data rows (FLOP); others are skipped, counted
+MAX_CELL = 1000  #: longest cell read (characters); longer compute or date cells are skipped, counted
+DELIMITERS = (",", ";", "\t")
 
 COLUMNS = ("system", "date", "flop", "pfs_days", "bound", "flop_low", "flop_high", "domain", "method", "source")
 
@@ -168,20 +175,69 @@ def _pick(header: list[str], given: str | None, kind: str, option: str) -> str |
     return None
 
 
-def _compute(text: str, scale: float) -> tuple[float, str] | None:
-    """(FLOP, bound kind) from a cell; bare numbers are in the column's unit (``scale`` FLOP)."""
+def sniff_delimiter(header_line: str) -> str:
+    """The delimiter of a CSV file from its header row: ',' unless the row has no comma and has
+    semicolons or tabs (then the more frequent of those)."""
+    if "," in header_line:
+        return ","
+    counts = {d: header_line.count(d) for d in DELIMITERS[1:]}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _compute(text: str, scale: float) -> tuple[float, str] | str:
+    """(FLOP, bound kind) from a cell, or the reason it is skipped; bare numbers are in the
+    column's unit (``scale`` FLOP)."""
     from .quantity import UpperBound, parse_quantity
 
     s = text.strip()
     if not s:
-        return None
+        return "empty compute"
+    if len(s) > MAX_CELL:
+        return f"compute cell longer than {MAX_CELL} characters"
     try:
         bare = units._split(s.lstrip("<=≤ "), "compute")[1] == ""
         q = parse_quantity(s, "ops", "compute", bounds=True)
-    except InputError:
-        return None
+    except InputError as exc:
+        return ("compute not positive" if "positive" in exc.problem else
+                "compute not finite" if "finite" in exc.problem or "NaN" in exc.problem else "unreadable compute")
     value = q.point * (scale if bare else 1.0)
+    if not MIN_FLOP <= value <= MAX_FLOP:
+        return f"compute out of range ({MIN_FLOP:g} to {MAX_FLOP:g} FLOP)"
     return value, ("upper" if isinstance(q, UpperBound) else "point")
+
+
+def _date(text: str) -> dt.date | str:
+    """The date of a cell, or the reason it is skipped."""
+    from .trends import YEAR_MAX, YEAR_MIN
+
+    if not text:
+        return "empty date"
+    d = parse_date(text) if len(text) <= MAX_CELL else None
+    if d is None:
+        return "unreadable date"
+    if not YEAR_MIN <= d.year <= YEAR_MAX:
+        return f"date out of range ({YEAR_MIN} to {YEAR_MAX})"
+    return d
+
+
+def _read_rows(p: Path) -> list[list[str]]:
+    """All rows of the CSV file ``p`` (InputError: a directory, missing, not UTF-8, not CSV)."""
+    if p.is_dir():
+        raise InputError("DATA", f"{p}: is a directory, not a CSV file")
+    if not p.is_file():
+        raise InputError("DATA", f"{p}: no such file")
+    try:
+        with p.open(newline="", encoding="utf-8-sig") as fh:
+            delim = sniff_delimiter(fh.readline())
+            fh.seek(0)
+            return list(csv.reader(fh, delimiter=delim))
+    except UnicodeDecodeError as exc:
+        raise InputError("DATA", f"{p}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})") from None
+    except csv.Error as exc:
+        raise InputError("DATA", f"{p}: not a readable CSV file ({exc})") from None
+    except OSError as exc:
+        raise InputError("DATA", f"{p}: cannot read: {exc.strerror or exc}") from None
 
 
 def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_col: str | None = None,
@@ -194,15 +250,9 @@ def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_co
     "0.1 pfs-days") or be a bound ("< 1e20").
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputError("DATA", f"{p}: no such file")
     if compute_unit not in (None, "flop", "pfs-days"):
         raise InputError("--compute-unit", f"must be flop or pfs-days, got {compute_unit!r}")
-    try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError("DATA", f"{p}: not a readable CSV file ({exc})") from None
+    rows = _read_rows(p)
     if not rows or not any(c.strip() for c in rows[0]):
         raise InputError("DATA", f"{p}: empty file, or no header row")
     header = [h.strip() for h in rows[0]]
@@ -230,16 +280,20 @@ def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_co
             continue  # blank line: not a data row
         cell = lambda col: row[idx[col]].strip() if col is not None and idx[col] < len(row) else ""  # noqa: E731
         comp = _compute(cell(ccol), scale)
-        if comp is None:
-            skip("empty compute" if not cell(ccol) else "unreadable compute")
+        if isinstance(comp, str):
+            skip(comp)
             continue
-        date = parse_date(cell(dcol))
-        if date is None:
-            skip("empty date" if not cell(dcol) else "unreadable date")
+        date = _date(cell(dcol))
+        if isinstance(date, str):
+            skip(date)
             continue
-        out.append({"system": cell(ncol) or f"row {n}", "date": date, "flop": comp[0], "bound": comp[1],
+        out.append({"system": cell(ncol)[:MAX_CELL] or f"row {n}", "date": date, "flop": comp[0], "bound": comp[1],
                     "domain": cell(mcol) or None, "method": "reported", "source": f"{p.name}:{n}"})
     if not out:
-        detail = ", ".join(f"{v} {k}" for k, v in skipped.items()) or "no data rows"
-        raise InputError("--compute-col", f"no usable compute values in column {ccol!r} of {p.name} ({detail})")
+        if not skipped:
+            raise InputError("DATA", f"{p}: a header but no data rows")
+        detail = ", ".join(f"{v} {k}" for k, v in skipped.items())
+        if all("compute" in k for k in skipped):
+            raise InputError("--compute-col", f"no usable compute values in column {ccol!r} of {p.name} ({detail})")
+        raise InputError("DATA", f"{p}: no usable rows ({detail})")
     return Points(make_table(out), skipped, str(p))

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError, require_positive
+from .trends import pow10_or_inf
 
 DEFAULT_HALVING_MONTHS = 16.0  #: Hernandez & Brown (2020), fitted trend
 DEFAULT_REFERENCE = 2012.0  #: start of their series (AlexNet, 2012)
 SOURCE_TOTAL = (44.0, 2012.0, 2019.0)  #: 44x less compute for AlexNet-level accuracy, 2012 -> 2019
+MIN_MONTHS = 0.01  #: shortest halving (or price doubling) time accepted, months (about 7 hours)
 
 
 def halving_months_from_total(factor: float, years: float) -> float:
@@ -39,15 +41,22 @@ class Efficiency:
 
     def __post_init__(self) -> None:
         require_positive("--efficiency-halving-months", self.halving_months)
+        if self.halving_months < MIN_MONTHS:
+            raise InputError("--efficiency-halving-months", f"must be at least {MIN_MONTHS:g}, got {self.halving_months:g}")
 
     @property
     def oom_per_year(self) -> float:
         """log10 of the gain per year."""
         return 12.0 * math.log10(2) / self.halving_months
 
+    def log10_gain(self, t: float | np.ndarray) -> np.ndarray:
+        """log10 of the efficiency gain at decimal year(s) ``t``."""
+        return self.oom_per_year * (np.asarray(t, dtype=float) - self.reference)
+
     def gain(self, t: float | np.ndarray) -> np.ndarray:
-        """Efficiency gain at decimal year(s) ``t`` relative to ``reference`` (x)."""
-        return 10.0 ** (self.oom_per_year * (np.asarray(t, dtype=float) - self.reference))
+        """Efficiency gain at decimal year(s) ``t`` relative to ``reference`` (x; inf past float64)."""
+        with np.errstate(over="ignore"):
+            return 10.0 ** self.log10_gain(t)
 
     def effective_flop(self, flop: float | np.ndarray, t: float | np.ndarray) -> np.ndarray:
         """Effective compute (FLOP of ``reference``-era algorithms) = physical FLOP x gain(t)."""
@@ -60,8 +69,8 @@ class Efficiency:
     def to_dict(self) -> dict[str, Any]:
         f, a, b = SOURCE_TOTAL
         return {"halving_months": self.halving_months, "reference_year": self.reference,
-                "gain_per_year": 10 ** self.oom_per_year,
-                "gain_2012_to_2019": float(2 ** ((b - a) * 12 / self.halving_months)),
+                "gain_per_year": pow10_or_inf(self.oom_per_year),
+                "gain_2012_to_2019": pow10_or_inf(self.oom_per_year * (b - a)),
                 "source": f"Hernandez & Brown 2020: {f:g}x from {a:g} to {b:g} "
                           f"(implies {halving_months_from_total(f, b - a):.1f} months), fitted 16 months"}
 
@@ -72,9 +81,14 @@ def effective_table(table, eff: Efficiency):
     import pyarrow.compute as pc
 
     from . import units
-    from .trends import decimal_year
+    from .trends import MAX_LOG10, decimal_year
 
-    gain = pa.array(eff.gain(decimal_year(table.column("date").to_numpy(zero_copy_only=False))))
+    lg = eff.log10_gain(decimal_year(table.column("date").to_numpy(zero_copy_only=False)))
+    lf = np.log10(np.asarray(table.column("flop").to_numpy(zero_copy_only=False), float))
+    if lg.size and not (np.all(np.abs(lg) < MAX_LOG10) and np.all(np.abs(lf + lg) < MAX_LOG10)):
+        raise InputError("--efficiency-halving-months", f"effective compute leaves the float64 range "
+                         f"(gain up to 10^{float(np.max(np.abs(lg))):.4g} over the data's dates); use a longer halving time")
+    gain = pa.array(10.0 ** lg)
     for name in ("flop", "flop_low", "flop_high"):
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, pc.multiply(table.column(name), gain))

@@ -20,8 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from .errors import require_positive
-from .trends import LOG10_2, TrendFit
+from .efficiency import MIN_MONTHS
+from .errors import InputError, require_positive
+from .trends import LOG10_2, TrendFit, pow10_or_inf, pow10
+
+
+#: The option (or, without one, the field) each PricePerformance field is set by, for messages.
+FIELDS = {"gpu_hour_usd": "--gpu-hour-usd", "peak_flop_per_s": "PricePerformance.peak_flop_per_s",
+          "utilization": "PricePerformance.utilization", "doubling_months": "--price-doubling-months"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +42,10 @@ class PricePerformance:
     flop_per_dollar_override: float | None = None
 
     def __post_init__(self) -> None:
-        for name in ("gpu_hour_usd", "peak_flop_per_s", "utilization", "doubling_months"):
-            require_positive(f"--{name.replace('_', '-')}", getattr(self, name))
+        for name, flag in FIELDS.items():
+            require_positive(flag, getattr(self, name))
+        if self.doubling_months < MIN_MONTHS:
+            raise InputError("--price-doubling-months", f"must be at least {MIN_MONTHS:g}, got {self.doubling_months:g}")
         if self.flop_per_dollar_override is not None:
             require_positive("--flop-per-dollar", self.flop_per_dollar_override)
 
@@ -75,15 +83,20 @@ def _q(a: np.ndarray, level: float) -> list[float]:
     return [float(v) for v in np.quantile(a, [lo, 1 - lo], method="inverted_cdf")]
 
 
-def compute_at(fit: TrendFit, t: float) -> dict[str, Any]:
-    """Compute on the trend at decimal year ``t`` (FLOP) with its band."""
+def compute_at(fit: TrendFit, t: float, field: str = "--project") -> dict[str, Any]:
+    """Compute on the trend at decimal year ``t`` (FLOP) with its band.
+
+    InputError naming ``field`` when the line or its band at ``t`` leaves the float64 range (a date
+    far from the data on a steep trend): no ``inf`` or 0 FLOP is ever returned.
+    """
     from . import units
 
-    mid = float(fit.predict(t))
-    lo, hi = (float(v[0]) for v in fit.band(t))
-    return {"date": year_to_iso(t), "year": t, "flop": 10 ** mid, "flop_ci": [10 ** lo, 10 ** hi],
-            "pfs_days": units.flop_to_pfs_days(10 ** mid),
-            "pfs_days_ci": [units.flop_to_pfs_days(10 ** lo), units.flop_to_pfs_days(10 ** hi)]}
+    what = f"the trend at {year_to_iso(t) or f'{t:g}'}"
+    mid = pow10(float(fit.predict(t)), field, what)
+    lo, hi = (pow10(float(v[0]), field, f"{what} (band)") for v in fit.band(t))
+    return {"date": year_to_iso(t), "year": t, "flop": mid, "flop_ci": [lo, hi],
+            "pfs_days": units.flop_to_pfs_days(mid),
+            "pfs_days_ci": [units.flop_to_pfs_days(lo), units.flop_to_pfs_days(hi)]}
 
 
 def _solve(level: float, slope: float | np.ndarray, center: float, target: float) -> np.ndarray:
@@ -110,10 +123,11 @@ def cost(fit: TrendFit, price: PricePerformance, years: list[float], budget_usd:
     dl = 12.0 * LOG10_2 / price.doubling_months  # OOM/year of price-performance
     rows = []
     for y in years:
-        c = compute_at(fit, y)
+        c = compute_at(fit, y, "--cost-years")
         lp = float(price.log10_at(y))
-        rows.append({"year": y, "flop": c["flop"], "usd": c["flop"] / 10 ** lp,
-                     "usd_ci": [v / 10 ** lp for v in c["flop_ci"]]})
+        what = f"the cost of the trend's run in {y:g}"
+        usd = [pow10(math.log10(v) - lp, "--cost-years", what) for v in [c["flop"], *c["flop_ci"]]]
+        rows.append({"year": y, "flop": c["flop"], "usd": usd[0], "usd_ci": usd[1:]})
     # log10 cost(t) = line(t) - log10 P(t): a line of slope (slope - dl) through center
     lp_c = float(price.log10_at(fit.center))
     target = math.log10(budget_usd)
@@ -122,4 +136,4 @@ def cost(fit: TrendFit, price: PricePerformance, years: list[float], budget_usd:
     lo, hi = _q(tb, fit.level_ci)
     return {"budget_usd": budget_usd, "cost_by_year": rows, "budget_reached_year": t,
             "budget_reached_date": year_to_iso(t), "budget_reached_year_ci": [lo, hi],
-            "cost_growth_per_year": 10 ** (fit.slope - dl)}
+            "cost_growth_per_year": pow10_or_inf(fit.slope - dl)}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -27,6 +28,12 @@ from .errors import InputError
 LOG10_2 = math.log10(2.0)
 MIN_POINTS = 3
 DEFAULT_BOOT = 1000
+MAX_BOOT = 100_000  #: most bootstrap resamples (memory grows with resamples x points)
+MAX_BOOT_CELLS = 50_000_000  #: most resamples x points (about 2.4 GB of working arrays at the peak)
+YEAR_MIN, YEAR_MAX = 1900, 2200  #: dates accepted in options and data (decimal years)
+MAX_LOG10 = math.log10(sys.float_info.max)  #: 308.25: 10**x overflows float64 above
+MIN_LOG10 = math.log10(sys.float_info.min)  #: -307.65: 10**x is subnormal or 0 below
+SEED_LIMIT = 2 ** 64  #: seeds are 0 <= seed < 2**64 (numpy's generators take any, Philox 64 bits)
 DEFAULT_LEVEL = 0.95
 DEFAULT_NOISE = 2.0
 DEFAULT_LARGE_OOM = 1.0
@@ -45,23 +52,75 @@ def parse_when(text: str | float, field: str, end: bool = False) -> float:
     """A date option as a decimal year: "2012-06-01", "01/06/2012", 2015.75 or a bare year.
 
     A bare year means the start of that year, or its end (start of the next) with ``end`` (so
-    ``--from 2012 --to 2018`` covers 2012 through 2018).
+    ``--from 2012 --to 2018`` covers 2012 through 2018). Every form must lie in YEAR_MIN..YEAR_MAX.
     """
     from .datasets import parse_date
 
     s = str(text).strip()
+    if len(s) > 40:
+        raise InputError(field, f"not a date or year: {s[:20]!r}... ({len(s)} characters)")
     if s.isdigit() and len(s) == 4:
-        return float(int(s) + (1 if end else 0))
-    d = parse_date(s) if ("-" in s or "/" in s) else None
-    if d is not None:
-        return float(decimal_year([d])[0])
-    try:
-        x = float(s)
-    except ValueError:
-        raise InputError(field, f"not a date or year: {text!r} (use YYYY, YYYY-MM-DD, DD/MM/YYYY or 2015.5)") from None
-    if not (1900 <= x <= 2200):
-        raise InputError(field, f"year out of range: {text!r}")
-    return x
+        x = float(int(s))
+    elif (d := parse_date(s) if ("-" in s or "/" in s) else None) is not None:
+        x = float(decimal_year([d])[0])
+    else:
+        try:
+            x = float(s)
+        except ValueError:
+            raise InputError(field, f"not a date or year: {text!r} (use YYYY, YYYY-MM-DD, DD/MM/YYYY or 2015.5)") from None
+    if not (YEAR_MIN <= x < YEAR_MAX + 1):
+        raise InputError(field, f"year out of range: {text!r} (allowed {YEAR_MIN} to {YEAR_MAX})")
+    return x + (1.0 if end and s.isdigit() and len(s) == 4 else 0.0)
+
+
+def check_seed(seed: object, field: str = "--seed") -> int:
+    """``seed`` as an int if it is a whole number with 0 <= seed < 2**64, else InputError."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InputError(field, f"must be a whole number, got {seed!r}")
+    if not 0 <= int(seed) < SEED_LIMIT:
+        raise InputError(field, f"must be in 0 .. 2**64 - 1 (18446744073709551615), got {int(seed)}")
+    return int(seed)
+
+
+def parse_seed(text: str | int, field: str = "--seed") -> int:
+    """A seed option: a whole number written exactly (no float rounding), 0 <= seed < 2**64."""
+    s = str(text).strip().replace("_", "")
+    if isinstance(text, bool) or not (s.isdigit() or (s[:1] in "+-" and s[1:].isdigit())) or len(s) > 40:
+        raise InputError(field, f"must be a whole number in 0 .. 2**64 - 1, got {str(text)[:40]!r}")
+    return check_seed(int(s), field)
+
+
+def pow10(x: float, field: str, what: str) -> float:
+    """10**x as a float; InputError naming ``field`` when it overflows float64 or underflows to 0."""
+    if not math.isfinite(x) or x > MAX_LOG10 or x < MIN_LOG10:
+        shown = f"10^{x:.4g}" if math.isfinite(x) else str(x)
+        raise InputError(field, f"{what} is {shown}, outside the float64 range (1e-307 to 1.8e308)")
+    return 10.0 ** x
+
+
+def pow10_or_inf(x: float) -> float:
+    """10**x, +inf above the float64 range (0.0 below): for growth factors, reported as JSON null."""
+    return math.inf if x > MAX_LOG10 else 10.0 ** x
+
+
+def json_ready(obj: Any) -> Any:
+    """``obj`` with plain JSON types only: numpy scalars as int/float/bool, tuples as lists,
+    dates as ISO strings, NaN and +-inf as None (JSON has neither)."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, np.ndarray)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    if obj is None or isinstance(obj, str):
+        return obj
+    raise TypeError(f"not JSON-ready: {type(obj).__name__}")
 
 
 def months_from_slope(slope: float) -> float:
@@ -172,11 +231,14 @@ class TrendFit:
         return self.y - self.predict(self.t)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON: doubling_months(+_ci), growth_per_year(+_ci), oom_per_year(+_ci), n_points, span."""
+        """Plain Python values (floats may be inf: a flat trend doubles in inf months; JSON form:
+        ``json_ready`` of this, as ``TrendReport.to_dict`` gives): doubling_months(+_ci),
+        growth_per_year(+_ci), oom_per_year(+_ci), n_points, span (decimal years)."""
         lo, hi = self.slope_ci()
         return {"label": self.label, "from": self.start, "to": self.end, "n_points": self.n,
                 "doubling_months": self.doubling_months, "doubling_months_ci": self.doubling_months_ci(),
-                "growth_per_year": 10 ** self.slope, "growth_per_year_ci": [10 ** lo, 10 ** hi],
+                "growth_per_year": pow10_or_inf(self.slope),
+                "growth_per_year_ci": [pow10_or_inf(lo), pow10_or_inf(hi)],
                 "oom_per_year": self.slope, "oom_per_year_ci": [lo, hi],
                 "residual_sd_oom": math.sqrt(self.rss / (self.n - 2)) if self.n > 2 else None,
                 "ci_level": self.level_ci, "n_boot": self.n_boot, "n_boot_used": int(self.boot_slope.size),
@@ -224,6 +286,8 @@ def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, en
     """
     if n_boot < 100:
         raise InputError("--bootstrap", f"need at least 100 resamples, got {n_boot}")
+    if n_boot > MAX_BOOT:
+        raise InputError("--bootstrap", f"at most {MAX_BOOT} resamples, got {n_boot}")
     if not (0 < level < 1):
         raise InputError("--ci", f"must be between 0 and 1, got {level}")
     mask = (data.t >= start) & (data.t < end)
@@ -232,12 +296,15 @@ def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, en
         where = "" if not (math.isfinite(start) or math.isfinite(end)) else f" in {_span(start, end)}"
         raise InputError("data", f"need at least {MIN_POINTS} points{where} to fit a trend ({label}), "
                                  f"got {d.t.size}")
+    if n_boot * d.t.size > MAX_BOOT_CELLS:
+        raise InputError("--bootstrap", f"{n_boot} resamples of {d.t.size} points need too much memory; "
+                                        f"at most {MAX_BOOT_CELLS // d.t.size} for this data")
     slope, lvl, c, rss = ols(d.t, d.y)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     half = None
     if propagate:
-        if noise_factor < 1:
-            raise InputError("--noise-factor", f"must be at least 1, got {noise_factor}")
+        if not (math.isfinite(noise_factor) and noise_factor >= 1):
+            raise InputError("--noise-factor", f"must be a finite factor >= 1, got {noise_factor}")
         f = math.log10(noise_factor)
         half = (np.where(np.isnan(d.low), -f, d.low), np.where(np.isnan(d.high), f, d.high))
     bs, bl = _boot_lines(d.t, d.y, half, n_boot, rng)
@@ -342,13 +409,15 @@ class TrendReport:
     include_bounds: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (plain types, NaN/inf as None): the window's fit, eras, break test and
+        the large-scale subset (without its TrendFit object)."""
         out = self.overall.to_dict()
         out["upper_bounds_excluded"] = self.n_bounds_excluded
         out["upper_bounds"] = "included as points" if self.include_bounds else "excluded from the fit"
         out["eras"] = [e.to_dict() for e in self.eras]
         out["break_test"] = self.break_test
-        out["large_scale"] = self.large
-        return out
+        out["large_scale"] = None if self.large is None else {k: v for k, v in self.large.items() if k != "fit"}
+        return json_ready(out)
 
 
 def large_scale(fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LARGE_OOM,
@@ -380,11 +449,24 @@ def large_scale(fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LAR
     return out
 
 
+def _check_options(n_boot: int, seed: int, noise_factor: float, large_threshold: float | None) -> None:
+    """InputError for a seed outside 0..2**64-1, too many resamples, a non-finite noise factor or
+    large-scale threshold."""
+    check_seed(seed)
+    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or not 100 <= n_boot <= MAX_BOOT:
+        raise InputError("--bootstrap", f"must be a whole number from 100 to {MAX_BOOT}, got {n_boot!r}")
+    if not (math.isfinite(noise_factor) and noise_factor >= 1):
+        raise InputError("--noise-factor", f"must be a finite factor >= 1, got {noise_factor}")
+    if large_threshold is not None and not math.isfinite(large_threshold):
+        raise InputError("--large", f"must be a finite number of orders of magnitude, got {large_threshold}")
+
+
 def analyse(table, *, start: float = -math.inf, end: float = math.inf, breaks: Sequence[float] = (),
             large_threshold: float | None = None, include_bounds: bool = False, n_boot: int = DEFAULT_BOOT,
             seed: int = 0, level: float = DEFAULT_LEVEL, propagate: bool = False,
             noise_factor: float = DEFAULT_NOISE) -> TrendReport:
     """Fit the window, each era between ``breaks`` (decimal years), and the large-scale subset."""
+    _check_options(n_boot, seed, noise_factor, large_threshold)
     if start >= end:
         raise InputError("--from", f"window is empty: from {start:g} is not before to {end:g}")
     data, n_bounds = fit_data(table, include_bounds)

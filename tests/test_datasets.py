@@ -83,7 +83,8 @@ def test_csv_epoch_layout_recognised_and_skips_counted(tmp_path):
     assert [r["system"] for r in rows] == ["GPT-3 175B", "AlexNet", "Bound"]
     assert rows[0]["flop"] == 3.14e23 and rows[0]["date"] == dt.date(2020, 5, 28) and rows[0]["domain"] == "Language"
     assert rows[2]["bound"] == "upper" and rows[2]["date"] == dt.date(2017, 7, 1)
-    assert pts.skipped == {"empty compute": 1, "unreadable compute": 2, "empty date": 1, "unreadable date": 1}
+    assert pts.skipped == {"empty compute": 1, "unreadable compute": 1, "compute not positive": 1, "empty date": 1,
+                           "unreadable date": 1}
     assert pts.n_skipped == 5
 
 

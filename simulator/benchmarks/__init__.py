@@ -4,9 +4,10 @@ machine's limits, measured in the same run.
     from computesim.benchmarks import workloads, run_suite
     rows = run_suite("quick")          # list of dicts, one per (workload, backend, size, threads)
 
-Workloads live in modules of this package (``core``, ``sweeps``, ``montecarlo``); a module whose
-computation has not landed yet fails to import and registers nothing. The pytest-benchmark suites in
-bench/ call the same workload functions, so each workload is defined once.
+Workloads live in modules of this package (``core``, ``sweeps``, ``montecarlo``); a module that fails
+to import raises ``WorkloadImportError`` naming it and why (``computesim bench``: one line, exit 1),
+never a silent gap in the results. The pytest-benchmark suites in bench/ call the same workload
+functions, so each workload is defined once.
 """
 from __future__ import annotations
 
@@ -15,31 +16,31 @@ import logging
 
 from .registry import WORKLOADS, Case, Workload, register
 
-__all__ = ["Case", "Workload", "register", "workloads", "run_suite", "run_scaling"]
+__all__ = ["Case", "Workload", "WorkloadImportError", "register", "workloads", "run_suite", "run_scaling"]
 
 #: Workload modules, in the order their rows are printed.
 MODULES = ("core", "sweeps", "montecarlo")
 log = logging.getLogger("computesim.benchmarks")
-_SKIPPED: dict[str, str] = {}
+
+
+class WorkloadImportError(ImportError):
+    """A workload module failed to import: its workloads would be missing from the results."""
+
+    def __init__(self, module: str, reason: str) -> None:
+        self.module, self.reason = module, reason
+        super().__init__(f"workload module computesim.benchmarks.{module} failed to import: {reason}")
 
 
 def workloads() -> dict[str, Workload]:
-    """All registered workloads (importing their modules on first call)."""
+    """All registered workloads (importing their modules on first call); WorkloadImportError if one
+    of MODULES cannot be imported (any exception while importing it)."""
     for name in MODULES:
-        if name in _SKIPPED:
-            continue
         try:
             importlib.import_module(f"{__name__}.{name}")
-        except ImportError as exc:  # the family's kernels have not landed: no workload, no stub
-            _SKIPPED[name] = str(exc)
-            log.info("benchmarks.%s not registered: %s", name, exc)
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, with its type
+            raise WorkloadImportError(name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                                      [:300]) from exc
     return WORKLOADS
-
-
-def skipped() -> dict[str, str]:
-    """Workload modules that could not be imported, with why."""
-    workloads()
-    return dict(_SKIPPED)
 
 
 def __getattr__(name: str):

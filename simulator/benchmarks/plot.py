@@ -2,12 +2,16 @@
 as a dashed line. Needs matplotlib (the ``plot`` extra), imported here only."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from ..arrow_io import atomic_path
+
+PLOT_EXT = (".png", ".svg", ".pdf")
 
 
 def plot_scaling(rows: list[dict], path: str | Path) -> Path:
-    """Write the scaling plot of ``rows`` to ``path`` (.png, .svg, .pdf) atomically; returns it."""
+    """Write the scaling plot of ``rows`` to ``path`` (.png, .svg, .pdf) through the one atomic
+    writer (``arrow_io.atomic_path``; an existing file is replaced: results accumulate); returns it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -37,11 +41,9 @@ def plot_scaling(rows: list[dict], path: str | Path) -> Path:
                  f"{machine.get('date')}", fontsize=9)
     fig.tight_layout()
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        fig.savefig(tmp, format=path.suffix.lstrip(".").lower(), dpi=110)
-        os.replace(tmp, path)
+        with atomic_path(path, True, "--plot", extensions=PLOT_EXT, keep_suffix=True) as tmp:
+            fig.savefig(tmp, format=path.suffix.lstrip(".").lower(), dpi=110)
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path

@@ -182,6 +182,8 @@ def run_scaling(backends: Iterable[str] | None = None, only: Iterable[str] | Non
     """Throughput over sizes 10^3 .. the workload's scaling size, threads 1 and all."""
     ws = [w for w in workloads().values() if w.scaling > 1 and (not only or any(
         o.lower() in w.name.lower() for o in only))]
+    if not ws:  # nothing selected: an empty ``only`` below would mean every workload
+        return []
     sizes = {w.name: scaling_sizes(w, largest) for w in ws}
     threads = sorted({1, all_threads()})
     rows = run(mode, backends, threads, [w.name for w in ws], sizes, progress)

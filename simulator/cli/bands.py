@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from ..errors import InputError
 
 from .output import emit_json, format_table
 
@@ -14,8 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("input", metavar="INPUT", help="a .csv, .arrow or .parquet table of systems")
     p.add_argument("--out", metavar="FILE", help="write the bands to FILE.arrow or FILE.parquet")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.add_argument("--samples", default="10000", help="Monte Carlo samples per system (default 10000)")
-    p.add_argument("--seed", default="0", help="random seed (default 0)")
+    p.add_argument("--samples", default="10000", help="Monte Carlo samples per system, 1 to 1e10 (default 10000)")
+    p.add_argument("--seed", default="0", help="random seed, 0 to 2**64 - 1 (default 0)")
     p.add_argument("--force-mc", action="store_true", help="sample even rows with an exact answer")
     p.add_argument("--method-error", metavar="FACTOR", help="model error of the method, e.g. 2x")
     p.add_argument("--threshold", action="append", default=[], metavar="COMPUTE[,COMPUTE]",
@@ -28,12 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..arrow_io import check_writable, write_table
     from ..bands import bands_table, models_of_rows, read_systems
-    from ..uncertainty import parse_factor, parse_thresholds
+    from ..trends import parse_seed
+    from ..uncertainty import MAX_SAMPLES, parse_factor, parse_thresholds
     from .estimate import whole
 
     if args.out:
+        if Path(args.out).is_dir():
+            raise InputError("--out", f"{args.out}: is a directory, not a file name")
         check_writable(args.out, args.overwrite)
-    samples, seed = whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
+    samples, seed = whole(args.samples, "--samples", 1), parse_seed(args.seed)
+    if samples > MAX_SAMPLES:
+        raise InputError("--samples", f"at most {MAX_SAMPLES:.0e} per system, got {args.samples!r}")
     err = parse_factor(args.method_error) if args.method_error else None
     thresholds = parse_thresholds(",".join(args.threshold)) if args.threshold else []
     models, labels = models_of_rows(read_systems(args.input), err)

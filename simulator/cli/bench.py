@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import InputError
 from .output import emit_json, format_table
 
-PLOT_EXT = (".png", ".svg", ".pdf")
+PLOT_EXT = (".png", ".svg", ".pdf")  #: as benchmarks.plot.PLOT_EXT (not imported: keeps the CLI start light)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +49,9 @@ def _threads(text: str) -> list[int]:
 def _check_paths(args: argparse.Namespace) -> None:
     from ..arrow_io import check_writable, output_format
 
+    for opt, value in (("--out", args.out), ("--plot", args.plot)):
+        if value and Path(value).is_dir():
+            raise InputError(opt, f"{value}: is a directory, not a file name")
     if args.out:
         output_format(args.out)
         if not Path(args.out).exists():
@@ -103,9 +106,42 @@ def text(rows: list[dict]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..benchmarks import skipped, suite
+    """Run the suite; a workload module that fails to import: one line on stderr, exit 1."""
+    import sys
+
+    from ..benchmarks import WorkloadImportError, workloads
 
     _check_paths(args)
+    _max_size(args.max_size)
+    try:
+        names = list(workloads())
+    except WorkloadImportError as exc:
+        print(f"computesim: error: bench: {exc}", file=sys.stderr)
+        return 1
+    _check_only(args.only, names)
+    return _run(args)
+
+
+def _max_size(value: float | None) -> None:
+    """--max-size: a whole number from 10^3 (the smallest scaling size) up; InputError otherwise."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value >= 1000 and value == int(value)):
+        raise InputError("--max-size", f"must be a whole number >= 1000, got {value:g}")
+
+
+def _check_only(only: list[str] | None, names: list[str]) -> None:
+    """Every --only TEXT must be non-empty and match at least one workload name."""
+    for text in only or []:
+        if not text.strip():
+            raise InputError("--only", "empty text matches every workload; leave --only out to run them all")
+        if not any(text.lower() in n.lower() for n in names):
+            raise InputError("--only", f"no workload name contains {text[:40]!r}; workloads are: {', '.join(names)}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ..benchmarks import suite
+
     backends = _backends(args.backend)
     threads = _threads(args.threads)
     mode = "tiny" if os.environ.get("COMPUTESIM_BENCH_TINY") == "1" else ("quick" if args.quick else "full")
@@ -125,6 +161,4 @@ def run(args: argparse.Namespace) -> int:
         emit_json(rows)
     else:
         print(text(rows))
-        for name, why in skipped().items():
-            print(f"not benchmarked: {name} workloads ({why})")
     return 0

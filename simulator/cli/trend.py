@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="fit the large-scale subset: points more than OOM orders of magnitude above the trend (1)")
     f.add_argument("--include-bounds", action="store_true", help="fit upper bounds as if they were points")
     f.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
-    f.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    f.add_argument("--seed", default="0", help="random seed, 0 to 2**64 - 1 (0)")
     f.add_argument("--ci", type=float, default=0.95, help="confidence level (0.95)")
     f.add_argument("--propagate", action="store_true",
                    help="perturb each point within its band, or by --noise-factor, in each resample")
@@ -89,8 +89,9 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     """(points, report, JSON dict) for parsed arguments."""
     from .. import projections as pj
     from ..efficiency import Efficiency, effective_table
-    from ..trends import analyse, parse_when
+    from ..trends import analyse, parse_seed, parse_when
 
+    seed = parse_seed(args.seed)
     start = parse_when(args.start, "--from") if args.start is not None else -math.inf
     end = parse_when(args.end, "--to", end=True) if args.end is not None else math.inf
     breaks = _dates(args.breaks, "--breaks")
@@ -104,12 +105,15 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     if args.effective:
         pts.table = effective_table(pts.table, eff)
         pts.origin += f" (effective compute, x efficiency gain since {eff.reference:g})"
-    rep = analyse(pts.table, start=start, end=end, breaks=breaks, large_threshold=args.large,
-                  include_bounds=args.include_bounds, n_boot=args.bootstrap, seed=args.seed, level=args.ci,
-                  propagate=args.propagate, noise_factor=args.noise_factor)
+    try:
+        rep = analyse(pts.table, start=start, end=end, breaks=breaks, large_threshold=args.large,
+                      include_bounds=args.include_bounds, n_boot=args.bootstrap, seed=seed, level=args.ci,
+                      propagate=args.propagate, noise_factor=args.noise_factor)
+    except InputError as exc:
+        if exc.field != "data" or not pts.skipped:
+            raise
+        raise InputError(exc.field, f"{exc.problem}; {_skipped_text(pts.skipped)}") from None
     out = rep.to_dict()
-    if out["large_scale"]:
-        out["large_scale"].pop("fit", None)
     fit = rep.overall
     eff_ci = eff.effective_doubling_months(fit.slope_ci()[::-1])
     out |= {"n_skipped": pts.n_skipped, "skipped": pts.skipped, "data": pts.origin,
@@ -121,7 +125,7 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
                 "effective_doubling_months_ci": [float(v) for v in eff_ci]},
             "assumptions": {"price_performance": price.to_dict(), "budget_usd": args.budget,
                             "efficiency_halving_months": eff.halving_months, "efficiency_reference_year": eff.reference,
-                            "bootstrap": {"resamples": args.bootstrap, "seed": args.seed, "ci_level": args.ci,
+                            "bootstrap": {"resamples": args.bootstrap, "seed": seed, "ci_level": args.ci,
                                           "method": "percentile, pairs resampled"},
                             "point_noise": (f"log-uniform within band, else /{args.noise_factor:g} to x{args.noise_factor:g}"
                                             if args.propagate else "none"),
@@ -129,8 +133,26 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     return pts, rep, out
 
 
-def _fmt_ci(ci: list[float]) -> str:
-    return "-".join("inf" if not math.isfinite(v) else f"{v:.3g}" for v in ci)
+def _skipped_text(skipped: dict[str, int]) -> str:
+    """'3 rows skipped: 2 unreadable date, 1 compute not positive'."""
+    return f"{sum(skipped.values())} rows skipped: " + ", ".join(f"{v} {k}" for k, v in skipped.items())
+
+
+def _not_a_directory(path: str, field: str) -> None:
+    """InputError naming ``field`` when ``path`` is an existing directory (with or without --overwrite)."""
+    from pathlib import Path
+
+    if Path(path).is_dir():
+        raise InputError(field, f"{path}: is a directory, not a file name")
+
+
+def _g(v: float | None) -> str:
+    """A number to 3 digits; None (JSON's inf or NaN) and non-finite as 'inf'."""
+    return "inf" if v is None or not math.isfinite(v) else f"{v:.3g}"
+
+
+def _fmt_ci(ci: list[float | None]) -> str:
+    return "-".join(_g(v) for v in ci)
 
 
 def _text(out: dict[str, Any]) -> str:
@@ -138,8 +160,8 @@ def _text(out: dict[str, Any]) -> str:
     for name, d in [("window", out)] + [(e["label"], e) for e in out["eras"]] + (
             [("large-scale", out["large_scale"])] if out["large_scale"] and "doubling_months" in out["large_scale"] else []):
         ci = _fmt_ci(d["doubling_months_ci"]) if d["oom_per_year_ci"][0] > 0 else "includes no growth"
-        rows.append([name, d["n_points"], f"{d['doubling_months']:.3g}", ci,
-                     f"{d['growth_per_year']:.3g}", f"{d['oom_per_year']:.3g}"])
+        rows.append([name, d["n_points"], _g(d["doubling_months"]), ci, _g(d["growth_per_year"]),
+                     _g(d["oom_per_year"])])
     lines = [f"data: {out['data']} ({out['n_points']} points fitted, {out['n_skipped']} rows skipped"
              + (": " + ", ".join(f"{v} {k}" for k, v in out["skipped"].items()) if out["skipped"] else "")
              + f"; {out['upper_bounds_excluded']} upper bounds {out['upper_bounds']})",
@@ -147,7 +169,7 @@ def _text(out: dict[str, Any]) -> str:
     if out["break_test"]:
         bt = out["break_test"]
         lines.append(f"break test ({bt['test']}): " + (bt.get("note") or
-                     f"F={bt['F']:.3g}, p={bt['p_value']:.3g}, delta BIC={bt['delta_bic']:.3g}: "
+                     f"F={_g(bt['F'])}, p={_g(bt['p_value'])}, delta BIC={_g(bt['delta_bic'])}: "
                      f"breaks {'warranted' if bt['warranted'] else 'not warranted'} at 5%"))
     if out["large_scale"] and "note" in out["large_scale"]:
         lines.append(f"large-scale: {out['large_scale']['note']} ({', '.join(out['large_scale']['systems'])})")
@@ -162,7 +184,7 @@ def _text(out: dict[str, Any]) -> str:
     lines.append(f"reaches ${cost['budget_usd']:.3g} per run: {cost['budget_reached_date']}")
     ef = out["efficiency"]
     lines.append(f"effective compute (algorithmic efficiency halving every {ef['halving_months']:g} months) "
-                 f"doubles every {ef['effective_doubling_months']:.3g} months")
+                 f"doubles every {_g(ef['effective_doubling_months'])} months")
     return "\n".join(lines)
 
 
@@ -171,8 +193,10 @@ def run(args: argparse.Namespace) -> int:
     from ..plots import check_plot_path
 
     if args.plot:
+        _not_a_directory(args.plot, "--plot")
         check_plot_path(args.plot, args.overwrite)
     if args.out:
+        _not_a_directory(args.out, "--out")
         check_writable(args.out, args.overwrite)
     pts, rep, out = build(args)
     if args.plot:
