@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .mc_scalar import LOGNORMAL, LOGUNIFORM, TABLE, TRIANGULAR, TRUNCNORMAL, UNIFORM
-from .philox import ndtr, ndtri_np, uniforms_np
+from .philox import ndtri_np, uniforms_np
 
 
 class Summary(NamedTuple):

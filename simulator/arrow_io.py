@@ -180,19 +180,6 @@ def clean_stale(folder: str | Path) -> list[Path]:
         _log.warning("removed %s (%.1f MB), a temporary file left by process %d that ended before finishing "
                      "its write", e.path, size / 1e6, pid)
     return removed
-    for e in entries:
-        m = _TMP_RE.match(e.name)
-        if not m or Path(m["name"]).suffix.lower() not in _OUR_EXTENSIONS or m["host"] not in (host, None) or int(m["pid"]) == me or _pid_alive(int(m["pid"])):
-            continue
-        try:
-            size = e.stat(follow_symlinks=False).st_size
-            os.unlink(e.path)
-        except OSError:
-            continue
-        removed.append(Path(e.path))
-        _log.warning("removed %s (%.1f MB), a temporary file left by process %s that ended before finishing "
-                     "its write", e.path, size / 1e6, m["pid"])
-    return removed
 
 
 @contextlib.contextmanager

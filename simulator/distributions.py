@@ -24,6 +24,9 @@ from .quantity import Quantity
 
 Z95 = 1.6448536269514722  #: standard normal 95th percentile: a 90% interval is +-Z95 sigma
 _N01 = NormalDist()
+#: normal(mean, sd) is truncated to X > 0 and needs mean > -NORMAL_MIN_Z x sd: with less mass kept,
+#: p0 + (1 - p0) u rounds to 1 near the top of (0, 1) and the inverse CDF runs off to infinity.
+NORMAL_MIN_Z = 3.0
 PERT_TABLE = 4096  #: intervals of PERT's tabulated inverse CDF (linear in between)
 
 
@@ -430,8 +433,10 @@ def _make(fam: str, vals: list[float], field: str, text: str) -> Distribution:
         mean, sd = vals
         if sd <= 0:
             raise InputError(field, f"{shown(text)}: standard deviation must be positive")
-        if mean + 8 * sd <= 0:
-            raise InputError(field, f"{shown(text)}: almost all of the distribution is below 0")
+        if mean + NORMAL_MIN_Z * sd <= 0:
+            raise InputError(field, f"{shown(text)}: almost all of it is below 0 (truncated at 0 it keeps less"
+                                    f" than {_N01.cdf(-NORMAL_MIN_Z):.2g} of its mass); give a mean above"
+                                    f" -{NORMAL_MIN_Z:g} sd")
         return Normal(mean, sd)
     lo, mode, hi = vals
     _check_order(field, text, lo, hi)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from . import units
-from .errors import InputError, require_positive
+from .errors import InputError
 from .quantity import Point, Quantity, UpperBound, parse_quantity, require_fraction_quantity
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from . import units
 from .distributions import Distribution, LogNormal
-from .errors import InputError
+from .errors import InputError, shown
 from .quantity import UpperBound
 
 PROBS = (0.05, 0.25, 0.50, 0.75, 0.95)  #: quantiles reported: p5, p25, p50, p75, p95
@@ -228,15 +228,20 @@ def model_of(estimate, method_error: float | None = None, prefix: str = "",
     return replace(model, const=const, upper_bound=bound)
 
 
+#: Largest method-error factor: a 90% interval of /1000 to x1000 already says "unknown"; beyond it
+#: the band's mean (exp(mu + s^2 / 2)) soon leaves float64.
+MAX_FACTOR = 1000.0
+
+
 def parse_factor(text: str, field: str = "--method-error") -> float:
-    """'3x', '3', 'x3' -> 3.0 (> 1)."""
+    """'3x', '3', 'x3' -> 3.0 (in (1, MAX_FACTOR])."""
     t = str(text).strip().lower().removesuffix("x").removeprefix("x").strip()
     try:
         f = float(t)
     except ValueError:
-        raise InputError(field, f"expected a factor such as 3x, got {text!r}") from None
-    if not (f > 1 and math.isfinite(f)):
-        raise InputError(field, f"the factor must be a finite number above 1, got {text!r}")
+        raise InputError(field, f"expected a factor such as 3x, got {shown(text)}") from None
+    if not (1 < f <= MAX_FACTOR):
+        raise InputError(field, f"the factor must be above 1 and at most {MAX_FACTOR:g}, got {shown(text)}")
     return f
 
 

@@ -534,13 +534,22 @@ def run_case(argv: list[str], ws: Workspace) -> Outcome:
         except BaseException:  # noqa: BLE001 - every escape is a finding
             tb = traceback.format_exc()
     seconds = time.perf_counter() - t0
-    problems = _check(code, tb, out.getvalue(), err.getvalue())
+    problems = _check(code, tb, out.getvalue(), err.getvalue(), verbose=_verbose(argv))
     if files:
         problems += _check_files(code, before, snapshot(ws.root), ws)
     return Outcome(list(argv), code, out.getvalue(), err.getvalue(), tb, seconds, problems)
 
 
-def _check(code: int | None, tb: str | None, out: str, err: str) -> list[str]:
+def _verbose(argv: list[str]) -> bool:
+    """-v / --verbose before the subcommand: log lines on stderr are asked for."""
+    from computesim.cli import COMMANDS
+
+    head = [a for a in argv[:next((i for i, a in enumerate(argv) if a in COMMANDS), len(argv))]]
+    return "-v" in head or "--verbose" in head
+
+
+def _check(code: int | None, tb: str | None, out: str, err: str, verbose: bool = False) -> list[str]:
+    """Exit 0 or 2 and no traceback; on 2 one stderr line (with -v: log lines, then the error line last)."""
     if tb is not None:
         return ["traceback: " + tb.strip().splitlines()[-1]]
     if code not in (0, 2):
@@ -549,6 +558,8 @@ def _check(code: int | None, tb: str | None, out: str, err: str) -> list[str]:
         return ["traceback text printed"]
     if code == 2:
         lines = err.splitlines()
+        if verbose and lines and all(x.startswith("computesim: ") for x in lines):
+            lines = lines[-1:]
         if len(lines) != 1:
             return [f"stderr lines: {len(lines)} on exit 2: {err[:300]!r}"]
         if not lines[0].startswith("computesim: error: "):

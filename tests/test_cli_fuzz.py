@@ -74,6 +74,10 @@ def test_checks_catch_each_kind_of_failure(workspace):
     assert cli_fuzz._check(2, None, "", "computesim: error: x: " + "9" * 2000 + "\n")[0].startswith("stderr length")
     assert cli_fuzz._check(2, None, "", "computesim: error: --days: must be positive\n") == []
     assert cli_fuzz._check(0, None, "ok\n", "computesim: backend auto -> numba\n") == []
+    log_then_error = "computesim: backend auto -> numba\ncomputesim: error: --days: must be positive\n"
+    assert cli_fuzz._check(2, None, "", log_then_error)[0].startswith("stderr lines")  # without -v: one line
+    assert cli_fuzz._check(2, None, "", log_then_error, verbose=True) == []
+    assert cli_fuzz._verbose(["-v", "sweep", "--days", "1"]) and not cli_fuzz._verbose(["sweep", "-v"])
     before = cli_fuzz.snapshot(workspace.root)
     tmp = workspace.root / "out" / ".r.parquet.123.tmp"
     tmp.write_bytes(b"x")

@@ -202,7 +202,7 @@ def test_parsers():
     for bad in ("1e25", "0FLOP", "-1FLOP"):
         with pytest.raises(InputError):
             parse_thresholds(bad)
-    for bad in ("1x", "0.5", "abc"):
+    for bad in ("1x", "0.5", "abc", "1001x", "1e300x", "infx", "nan"):
         with pytest.raises(InputError):
             parse_factor(bad)
     m = model_of(alexnet())

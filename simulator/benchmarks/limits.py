@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 from numba import njit, prange
 
 from ..machine import best_time

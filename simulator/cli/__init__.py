@@ -176,5 +176,5 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:  # stdout full or closed, or a file error no check caught: one line
             where = "stdout" if _from_stdout(exc) else (exc.filename or "output")
             _detach_stdout() if where == "stdout" else None
-            print(f"computesim: error: {where}: {describe_os_error(exc)}", file=sys.stderr)
+            print(f"computesim: error: {one_line(f'{where}: {describe_os_error(exc)}')}", file=sys.stderr)
             return EXIT_BAD_INPUT

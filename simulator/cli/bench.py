@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
 
 from ..errors import InputError
 from .output import emit_json, format_table
@@ -47,23 +46,15 @@ def _threads(text: str) -> list[int]:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
-    from ..arrow_io import check_writable, output_format
+    """--out (appended to when it exists) and --plot (replaced), checked before any run."""
+    from ..arrow_io import check_output
 
-    for opt, value in (("--out", args.out), ("--plot", args.plot)):
-        if value and Path(value).is_dir():
-            raise InputError(opt, f"{value}: is a directory, not a file name")
     if args.out:
-        output_format(args.out)
-        if not Path(args.out).exists():
-            check_writable(args.out)
-        elif not os.access(args.out, os.R_OK | os.W_OK):
+        out = check_output(args.out, overwrite=True, field="--out")
+        if out.exists() and not os.access(out, os.R_OK | os.W_OK):
             raise InputError("--out", f"{args.out} is not readable and writable")
     if args.plot:
-        if Path(args.plot).suffix.lower() not in PLOT_EXT:
-            raise InputError("--plot", f"{args.plot}: extension must be one of {', '.join(PLOT_EXT)}")
-        parent = Path(args.plot).parent
-        if not parent.is_dir() or not os.access(parent, os.W_OK):
-            raise InputError("--plot", f"directory {parent} does not exist or is not writable")
+        check_output(args.plot, overwrite=True, field="--plot", extensions=PLOT_EXT)
         try:
             import matplotlib  # noqa: F401
         except ImportError:
