@@ -16,6 +16,7 @@ Standalone: ``python tests/cli_fuzz.py [N] [SEED] [HUGE_LEN]`` prints the distin
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import os
@@ -597,8 +598,28 @@ def restore_inputs(ws: Workspace) -> None:
         shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
-def fuzz(seed: int, n: int, ws: Workspace) -> tuple[list[Outcome], dict[str, int], list[Outcome]]:
-    """Run ``n`` cases: (first failure of each distinct signature, counts by exit code, slowest 5)."""
+def subcommand(argv: list[str]) -> str:
+    """The subcommand a case runs ("-" when none is given)."""
+    from computesim.cli import COMMANDS
+
+    return next((a for a in argv if a in COMMANDS), "-")
+
+
+def tally_case(tally: dict[str, dict[str, float]], o: Outcome) -> None:
+    """Add ``o`` to per-subcommand counts: cases, exit codes, tracebacks, files left, slowest."""
+    row = tally.setdefault(subcommand(o.argv), collections.Counter())
+    row["cases"] += 1
+    row[f"exit {o.code}"] += 1
+    row["tracebacks"] += o.tb is not None
+    row["files left"] += any(p.startswith(("temp file", "files changed")) for p in o.problems)
+    row["other problems"] += bool(o.problems) and o.tb is None
+    row["slowest s"] = max(row["slowest s"], o.seconds)
+
+
+def fuzz(seed: int, n: int, ws: Workspace, tally: dict | None = None
+         ) -> tuple[list[Outcome], dict[str, int], list[Outcome]]:
+    """Run ``n`` cases: (first failure of each distinct signature, counts by exit code, slowest 5);
+    per-subcommand counts go into ``tally`` if given."""
     failures: dict[str, Outcome] = {}
     codes: dict[str, int] = {}
     slow: list[Outcome] = []
@@ -606,6 +627,8 @@ def fuzz(seed: int, n: int, ws: Workspace) -> tuple[list[Outcome], dict[str, int
         for argv in cases(seed, n, ws):
             o = run_case(argv, ws)
             codes[str(o.code)] = codes.get(str(o.code), 0) + 1
+            if tally is not None:
+                tally_case(tally, o)
             if o.problems:
                 failures.setdefault(o.signature(), o)
             slow = sorted(slow + [o], key=lambda x: -x.seconds)[:5]
@@ -622,9 +645,16 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ws = make_workspace(Path(tmp))
         t0 = time.perf_counter()
-        failures, codes, slow = fuzz(seed, n, ws)
+        tally: dict = {}
+        failures, codes, slow = fuzz(seed, n, ws, tally)
         print(f"{n} cases, seed {seed}, {time.perf_counter() - t0:.1f} s; exit codes {codes}; "
               f"{len(failures)} distinct failures")
+        cols = ["cases", "exit 0", "exit 2", "tracebacks", "files left", "other problems", "slowest s"]
+        print("| subcommand | " + " | ".join(cols) + " |")
+        print("|---" * (len(cols) + 1) + "|")
+        for name, row in sorted(tally.items()):
+            print(f"| {name} | " + " | ".join(f"{row[c]:.2f}" if c == "slowest s" else str(int(row[c]))
+                                               for c in cols) + " |")
         for f in failures:
             print(f.report())
             if f.tb:
