@@ -20,6 +20,8 @@ Reproducibility contract (tested in tests/test_mc_kernels.py and tests/test_kern
   uniforms, loguniform draws, lookup-table hits and their interpolation (the tables are built once
   by ``mc_reference.accelerate`` and read by all), sweep products and counts. No kernel lets the
   compiler contract a multiply and an add into an FMA (Numba ``fastmath=False``; NumPy does not).
+  Exception: on a real GPU, NVVM contracts into FMA by default and numba-cuda has no switch to
+  stop it, so there table interpolation may differ by 1 ulp too (the CUDA simulator is exact).
 - Across backends, draws through elementary functions (log, the log inside ``ndtri``) agree within
   ``mc_reference.draw_tolerance``: ``LIBM_ULPS`` (8) ulp, i.e. 8 eps (1 + |x|) in log units (plus the
   cancellation of a truncated normal near its truncation point), because NumPy's SIMD log/exp
