@@ -267,13 +267,11 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
         a, b = c * _CHUNK, min(n, (c + 1) * _CHUNK)
         for base in range(a, b, _BLOCK):
             m = min(b, base + _BLOCK) - base
+            _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, buf, 0, z, tails)
             if store:
-                dst, off = keep, base
-            else:
-                dst, off = buf, 0
-            _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, dst, off, z, tails)
+                keep[base:base + m] = buf[:m]
             for j in range(m):
-                v = dst[off + j]
+                v = buf[j]
                 t = (v - lo) * scale
                 if t >= 0.0 and t < nbins:
                     h[int(t)] += 1
@@ -287,13 +285,12 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
                         cnt[tid, q] += 1
             m4 = m - m % 4
             for j in range(0, m4, 4):
-                v0, v1, v2, v3 = dst[off + j], dst[off + j + 1], dst[off + j + 2], dst[off + j + 3]
+                v0, v1, v2, v3 = buf[j], buf[j + 1], buf[j + 2], buf[j + 3]
                 x0, x1, x2, x3 = x0 + v0, x1 + v1, x2 + v2, x3 + v3
                 y0, y1, y2, y3 = y0 + v0 * v0, y1 + v1 * v1, y2 + v2 * v2, y3 + v3 * v3
             for j in range(m4, m):
-                v0 = dst[off + j]
-                x0 += v0
-                y0 += v0 * v0
+                x0 += buf[j]
+                y0 += buf[j] * buf[j]
         acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = (x0 + x1) + (x2 + x3), (y0 + y1) + (y2 + y3), e1, e2
 
 
@@ -308,7 +305,7 @@ def _ordered_sum(acc):
 
 
 _CHUNK = 1 << 16  #: samples per fixed chunk of the fused pass (its sums are combined in chunk order)
-STORE_MAX = 1 << 24  #: up to this many samples the fused pass keeps them and selects exactly (8 B each)
+STORE_MAX = 1 << 20  #: up to this many samples the fused pass keeps them (8 MiB) and selects exactly
 
 
 SMALL = 1 << 16
@@ -384,13 +381,52 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
     sums = np.zeros(2)
     _from_hist(hist, lo, width, shift, np.clip(ranks - under, 0, None), order, sums)
     error, inside = width, not (np.any(ranks < under) or np.any(ranks >= n - over))
-    if keep.shape[0] or not inside:
+    if keep.shape[0] and inside:
+        _exact_from_hist(keep, hist, lo, 1.0 / width, ranks - under, order)
+        error = 0.0
+    elif not inside:
         x = keep if keep.shape[0] else sample_log(seed, start, n, *args, const)
-        order = _select(x, ranks, *((lo, hi) if inside else log_bounds(*args[:4], const)), nth) \
-            if len(ranks) else np.empty(0)
+        order = _select(x, ranks, *log_bounds(*args[:4], const), nth) if len(ranks) else np.empty(0)
         error = 0.0
     return Summary(order, float(sums[0] + tot[2]), float(sums[1] + tot[3]), float(tot[0]), float(tot[1]),
                    cnt.sum(axis=0), n, error, math.expm1(width / 2))
+
+
+@njit(**_JIT)
+def _exact_from_hist(x, hist, lo, scale, ranks, order):
+    """order[q] = the ranks[q]-th smallest (ascending ranks, counted from ``lo``) of the stored samples
+    x, exactly: the fused pass's histogram (the same bin arithmetic) locates each rank's bin; one pass
+    gathers the values of those bins only, which are then sorted."""
+    nb = hist.shape[1]
+    slot = np.full(nb, -1, np.int64)
+    within = np.empty(ranks.shape[0], np.int64)
+    bins = np.empty(ranks.shape[0], np.int64)
+    cum, q, fill = 0, 0, 0
+    for b in range(nb):
+        h = 0
+        for t in range(hist.shape[0]):
+            h += hist[t, b]
+        while q < ranks.shape[0] and ranks[q] < cum + h:
+            if slot[b] < 0:
+                slot[b] = fill
+                fill += h
+            bins[q], within[q] = b, ranks[q] - cum
+            q += 1
+        cum += h
+    tmp = np.empty(fill)
+    pos = slot.copy()
+    for i in range(x.shape[0]):
+        t = (x[i] - lo) * scale
+        if t >= 0.0 and t < nb:
+            b = int(t)
+            if pos[b] >= 0:
+                tmp[pos[b]] = x[i]
+                pos[b] += 1
+    for b in range(nb):
+        if slot[b] >= 0:
+            tmp[slot[b]:pos[b]].sort()
+    for q in range(ranks.shape[0]):
+        order[q] = tmp[slot[bins[q]] + within[q]]
 
 
 @njit(**_JIT)

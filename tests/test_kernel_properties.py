@@ -52,7 +52,7 @@ def _check_sweep(name: str, axes, const, data) -> None:
     np.testing.assert_allclose(be.quantiles(axes, const, qs, g), sref.quantiles(axes, const, qs, g), rtol=1e-12)
 
 
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=20, **SETTINGS)
 @given(grid=grids(), data=st.data())
 def test_sweep_numba_equals_reference(grid, data):
     _check_sweep("numba", *grid, data)
