@@ -302,30 +302,45 @@ def test_unknown_backend_is_input_error():
         get_backend("tpu")
 
 
+def _jit(f):
+    from numba import njit
+
+    return njit(cache=True)(f)
+
+
+@_jit
+def lookup(w, fam, par, tab, v, x, tails):
+    """numba's bit-field table lookup of words w for variable v, tails included."""
+    nt = numba_mc._lut(w, w.shape[0], par[v, 6], par[v, 7], int(par[v, 8]), tab[v], x, tails)
+    numba_mc._tails(w, tails, nt, fam[v], par, v, tab, x)
+    return nt
+
+
+@_jit
+def scalar(w, fam, par, tab, v, x):
+    """numba's scalar draw_log_fast at the words' uniforms."""
+    for j in range(w.shape[0]):
+        x[j] = numba_mc._draw_log(fam[v], (w[j] + 0.5) * 2.0 ** -32, par, v, tab)
+
+
+@_jit
+def exact(fam, u, par, v, tab, x):
+    """numba's exact transform (no table) at uniforms u."""
+    for j in range(u.shape[0]):
+        x[j] = numba_mc._draw_exact(fam, u[j], par, v, tab)
+
+
 def test_table_bit_paths_at_boundary_words():
     """The bit-field lookups (main table, then the tail tiers or the exact transform) at every
     boundary word: bit for bit numba's own scalar ``draw_log_fast`` (same C library); bit for bit the
     NumPy reference on table hits (pure arithmetic), within ``draw_tolerance`` where the exact
     transform runs (NumPy's SIMD log vs the C library's); an unpadded table takes the float path."""
-    from numba import njit
-
     fam, coef, par, tab, chol = model().kernel_arrays()
     par, tab, _ = ref.accelerate(fam, par, tab, coef)
     edges = [0, 1, 2 ** 22 - 1, 2 ** 22, 2 ** 26 - 1, 2 ** 26, 2 ** 26 + 1, 2 ** 31, 2 ** 32 - 2 ** 26 - 1,
              2 ** 32 - 2 ** 26, 2 ** 32 - 2 ** 22 - 1, 2 ** 32 - 2 ** 22, 2 ** 32 - 1]
     words = np.array(edges + list(np.random.default_rng(3).integers(0, 2 ** 32, 20_000)), np.uint32)
     u = (words + 0.5) * 2.0 ** -32
-
-    @njit
-    def lookup(w, fam, par, tab, v, x, tails):
-        nt = numba_mc._lut(w, w.shape[0], par[v, 6], par[v, 7], int(par[v, 8]), tab[v], x, tails)
-        numba_mc._tails(w, tails, nt, fam[v], par, v, tab, x)
-        return nt
-
-    @njit
-    def scalar(w, fam, par, tab, v, x):
-        for j in range(w.shape[0]):
-            x[j] = numba_mc._draw_log(fam[v], (w[j] + 0.5) * 2.0 ** -32, par, v, tab)
 
     tabled = [v for v in range(len(fam)) if par[v, 6] > 0]
     assert tabled and all(par[v, 9] > 0 for v in tabled)
@@ -354,16 +369,9 @@ def test_table_bit_paths_at_boundary_words():
 def test_draw_tolerance_is_tight_and_holds():
     """The stated cross-backend bound holds for numba's exact transforms and is not vacuous: about
     eps-sized (or 0) except a truncated normal near its truncation point."""
-    from numba import njit
-
     fam, coef, par, tab, chol = model().kernel_arrays()
     u = (np.concatenate([np.random.default_rng(5).integers(0, 2 ** 32, 200_000),
                          np.arange(2 ** 12), 2 ** 32 - 1 - np.arange(2 ** 12)]).astype(np.uint32) + 0.5) * 2.0 ** -32
-
-    @njit
-    def exact(fam, u, par, v, tab, x):
-        for j in range(u.shape[0]):
-            x[j] = numba_mc._draw_exact(fam, u[j], par, v, tab)
 
     for v in range(len(fam)):
         x = np.empty(len(u))
