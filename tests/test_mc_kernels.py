@@ -118,7 +118,9 @@ def test_numba_reduce_against_exact_selection(monkeypatch):
     assert exact.sum_exp == pytest.approx(want.sum_exp, rel=1e-12)
     small = numba_mc.reduce(4, 0, 5000, fam, coef, par, tab, chol, 2.0, [0, 7, 2500, 4999], [2.0], 2.5)
     want = ref.reduce(4, 0, 5000, fam, coef, par, tab, chol, 2.0, [0, 7, 2500, 4999], [2.0], 2.5)
-    assert np.allclose(small.order, want.order, rtol=0, atol=1e-12) and np.array_equal(small.above, want.above)
+    assert np.allclose(small.order, want.order, rtol=0, atol=1e-12)
+    assert np.min(np.abs(ref.sample_log(4, 0, 5000, fam, coef, par, tab, chol, 2.0) - 2.0)) > 1e-12
+    assert np.array_equal(small.above, want.above)  # no sample within the bound of the threshold
     assert small.sum_exp == pytest.approx(want.sum_exp, rel=1e-12)
 
 
@@ -189,6 +191,9 @@ def test_batch_equals_reference():
     a = ref.bands_batch(1, 2000, fam, coef, par, tab, const, ranks, [2.0], np.array([2.0, -1.0]))
     b = numba_mc.bands_batch(1, 2000, fam, coef, par, tab, const, ranks, [2.0], np.array([2.0, -1.0]))
     assert np.allclose(a.order, b.order, rtol=0, atol=1e-12)
+    for r in range(2):  # counts equal across backends: no sample within the contract's bound of 2.0
+        logs = ref.sample_log(1, 0, 2000, fam[r], coef[r], par[r], tab[r], np.zeros((0, 0)), const[r], row=r)
+        assert np.min(np.abs(logs - 2.0)) > 1e-12
     assert np.array_equal(a.above, b.above)
     assert np.allclose(a.sum_exp, b.sum_exp, rtol=1e-12)
     assert not np.allclose(a.order[0] - 2.0, a.order[1] + 1.0)  # rows draw independent numbers
