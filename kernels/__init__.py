@@ -11,6 +11,24 @@ family exposes the same functions with the same signatures (the reference module
     be.mc.quantiles(...)         # family "mc": Monte Carlo sample -> product -> reduce
 
 Nothing is imported or compiled until a family is first used.
+
+Reproducibility contract (tested in tests/test_mc_kernels.py and tests/test_kernel_properties.py):
+
+- One backend, any thread count or chunking: every result is bit for bit the same for a seed (float
+  sums run over fixed chunks combined in a fixed order; counts are integers).
+- Across backends, pure arithmetic is bit for bit the same on every host: Philox words and
+  uniforms, loguniform draws, lookup-table hits and their interpolation (the tables are built once
+  by ``mc_reference.accelerate`` and read by all), sweep products and counts. No kernel lets the
+  compiler contract a multiply and an add into an FMA (Numba ``fastmath=False``; NumPy does not).
+  Exception: on a real GPU, NVVM contracts into FMA by default and numba-cuda has no switch to
+  stop it, so there table interpolation may differ by 1 ulp too (the CUDA simulator is exact).
+- Across backends, draws through elementary functions (log, the log inside ``ndtri``) agree within
+  ``mc_reference.draw_tolerance``: ``LIBM_ULPS`` (8) ulp, i.e. 8 eps (1 + |x|) in log units (plus the
+  cancellation of a truncated normal near its truncation point), because NumPy's SIMD log/exp
+  (AVX2/AVX-512, chosen per host) and the C library that Numba and CUDA call are not both correctly
+  rounded: they differ in about 0.1% (log) and 5% (exp) of values by 1 ulp on AVX-512 hosts.
+  Order statistics are 1-Lipschitz, so exact quantiles agree within the samples' bound; a count
+  above a threshold can differ only by samples within that bound of it.
 """
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 Sampling draws the Philox block once per 4 variables (all 4 words used) and accumulates the log
 of the product in one pass. Quantiles are exact order statistics found without sorting: a
 2**16-bin histogram of the logs (per-thread, merged) locates the bin holding each wanted rank,
-then only the values of those bins are gathered and sorted.
+then only the values of those bins are gathered and sorted. Float sums run over fixed chunks
+combined in chunk order, so every result is the same whatever the thread count.
 """
 from __future__ import annotations
 
@@ -221,10 +222,17 @@ def _sample(ks, start, n, fam, coef, par, tab, chol, const, row, out):
         _fill(ks, start + lo, m, row, fam, coef, par, tab, chol, const, w, out, lo, z, tails)
 
 
+def _readonly(a, dtype):
+    """A contiguous read-only view: the kernels are compiled for read-only inputs only (one
+    specialisation, whoever calls), and the compiler refuses any write into a model's arrays."""
+    v = np.ascontiguousarray(a, dtype).view()
+    v.flags.writeable = False
+    return v
+
+
 def _args(fam, coef, par, tab, chol):
-    return (np.ascontiguousarray(fam, np.int64), np.ascontiguousarray(coef, np.float64),
-            np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64),
-            np.ascontiguousarray(chol, np.float64))
+    return (_readonly(fam, np.int64), _readonly(coef, np.float64), _readonly(par, np.float64),
+            _readonly(tab, np.float64), _readonly(chol, np.float64))
 
 
 def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.ndarray:
@@ -236,24 +244,32 @@ def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.nd
 
 
 @njit(parallel=True, **_JIT)
-def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, shift, nch, hist, acc, cnt, out):
+def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, shift, hist, acc, cnt, out, keep):
     """One pass: sample; histogram of the logs on [lo, lo + nbins / scale); sums of x and x**2;
-    threshold counts; values outside the range counted apart (out[c] = under, over) with their
-    exp sums (acc[c, 2:4]). The sums run in 4 lanes, so that the adds do not wait on each other."""
+    threshold counts; values outside the range counted apart (out[t] = under, over) with their
+    exp sums (acc[c, 2:4]). ``keep`` (n values, or empty) receives the samples themselves.
+
+    The work is cut into fixed chunks of ``_CHUNK`` samples, whatever the thread count: chunk c's
+    float sums go to acc[c] (4 lanes, so that the adds do not wait on each other) and are combined
+    in chunk order by the caller, so the sums do not depend on the threads. Integer counts go to
+    the running thread's row (hist[t], cnt[t], out[t]): their totals do not depend on it either."""
     k = fam.shape[0]
-    step = (n + nch - 1) // nch
-    for c in prange(nch):
+    store = keep.shape[0] > 0
+    for c in prange(acc.shape[0]):
+        tid = numba.get_thread_id()
         w = np.empty((4, _BLOCK), np.uint32)
         buf = np.empty(_BLOCK)
         z = np.empty((k if chol.shape[0] else 1, _BLOCK))
         tails = np.empty(_BLOCK + 1, np.int64)
-        h = hist[c]  # row c: this chunk's own nbins x 4 bytes
+        h = hist[tid]
         x0, x1, x2, x3, y0, y1, y2, y3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
         e1, e2 = 0.0, 0.0
-        a, b = c * step, min(n, (c + 1) * step)
+        a, b = c * _CHUNK, min(n, (c + 1) * _CHUNK)
         for base in range(a, b, _BLOCK):
             m = min(b, base + _BLOCK) - base
             _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, buf, 0, z, tails)
+            if store:
+                keep[base:base + m] = buf[:m]
             for j in range(m):
                 v = buf[j]
                 t = (v - lo) * scale
@@ -263,10 +279,10 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
                     e = math.exp(v - shift)
                     e1 += e
                     e2 += e * e
-                    out[c, 0 if t < 0.0 else 1] += 1
+                    out[tid, 0 if t < 0.0 else 1] += 1
                 for q in range(lth.shape[0]):
                     if v > lth[q]:
-                        cnt[c, q] += 1
+                        cnt[tid, q] += 1
             m4 = m - m % 4
             for j in range(0, m4, 4):
                 v0, v1, v2, v3 = buf[j], buf[j + 1], buf[j + 2], buf[j + 3]
@@ -276,6 +292,20 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
                 x0 += buf[j]
                 y0 += buf[j] * buf[j]
         acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = (x0 + x1) + (x2 + x3), (y0 + y1) + (y2 + y3), e1, e2
+
+
+@njit(**_JIT)
+def _ordered_sum(acc):
+    """Column sums of acc (rows added in row order: the same result on every thread count)."""
+    s = np.zeros(acc.shape[1])
+    for c in range(acc.shape[0]):
+        for j in range(acc.shape[1]):
+            s[j] += acc[c, j]
+    return s
+
+
+_CHUNK = 1 << 16  #: samples per fixed chunk of the fused pass (its sums are combined in chunk order)
+STORE_MAX = 1 << 20  #: up to this many samples the fused pass keeps them (8 MiB) and selects exactly
 
 
 SMALL = 1 << 16
@@ -312,16 +342,18 @@ def _small(seed, start, n, args, const, ranks, lth, shift) -> Summary:
 
 def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 17,
            exact=False, log_range=None) -> Summary:
-    """Sample and reduce in one pass without storing the samples (see mc_reference.reduce).
+    """Sample and reduce in one fused pass (see mc_reference.reduce).
 
     Up to ``SMALL`` samples: one thread, stored, exact selection (no histogram set-up cost).
-    Otherwise quantiles come from a histogram of min(``bins``, max(2**14, n / 8)) bins over
-    ``log_range`` (e.g. mean +- 5 sd of the log, which holds p5..p95 by Cantelli) or else the exact
-    range of the logs; each order statistic is placed by linear interpolation inside its bin, so it
-    is off by at most one bin width, returned as ``Summary.error`` (log units). If a wanted rank
-    falls outside the range, the samples are stored and selected exactly. The mean uses bin centres
-    (relative error at most half a bin width) and exact sums outside the range. ``exact=True``
-    (and correlated inputs) store the samples and select.
+    Otherwise one parallel pass samples, sums and fills a histogram of min(``bins``, max(2**14,
+    n / 8)) bins over ``log_range`` (e.g. mean +- 5 sd of the log, which holds p5..p95 by Cantelli)
+    clipped to the exact range of the logs. Up to ``STORE_MAX`` samples the pass also keeps them and
+    the order statistics are exact (selected, ``Summary.error`` 0); beyond, each is placed by linear
+    interpolation inside its histogram bin, off by at most one bin width (``Summary.error``, log
+    units), or selected exactly from stored samples if a wanted rank falls outside the range. The
+    mean uses bin centres inside the range (relative error at most exp(width / 2) - 1, returned as
+    ``Summary.mean_error``) and exact sums outside it. ``exact=True`` (and correlated inputs) store
+    the samples and select. Every result is the same for any thread count (fixed chunks, see _fused).
     """
     ranks = np.asarray(ranks, np.int64)
     lth = np.asarray(log_thresholds, np.float64)
@@ -335,21 +367,66 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
     if log_range is not None:
         lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
     width = max(hi - lo, 1e-300) / bins
-    nch = max(1, min(numba.get_num_threads(), n // _BLOCK or 1))
-    hist = np.zeros((nch, bins), np.int32)
-    acc = np.zeros((nch, 4))
-    cnt = np.zeros((nch, len(lth)), np.int64)
-    outside = np.zeros((nch, 2), np.int64)
+    nth = numba.get_num_threads()
+    hist = np.zeros((nth, bins), np.int64)  # int64: a bin may hold more than 2**31 of MAX_SAMPLES
+    acc = np.zeros(((n + _CHUNK - 1) // _CHUNK, 4))
+    cnt = np.zeros((nth, len(lth)), np.int64)
+    outside = np.zeros((nth, 2), np.int64)
+    keep = np.empty(n if n <= STORE_MAX else 0)
     _fused(keys32(seed), np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth,
-           float(shift), nch, hist, acc, cnt, outside)
+           float(shift), hist, acc, cnt, outside, keep)
     under, over = outside.sum(axis=0)
-    if np.any(ranks < under) or np.any(ranks >= n - over):
-        return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
+    tot = _ordered_sum(acc)
     order = np.empty(len(ranks))
     sums = np.zeros(2)
-    _from_hist(hist, lo, width, shift, ranks - under, order, sums)
-    return Summary(order, float(sums[0] + acc[:, 2].sum()), float(sums[1] + acc[:, 3].sum()),
-                   float(acc[:, 0].sum()), float(acc[:, 1].sum()), cnt.sum(axis=0), n, width)
+    _from_hist(hist, lo, width, shift, np.clip(ranks - under, 0, None), order, sums)
+    error, inside = width, not (np.any(ranks < under) or np.any(ranks >= n - over))
+    if keep.shape[0] and inside:
+        _exact_from_hist(keep, hist, lo, 1.0 / width, ranks - under, order)
+        error = 0.0
+    elif not inside:
+        x = keep if keep.shape[0] else sample_log(seed, start, n, *args, const)
+        order = _select(x, ranks, *log_bounds(*args[:4], const), nth) if len(ranks) else np.empty(0)
+        error = 0.0
+    return Summary(order, float(sums[0] + tot[2]), float(sums[1] + tot[3]), float(tot[0]), float(tot[1]),
+                   cnt.sum(axis=0), n, error, math.expm1(width / 2))
+
+
+@njit(**_JIT)
+def _exact_from_hist(x, hist, lo, scale, ranks, order):
+    """order[q] = the ranks[q]-th smallest (ascending ranks, counted from ``lo``) of the stored samples
+    x, exactly: the fused pass's histogram (the same bin arithmetic) locates each rank's bin; one pass
+    gathers the values of those bins only, which are then sorted."""
+    nb = hist.shape[1]
+    slot = np.full(nb, -1, np.int64)
+    within = np.empty(ranks.shape[0], np.int64)
+    bins = np.empty(ranks.shape[0], np.int64)
+    cum, q, fill = 0, 0, 0
+    for b in range(nb):
+        h = 0
+        for t in range(hist.shape[0]):
+            h += hist[t, b]
+        while q < ranks.shape[0] and ranks[q] < cum + h:
+            if slot[b] < 0:
+                slot[b] = fill
+                fill += h
+            bins[q], within[q] = b, ranks[q] - cum
+            q += 1
+        cum += h
+    tmp = np.empty(fill)
+    pos = slot.copy()
+    for i in range(x.shape[0]):
+        t = (x[i] - lo) * scale
+        if t >= 0.0 and t < nb:
+            b = int(t)
+            if pos[b] >= 0:
+                tmp[pos[b]] = x[i]
+                pos[b] += 1
+    for b in range(nb):
+        if slot[b] >= 0:
+            tmp[slot[b]:pos[b]].sort()
+    for q in range(ranks.shape[0]):
+        order[q] = tmp[slot[bins[q]] + within[q]]
 
 
 @njit(**_JIT)
@@ -476,11 +553,12 @@ def _select(x: np.ndarray, ranks: np.ndarray, lo: float, hi: float, nch: int) ->
 def summarize(logs, ranks, log_thresholds, shift) -> Summary:
     """Exact order statistics by histogram + selection, and the sums, in parallel passes."""
     x = np.ascontiguousarray(logs, np.float64)
-    nch = max(1, min(numba.get_num_threads() * 4, len(x) // 65536 or 1))
+    nch = max(1, (len(x) + _CHUNK - 1) // _CHUNK)  # fixed chunks: sums independent of the threads
     acc, cnt = _moments(x, np.asarray(log_thresholds, np.float64), float(shift), nch)
-    tot = acc.sum(axis=0)
+    tot = _ordered_sum(acc)
     ranks = np.asarray(ranks, np.int64)
-    order = _select(x, ranks, acc[:, 4].min(), acc[:, 5].max(), nch) if len(ranks) else np.empty(0)
+    nsel = max(1, min(numba.get_num_threads() * 4, len(x) // 65536 or 1))
+    order = _select(x, ranks, acc[:, 4].min(), acc[:, 5].max(), nsel) if len(ranks) else np.empty(0)
     return Summary(order, float(tot[0]), float(tot[1]), float(tot[2]), float(tot[3]), cnt.sum(axis=0), len(x))
 
 

@@ -35,6 +35,7 @@ class Summary(NamedTuple):
     above: np.ndarray
     n: int
     error: float = 0.0  #: bound on |order - exact order statistic| (log units); 0 when exact
+    mean_error: float = 0.0  #: bound on the relative error of sum_exp, sum_exp2 ** 0.5 (binning); 0 when exact
 
 
 class BatchSummary(NamedTuple):
@@ -94,6 +95,53 @@ def _draw_exact(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> 
         j = t.astype(np.int64)
         return np.log(tab_row[j] + (tab_row[j + 1] - tab_row[j]) * (t - j))
     raise ValueError(f"unknown family code {fam}")
+
+
+LIBM_ULPS = 8  #: elementary functions (log, sqrt-of-log in ndtri) of two backends agree within this
+
+
+def draw_tolerance(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> np.ndarray:
+    """Bound on |draw_log(u) of any backend - ``draw_log_np(u)``| (log units), the cross-backend contract.
+
+    0 where the draw is pure arithmetic: loguniform, and lookup-table hits (tables are built here
+    once and read by every backend, their interpolation is exact on the grid). Elsewhere the draw
+    goes through log (and ndtri's log) of NumPy's SIMD routines or the C library, which are not both
+    correctly rounded: within ``LIBM_ULPS`` ulp each, i.e. LIBM_ULPS x eps x (1 + |x|); a truncated
+    normal adds the cancellation of mean + sd z near its truncation point, d(mean + sd z) / value."""
+    u = np.asarray(u, np.float64)
+    x = draw_log_np(fam, u, p, tab_row)
+    base = LIBM_ULPS * np.finfo(np.float64).eps
+    tol = base * (1.0 + np.abs(x))
+    if fam == LOGUNIFORM:
+        tol[:] = 0.0
+    elif fam == LOGNORMAL:
+        tol = base * (np.abs(p[0]) + np.abs(p[1] * ndtri_np(u)) + 1.0)
+    elif fam == TRUNCNORMAL:
+        y = np.abs(p[0]) + np.abs(p[1] * ndtri_np(p[2] + (1.0 - p[2]) * u))
+        tol = tol + base * y / np.exp(x)
+    if len(p) > 6 and p[6] > 0:  # table hits are exact
+        hit = (u >= p[6]) & (u < 1.0 - p[6])
+        if len(p) > 9 and p[9] > 0:
+            hit |= ((u >= p[9]) & (u < p[6])) | ((u >= 1.0 - p[6]) & (u < 1.0 - p[9]))
+        tol[hit] = 0.0
+    return tol
+
+
+def sample_tolerance(seed, start, n, fam, coef, par, tab, const, row=0) -> np.ndarray:
+    """Bound on |sample_log of any backend - ``sample_log``| per sample (independent variables):
+    each term's ``draw_tolerance`` plus one rounding of every product and partial sum."""
+    k = len(fam)
+    u = _uniforms(seed, start, n, k, row)
+    eps = np.finfo(np.float64).eps
+    tol = np.zeros(n)
+    mag = np.full(n, abs(float(const)))
+    for j in range(k):
+        if coef[j] == 0.0:
+            continue
+        x = draw_log_np(int(fam[j]), u[:, j], par[j], tab[j])
+        tol += abs(coef[j]) * draw_tolerance(int(fam[j]), u[:, j], par[j], tab[j])
+        mag += np.abs(coef[j] * x)
+    return tol * (1 + 1e-6) + 2 * (k + 1) * eps * mag
 
 
 LUT_TAIL = 1.0 / 64

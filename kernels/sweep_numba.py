@@ -236,19 +236,48 @@ def product_at(axes, const, index: Sequence[int]) -> float:
 
 
 def extremes(axes, const, group_axis):
-    """See sweep_reference.extremes: the product is monotone, so the extremes sit at the axes'."""
+    """See sweep_reference.extremes: the product is monotone, so the extremes sit at the axes'.
+
+    Arguments are first occurrences in C order, as the reference's: distinct axis values whose
+    products round to the same float are ties (``_first_at``)."""
     axes = [np.asarray(a, np.float64) for a in axes]
     sizes = tuple(len(a) for a in axes)
     G = 1 if group_axis < 0 else sizes[group_axis]
     out = [np.empty(G), np.empty(G, np.int64), np.empty(G), np.empty(G, np.int64)]
     for g in range(G):
-        lo = [int(np.argmin(a)) for a in axes]
-        hi = [int(np.argmax(a)) for a in axes]
-        if group_axis >= 0:
-            lo[group_axis] = hi[group_axis] = g
-        out[0][g], out[1][g] = product_at(axes, const, lo), np.ravel_multi_index(lo, sizes)
-        out[2][g], out[3][g] = product_at(axes, const, hi), np.ravel_multi_index(hi, sizes)
+        for slot, pick in ((0, np.argmin), (2, np.argmax)):
+            at = [int(pick(a)) for a in axes]
+            if group_axis >= 0:
+                at[group_axis] = g
+            best = product_at(axes, const, at)
+            at = _first_at(axes, const, at, best, group_axis, slot == 2)
+            out[slot][g], out[slot + 1][g] = best, np.ravel_multi_index(at, sizes)
     return tuple(out)
+
+
+def _first_at(axes, const, at, best, fixed, is_max):
+    """The first index in C order whose product equals ``best`` (the max or min, reached at ``at``).
+
+    Axis by axis from the first, take the smallest index that still reaches ``best`` with the later
+    axes at their extremes (rounding is monotone, so that is possible exactly when it reaches it
+    there). Only values within 1e-9 relative of the extreme value can tie (or all, with zeros)."""
+    at = list(at)
+    for a, ax in enumerate(axes):
+        if a == fixed or len(ax) == 1:
+            continue
+        v = ax[at[a]]
+        if best == 0.0 or v == 0.0:  # a zero factor ties every value of this axis
+            near = np.ones(len(ax), bool)
+        else:
+            near = ax >= v * (1 - 1e-9) if is_max else ax <= v * (1 + 1e-9)
+        for i in np.flatnonzero(near):
+            if i >= at[a]:
+                break
+            trial = at[:a] + [int(i)] + at[a + 1:]
+            if product_at(axes, const, trial) == best:
+                at[a] = int(i)
+                break
+    return at
 
 
 def _lerp(a, b, t):

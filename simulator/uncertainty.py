@@ -355,6 +355,8 @@ def _encoded(model: LogModel, lut: bool):
 
         par, tab, errs = accelerate(fam, par, tab, coef)
         lut_err = float(np.abs(coef) @ errs)
+    for a in (fam, coef, par, tab, chol):
+        a.flags.writeable = False  # shared by every later call: a write raises instead of corrupting
     return fam, coef, par, tab, chol, lut_err, model.log_mean_sd()
 
 

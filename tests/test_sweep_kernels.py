@@ -181,3 +181,14 @@ def test_numba_serial_and_parallel_paths_match_reference(monkeypatch, serial_max
     got = run_mat(sweep_numba, axes, const, 0, n, 1)
     for w, g in zip(want, got):
         np.testing.assert_array_equal(g, w)
+
+
+def test_extremes_first_occurrence_when_products_round_to_a_tie(be):
+    """Distinct axis values whose products round to the same float: the argument is the first
+    occurrence, as the reference's (numba took the larger axis value's later index; found by
+    tests/test_kernel_properties.py)."""
+    axes = [np.array([0.5, 0.5]), np.array([0.5, 131.71704609]), np.array([0.5, np.nextafter(1e3, 0), 1e3])]
+    assert axes[1][1] * axes[2][1] == axes[1][1] * axes[2][2]  # the tie
+    for g in (-1, 0, 2):
+        for got, want in zip(be.extremes(axes, 1.0, g), ref.extremes(axes, 1.0, g)):
+            np.testing.assert_array_equal(got, want)

@@ -209,3 +209,63 @@ def test_parsers():
     for kw in ({"samples": 0}, {"samples": -5}, {"seed": -1}):
         with pytest.raises(InputError):
             mc_band(m, **({"samples": 10} | kw))
+
+
+def _mixed_model():
+    from computesim.distributions import Normal, Pert
+
+    return LogModel(3.0, ("a", "b", "c", "d", "e"), (Uniform(1.0, 3.0), LogUniform(1.0, 10.0), Triangular(1.0, 2.0, 4.0),
+                                                     Normal(2.0, 0.5), Pert(1.0, 2.0, 6.0)), (1.0, 1.0, -1.0, 0.5, 2.0))
+
+
+def test_default_sample_count_same_band_for_any_thread_count():
+    """README: the seed alone fixes the numbers whatever the threads: every field bit for bit at the
+    default sample count (the numba fused path), 1 vs 2 threads."""
+    import dataclasses
+
+    import numba
+
+    from computesim.uncertainty import DEFAULT_SAMPLES
+
+    m = _mixed_model()
+    bands = []
+    old = numba.get_num_threads()
+    try:
+        for t in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(t)
+            bands.append(mc_band(m, DEFAULT_SAMPLES, seed=7, thresholds=[100.0], backend="numba"))
+    finally:
+        numba.set_num_threads(old)
+    assert dataclasses.asdict(bands[0]) == dataclasses.asdict(bands[1])
+    assert bands[0].quantile_error_log < 1e-4  # exact order statistics: only the tables' stated error
+
+
+def test_default_sample_count_reference_and_numba_within_stated_bound():
+    """Across backends at the default sample count: quantiles are exact order statistics of samples
+    that agree within ``mc_reference.sample_tolerance`` (last bits of log), so they agree to ~1e-12
+    relative; moments to rounding of the sums; the mean within the binning bound of the fused path."""
+    from computesim.kernels import mc_reference
+    from computesim.uncertainty import DEFAULT_SAMPLES, _encoded
+
+    m = _mixed_model()
+    a = mc_band(m, DEFAULT_SAMPLES, seed=42, thresholds=[100.0], backend="reference")
+    b = mc_band(m, DEFAULT_SAMPLES, seed=42, thresholds=[100.0], backend="numba")
+    fam, coef, par, tab, chol, _, _ = _encoded(m, True)
+    tol = mc_reference.sample_tolerance(42, 0, DEFAULT_SAMPLES, fam, coef, par, tab, m.const).max()
+    assert 0 < tol < 1e-12
+    for p in PROBS:
+        assert abs(math.log(b.quantiles[p]) - math.log(a.quantiles[p])) <= tol + 1e-15
+        assert b.quantile_se[p] == pytest.approx(a.quantile_se[p], rel=1e-9)
+    assert b.log_sd == pytest.approx(a.log_sd, rel=1e-9) and b.geomean == pytest.approx(a.geomean, rel=1e-12)
+    assert b.p_above == a.p_above
+    assert b.mean == pytest.approx(a.mean, rel=1e-3)  # bin centres: within exp(width / 2) - 1
+
+
+def test_cached_encoded_arrays_are_read_only():
+    """The cache hands the same arrays to every later call: writing into them raises."""
+    from computesim.uncertainty import _encoded
+
+    for arr in _encoded(_mixed_model(), True)[:5]:
+        assert not arr.flags.writeable
+        with pytest.raises(ValueError):
+            arr[...] = 0
