@@ -66,7 +66,9 @@ class BandSpec:
             with np.errstate(divide="ignore"):
                 b = grid_bands(np.log(flop), self.model(), self.samples, self.seed, self.thresholds,
                                self.force_mc, self.backend)
-        except OverflowError:  # e.g. "1e-300 to 1e300": the band's mean overflows
+        except (OverflowError, InputError) as exc:  # e.g. "1e-300 to 1e300": the band's mean overflows
+            if isinstance(exc, InputError) and exc.field != "inputs":
+                raise
             field_ = f"--{next(iter(self.dists))}" if self.dists else "--method-error"
             raise InputError(field_, "the band of this distribution overflows float64; narrow it") from None
         out = {f"flop_{qname(p)}": b[qname(p)] for p in PROBS} | {"flop_mean": b["mean"]}

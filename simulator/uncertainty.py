@@ -392,20 +392,35 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
     lth = [math.log(t) for t in thresholds]
     # Cantelli: P(X <= mean - 5 sd) <= 1/26, so p5..p95 (and their SE ranks) lie inside for any family
     window = (mean_log - 5 * sd_log, mean_log + 5 * sd_log) if sd_log > 0 else None
-    r = be.mc.reduce(int(seed), 0, n, fam, coef, par, tab, chol, sample_model.const, ranks, lth, centre,
-                     exact=exact_selection, log_range=window)
+    with np.errstate(over="ignore", invalid="ignore"):  # sums that leave float64 are caught below
+        r = be.mc.reduce(int(seed), 0, n, fam, coef, par, tab, chol, sample_model.const, ranks, lth, centre,
+                         exact=exact_selection, log_range=window)
+    try:
+        with np.errstate(over="raise", invalid="raise"):
+            return _mc_figures(model, r, need, ranks, centre, thresholds, n, int(seed), be.name, lut_err)
+    except (OverflowError, FloatingPointError):
+        raise InputError("inputs", "the band's figures (quantiles, mean or its spread) leave the float64 range: "
+                                   "the inputs span too many orders of magnitude; narrow the ranges") from None
+
+
+def _mc_figures(model: LogModel, r, need: dict, ranks: list[int], centre: float, thresholds: Sequence[float],
+                n: int, seed: int, backend: str, lut_err: float) -> Band:
+    """The Band of a Monte Carlo reduction ``r`` (sums relative to ``centre``, log units)."""
     at = dict(zip(ranks, (float(v) for v in r.order)))
     q, qse = {}, {}
     for p, (lo, hi, frac, rl, rh) in need.items():
         q[p] = math.exp(at[lo] + frac * (at[hi] - at[lo]))
         qse[p] = (math.exp(at[rh]) - math.exp(at[rl])) / 2
-    mean = r.sum_exp / n * math.exp(centre)
-    var_lin = max(r.sum_exp2 / n - (r.sum_exp / n) ** 2, 0.0) * math.exp(2 * centre)
+    sum_exp, sum_exp2 = float(r.sum_exp), float(r.sum_exp2)
+    mean = sum_exp / n * math.exp(centre)
+    var_lin = max(sum_exp2 / n - (sum_exp / n) ** 2, 0.0) * math.exp(2 * centre)
+    if not all(math.isfinite(v) for v in (mean, var_lin, *q.values())):
+        raise OverflowError("band figure out of range")
     mlog = r.sum_x / n
     sd_log = math.sqrt(max(r.sum_x2 / n - mlog * mlog, 0.0))
     above = {t: float(c) / n for t, c in zip(thresholds, r.above)}
     above_se = {t: math.sqrt(p * (1 - p) / n) for t, p in above.items()}
-    return Band(False, q, mean, math.exp(mlog), sd_log, above, model.attribution(), n, int(seed), be.name,
+    return Band(False, q, mean, math.exp(mlog), sd_log, above, model.attribution(), n, seed, backend,
                 qse, math.sqrt(var_lin / n), above_se, float(r.error) + lut_err, model.upper_bound)
 
 
@@ -413,7 +428,11 @@ def band(model: LogModel, samples: int | None = None, seed: int = 0, thresholds:
          force_mc: bool = False, backend: str = "auto") -> Band:
     """Exact band when the model allows it (and MC is not forced), else Monte Carlo."""
     if model.exact and not force_mc:
-        return exact_band(model, thresholds)
+        try:
+            return exact_band(model, thresholds)
+        except OverflowError:
+            raise InputError("inputs", "the band's mean or quantiles leave the float64 range: the inputs span "
+                                       "too many orders of magnitude; narrow the ranges") from None
     return mc_band(model, DEFAULT_SAMPLES if samples is None else samples, seed, thresholds, backend)
 
 

@@ -16,6 +16,12 @@ from pathlib import Path
 
 import pytest
 
+try:
+    from signals_support import default_signals
+except ImportError:  # pragma: no cover - rootdir on sys.path instead of tests/
+    from tests.signals_support import default_signals
+
+
 PY = [sys.executable, "-m", "computesim"]
 #: A streamed sweep that runs for many seconds (2e8 points); it is stopped long before the end. The
 #: NumPy reference backend: no JIT compilation, and the same streamed writer as the others.
@@ -46,7 +52,7 @@ def temps(folder: Path) -> list[Path]:
 def start_streaming(out: Path, *extra: str) -> subprocess.Popen:
     """Start the big sweep to ``out``; return once its temporary file has data in it."""
     p = subprocess.Popen([*PY, *BIG, "--out", str(out), *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=default_signals)
     deadline = time.time() + 60
     while time.time() < deadline and p.poll() is None:
         if any(f.stat().st_size > 0 for f in temps(out.parent) if f.exists()):

@@ -274,11 +274,35 @@ def _numbers(d: dict) -> dict:
     return {k: v for k, v in d.items() if k not in ("backend",)}
 
 
+def _leaves(d, prefix=""):
+    """Flatten a JSON object to {"a.b": number-or-text}."""
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out |= _leaves(v, f"{prefix}{k}.")
+        else:
+            out[prefix + k] = v
+    return out
+
+
+#: README: across backends the numbers agree up to the stated bounds: 8 ulp of each log-draw
+#: (quantiles, p_above: far below 1e-12 relative), and Numba's mean (and its SE) from histogram
+#: bin centres, relative error at most exp(bin width / 2) - 1 (about 1e-5 here).
+BACKEND_REL = {"mean": 1e-5, "log_sd": 1e-9}
+
+
 def test_same_numbers_any_backend(cli):
-    """At the default sample count (no --samples), numba and the NumPy reference agree exactly."""
-    ref = cli(*MC, "--backend", "reference").json()
-    nb = cli(*MC, "--backend", "numba").json()
-    assert ref["samples"] == nb["samples"] and _numbers(ref) == _numbers(nb)
+    """At the default sample count (no --samples), numba and the NumPy reference agree within the
+    bounds the README states (BACKEND_REL; 1e-12 relative for everything else)."""
+    ref = _leaves(_numbers(cli(*MC, "--backend", "reference").json()))
+    nb = _leaves(_numbers(cli(*MC, "--backend", "numba").json()))
+    assert ref.keys() == nb.keys() and ref["samples"] == nb["samples"]
+    for k, v in ref.items():
+        if not isinstance(v, float):
+            assert nb[k] == v, k
+            continue
+        rel = next((r for key, r in BACKEND_REL.items() if key in k), 1e-12)
+        assert nb[k] == pytest.approx(v, rel=rel, abs=1e-300), k
 
 
 def test_same_numbers_any_thread_count(cli):

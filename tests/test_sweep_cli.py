@@ -9,6 +9,12 @@ import time
 
 import pytest
 
+try:
+    from signals_support import default_signals
+except ImportError:  # pragma: no cover - rootdir on sys.path instead of tests/
+    from tests.signals_support import default_signals
+
+
 import computesim.cli as cli
 from computesim import arrow_io
 
@@ -117,7 +123,7 @@ def test_ctrl_c_leaves_no_file(tmp_path):
     argv = ["sweep", "--tflops", "1:9:100", "--count", "1:64:100", "--days", "1:365:1000log",
             "--utilization", "0.2:0.5:20", "--out", str(out), "--backend", "numba", "--no-progress"]
     p = subprocess.Popen([sys.executable, "-c", code, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, preexec_fn=default_signals)
     deadline = time.time() + 60
     while time.time() < deadline and not any(f.name.endswith(".tmp") for f in tmp_path.iterdir()):
         time.sleep(0.05)

@@ -269,3 +269,15 @@ def test_cached_encoded_arrays_are_read_only():
         assert not arr.flags.writeable
         with pytest.raises(ValueError):
             arr[...] = 0
+
+
+@pytest.mark.parametrize("days", ["loguniform(1e-320, 1)", "1e-150 to 1e150"])
+def test_band_out_of_float64_is_one_input_error(days):
+    """A band whose mean or spread overflows float64 is an InputError, never inf or a traceback."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match="float64"):
+            e = estimate_hardware(tflops=1.0, count=1, days=days, utilization=0.3)
+            band(model_of(e), samples=2000, force_mc=True, backend="reference")

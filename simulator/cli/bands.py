@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from ..errors import InputError
 
@@ -36,8 +35,6 @@ def run(args: argparse.Namespace) -> int:
     from .estimate import whole
 
     if args.out:
-        if Path(args.out).is_dir():
-            raise InputError("--out", f"{args.out}: is a directory, not a file name")
         check_writable(args.out, args.overwrite)
     samples, seed = whole(args.samples, "--samples", 1), parse_seed(args.seed)
     if samples > MAX_SAMPLES:

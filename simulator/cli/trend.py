@@ -143,7 +143,7 @@ def _not_a_directory(path: str, field: str) -> None:
     from pathlib import Path
 
     if Path(path).is_dir():
-        raise InputError(field, f"{path}: is a directory, not a file name")
+        raise InputError(field, f"{path} is a directory")
 
 
 def _g(v: float | None) -> str:
