@@ -236,3 +236,25 @@ def test_inverse_in_memory_is_guarded():
     with pytest.raises(InputError, match="inverse table") as e:
         computesim.sweep(tflops="1:2:1000", count="1:2:1000", target="1e25FLOP", max_points=10**5)
     assert e.value.field == "--max-points"
+
+
+@pytest.mark.parametrize("text", [" " * 1_000_000 + "x", "1" * 1_000_000 + ":", " " * 500_000 + "1:2:" + " " * 500_000])
+def test_axis_text_is_read_in_linear_time(text):
+    """A megabyte of axis text is refused at once (the old range regex backtracked: 114 s at 100 kB).
+    SIGALRM turns a regression into a failure instead of a hang."""
+    import signal
+
+    from computesim.sweeps import axis_length, parse_axis
+
+    def hang(signum, frame):
+        raise AssertionError("axis parsing did not finish in 30 s: quadratic again?")
+
+    old = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(30)
+    try:
+        assert axis_length(text, "--days") >= 1
+        with pytest.raises(InputError):
+            parse_axis(text, "--days")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
