@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from computesim.distributions import LogNormal, LogUniform, Triangular, Uniform
-from computesim.uncertainty import LogModel, band, exact_band, mc_band, model_of
+from computesim.core.distributions import LogNormal, LogUniform, Triangular, Uniform
+from computesim.uncertainty.band import LogModel, band, exact_band, mc_band, model_of
 
 pytest.importorskip("computesim.kernels.mc_numba")
 N = int(os.environ.get("COMPUTESIM_BENCH_N", 10 ** 7))
@@ -60,7 +60,7 @@ def test_mixed_ratio_same_run():
 
 
 def test_lognormal_mc_one_normal(benchmark):
-    from computesim.methods import estimate_hardware
+    from computesim.core.methods import estimate_hardware
 
     m = model_of(estimate_hardware(tflops="1.54 to 1.58", count=2, days="5 to 6", utilization="0.25 to 0.4"), 2.0)
     b = benchmark(mc_band, m, N, 1, (), "numba")
@@ -76,7 +76,7 @@ def test_small_mc_estimate(benchmark):
 
 
 def test_exact_estimate(benchmark):
-    from computesim.methods import estimate_hardware
+    from computesim.core.methods import estimate_hardware
 
     e = estimate_hardware(tflops=1.58, count=2, days="5 to 6", utilization="0.25 to 0.4")
     b = benchmark(lambda: band(model_of(e), thresholds=[1e18]))
@@ -84,7 +84,7 @@ def test_exact_estimate(benchmark):
 
 
 def test_bands_10k_systems(benchmark):
-    from computesim.bands import bands_table
+    from computesim.uncertainty.table import bands_table
 
     rows = [LogModel(40.0 + i * 1e-4, ("t", "u"), (Uniform(4.0, 6.0), LogNormal.from_interval(0.25, 0.4)),
                      (1.0, 1.0)) for i in range(10_000)]

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from computesim import trends
+from computesim.trends import fit as trends
 
 
 def _data(n: int):

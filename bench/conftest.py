@@ -75,7 +75,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     """The timed workloads: throughput, ratio to the reference, share of the write bandwidth."""
     if not _ROWS:
         return
-    from computesim import machine
+    from computesim.benchmarks import machine
 
     tr = terminalreporter
     tr.section("computesim workloads (best round)")

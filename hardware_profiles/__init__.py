@@ -26,10 +26,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from ..errors import InputError
+from computesim.core.errors import InputError
 
-from ..toml_io import loads as _toml_loads
-from ..toml_io import read_toml
+from computesim.io.toml import loads as _toml_loads
+from computesim.io.toml import read_toml
 
 PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4")
 KINDS = ("gpu", "tpu", "cpu")

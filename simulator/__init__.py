@@ -16,16 +16,16 @@ __version__ = "0.1.0"
 
 #: Public names, imported on first use: NAME -> "module:attribute".
 _LAZY = {
-    "estimate_hardware": "computesim.methods:estimate_hardware",
-    "estimate_ops": "computesim.methods:estimate_ops",
-    "compare": "computesim.methods:compare",
-    "reported": "computesim.methods:reported",
-    "Estimate": "computesim.methods:Estimate",
-    "run_examples": "computesim.examples:run_examples",
+    "estimate_hardware": "computesim.core.methods:estimate_hardware",
+    "estimate_ops": "computesim.core.methods:estimate_ops",
+    "compare": "computesim.core.methods:compare",
+    "reported": "computesim.core.methods:reported",
+    "Estimate": "computesim.core.methods:Estimate",
+    "run_examples": "computesim.core.examples:run_examples",
     "find_profile": "computesim.hardware_profiles:find_profile",
     "get_backend": "computesim.kernels:get_backend",
-    "InputError": "computesim.errors:InputError",
-    "sweep": "computesim.sweeps:sweep",
+    "InputError": "computesim.core.errors:InputError",
+    "sweep": "computesim.sweeps.engine:sweep",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -5,10 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from computesim import bands as B
+from computesim.uncertainty import table as B
 from computesim.cli import main
-from computesim.errors import InputError
-from computesim.uncertainty import exact_band, mc_band
+from computesim.core.errors import InputError
+from computesim.uncertainty.band import exact_band, mc_band
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("computesim.kernels.mc_numba")
@@ -97,7 +97,7 @@ def test_cli_bad_rows_exit_2_without_output(tmp_path, capsys, content, words):
 
 def test_examples_bands(monkeypatch, capsys):
     """Worked examples whose devices have profiles (others land on another branch)."""
-    import computesim.examples as ex
+    import computesim.core.examples as ex
 
     keep = []
     for w in ex.WORKED_EXAMPLES:

@@ -145,7 +145,7 @@ def test_limits_compute_and_check_their_loops():
     assert limits.write_bandwidth(1 << 20, repeats=1) > 0
     want = sum(1e-9 * i + 0.5 for i in range(8192))
     assert limits._fused(8192, 1e-9, 0.5) == pytest.approx(want, rel=1e-12)
-    from computesim import machine
+    from computesim.benchmarks import machine
 
     out = np.zeros(100)
     machine._fill_kernel()(out, 3.0)

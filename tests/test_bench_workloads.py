@@ -118,7 +118,7 @@ def test_parquet_writes_float_columns_plain_and_reads_back_equal(tmp_path):
     """arrow_io.write_table skips dictionary encoding of float columns (a bench finding); data unchanged."""
     import pyarrow.parquet as pq
 
-    from computesim.arrow_io import write_table
+    from computesim.io.arrow import write_table
     from computesim.benchmarks.core import results_table
 
     t = results_table(5000)

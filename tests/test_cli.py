@@ -6,7 +6,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import pytest
 
-from computesim.arrow_io import read_metadata
+from computesim.io.arrow import read_metadata
 
 
 def test_estimate_hardware_json_contract(cli):

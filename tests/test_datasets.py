@@ -6,8 +6,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from computesim import datasets, units
-from computesim.errors import InputError
+from computesim.data import datasets
+from computesim.core import units
+from computesim.core.errors import InputError
 
 
 
@@ -17,7 +18,7 @@ def builtin():
 
 
 def test_builtin_schema_and_rows(builtin):
-    from computesim.examples import REPORTED_RESULTS, WORKED_EXAMPLES
+    from computesim.core.examples import REPORTED_RESULTS, WORKED_EXAMPLES
 
     tab = builtin.table
     assert tab.schema.equals(datasets.points_schema())
@@ -32,7 +33,7 @@ def test_builtin_schema_and_rows(builtin):
 
 
 def test_builtin_both_methods_take_method1_and_keep_band(builtin):
-    from computesim.examples import run_examples
+    from computesim.core.examples import run_examples
 
     rows = {r["system"]: r for r in builtin.table.to_pylist()}
     by, published = {}, {}

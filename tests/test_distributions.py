@@ -4,11 +4,11 @@ import math
 import numpy as np
 import pytest
 
-from computesim.distributions import (LogNormal, LogUniform, Normal, Pert, Triangular, Uniform, Z95,
+from computesim.core.distributions import (LogNormal, LogUniform, Normal, Pert, Triangular, Uniform, Z95,
                                       is_distribution_text, parse_distribution)
-from computesim.errors import InputError
-from computesim.methods import estimate_hardware
-from computesim.quantity import Point, parse_quantity
+from computesim.core.errors import InputError
+from computesim.core.methods import estimate_hardware
+from computesim.core.quantity import Point, parse_quantity
 
 stats = pytest.importorskip("scipy.stats")
 
@@ -107,7 +107,7 @@ def test_to_json_and_describe():
 @pytest.mark.parametrize("text", ["1" + " " * 100_000 + "to 2", "1 to " + "2" * 100_000,
                                   "uniform(1," + " " * 100_000 + "2)", "pert(" + "(" * 100_000])
 def test_huge_fields_are_refused_quickly(text):
-    from computesim.distributions import parse_distribution
+    from computesim.core.distributions import parse_distribution
 
     with pytest.raises(InputError, match="too long"):
         parse_quantity(text, "time", "--days")
@@ -136,7 +136,7 @@ def test_utilization_distributions_inside_zero_one_are_accepted(text):
 
 
 def test_the_tail_rule_is_the_999th_percentile():
-    from computesim.distributions import FRACTION_TAIL, require_fraction_dist
+    from computesim.core.distributions import FRACTION_TAIL, require_fraction_dist
 
     ok = LogNormal(math.log(0.9), -math.log(0.9) / 3.2)  # 99.93rd percentile at 1
     bad = LogNormal(math.log(0.9), -math.log(0.9) / 3.0)  # 99.87th
@@ -154,7 +154,7 @@ def test_sweep_utilization_distribution_is_checked_too():
 
 
 def test_caches_are_bounded_and_pert_tables_read_only():
-    from computesim import distributions as D
+    from computesim.core import distributions as D
 
     for i in range(D._TABLES.maxsize + 10):
         Pert(1.0, 2.0, 3.0 + i).table()

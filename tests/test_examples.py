@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from computesim.examples import REPORTED_RESULTS, WORKED_EXAMPLES, run_examples
+from computesim.core.examples import REPORTED_RESULTS, WORKED_EXAMPLES, run_examples
 
 DAY = 86_400
 PFS_DAY = 8.64e19

@@ -13,9 +13,9 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
 
-from computesim import arrow_io
-from computesim.arrow_io import atomic_path, check_output, clean_stale, temp_name, write_table
-from computesim.errors import InputError
+from computesim.io import arrow as arrow_io
+from computesim.io.arrow import atomic_path, check_output, clean_stale, temp_name, write_table
+from computesim.core.errors import InputError
 
 TABLE = pa.table({"x": [1.0, 2.0, 3.0]})
 
@@ -140,7 +140,7 @@ def test_stdout_closed_in_process(cli, monkeypatch):
 
 
 def test_plot_path_uses_the_common_check(tmp_path):
-    from computesim.plots import check_plot_path
+    from computesim.trends.plots import check_plot_path
 
     with pytest.raises(InputError, match="--plot: .*extension"):
         check_plot_path(tmp_path / "p.arrow")

@@ -81,7 +81,7 @@ def test_sweep_cuda_equals_reference(grid, data):
 # --- Monte Carlo ------------------------------------------------------------------------------
 
 def _dists():
-    from computesim.distributions import LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
+    from computesim.core.distributions import LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
 
     pos = st.floats(0.05, 50.0)
     return st.one_of(
@@ -98,7 +98,7 @@ def _dists():
 @st.composite
 def models(draw, max_vars: int = 6):
     """(fam, coef, par, tab, const) of a random independent model, with lookup tables or not."""
-    from computesim.uncertainty import LogModel
+    from computesim.uncertainty.band import LogModel
 
     k = draw(st.integers(1, max_vars))
     dists = tuple(draw(_dists()) for _ in range(k))

@@ -43,8 +43,8 @@ def test_uniforms_are_uniform():
 
 def model(corr=False):
     """Every family, powers 1, -1, 2 and 0.5, an unused variable (power 0): 6 variables, 2 Philox blocks."""
-    from computesim.distributions import LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
-    from computesim.uncertainty import LogModel
+    from computesim.core.distributions import LogNormal, LogUniform, Normal, Pert, Triangular, Uniform
+    from computesim.uncertainty.band import LogModel
 
     dists = (LogNormal(0.3, 0.4), LogUniform(1.0, 20.0), Uniform(0.2, 0.5), Normal(1.0, 0.6),
              Triangular(1.0, 2.0, 5.0), Pert(1.0, 2.0, 6.0))
@@ -182,7 +182,7 @@ def test_multiselect_equals_sort():
 
 
 def test_batch_equals_reference():
-    from computesim.bands import _pad
+    from computesim.uncertainty.table import _pad
 
     models = [model(), model()]
     fam, coef, par, tab = _pad(models)
@@ -232,8 +232,8 @@ def test_select_into_equals_sort():
 
 
 def _mixed_rows():
-    from computesim.distributions import LogNormal, LogUniform, Pert, Triangular, Uniform
-    from computesim.uncertainty import LogModel
+    from computesim.core.distributions import LogNormal, LogUniform, Pert, Triangular, Uniform
+    from computesim.uncertainty.band import LogModel
 
     a, b, c = Uniform(4.0, 6.0), LogNormal(0.1, 0.3), Triangular(1.0, 2.0, 5.0)
     return [LogModel(1.0, ("t", "u"), (a, b), (1.0, 1.0)), LogModel(2.0, ("x",), (c,), (2.0,)),
@@ -243,7 +243,7 @@ def _mixed_rows():
 
 def test_batch_with_shared_tables():
     """Pooled tables (one per distinct distribution): numba = reference = private per-row copies."""
-    from computesim.bands import _pooled
+    from computesim.uncertainty.table import _pooled
 
     rows = _mixed_rows()
     fam, coef, par, pool, index = _pooled(rows)
@@ -276,7 +276,7 @@ par2, tab2, _ = ref.accelerate(fam, par, tab, coef)
 a = ref.sample_log(9, 2**32 - 100, 300, fam, coef, par2, tab2, chol, 2.0, 3)
 out["tables"] = float(np.max(np.abs(a - cu.sample_log(9, 2**32 - 100, 300, fam, coef, par2, tab2, chol, 2.0, 3))))
 from test_mc_kernels import _mixed_rows
-from computesim.bands import _pooled
+from computesim.uncertainty.table import _pooled
 f2, c2, p2, pool, index = _pooled(_mixed_rows())
 k = np.zeros(4)
 x = ref.bands_batch(2, 200, f2, c2, p2, pool, k, [0, 100, 199], [], k, tab_index=index)
@@ -301,7 +301,7 @@ def test_cuda_simulator_samples_equal_reference():
 
 
 def test_unknown_backend_is_input_error():
-    from computesim.errors import InputError
+    from computesim.core.errors import InputError
 
     with pytest.raises(InputError):
         get_backend("tpu")

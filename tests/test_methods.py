@@ -3,9 +3,9 @@ import math
 import pytest
 
 from computesim import estimate_hardware, estimate_ops
-from computesim.errors import InputError
-from computesim.methods import compare, reported
-from computesim.quantity import UpperBound
+from computesim.core.errors import InputError
+from computesim.core.methods import compare, reported
+from computesim.core.quantity import UpperBound
 
 
 def test_alexnet_hardware_matches_issue_arithmetic():

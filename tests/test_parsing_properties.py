@@ -13,11 +13,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from computesim import units
-from computesim.distributions import (Distribution, LogNormal, LogUniform, Normal, Pert, Triangular, Uniform,
+from computesim.core import units
+from computesim.core.distributions import (Distribution, LogNormal, LogUniform, Normal, Pert, Triangular, Uniform,
                                       parse_distribution)
-from computesim.errors import InputError
-from computesim.quantity import Point, Quantity, parse_quantity, require_fraction_quantity
+from computesim.core.errors import InputError
+from computesim.core.quantity import Point, Quantity, parse_quantity, require_fraction_quantity
 
 SETTINGS = settings(max_examples=150, deadline=None)
 KINDS = ("count", "ops", "macs", "rate", "time")

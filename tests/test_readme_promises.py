@@ -146,7 +146,7 @@ def test_max_points_guard(cli):
 # ------------------------------------------------------------------ files
 
 def test_sweep_interrupted_leaves_nothing(cli, tmp_path, monkeypatch):
-    from computesim import sweeps
+    from computesim.sweeps import engine as sweeps
 
     real = sweeps.materialize_batches
 
@@ -173,7 +173,7 @@ def test_failure_leaves_no_file_and_keeps_existing(cli, tmp_path):
 
 
 def test_sweep_file_metadata_and_summary(cli, tmp_path, monkeypatch):
-    from computesim.arrow_io import read_metadata
+    from computesim.io.arrow import read_metadata
 
     monkeypatch.chdir(tmp_path)
     r = cli("sweep", "--device", "K40,K80", "--count", "1,8,64", "--days", "1:100:10log", "--utilization",
@@ -186,7 +186,7 @@ def test_sweep_file_metadata_and_summary(cli, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("ext", [".arrow", ".parquet"])
 def test_examples_and_bands_out_metadata(cli, tmp_path, ext):
-    from computesim.arrow_io import read_metadata
+    from computesim.io.arrow import read_metadata
 
     out = tmp_path / f"t{ext}"
     assert cli("examples", "--out", out).code == 0
@@ -351,7 +351,7 @@ def test_python_examples():
 
 
 def test_units_and_default_utilization(cli):
-    from computesim import units
+    from computesim.core import units
 
     assert units.flop_to_pfs_days(8.64e19) == 1
     util = {dev: cli("estimate", "--device", dev, "--days", "1", "--json").json()["inputs"]["utilization"]

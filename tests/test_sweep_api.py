@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 import computesim
-from computesim import units
-from computesim.errors import InputError
-from computesim.sweeps import build_grid, parse_axis
+from computesim.core import units
+from computesim.core.errors import InputError
+from computesim.sweeps.engine import build_grid, parse_axis
 
 CARD = dict(device="GTX 580", count="1,8,64", days="1:100:10log", utilization="0.2:0.5:4")
 
@@ -66,7 +66,7 @@ def test_materialize_table_card_example():
 
 
 def test_alexnet_point_matches_method_2():
-    from computesim.methods import estimate_hardware
+    from computesim.core.methods import estimate_hardware
 
     t = computesim.sweep(device="GTX 580", count=2, days=5.5, utilization=0.33, backend="reference")
     est = estimate_hardware(device="GTX 580", count=2, days=5.5, utilization=0.33)

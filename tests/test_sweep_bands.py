@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import computesim
-from computesim.uncertainty import PROBS, band, model_of, qname
+from computesim.uncertainty.band import PROBS, band, model_of, qname
 
 
 def test_exact_band_per_point_equals_the_single_estimate_band():

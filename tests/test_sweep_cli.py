@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - rootdir on sys.path instead of tests/
 
 
 import computesim.cli as cli
-from computesim import arrow_io
+from computesim.io import arrow as arrow_io
 
 CARD = ["--device", "GTX 580", "--count", "1,8,64", "--days", "1:100:10log", "--utilization", "0.2:0.5:4"]
 

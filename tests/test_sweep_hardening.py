@@ -10,10 +10,11 @@ import pytest
 
 import computesim
 import computesim.cli as cli
-from computesim import arrow_io, sweeps
-from computesim.errors import InputError
+from computesim.io import arrow as arrow_io
+from computesim.sweeps import engine as sweeps
+from computesim.core.errors import InputError
 from computesim.kernels import get_backend
-from computesim.methods import estimate_hardware
+from computesim.core.methods import estimate_hardware
 
 MIXED = "K80,Xeon E5-2680 v2"
 
@@ -244,7 +245,7 @@ def test_axis_text_is_read_in_linear_time(text):
     SIGALRM turns a regression into a failure instead of a hang."""
     import signal
 
-    from computesim.sweeps import axis_length, parse_axis
+    from computesim.sweeps.engine import axis_length, parse_axis
 
     def hang(signum, frame):
         raise AssertionError("axis parsing did not finish in 30 s: quadratic again?")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 import computesim
-from computesim import arrow_io
-from computesim.errors import InputError
+from computesim.io import arrow as arrow_io
+from computesim.core.errors import InputError
 
 CARD = dict(tflops="1.58,4.2", count="1,8,64", days="1:100:10log", utilization="0.2:0.5:4")
 
@@ -81,7 +81,7 @@ def test_unwritable_directory(tmp_path):
 
 
 def test_interrupt_leaves_no_file(tmp_path, monkeypatch):
-    from computesim import sweeps as sweep_mod
+    from computesim.sweeps import engine as sweep_mod
 
     real = sweep_mod.materialize_batches
 

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import computesim
-from computesim import scenario, toml_io
-from computesim.errors import InputError
-from computesim.sweeps import parse_axis
+from computesim.sweeps import scenario
+from computesim.io import toml as toml_io
+from computesim.core.errors import InputError
+from computesim.sweeps.engine import parse_axis
 from strategies_sweep import any_spec, positive, ranges, scenarios, spec_text, to_toml, valid_scenarios
 
 FAST = settings(max_examples=150, deadline=None)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from computesim.errors import InputError
+from computesim.core.errors import InputError
 
 GOOD_TREND = ("System,Publication date,Training compute (FLOP)\n"
               "A,2012-01-01,1e20\nB,2013-03-01,3e21\nC,2014-01-01,1e22\nD,2015-06-01,2e23\nE,2016-01-01,1e24\n")
@@ -71,7 +71,7 @@ def test_trend_project_far_from_steep_data_refused_not_inf(cli, tmp_path):
 
 
 def test_trend_extreme_rows_skipped_and_counted(tmp_path):
-    from computesim import datasets
+    from computesim.data import datasets
 
     rows = ["A,0001-01-01,1e20", "B,2013-01-01,1e21", "C,99999,1e22", "D,2015-01-01,1e300", "E,2016-01-01,0",
             "F,2017-01-01,-5", "G,2018-01-01,nan", "H,2019-01-01,inf", "I,2019-06-01,1e-300",
@@ -119,8 +119,8 @@ def test_trend_semicolon_csv_is_read(cli, tmp_path):
 
 
 def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
-    from computesim import datasets
-    from computesim.trends import analyse
+    from computesim.data import datasets
+    from computesim.trends.fit import analyse
 
     rows = [f"S{i},{2010 + i // 2}-{1 + 5 * (i % 2):02d}-01,{10 ** (18 + 0.5 * i + (3 if i in (3, 5, 9, 11, 13) else 0)):.3e}"
             for i in range(16)]
@@ -138,7 +138,7 @@ def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
 def test_trend_flat_fit_to_dict_has_no_inf():
     import numpy as np
 
-    from computesim.trends import TrendFit, TrendReport
+    from computesim.trends.fit import TrendFit, TrendReport
 
     t = np.array([2010.0, 2011.0, 2012.0])
     fit = TrendFit("window", -np.inf, np.inf, t, np.full(3, 20.0), 0.0, 20.0, 2011.0, 0.0,
@@ -161,7 +161,7 @@ def test_bands_bad_samples_and_seed(cli, tmp_path, argv, field, words):
 
 
 def test_bands_table_checks_samples_and_seed_itself():
-    from computesim import bands as B
+    from computesim.uncertainty import table as B
 
     models, labels = B.models_of_rows([{"method": "hardware", "days": "5", "tflops": "1.5"}])
     with pytest.raises(InputError, match="--samples"):
@@ -204,7 +204,7 @@ def test_bands_empty_arrow_table_refused(tmp_path):
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
-    from computesim.bands import read_systems
+    from computesim.uncertainty.table import read_systems
 
     p = tmp_path / "e.arrow"
     t = pa.table({"system": pa.array([], pa.string()), "days": pa.array([], pa.string())})

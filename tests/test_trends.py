@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from computesim import trends
-from computesim.errors import InputError
+from computesim.trends import fit as trends
+from computesim.core.errors import InputError
 
 try:
     from trends_support import fit_data_from, synthetic, to_table
@@ -173,7 +173,7 @@ def test_bands_replace_default_noise():
 
 
 def test_builtin_points_2012_2018_give_a_few_months():
-    from computesim.datasets import builtin_points
+    from computesim.data.datasets import builtin_points
 
     rep = trends.analyse(builtin_points().table, start=2012, end=2019)
     d = rep.to_dict()

@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from computesim import projections as pj
-from computesim import trends
-from computesim.efficiency import Efficiency, halving_months_from_total
-from computesim.errors import InputError
+from computesim.trends import projections as pj
+from computesim.trends import fit as trends
+from computesim.trends.efficiency import Efficiency, halving_months_from_total
+from computesim.core.errors import InputError
 
 try:
     from trends_support import fit_data_from, synthetic
@@ -99,8 +99,8 @@ def test_efficiency_gain_and_effective_compute():
 
 
 def test_effective_table_multiplies_by_gain():
-    from computesim.datasets import make_table
-    from computesim.efficiency import effective_table
+    from computesim.data.datasets import make_table
+    from computesim.trends.efficiency import effective_table
     import datetime as dt
 
     tab = make_table([{"system": "a", "date": dt.date(2013, 5, 1), "flop": 1e20, "flop_low": 5e19, "flop_high": 2e20},

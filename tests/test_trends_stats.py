@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from computesim import trends
+from computesim.trends import fit as trends
 
 try:
     from trends_support import fit_data_from, synthetic

@@ -4,10 +4,10 @@ import math
 import numpy as np
 import pytest
 
-from computesim.distributions import LogNormal, LogUniform, Triangular, Uniform
-from computesim.errors import InputError
-from computesim.methods import estimate_hardware, estimate_ops
-from computesim.uncertainty import (PROBS, LogModel, band, combine, exact_band, joint, mc_band, model_of,
+from computesim.core.distributions import LogNormal, LogUniform, Triangular, Uniform
+from computesim.core.errors import InputError
+from computesim.core.methods import estimate_hardware, estimate_ops
+from computesim.uncertainty.band import (PROBS, LogModel, band, combine, exact_band, joint, mc_band, model_of,
                                     parse_factor, parse_thresholds, ratio_model)
 
 stats = pytest.importorskip("scipy.stats")
@@ -189,7 +189,7 @@ def test_combine_precision_weighted():
 
 
 def test_upper_bound_kept():
-    from computesim.methods import reported
+    from computesim.core.methods import reported
 
     m = model_of(reported("< 0.0007 pfs-days"), method_error=2.0)
     b = band(m)
@@ -212,7 +212,7 @@ def test_parsers():
 
 
 def _mixed_model():
-    from computesim.distributions import Normal, Pert
+    from computesim.core.distributions import Normal, Pert
 
     return LogModel(3.0, ("a", "b", "c", "d", "e"), (Uniform(1.0, 3.0), LogUniform(1.0, 10.0), Triangular(1.0, 2.0, 4.0),
                                                      Normal(2.0, 0.5), Pert(1.0, 2.0, 6.0)), (1.0, 1.0, -1.0, 0.5, 2.0))
@@ -225,7 +225,7 @@ def test_default_sample_count_same_band_for_any_thread_count():
 
     import numba
 
-    from computesim.uncertainty import DEFAULT_SAMPLES
+    from computesim.uncertainty.band import DEFAULT_SAMPLES
 
     m = _mixed_model()
     bands = []
@@ -245,7 +245,7 @@ def test_default_sample_count_reference_and_numba_within_stated_bound():
     that agree within ``mc_reference.sample_tolerance`` (last bits of log), so they agree to ~1e-12
     relative; moments to rounding of the sums; the mean within the binning bound of the fused path."""
     from computesim.kernels import mc_reference
-    from computesim.uncertainty import DEFAULT_SAMPLES, _encoded
+    from computesim.uncertainty.band import DEFAULT_SAMPLES, _encoded
 
     m = _mixed_model()
     a = mc_band(m, DEFAULT_SAMPLES, seed=42, thresholds=[100.0], backend="reference")
@@ -263,7 +263,7 @@ def test_default_sample_count_reference_and_numba_within_stated_bound():
 
 def test_cached_encoded_arrays_are_read_only():
     """The cache hands the same arrays to every later call: writing into them raises."""
-    from computesim.uncertainty import _encoded
+    from computesim.uncertainty.band import _encoded
 
     for arr in _encoded(_mixed_model(), True)[:5]:
         assert not arr.flags.writeable

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from computesim import units
-from computesim.errors import InputError
+from computesim.core import units
+from computesim.core.errors import InputError
 
 
 @pytest.mark.parametrize("text, kind, expected", [

@@ -16,7 +16,7 @@ def synthetic(rng: np.random.Generator, n: int, doubling_months: float, sigma: f
 
 def to_table(t: np.ndarray, y: np.ndarray, bound=None, low=None, high=None):
     """A points Table from decimal years and log10 FLOP (dates rounded to the day)."""
-    from computesim.datasets import make_table
+    from computesim.data.datasets import make_table
 
     rows = []
     for i, (ti, yi) in enumerate(zip(t, y)):
@@ -31,7 +31,7 @@ def to_table(t: np.ndarray, y: np.ndarray, bound=None, low=None, high=None):
 
 
 def fit_data_from(t: np.ndarray, y: np.ndarray):
-    from computesim.trends import FitData
+    from computesim.trends.fit import FitData
 
     nan = np.full(t.size, np.nan)
     return FitData(np.asarray(t, float), np.asarray(y, float), nan, nan.copy(), [f"s{i}" for i in range(t.size)])

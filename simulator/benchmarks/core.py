@@ -20,7 +20,7 @@ HEAVY = ("numba", "pyarrow", "scipy", "matplotlib", "cupy")
 
 def _point_exact(size: int, backend: str) -> Case:
     """``size`` exact hardware-method estimates (profile lookup, unit parsing, factor product)."""
-    from ..methods import estimate_hardware
+    from computesim.core.methods import estimate_hardware
 
     def run():
         return [estimate_hardware(device="GTX 580", count=2, days="5.5 days").pfs_days for _ in range(size)]
@@ -57,7 +57,7 @@ def _import_time(size: int, backend: str) -> Case:
 
 def cli_argv() -> list[str]:
     """The CLI call timed: a small numba sweep if the sweep command exists, else an estimate."""
-    from ..cli import COMMANDS
+    from computesim.cli import COMMANDS
 
     if "sweep" in COMMANDS:
         return ["sweep", "--backend", "numba", "--device", "GTX 580", "--count", "1,2,4,8", "--days", "1:30:30",

@@ -12,7 +12,7 @@ import socket
 import subprocess
 from importlib import metadata
 
-from ..machine import cpu_model, memory_bytes
+from computesim.benchmarks.machine import cpu_model, memory_bytes
 
 LIBRARIES = ("numpy", "numba", "pyarrow", "numba-cuda", "cupy-cuda12x", "cupy", "tqdm", "matplotlib")
 
@@ -39,7 +39,7 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     try:
-        from .. import __version__
+        from computesim import __version__
         out["computesim"] = __version__
     except ImportError:  # pragma: no cover
         pass

@@ -10,8 +10,8 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ..kernels import mc_reference  # noqa: F401  (ImportError until the mc kernels land)
-from ..kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
+from computesim.kernels import mc_reference  # noqa: F401  (ImportError until the mc kernels land)
+from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
 from .registry import Case, Workload, register
 
 SEED = 20180516  #: fixed: the checks are deterministic, their tolerances derived from standard errors
@@ -55,7 +55,7 @@ def _check_order(order: np.ndarray, n: int, mean: np.ndarray, error: float = 0.0
 
 
 def _kern(backend: str):
-    from ..kernels import get_backend
+    from computesim.kernels import get_backend
 
     return get_backend(backend).mc
 
@@ -146,7 +146,7 @@ def _mixed(n: int, backend: str) -> Case:
     if backend == "numpy":
         run, error = (lambda: numpy_way(n)), (lambda got: 0.0)
     else:
-        from ..kernels.mc_reference import accelerate
+        from computesim.kernels.mc_reference import accelerate
 
         kern = _kern(backend)
         fam, coef, par, tab, chol, const = mixed_model()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..arrow_io import atomic_path
+from computesim.io.arrow import atomic_path
 
 PLOT_EXT = (".png", ".svg", ".pdf")
 

@@ -223,7 +223,7 @@ def read_results(path) -> "object":
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
 
-    from ..arrow_io import output_format
+    from computesim.io.arrow import output_format
 
     if output_format(path) == "parquet":
         return pq.read_table(path)
@@ -235,7 +235,7 @@ def append(rows: list[dict], path) -> int:
     """Append rows to the results file at ``path`` (created if absent), atomically; total rows."""
     import pyarrow as pa
 
-    from ..arrow_io import write_table
+    from computesim.io.arrow import write_table
 
     table = to_table(rows)
     if os.path.exists(path):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..kernels import sweep_reference  # noqa: F401  (ImportError until the sweep kernels land)
+from computesim.kernels import sweep_reference  # noqa: F401  (ImportError until the sweep kernels land)
 from .registry import Case, Workload, capped, register
 
 CONST = 1e12 * 86400.0  #: FLOP per (TFLOP/s x device x day x unit utilization)
@@ -82,7 +82,7 @@ def count_at_least_exact(axes: list[np.ndarray], threshold: float) -> int:
 
 
 def _backend(name: str):
-    from ..kernels import get_backend
+    from computesim.kernels import get_backend
 
     return get_backend(name).sweep
 
@@ -160,8 +160,8 @@ def _reduced(size: int, backend: str) -> Case:
 
 
 def sweep_grid(size: int):
-    """The 4-D grid as a ``computesim.sweeps.Grid`` (device column labelled K40, K80)."""
-    from ..sweeps import AXES, Axis, Grid
+    """The 4-D grid as a ``computesim.sweeps.engine.Grid`` (device column labelled K40, K80)."""
+    from computesim.sweeps.engine import AXES, Axis, Grid
 
     a = grid(size)
     axes = [Axis("device", a[0], AXES["device"], DEVICES[: len(a[0])]), Axis("count", a[1], AXES["count"]),
@@ -171,8 +171,8 @@ def sweep_grid(size: int):
 
 def sweep_table(size: int):
     """The materialised 4-D sweep as a pyarrow Table: device, peak, count, days, utilization, flop, pfs_days."""
-    from ..kernels import get_backend
-    from ..sweeps import materialize_table
+    from computesim.kernels import get_backend
+    from computesim.sweeps.engine import materialize_table
 
     return materialize_table(sweep_grid(size), get_backend("numba"))
 
@@ -228,22 +228,22 @@ def _raw_bytes(table, g, path):
 
 
 def _table_write(table, g, path):
-    from ..arrow_io import write_table
+    from computesim.io.arrow import write_table
 
     return lambda: write_table(table, path, {"kind": "bench"}, overwrite=True)
 
 
 def _stream_write(table, g, path):
-    from ..arrow_stream import write_batches
-    from ..kernels import get_backend
-    from ..sweeps import materialize_batches
+    from computesim.io.stream import write_batches
+    from computesim.kernels import get_backend
+    from computesim.sweeps.engine import materialize_batches
 
     be = get_backend("numba")
     return lambda: write_batches(path, table.schema, materialize_batches(g, be), {"kind": "bench"}, overwrite=True)
 
 
 def _kernel_backends() -> tuple[str, ...]:
-    from ..kernels import available_backends
+    from computesim.kernels import available_backends
 
     return ("reference", "numba") + (("cuda",) if "cuda" in available_backends() else ())
 

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Iterator
 
-from ..errors import InputError
+from computesim.core.errors import InputError
 
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
 COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "bench")
@@ -116,7 +116,7 @@ def _logging(verbose: bool) -> Iterator[None]:
 
 def build_parser() -> Parser:
     """The full parser: one subparser per module in COMMANDS."""
-    from .. import __version__
+    from computesim import __version__
 
     parser = Parser(prog="computesim", description="Estimate the compute used to train ML systems.")
     parser.add_argument("--version", action="version", version=f"computesim {__version__}")
@@ -156,7 +156,7 @@ def _run(argv: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``computesim`` script; returns the exit code."""
-    from ..arrow_io import describe_os_error
+    from computesim.io.arrow import describe_os_error
 
     with _signals():
         try:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..errors import InputError
+from computesim.core.errors import InputError
 
 from .output import emit_json, format_table
 
@@ -28,10 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..arrow_io import check_writable, write_table
-    from ..bands import bands_table, models_of_rows, read_systems
-    from ..trends import parse_seed
-    from ..uncertainty import MAX_SAMPLES, parse_factor, parse_thresholds
+    from computesim.io.arrow import check_writable, write_table
+    from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
+    from computesim.trends.fit import parse_seed
+    from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
     from .estimate import whole
 
     if args.out:

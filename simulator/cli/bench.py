@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..errors import InputError
+from computesim.core.errors import InputError
 from .output import emit_json, format_table
 
 PLOT_EXT = (".png", ".svg", ".pdf")  #: as benchmarks.plot.PLOT_EXT (not imported: keeps the CLI start light)
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _threads(text: str) -> list[int]:
-    from ..benchmarks.suite import all_threads
+    from computesim.benchmarks.suite import all_threads
 
     out = []
     for part in text.split(","):
@@ -47,7 +47,7 @@ def _threads(text: str) -> list[int]:
 
 def _check_paths(args: argparse.Namespace) -> None:
     """--out (appended to when it exists) and --plot (replaced), checked before any run."""
-    from ..arrow_io import check_output
+    from computesim.io.arrow import check_output
 
     if args.out:
         out = check_output(args.out, overwrite=True, field="--out")
@@ -62,7 +62,7 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def _backends(names: list[str] | None) -> list[str] | None:
-    from ..kernels import get_backend
+    from computesim.kernels import get_backend
 
     for name in names or []:
         get_backend(name)  # unavailable -> InputError naming why
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite; a workload module that fails to import: one line on stderr, exit 1."""
     import sys
 
-    from ..benchmarks import WorkloadImportError, workloads
+    from computesim.benchmarks import WorkloadImportError, workloads
 
     _check_paths(args)
     _max_size(args.max_size)
@@ -131,7 +131,7 @@ def _check_only(only: list[str] | None, names: list[str]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..benchmarks import suite
+    from computesim.benchmarks import suite
 
     backends = _backends(args.backend)
     threads = _threads(args.threads)
@@ -145,7 +145,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         suite.append(rows, args.out)
     if args.plot:
-        from ..benchmarks.plot import plot_scaling
+        from computesim.benchmarks.plot import plot_scaling
 
         plot_scaling(rows, args.plot)
     if args.json:

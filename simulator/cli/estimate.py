@@ -4,9 +4,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .. import units
-from ..errors import InputError, shown
-from ..methods import Estimate, compare, estimate_hardware, estimate_ops
+from computesim.core import units
+from computesim.core.errors import InputError, shown
+from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
 from .output import emit_json
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
@@ -152,7 +152,7 @@ def _correlations(pairs: list[str]) -> dict[tuple[str, str], float]:
 
 def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
     """A band when an input is uncertain or any uncertainty flag is given."""
-    from ..distributions import Distribution
+    from computesim.core.distributions import Distribution
 
     flags = (args.samples is not None or args.force_mc or args.threshold or args.method_error or args.correlate)
     return bool(flags) or any(isinstance(f.value, Distribution) for e in estimates for f in e.factors)
@@ -160,7 +160,7 @@ def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
 
 def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
     """Each estimate's band (exact or Monte Carlo), and for both methods their combination."""
-    from .. import uncertainty as unc
+    from computesim.uncertainty import band as unc
 
     err = unc.parse_factor(args.method_error) if args.method_error else None
     samples, seed = whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)

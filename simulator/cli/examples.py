@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import units
-from ..examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
+from computesim.core import units
+from computesim.core.examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
 from .output import emit_json, format_table
 
 
@@ -27,8 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple]:
     """(band, assumptions) of each worked example (all exact: every range is lognormal)."""
-    from ..bands import example_model
-    from ..uncertainty import band, parse_factor
+    from computesim.uncertainty.table import example_model
+    from computesim.uncertainty.band import band, parse_factor
 
     err = parse_factor(method_error)
     out = []
@@ -121,7 +121,7 @@ def pa_array(values):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..arrow_io import check_writable, write_table
+    from computesim.io.arrow import check_writable, write_table
 
     if args.out:
         check_writable(args.out, args.overwrite)

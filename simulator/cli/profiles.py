@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import argparse
 
-from .. import units
-from ..hardware_profiles import Profile, builtin_profiles, find_profile, load_profile_file
+from computesim.core import units
+from computesim.hardware_profiles import Profile, builtin_profiles, find_profile, load_profile_file
 from .output import emit_json, format_table
 
 

@@ -5,7 +5,7 @@ import json
 import math
 import sys
 
-from ..errors import InputError
+from computesim.core.errors import InputError
 
 MAX_PRINT = 50  #: rows printed for a materialised sweep without --out
 AXIS_HELP = "a list 1,8,64; a range low:high:n or low:high:nlog"
@@ -78,7 +78,7 @@ def _int(text, field):
 def _kwargs(args) -> tuple[dict, set[str]]:
     """sweep() keyword arguments from the scenario file and the flags, and the keys the file set
     (not overridden by a flag), so that errors about them name the file and key."""
-    from .. import scenario
+    from computesim.sweeps import scenario
 
     kw = scenario.load(args.scenario) if args.scenario is not None else {}
     from_file = set(kw)
@@ -109,7 +109,7 @@ def _kwargs(args) -> tuple[dict, set[str]]:
 
 def _in_file_terms(exc: InputError, path, from_file: set[str]) -> InputError:
     """``exc`` renamed to the scenario file and key when the value came from the file."""
-    from .. import scenario
+    from computesim.sweeps import scenario
 
     key = scenario.flag_key(exc.field)
     if path is None or key is None or key not in from_file:
@@ -120,8 +120,8 @@ def _in_file_terms(exc: InputError, path, from_file: set[str]) -> InputError:
 def run(args) -> int:
     import logging
 
-    from ..kernels import get_backend
-    from ..sweeps import sweep
+    from computesim.kernels import get_backend
+    from computesim.sweeps.engine import sweep
 
     kw, from_file = _kwargs(args)
     chosen = None
@@ -142,7 +142,7 @@ def _report(args, kw: dict, result) -> int:
     from .output import emit_json, format_table
 
     if kw.get("out") is not None:
-        from .. import arrow_io
+        from computesim.io import arrow as arrow_io
 
         meta = arrow_io.read_metadata(result)
         summary = {"out": str(result), "points": meta.get("points"), "mode": meta.get("mode"),

@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from ..errors import InputError
+from computesim.core.errors import InputError
 from .output import emit_json, format_table
 
 
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace):
-    from .. import datasets
+    from computesim.data import datasets
 
     if args.examples == bool(args.data):
         raise InputError("DATA", "give a CSV file or --examples (one of them)")
@@ -70,7 +70,7 @@ def _load(args: argparse.Namespace):
 
 
 def _dates(values: list[str], field: str) -> list[float]:
-    from ..trends import parse_when
+    from computesim.trends.fit import parse_when
 
     out = []
     for v in values:
@@ -79,17 +79,17 @@ def _dates(values: list[str], field: str) -> list[float]:
 
 
 def _flop(text: str, field: str) -> float:
-    from .. import units
-    from ..errors import require_positive
+    from computesim.core import units
+    from computesim.core.errors import require_positive
 
     return require_positive(field, units.parse(text, "ops", field))
 
 
 def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     """(points, report, JSON dict) for parsed arguments."""
-    from .. import projections as pj
-    from ..efficiency import Efficiency, effective_table
-    from ..trends import analyse, parse_seed, parse_when
+    from computesim.trends import projections as pj
+    from computesim.trends.efficiency import Efficiency, effective_table
+    from computesim.trends.fit import analyse, parse_seed, parse_when
 
     seed = parse_seed(args.seed)
     start = parse_when(args.start, "--from") if args.start is not None else -math.inf
@@ -189,8 +189,8 @@ def _text(out: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..arrow_io import check_writable, write_table
-    from ..plots import check_plot_path
+    from computesim.io.arrow import check_writable, write_table
+    from computesim.trends.plots import check_plot_path
 
     if args.plot:
         _not_a_directory(args.plot, "--plot")
@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
         check_writable(args.out, args.overwrite)
     pts, rep, out = build(args)
     if args.plot:
-        from ..plots import plot_trend
+        from computesim.trends.plots import plot_trend
 
         out["plot"] = str(plot_trend(args.plot, pts.table, rep, overwrite=args.overwrite,
                                      noise_factor=args.noise_factor if args.propagate else None,

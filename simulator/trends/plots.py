@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import units
+from computesim.core import units
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -20,7 +20,7 @@ _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
 def check_plot_path(path: str | Path, overwrite: bool = False) -> Path:
     """Validate a plot path before any work (arrow_io.check_output with the plot extensions)."""
-    from .arrow_io import check_output
+    from computesim.io.arrow import check_output
 
     return check_output(path, overwrite, "--plot", PLOT_FORMATS)
 
@@ -86,8 +86,8 @@ def plot_trend(path: str | Path, table, report, *, title: str = "Training comput
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from .arrow_io import atomic_path
-    from .trends import decimal_year
+    from computesim.io.arrow import atomic_path
+    from computesim.trends.fit import decimal_year
 
     final = check_plot_path(path, overwrite)
     t = decimal_year(table.column("date").to_numpy(zero_copy_only=False))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from . import arrow_io
+from computesim.io import arrow as arrow_io
 
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
 #: High-cardinality columns: dictionary encoding them only costs time (it falls back to plain).

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import InputError
+from computesim.core.errors import InputError
 
 LOG10_2 = math.log10(2.0)
 MIN_POINTS = 3
@@ -54,7 +54,7 @@ def parse_when(text: str | float, field: str, end: bool = False) -> float:
     A bare year means the start of that year, or its end (start of the next) with ``end`` (so
     ``--from 2012 --to 2018`` covers 2012 through 2018). Every form must lie in YEAR_MIN..YEAR_MAX.
     """
-    from .datasets import parse_date
+    from computesim.data.datasets import parse_date
 
     s = str(text).strip()
     if len(s) > 40:

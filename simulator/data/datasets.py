@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import units
-from .errors import InputError
+from computesim.core import units
+from computesim.core.errors import InputError
 
 MIN_FLOP, MAX_FLOP = 1e-10, 1e40  #: compute accepted in data rows (FLOP); others are skipped, counted
 MAX_CELL = 1000  #: longest cell read (characters); longer compute or date cells are skipped, counted
@@ -107,7 +107,7 @@ def make_table(rows: list[dict[str, Any]]):
 
 def builtin_points() -> Points:
     """The source's worked examples (one point per system) and its reported figures and bounds."""
-    from .examples import REPORTED_RESULTS, run_examples
+    from computesim.core.examples import REPORTED_RESULTS, run_examples
 
     by_system: dict[str, dict[str, Any]] = {}
     for r in run_examples():
@@ -188,7 +188,7 @@ def sniff_delimiter(header_line: str) -> str:
 def _compute(text: str, scale: float) -> tuple[float, str] | str:
     """(FLOP, bound kind) from a cell, or the reason it is skipped; bare numbers are in the
     column's unit (``scale`` FLOP)."""
-    from .quantity import UpperBound, parse_quantity
+    from computesim.core.quantity import UpperBound, parse_quantity
 
     s = text.strip()
     if not s:
@@ -209,7 +209,7 @@ def _compute(text: str, scale: float) -> tuple[float, str] | str:
 
 def _date(text: str) -> dt.date | str:
     """The date of a cell, or the reason it is skipped."""
-    from .trends import YEAR_MAX, YEAR_MIN
+    from computesim.trends.fit import YEAR_MAX, YEAR_MIN
 
     if not text:
         return "empty date"

@@ -1,15 +1,15 @@
 """Input quantities: a point, or an upper bound ("< 0.0007 pfs-days").
 
 Every factor of an estimate holds a Quantity. ``.point`` is the single number the point estimate
-uses. Distributions (ranges, families) subclass Quantity in ``computesim.distributions``.
+uses. Distributions (ranges, families) subclass Quantity in ``computesim.core.distributions``.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from . import units
-from .errors import InputError, require_fraction, require_positive
+from computesim.core import units
+from computesim.core.errors import InputError, require_fraction, require_positive
 
 
 class Quantity:
@@ -60,14 +60,14 @@ def parse_quantity(text: str | float | Quantity, kind: str, field: str, bounds: 
     """Parse user text into a Quantity of canonical units (see units.parse for ``kind``).
 
     Accepts a number with an optional unit ("5.5 days"), a range or distribution ("5 to 6 days",
-    "loguniform(1, 10)": see ``computesim.distributions``) and, if ``bounds``, an upper bound
+    "loguniform(1, 10)": see ``computesim.core.distributions``) and, if ``bounds``, an upper bound
     ("< 0.0007 pfs-days"). Values must be positive and finite; InputError names ``field`` otherwise.
     """
     if isinstance(text, Quantity):
         return text
     text = units.scalar(text, field)
     if isinstance(text, str):
-        from .distributions import is_distribution_text, parse_distribution
+        from computesim.core.distributions import is_distribution_text, parse_distribution
 
         if is_distribution_text(text):
             return parse_distribution(text, kind, field)
@@ -87,7 +87,7 @@ def require_fraction_quantity(field: str, q: Quantity) -> Quantity:
     """
     require_fraction(field, q.point)
     if hasattr(q, "ppf"):
-        from .distributions import require_fraction_dist
+        from computesim.core.distributions import require_fraction_dist
 
         require_fraction_dist(field, q)  # type: ignore[arg-type]
     return q

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from .efficiency import MIN_MONTHS
-from .errors import InputError, require_positive
-from .trends import LOG10_2, TrendFit, pow10_or_inf, pow10
+from computesim.trends.efficiency import MIN_MONTHS
+from computesim.core.errors import InputError, require_positive
+from computesim.trends.fit import LOG10_2, TrendFit, pow10_or_inf, pow10
 
 
 #: The option (or, without one, the field) each PricePerformance field is set by, for messages.
@@ -89,7 +89,7 @@ def compute_at(fit: TrendFit, t: float, field: str = "--project") -> dict[str, A
     InputError naming ``field`` when the line or its band at ``t`` leaves the float64 range (a date
     far from the data on a steep trend): no ``inf`` or 0 FLOP is ever returned.
     """
-    from . import units
+    from computesim.core import units
 
     what = f"the trend at {year_to_iso(t) or f'{t:g}'}"
     mid = pow10(float(fit.predict(t)), field, what)

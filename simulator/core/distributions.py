@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any, Callable
 
-from . import units
-from .errors import InputError, shown
-from .quantity import Quantity
+from computesim.core import units
+from computesim.core.errors import InputError, shown
+from computesim.core.quantity import Quantity
 
 Z95 = 1.6448536269514722  #: standard normal 95th percentile: a 90% interval is +-Z95 sigma
 _N01 = NormalDist()
@@ -148,7 +148,7 @@ class LogNormal(Distribution):
         return True
 
     def ppf(self, u):
-        from .kernels.philox import ndtri_np
+        from computesim.kernels.philox import ndtri_np
 
         import numpy as np
 
@@ -244,7 +244,7 @@ class Normal(Distribution):
         return _N01.cdf(-self.mean / self.sd)
 
     def ppf(self, u):
-        from .kernels.philox import ndtri_np
+        from computesim.kernels.philox import ndtri_np
 
         import numpy as np
 

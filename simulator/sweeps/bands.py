@@ -12,8 +12,8 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from . import units
-from .errors import InputError
+from computesim.core import units
+from computesim.core.errors import InputError
 
 #: The kind of text each axis takes, and what a bare number means in canonical units.
 _KIND = {"tflops": ("rate", 1e12), "days": ("time", units.SECONDS_PER_DAY), "hours": ("time", 3600.0),
@@ -40,8 +40,8 @@ class BandSpec:
 
     def model(self):
         """LogModel of U = prod(dist / median) x method error (constant 0: median-free part only)."""
-        from .distributions import LogNormal
-        from .uncertainty import LogModel
+        from computesim.core.distributions import LogNormal
+        from computesim.uncertainty.band import LogModel
 
         m = LogModel(0.0)
         for name, d in self.dists.items():
@@ -51,7 +51,7 @@ class BandSpec:
         return m
 
     def column_names(self) -> list[str]:
-        from .uncertainty import PROBS, qname
+        from computesim.uncertainty.band import PROBS, qname
 
         names = [f"flop_{qname(p)}" for p in PROBS] + ["flop_mean"]
         names += [f"pfs_days_{qname(p)}" for p in PROBS]
@@ -59,8 +59,8 @@ class BandSpec:
 
     def columns(self, flop: np.ndarray) -> dict[str, np.ndarray]:
         """Band columns for grid points whose point estimates are ``flop`` (FLOP)."""
-        from .bands import grid_bands
-        from .uncertainty import PROBS, qname
+        from computesim.uncertainty.table import grid_bands
+        from computesim.uncertainty.band import PROBS, qname
 
         try:
             with np.errstate(divide="ignore"):
@@ -82,8 +82,8 @@ class BandSpec:
 
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
     """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
-    from .distributions import is_distribution_text, parse_distribution
-    from .quantity import require_fraction_quantity
+    from computesim.core.distributions import is_distribution_text, parse_distribution
+    from computesim.core.quantity import require_fraction_quantity
 
     out = dict(factors)
     for name, value in factors.items():

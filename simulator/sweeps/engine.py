@@ -19,8 +19,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from . import units
-from .errors import InputError, require_fraction, require_positive
+from computesim.core import units
+from computesim.core.errors import InputError, require_fraction, require_positive
 
 log = logging.getLogger("computesim.sweep")
 
@@ -245,7 +245,7 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
 
     ``guard(points)`` is called with the grid's size before any axis is allocated (it raises when
     the grid is too large)."""
-    from .hardware_profiles import find_profile
+    from computesim.hardware_profiles import find_profile
 
     given = {k: v for k, v in factors.items() if v is not None}
     for k in given:
@@ -526,7 +526,7 @@ def inverse_table(grid: Grid, solve: str, target: float, pue: float = 1.0, price
     """inverse_batches as one pyarrow Table (``backend``: a kernels Backend, default reference)."""
     import pyarrow as pa
 
-    from .kernels import get_backend
+    from computesim.kernels import get_backend
 
     inv = Inverse(solve, target, pue, price_per_hour)
     be = backend or get_backend("reference")
@@ -593,7 +593,7 @@ def compute_amount(value: Any, field: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, str):
-        from .uncertainty import parse_thresholds
+        from computesim.uncertainty.band import parse_thresholds
 
         vals = parse_thresholds([value], field) if value.strip() else []
         if len(vals) != 1:
@@ -648,11 +648,11 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     p_above_<FLOP> for each ``p_above`` threshold); ``method_error`` ("3x") adds the method's own
     error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all lognormal).
     """
-    from . import arrow_io
-    from .kernels import get_backend
+    from computesim.io import arrow as arrow_io
+    from computesim.kernels import get_backend
 
-    from .sweep_bands import BandSpec, split_uncertain
-    from .uncertainty import parse_factor, parse_thresholds
+    from computesim.sweeps.bands import BandSpec, split_uncertain
+    from computesim.uncertainty.band import parse_factor, parse_thresholds
 
     overwrite, progress, force_mc = (_flag(overwrite, "--overwrite"), _flag(progress, "progress"),
                                      _flag(force_mc, "--force-mc"))
@@ -715,8 +715,8 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
                 for name, col in bands.columns(table["flop"].to_numpy()).items():
                     table = table.append_column(name, pa.array(col))
             return _finish(table, meta, None, overwrite)
-        from .arrow_stream import write_batches
-        from .sweep_bands import append_band_columns, band_fields
+        from computesim.io.stream import write_batches
+        from computesim.sweeps.bands import append_band_columns, band_fields
 
         schema = pa.schema(_schema_fields(grid) + (band_fields(bands) if bands.active else []))
         batches = materialize_batches(grid, be, chunk_points, bar and bar.update)
@@ -757,7 +757,7 @@ def _inverse(facs: dict, be, out, overwrite: bool, target, solve, pue, price_per
         return _finish(inverse_table(grid, what, tgt, pue, price_per_hour, be, chunk), meta, None, overwrite)
     import pyarrow as pa
 
-    from .arrow_stream import write_batches
+    from computesim.io.stream import write_batches
 
     return write_batches(out, pa.schema(inv.fields(grid)), inverse_batches(grid, be, inv, chunk), meta, overwrite)
 
@@ -789,7 +789,7 @@ def _meta(grid: Grid, mode: str, backend: str) -> dict:
 
 
 def _finish(table, meta: dict, out, overwrite: bool):
-    from . import arrow_io
+    from computesim.io import arrow as arrow_io
 
     if out is None:
         return arrow_io.with_metadata(table, meta)

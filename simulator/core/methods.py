@@ -11,9 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from . import units
-from .errors import InputError
-from .quantity import Point, Quantity, UpperBound, parse_quantity, require_fraction_quantity
+from computesim.core import units
+from computesim.core.errors import InputError
+from computesim.core.quantity import Point, Quantity, UpperBound, parse_quantity, require_fraction_quantity
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0
@@ -52,7 +52,7 @@ class Estimate:
         An uncertain factor's point is its median, so with uncertain inputs this is the product of
         medians (``point_flop``): the median of the compute exactly when every uncertain factor is
         lognormal, close to it otherwise. The CLI's JSON then reports the band's median as "flop"
-        and this number as "point_flop" (see ``computesim.uncertainty.band``).
+        and this number as "point_flop" (see ``computesim.uncertainty.band.band``).
         """
         return math.prod(f.value.point for f in self.factors)
 
@@ -158,20 +158,20 @@ def _extras(extra: Mapping[str, float | str] | None) -> list[Factor]:
 
 
 def _is_dist(text: Any) -> bool:
-    from .distributions import is_distribution_text
+    from computesim.core.distributions import is_distribution_text
 
     return is_distribution_text(text)
 
 
 def _dist(text: str, kind: str, field: str, bare_scale: float) -> Quantity:
-    from .distributions import parse_distribution
+    from computesim.core.distributions import parse_distribution
 
     return parse_distribution(text, kind, field, bare_scale)
 
 
 def _profile_range(peak: Any, field: str = "--tflops") -> Quantity:
     """A profile's peak range (low to high, e.g. base to boost clock) as a lognormal 90% interval."""
-    from .distributions import LogNormal
+    from computesim.core.distributions import LogNormal
 
     if peak.high_flop_per_s > peak.low_flop_per_s:
         return LogNormal.from_interval(peak.low_flop_per_s, peak.high_flop_per_s)
@@ -221,7 +221,7 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
     a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
     defaults to the profile's (0.33 GPU/TPU, 0.17 CPU), or 0.33 when no device is named.
     """
-    from .hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
+    from computesim.hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
 
     inputs: dict[str, Any] = {}
     profile = None

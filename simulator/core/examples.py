@@ -11,8 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from . import architectures as arch
-from .methods import Comparison, Estimate, compare, estimate_hardware, estimate_ops, reported
+from computesim.core import architectures as arch
+from computesim.core.methods import Comparison, Estimate, compare, estimate_hardware, estimate_ops, reported
 
 #: The source's stated accuracy: estimates are good to within 2-3x.
 TOLERANCE = 3.0

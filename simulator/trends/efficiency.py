@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError, require_positive
-from .trends import pow10_or_inf
+from computesim.core.errors import InputError, require_positive
+from computesim.trends.fit import pow10_or_inf
 
 DEFAULT_HALVING_MONTHS = 16.0  #: Hernandez & Brown (2020), fitted trend
 DEFAULT_REFERENCE = 2012.0  #: start of their series (AlexNet, 2012)
@@ -80,8 +80,8 @@ def effective_table(table, eff: Efficiency):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from . import units
-    from .trends import MAX_LOG10, decimal_year
+    from computesim.core import units
+    from computesim.trends.fit import MAX_LOG10, decimal_year
 
     lg = eff.log10_gain(decimal_year(table.column("date").to_numpy(zero_copy_only=False)))
     lf = np.log10(np.asarray(table.column("flop").to_numpy(zero_copy_only=False), float))

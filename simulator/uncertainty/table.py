@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from . import units
-from .errors import InputError
-from .uncertainty import PROBS, LogModel, exact_band, qname
+from computesim.core import units
+from computesim.core.errors import InputError
+from computesim.uncertainty.band import PROBS, LogModel, exact_band, qname
 
 HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
 OPS_COLUMNS = ("forward_macs", "forward_flop", "params", "tokens", "examples", "epochs", "batch_size", "multiplier")
@@ -53,7 +53,7 @@ def _pooled(models: Sequence[LogModel]):
     distinct distribution (``mc_reference.accelerate``), rows index into the pool (padding: power 0)."""
     import numpy as np
 
-    from .kernels.mc_reference import NPAR_LUT, accelerate
+    from computesim.kernels.mc_reference import NPAR_LUT, accelerate
 
     k = max([1] + [len(m.names) for m in models])
     uniq: dict[Any, int] = {}
@@ -101,9 +101,9 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
     import numpy as np
     import pyarrow as pa
 
-    from .kernels import get_backend
+    from computesim.kernels import get_backend
 
-    from .uncertainty import MAX_SAMPLES
+    from computesim.uncertainty.band import MAX_SAMPLES
 
     if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES:
         raise InputError("--samples", f"must be a whole number from 1 to {MAX_SAMPLES:.0e}, got {samples!r}")
@@ -172,7 +172,7 @@ def _text_columns(table) -> list[dict[str, str | None]]:
 
 def _csv_header(p: str) -> tuple[list[str], str]:
     """(column names, delimiter) of the CSV file ``p`` from its first line (',' ';' or tab)."""
-    from .datasets import sniff_delimiter
+    from computesim.data.datasets import sniff_delimiter
 
     with open(p, "rb") as f:
         raw = f.readline()
@@ -230,8 +230,8 @@ _FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
     """(models, labels) of system rows: ``method`` column "hardware" or "ops" (or guessed from the
     columns given), inputs in the columns HW_COLUMNS / OPS_COLUMNS, optional ``system``."""
-    from .methods import estimate_hardware, estimate_ops
-    from .uncertainty import model_of
+    from computesim.core.methods import estimate_hardware, estimate_ops
+    from computesim.uncertainty.band import model_of
 
     known = {"system", "method", *HW_COLUMNS, *OPS_COLUMNS}
     if rows and not known & set(rows[0]):
@@ -276,7 +276,7 @@ def grid_bands(log_offsets, model: LogModel, samples: int | None = None, seed: i
     """
     import numpy as np
 
-    from .uncertainty import band
+    from computesim.uncertainty.band import band
 
     off = np.asarray(log_offsets, dtype=np.float64)
     b = band(model, samples, seed, (), force_mc, backend)
@@ -292,7 +292,7 @@ def grid_bands(log_offsets, model: LogModel, samples: int | None = None, seed: i
                 z = (math.log(t) - off - mu) / s if s > 0 else np.where(math.log(t) - off < mu, -np.inf, np.inf)
                 out[f"p_above_{t:g}"] = 0.5 * erfc(z / math.sqrt(2))
         else:
-            from .kernels import get_backend
+            from computesim.kernels import get_backend
 
             fam, coef, par, tab, chol = model.kernel_arrays()
             logs = np.sort(get_backend(backend).mc.sample_log(seed, 0, b.samples, fam, coef, par, tab, chol,
@@ -313,9 +313,9 @@ def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
     Both: a method error with 90% interval /f to xf (default 2x: the source's "within 2-3x").
     All ranges are lognormal 90% intervals, so every band is exact.
     """
-    from .distributions import LogNormal
-    from .methods import Estimate, Factor
-    from .uncertainty import model_of
+    from computesim.core.distributions import LogNormal
+    from computesim.core.methods import Estimate, Factor
+    from computesim.uncertainty.band import model_of
 
     est: Estimate = result.estimate
     ex = result.example

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Collection, Iterator
 
-from .errors import InputError
+from computesim.core.errors import InputError
 
 FORMATS = {".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc", ".parquet": "parquet"}
 
@@ -209,7 +209,7 @@ def atomic_path(path: str | Path, overwrite: bool = False, field: str = "--out",
 
 def with_metadata(table, meta: dict):
     """``table`` with computesim metadata (JSON values under b'computesim.*' keys) in its schema."""
-    from . import __version__
+    from computesim import __version__
 
     old = dict(table.schema.metadata or {})
     old[b"computesim.version"] = __version__.encode()

@@ -19,10 +19,10 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Any, Iterable, Mapping, Sequence
 
-from . import units
-from .distributions import Distribution, LogNormal
-from .errors import InputError, shown
-from .quantity import UpperBound
+from computesim.core import units
+from computesim.core.distributions import Distribution, LogNormal
+from computesim.core.errors import InputError, shown
+from computesim.core.quantity import UpperBound
 
 PROBS = (0.05, 0.25, 0.50, 0.75, 0.95)  #: quantiles reported: p5, p25, p50, p75, p95
 DEFAULT_SAMPLES = 100_000
@@ -351,7 +351,7 @@ def _encoded(model: LogModel, lut: bool):
     fam, coef, par, tab, chol = model.kernel_arrays()
     lut_err = 0.0
     if lut:
-        from .kernels.mc_reference import accelerate
+        from computesim.kernels.mc_reference import accelerate
 
         par, tab, errs = accelerate(fam, par, tab, coef)
         lut_err = float(np.abs(coef) @ errs)
@@ -372,7 +372,7 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
     """
     import numpy as np
 
-    from .kernels import get_backend
+    from computesim.kernels import get_backend
 
     if not isinstance(samples, (int, np.integer)) or samples < 1:
         raise InputError("--samples", f"must be a whole number >= 1, got {samples!r}")

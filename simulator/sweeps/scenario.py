@@ -21,8 +21,8 @@ import math
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import InputError
-from .toml_io import read_toml
+from computesim.core.errors import InputError
+from computesim.io.toml import read_toml
 
 SECTIONS = {
     "sweep": {"mode", "out", "backend", "overwrite", "max_points", "precision", "chunk_points"},
@@ -89,7 +89,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
 def load(path: str | Path) -> dict[str, Any]:
     """Keyword arguments for computesim.sweep() from a scenario file; InputError naming the file
     (and the key, for a bad value)."""
-    from .sweeps import AXES
+    from computesim.sweeps.engine import AXES
 
     where = str(path)
     if not isinstance(path, (str, Path)) or not where.strip():
@@ -124,7 +124,7 @@ def key_field(where: str, key: str) -> str:
 
 def flag_key(field: str) -> str | None:
     """The scenario key a CLI flag stands for (``--max-points`` -> ``max_points``), or None."""
-    from .sweeps import AXES
+    from computesim.sweeps.engine import AXES
 
     if not field.startswith("--"):
         return "chunk_points" if field == "chunk_points" else None

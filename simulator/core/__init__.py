@@ -1,0 +1,1 @@
+"""The model: units, quantities, distributions, the two methods, layer shapes, worked examples, errors."""

@@ -1,0 +1,1 @@
+"""Datasets of systems: tables of data points and the columns they use."""

@@ -1,0 +1,1 @@
+"""Tables in and out: Arrow IPC and Parquet, streamed and atomic writes, TOML."""

@@ -1,0 +1,1 @@
+"""What-if sweeps: axes, grid, materialise | reduce | inverse, grid bands, scenario files."""

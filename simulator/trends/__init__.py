@@ -1,0 +1,1 @@
+"""Compute trends: fits, eras, projections, algorithmic efficiency, plots."""
