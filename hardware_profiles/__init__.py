@@ -26,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 from computesim.io.toml import loads as _toml_loads
 from computesim.io.toml import read_toml

@@ -38,7 +38,7 @@ import os
 from functools import lru_cache
 from types import ModuleType
 
-from computesim.core.errors import InputError
+from .errors import InputError
 
 BACKENDS = ("reference", "numba", "cuda")
 FAMILIES = ("sweep", "mc")

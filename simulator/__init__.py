@@ -24,7 +24,7 @@ _LAZY = {
     "run_examples": "computesim.core.examples:run_examples",
     "find_profile": "computesim.hardware_profiles:find_profile",
     "get_backend": "computesim.kernels:get_backend",
-    "InputError": "computesim.core.errors:InputError",
+    "InputError": "computesim.errors:InputError",
     "sweep": "computesim.sweeps.engine:sweep",
 }
 

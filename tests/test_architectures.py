@@ -1,7 +1,7 @@
 import pytest
 
 from computesim.core import architectures as arch
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 
 def test_dqn_layers_match_the_source():

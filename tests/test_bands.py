@@ -7,7 +7,7 @@ import pytest
 
 from computesim.uncertainty import table as B
 from computesim.cli import main
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.uncertainty.band import exact_band, mc_band
 
 pa = pytest.importorskip("pyarrow")

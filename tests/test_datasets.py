@@ -8,7 +8,7 @@ import pytest
 
 from computesim.data import datasets
 from computesim.core import units
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 
 

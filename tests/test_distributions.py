@@ -6,9 +6,10 @@ import pytest
 
 from computesim.core.distributions import (LogNormal, LogUniform, Normal, Pert, Triangular, Uniform, Z95,
                                       is_distribution_text, parse_distribution)
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.core.methods import estimate_hardware
-from computesim.core.quantity import Point, parse_quantity
+from computesim.core.quantity import Point
+from computesim.core.inputs import parse_quantity
 
 stats = pytest.importorskip("scipy.stats")
 

@@ -15,7 +15,7 @@ import pytest
 
 from computesim.io import arrow as arrow_io
 from computesim.io.arrow import atomic_path, check_output, clean_stale, temp_name, write_table
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 TABLE = pa.table({"x": [1.0, 2.0, 3.0]})
 

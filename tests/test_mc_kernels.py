@@ -301,7 +301,7 @@ def test_cuda_simulator_samples_equal_reference():
 
 
 def test_unknown_backend_is_input_error():
-    from computesim.core.errors import InputError
+    from computesim.errors import InputError
 
     with pytest.raises(InputError):
         get_backend("tpu")

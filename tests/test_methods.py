@@ -3,7 +3,7 @@ import math
 import pytest
 
 from computesim import estimate_hardware, estimate_ops
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.core.methods import compare, reported
 from computesim.core.quantity import UpperBound
 

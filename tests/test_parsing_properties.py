@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from computesim.core import units
 from computesim.core.distributions import (Distribution, LogNormal, LogUniform, Normal, Pert, Triangular, Uniform,
                                       parse_distribution)
-from computesim.core.errors import InputError
-from computesim.core.quantity import Point, Quantity, parse_quantity, require_fraction_quantity
+from computesim.errors import InputError
+from computesim.core.quantity import Point, Quantity
+from computesim.core.inputs import parse_quantity, require_fraction_quantity
 
 SETTINGS = settings(max_examples=150, deadline=None)
 KINDS = ("count", "ops", "macs", "rate", "time")

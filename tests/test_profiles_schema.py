@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.hardware_profiles import load_profile_file
 
 GOOD = """\

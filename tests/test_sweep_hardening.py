@@ -12,7 +12,7 @@ import computesim
 import computesim.cli as cli
 from computesim.io import arrow as arrow_io
 from computesim.sweeps import engine as sweeps
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.kernels import get_backend
 from computesim.core.methods import estimate_hardware
 

@@ -11,7 +11,7 @@ import pytest
 
 import computesim
 from computesim.io import arrow as arrow_io
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 CARD = dict(tflops="1.58,4.2", count="1,8,64", days="1:100:10log", utilization="0.2:0.5:4")
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import computesim
 from computesim.sweeps import scenario
 from computesim.io import toml as toml_io
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.sweeps.engine import parse_axis
 from strategies_sweep import any_spec, positive, ranges, scenarios, spec_text, to_toml, valid_scenarios
 

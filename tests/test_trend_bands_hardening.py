@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 GOOD_TREND = ("System,Publication date,Training compute (FLOP)\n"
               "A,2012-01-01,1e20\nB,2013-03-01,3e21\nC,2014-01-01,1e22\nD,2015-06-01,2e23\nE,2016-01-01,1e24\n")
@@ -219,7 +219,7 @@ def test_bands_empty_arrow_table_refused(tmp_path):
 def test_bench_workload_import_failure_is_reported(cli, monkeypatch):
     import computesim.benchmarks as bm
 
-    monkeypatch.setattr(bm, "MODULES", bm.MODULES + ("no_such_module_xyz",))
+    monkeypatch.setattr(bm.registry, "MODULES", bm.MODULES + ("no_such_module_xyz",))
     with pytest.raises(bm.WorkloadImportError, match="no_such_module_xyz"):
         bm.workloads()
     res = cli("bench", "--quick", "--json")
@@ -232,7 +232,7 @@ def test_bench_workload_module_raising_anything_is_reported(monkeypatch):
     import computesim.benchmarks as bm
 
     monkeypatch.setitem(sys.modules, "computesim.benchmarks.broken_xyz", None)  # import -> ImportError
-    monkeypatch.setattr(bm, "MODULES", ("broken_xyz",))
+    monkeypatch.setattr(bm.registry, "MODULES", ("broken_xyz",))
     with pytest.raises(bm.WorkloadImportError, match="broken_xyz"):
         bm.workloads()
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from computesim.trends import fit as trends
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 try:
     from trends_support import fit_data_from, synthetic, to_table

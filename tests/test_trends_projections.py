@@ -9,7 +9,7 @@ import pytest
 from computesim.trends import projections as pj
 from computesim.trends import fit as trends
 from computesim.trends.efficiency import Efficiency, halving_months_from_total
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 try:
     from trends_support import fit_data_from, synthetic

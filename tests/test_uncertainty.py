@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from computesim.core.distributions import LogNormal, LogUniform, Triangular, Uniform
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.core.methods import estimate_hardware, estimate_ops
 from computesim.uncertainty.band import (PROBS, LogModel, band, combine, exact_band, joint, mc_band, model_of,
                                     parse_factor, parse_thresholds, ratio_model)

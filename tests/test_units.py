@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from computesim.core import units
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 
 @pytest.mark.parametrize("text, kind, expected", [

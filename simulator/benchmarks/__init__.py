@@ -11,36 +11,10 @@ functions, so each workload is defined once.
 """
 from __future__ import annotations
 
-import importlib
-import logging
+from .registry import MODULES, WORKLOADS, Case, Workload, WorkloadImportError, register, workloads
 
-from .registry import WORKLOADS, Case, Workload, register
-
-__all__ = ["Case", "Workload", "WorkloadImportError", "register", "workloads", "run_suite", "run_scaling"]
-
-#: Workload modules, in the order their rows are printed.
-MODULES = ("core", "sweeps", "montecarlo")
-log = logging.getLogger("computesim.benchmarks")
-
-
-class WorkloadImportError(ImportError):
-    """A workload module failed to import: its workloads would be missing from the results."""
-
-    def __init__(self, module: str, reason: str) -> None:
-        self.module, self.reason = module, reason
-        super().__init__(f"workload module computesim.benchmarks.{module} failed to import: {reason}")
-
-
-def workloads() -> dict[str, Workload]:
-    """All registered workloads (importing their modules on first call); WorkloadImportError if one
-    of MODULES cannot be imported (any exception while importing it)."""
-    for name in MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, with its type
-            raise WorkloadImportError(name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                                      [:300]) from exc
-    return WORKLOADS
+__all__ = ["Case", "MODULES", "WORKLOADS", "Workload", "WorkloadImportError", "register", "workloads", "run_suite",
+           "run_scaling"]
 
 
 def __getattr__(name: str):

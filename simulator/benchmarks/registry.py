@@ -5,6 +5,7 @@ landed (their import fails) register nothing, so the suite shows only what exist
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -82,3 +83,27 @@ def sizes_for(w: Workload, mode: str) -> list[int]:
     can also reach, then a larger one for the fast backends)."""
     got = w.sizes.get(mode, w.sizes["quick"])
     return list(got) if isinstance(got, (list, tuple)) else [got]
+
+
+#: Workload modules of this package, in the order their rows are printed.
+MODULES = ("core", "sweeps", "montecarlo")
+
+
+class WorkloadImportError(ImportError):
+    """A workload module failed to import: its workloads would be missing from the results."""
+
+    def __init__(self, module: str, reason: str) -> None:
+        self.module, self.reason = module, reason
+        super().__init__(f"workload module computesim.benchmarks.{module} failed to import: {reason}")
+
+
+def workloads() -> dict[str, Workload]:
+    """All registered workloads (importing their modules on first call); WorkloadImportError if one
+    of MODULES cannot be imported (any exception while importing it)."""
+    for name in MODULES:
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except Exception as exc:  # noqa: BLE001 - every failure is reported, with its type
+            raise WorkloadImportError(name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                                      [:300]) from exc
+    return WORKLOADS

@@ -8,9 +8,9 @@ import os
 import sys
 from typing import Iterable, Iterator
 
-from . import limits, workloads
+from . import limits
 from .host import machine_info
-from .registry import Workload, capped, sizes_for
+from .registry import Workload, capped, sizes_for, workloads
 from .runner import Timing, measure
 
 TINY = 10**3  #: the largest size in "tiny" mode

@@ -13,7 +13,7 @@ import signal
 import sys
 from typing import Iterator
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
 COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "bench")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 from .output import emit_json, format_table
 

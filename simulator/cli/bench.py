@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from .output import emit_json, format_table
 
 PLOT_EXT = (".png", ".svg", ".pdf")  #: as benchmarks.plot.PLOT_EXT (not imported: keeps the CLI start light)

@@ -5,7 +5,7 @@ import argparse
 from typing import Any
 
 from computesim.core import units
-from computesim.core.errors import InputError, shown
+from computesim.errors import InputError, shown
 from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
 from .output import emit_json
 

@@ -5,7 +5,7 @@ import json
 import math
 import sys
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 MAX_PRINT = 50  #: rows printed for a materialised sweep without --out
 AXIS_HELP = "a list 1,8,64; a range low:high:n or low:high:nlog"

@@ -6,7 +6,7 @@ import argparse
 import math
 from typing import Any
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from .output import emit_json, format_table
 
 
@@ -80,7 +80,7 @@ def _dates(values: list[str], field: str) -> list[float]:
 
 def _flop(text: str, field: str) -> float:
     from computesim.core import units
-    from computesim.core.errors import require_positive
+    from computesim.errors import require_positive
 
     return require_positive(field, units.parse(text, "ops", field))
 

@@ -4,7 +4,7 @@ Counts follow the source: one MAC per weight use; biases, activations and poolin
 """
 from __future__ import annotations
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 
 def _pos_int(field: str, v: int) -> int:

@@ -19,7 +19,7 @@ from statistics import NormalDist
 from typing import Any, Callable
 
 from computesim.core import units
-from computesim.core.errors import InputError, shown
+from computesim.errors import InputError, shown
 from computesim.core.quantity import Quantity
 
 Z95 = 1.6448536269514722  #: standard normal 95th percentile: a 90% interval is +-Z95 sigma

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from computesim.core import units
-from computesim.core.errors import InputError
-from computesim.core.quantity import Point, Quantity, UpperBound, parse_quantity, require_fraction_quantity
+from computesim.errors import InputError
+from computesim.core.quantity import Point, Quantity, UpperBound
+from computesim.core.inputs import parse_quantity, require_fraction_quantity
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0

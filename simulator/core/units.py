@@ -10,7 +10,7 @@ import math
 import numbers
 import re
 
-from computesim.core.errors import InputError, require_positive, shown
+from computesim.errors import InputError, require_positive, shown
 
 PF = 1e15  #: one petaflop (operations)
 SECONDS_PER_DAY = 86_400.0

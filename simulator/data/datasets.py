@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from computesim.core import units
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 MIN_FLOP, MAX_FLOP = 1e-10, 1e40  #: compute accepted in data rows (FLOP); others are skipped, counted
+YEAR_MIN, YEAR_MAX = 1900, 2200  #: dates accepted in options and data (decimal years)
 MAX_CELL = 1000  #: longest cell read (characters); longer compute or date cells are skipped, counted
 DELIMITERS = (",", ";", "\t")
 
@@ -188,7 +189,8 @@ def sniff_delimiter(header_line: str) -> str:
 def _compute(text: str, scale: float) -> tuple[float, str] | str:
     """(FLOP, bound kind) from a cell, or the reason it is skipped; bare numbers are in the
     column's unit (``scale`` FLOP)."""
-    from computesim.core.quantity import UpperBound, parse_quantity
+    from computesim.core.quantity import UpperBound
+    from computesim.core.inputs import parse_quantity
 
     s = text.strip()
     if not s:
@@ -209,7 +211,6 @@ def _compute(text: str, scale: float) -> tuple[float, str] | str:
 
 def _date(text: str) -> dt.date | str:
     """The date of a cell, or the reason it is skipped."""
-    from computesim.trends.fit import YEAR_MAX, YEAR_MIN
 
     if not text:
         return "empty date"

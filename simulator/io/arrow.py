@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Collection, Iterator
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 FORMATS = {".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc", ".parquet": "parquet"}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 try:  # Python 3.11+
     import tomllib

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from computesim.core import units
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 
 #: The kind of text each axis takes, and what a bare number means in canonical units.
 _KIND = {"tflops": ("rate", 1e12), "days": ("time", units.SECONDS_PER_DAY), "hours": ("time", 3600.0),
@@ -83,7 +83,7 @@ class BandSpec:
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
     """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
     from computesim.core.distributions import is_distribution_text, parse_distribution
-    from computesim.core.quantity import require_fraction_quantity
+    from computesim.core.inputs import require_fraction_quantity
 
     out = dict(factors)
     for name, value in factors.items():

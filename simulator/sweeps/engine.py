@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from computesim.core import units
-from computesim.core.errors import InputError, require_fraction, require_positive
+from computesim.errors import InputError, require_fraction, require_positive
 
 log = logging.getLogger("computesim.sweep")
 

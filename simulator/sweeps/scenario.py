@@ -21,7 +21,7 @@ import math
 from pathlib import Path
 from typing import Any, Callable
 
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.io.toml import read_toml
 
 SECTIONS = {

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from computesim.core.errors import InputError, require_positive
+from computesim.errors import InputError, require_positive
 from computesim.trends.fit import pow10_or_inf
 
 DEFAULT_HALVING_MONTHS = 16.0  #: Hernandez & Brown (2020), fitted trend

@@ -23,14 +23,14 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from computesim.core.errors import InputError
+from computesim.data.datasets import YEAR_MAX, YEAR_MIN
+from computesim.errors import InputError
 
 LOG10_2 = math.log10(2.0)
 MIN_POINTS = 3
 DEFAULT_BOOT = 1000
 MAX_BOOT = 100_000  #: most bootstrap resamples (memory grows with resamples x points)
 MAX_BOOT_CELLS = 50_000_000  #: most resamples x points (about 2.4 GB of working arrays at the peak)
-YEAR_MIN, YEAR_MAX = 1900, 2200  #: dates accepted in options and data (decimal years)
 MAX_LOG10 = math.log10(sys.float_info.max)  #: 308.25: 10**x overflows float64 above
 MIN_LOG10 = math.log10(sys.float_info.min)  #: -307.65: 10**x is subnormal or 0 below
 SEED_LIMIT = 2 ** 64  #: seeds are 0 <= seed < 2**64 (numpy's generators take any, Philox 64 bits)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from computesim.trends.efficiency import MIN_MONTHS
-from computesim.core.errors import InputError, require_positive
+from computesim.errors import InputError, require_positive
 from computesim.trends.fit import LOG10_2, TrendFit, pow10_or_inf, pow10
 
 

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from computesim.core import units
 from computesim.core.distributions import Distribution, LogNormal
-from computesim.core.errors import InputError, shown
+from computesim.errors import InputError, shown
 from computesim.core.quantity import UpperBound
 
 PROBS = (0.05, 0.25, 0.50, 0.75, 0.95)  #: quantiles reported: p5, p25, p50, p75, p95

@@ -12,7 +12,7 @@ import math
 from typing import Any, Sequence
 
 from computesim.core import units
-from computesim.core.errors import InputError
+from computesim.errors import InputError
 from computesim.uncertainty.band import PROBS, LogModel, exact_band, qname
 
 HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
