@@ -16,13 +16,12 @@ from numba import cuda
 from . import sweep_numba as _cpu
 from .sweep_numba import extremes, flat  # noqa: F401  (host-side, O(sum of axis sizes))
 
-PFS_DAY = 8.64e19
 THREADS = 256
 SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 
 
 @cuda.jit
-def _materialize_k(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis):
+def _materialize_k(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per):
     k = sizes.shape[0]
     i0 = cuda.grid(1)
     stride = cuda.gridsize(1)
@@ -42,7 +41,7 @@ def _materialize_k(values, offsets, sizes, const, start, flop, pfs, cols, codes,
             if a == code_axis:
                 codes[i] = j
         flop[i] = p
-        pfs[i] = p / PFS_DAY
+        pfs[i] = p / per
 
 
 def _launch(n: int) -> tuple[int, int]:
@@ -59,7 +58,7 @@ def _to_device(a):
     return cupy.asarray(a)
 
 
-def materialize(axes, const, start, flop, pfs, cols, codes, code_axis) -> None:
+def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> None:
     """See sweep_reference.materialize; outputs may be NumPy (copied back) or CuPy arrays."""
     values, offsets, sizes = (_to_device(x) for x in flat(axes))
     host = isinstance(flop, np.ndarray) and not SIM
@@ -73,7 +72,7 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis) -> None:
     codes_d = dev[3] if code_axis >= 0 else _to_device(np.empty(1, np.int32))
     blocks, threads = _launch(len(flop))
     _materialize_k[blocks, threads](values, offsets, sizes, float(const), int(start),
-                                    dev[0], dev[1], dev[2], codes_d, int(code_axis))
+                                    dev[0], dev[1], dev[2], codes_d, int(code_axis), float(per))
     if host:
         for d, h in zip(dev, (flop, pfs, cols, codes)):
             if h.size:

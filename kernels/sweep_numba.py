@@ -16,7 +16,6 @@ from typing import Sequence
 import numpy as np
 from numba import njit, prange
 
-PFS_DAY = 8.64e19
 BLOCK = 1 << 14  #: points per parallel work item in materialize
 
 
@@ -30,7 +29,7 @@ def flat(axes: Sequence[np.ndarray]):
 
 
 @njit(parallel=True, cache=True)
-def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis):
+def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per):
     k = sizes.shape[0]
     n = flop.shape[0]
     nlast = sizes[k - 1]
@@ -63,7 +62,7 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
                 f = p * x
                 cols[k - 1, o + t] = x
                 flop[o + t] = f
-                pfs[o + t] = f / PFS_DAY
+                pfs[o + t] = f / per
             if code_axis >= 0:
                 if code_axis == k - 1:
                     for t in range(m):
@@ -92,11 +91,11 @@ _materialize_serial = njit(cache=True)(_materialize.py_func)
 SERIAL_MAX = 1 << 16
 
 
-def materialize(axes, const, start, flop, pfs, cols, codes, code_axis) -> None:
+def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> None:
     """See sweep_reference.materialize."""
     values, offsets, sizes = flat(axes)
     kernel = _materialize_serial if flop.shape[0] <= SERIAL_MAX else _materialize
-    kernel(values, offsets, sizes, float(const), int(start), flop, pfs, cols, codes, int(code_axis))
+    kernel(values, offsets, sizes, float(const), int(start), flop, pfs, cols, codes, int(code_axis), float(per))
 
 
 # ---- reductions on the product structure -------------------------------------------------------

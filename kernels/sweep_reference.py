@@ -8,12 +8,13 @@ last axis fastest) has the *canonical product*
 multiplied left to right in exactly that order, so every backend rounds the same way. Every backend
 module of this family exposes the functions below with the same signatures:
 
-    materialize(axes, const, start, flop, pfs, cols, codes, code_axis) -> None
+    materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> None
     count_le(axes, const, thresholds, group_axis) -> int64 (G, R)
     count_at_least(axes, const, threshold, group_axis) -> int64 (G,)
     extremes(axes, const, group_axis) -> (min, argmin, max, argmax), each (G,)
     quantiles(axes, const, qs, group_axis) -> float64 (G, len(qs))
 
+Kernels know no units: ``pfs = flop / per`` with the caller's ``per`` (FLOP per pfs-day).
 ``group_axis`` is an axis index, or -1 for no grouping (G = 1). Arguments are flat C-order indices.
 """
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Sequence
 
 import numpy as np
 
-PFS_DAY = 8.64e19  #: FLOP per petaflop/s-day
 CHUNK = 1 << 22  #: points per chunk in the chunked reductions
 
 
@@ -31,9 +31,10 @@ def _sizes(axes: Sequence[np.ndarray]) -> tuple[int, ...]:
 
 
 def materialize(axes: Sequence[np.ndarray], const: float, start: int, flop: np.ndarray, pfs: np.ndarray,
-                cols: np.ndarray, codes: np.ndarray, code_axis: int) -> None:
-    """Fill points [start, start + len(flop)): flop (FLOP), pfs (pfs-days), cols[a] = axis a's value,
-    codes = index on ``code_axis`` (int32; ignored when code_axis < 0).
+                cols: np.ndarray, codes: np.ndarray, code_axis: int, per: float) -> None:
+    """Fill points [start, start + len(flop)): flop (the product), pfs = flop / ``per`` (the caller's
+    unit, e.g. FLOP per pfs-day), cols[a] = axis a's value, codes = index on ``code_axis`` (int32;
+    ignored when code_axis < 0).
 
     Broadcast per whole line of the last axis: outer products into the preallocated arrays.
     """
@@ -52,7 +53,7 @@ def materialize(axes: Sequence[np.ndarray], const: float, start: int, flop: np.n
     np.multiply(pre[:, None], np.asarray(axes[-1])[None, :], out=block)
     if not aligned:
         flop[:] = block.reshape(-1)[off:off + n]
-    np.divide(flop, PFS_DAY, out=pfs)
+    np.divide(flop, per, out=pfs)
     shape = (len(rows), nlast)
     for a in range(len(sizes)):
         last = a == len(sizes) - 1
@@ -79,7 +80,7 @@ def _products(axes, const, start, n):
     k = len(axes)
     flop, pfs = np.empty(n), np.empty(n)
     cols, codes = np.empty((k, n)), np.empty(0, np.int32)
-    materialize(axes, const, start, flop, pfs, cols, codes, -1)
+    materialize(axes, const, start, flop, pfs, cols, codes, -1, 1.0)
     return flop
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from computesim.core.units import PFS_DAY
 from computesim.kernels import available_backends, get_backend, mc_reference as ref, sweep_reference as sref
 
 pytest.importorskip("computesim.kernels.mc_numba")
@@ -29,7 +30,7 @@ def grids(draw, max_side: int = 6, max_dims: int = 4):
 
 def _mat(mod, axes, const, start, n, code_axis):
     out = np.empty(n), np.empty(n), np.empty((len(axes), n)), np.empty(n if code_axis >= 0 else 0, np.int32)
-    mod.materialize(axes, const, start, *out, code_axis)
+    mod.materialize(axes, const, start, *out, code_axis, PFS_DAY)
     return out
 
 

@@ -9,6 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from computesim.core.units import PFS_DAY
 from computesim.kernels import available_backends, get_backend, sweep_reference as ref
 
 RTOL = 1e-12
@@ -35,7 +36,7 @@ def small(be, shape):
 def run_mat(mod, axes, const, start, n, code_axis):
     k = len(axes)
     out = np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n if code_axis >= 0 else 0, np.int32)
-    mod.materialize(axes, const, start, *out, code_axis)
+    mod.materialize(axes, const, start, *out, code_axis, PFS_DAY)
     return out
 
 
@@ -153,7 +154,7 @@ def test_cuda_kernels_under_simulator():
         k, n = 3, 18
         a = [np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n, np.int32)]
         b = [np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n, np.int32)]
-        cu.materialize(axes, 7.0, 0, *a, 1); ref.materialize(axes, 7.0, 0, *b, 1)
+        cu.materialize(axes, 7.0, 0, *a, 1, 8.64e19); ref.materialize(axes, 7.0, 0, *b, 1, 8.64e19)
         for x, y in zip(a, b):
             np.testing.assert_allclose(x, y, rtol=1e-12)
         t = float(np.median(b[0]))

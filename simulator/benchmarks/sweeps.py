@@ -23,11 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from computesim.kernels import sweep_reference  # noqa: F401  (ImportError until the sweep kernels land)
+from computesim.core.units import PFS_DAY
+from computesim.kernels import sweep_reference  # noqa: F401
 from .registry import Case, Workload, capped, register
 
 CONST = 1e12 * 86400.0  #: FLOP per (TFLOP/s x device x day x unit utilization)
-PFS_DAY = 8.64e19
 PEAKS = (4.2, 8.5)  #: K40, K80 peak TFLOP/s (the source's figures), ascending
 DEVICES = ("K40", "K80")
 QS = (0.05, 0.5, 0.95)
@@ -101,14 +101,14 @@ def _materialized(size: int, backend: str) -> Case:
     out = _outputs(n, len(axes))
 
     def run():
-        kern.materialize(axes, CONST, 0, *out, 0)
+        kern.materialize(axes, CONST, 0, *out, 0, PFS_DAY)
         return out
 
     def check(got):
         f, p, c, k = got
         at = np.unique(np.r_[np.linspace(0, n - 1, CHECK_POINTS).astype(np.int64), n - 1])
         assert np.array_equal(f[at], canonical(axes, at)), "flop differs from the canonical product"
-        assert np.array_equal(p[at], f[at] / PFS_DAY), "pfs-days != flop / 8.64e19"
+        assert np.array_equal(p[at], f[at] / PFS_DAY), "pfs-days != flop / PFS_DAY"
         idx = np.unravel_index(at, _shape(axes))
         for a in range(len(axes)):
             assert np.array_equal(c[a, at], axes[a][idx[a]]), f"axis column {a}"

@@ -393,7 +393,7 @@ def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
         n = min(chunk, size - start)
         b = bufs if reuse else alloc(n)
         flop, pfs, cols, codes = b[0][:n], b[1][:n], b[2][:, :n], b[3][:n]
-        backend.sweep.materialize(factors, grid.const, start, flop, pfs, cols, codes, dev)
+        backend.sweep.materialize(factors, grid.const, start, flop, pfs, cols, codes, dev, units.PFS_DAY)
         yield flop, pfs, cols, codes
 
 
