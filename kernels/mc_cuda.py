@@ -12,6 +12,7 @@ from numba import cuda
 
 from . import mc_reference, mc_scalar, philox
 from .mc_reference import BatchSummary, Summary
+from .mc_scalar import LOGNORMAL
 
 _dev = cuda.jit(device=True)
 _S = philox.build(_dev)
@@ -50,7 +51,7 @@ def _sample_kernel(ks, start, n, fam, coef, par, tab, chol, const, row, out):
                     zc += chol[v, t] * z[t]
                 if coef[v] == 0.0:
                     continue
-                if fam[v] == 0:
+                if fam[v] == LOGNORMAL:
                     acc += coef[v] * (par[v, 0] + par[v, 1] * zc)
                 else:
                     acc += coef[v] * _draw_log(fam[v], _ndtr(zc), par, v, tab)

@@ -23,17 +23,17 @@ def build_draw_log(jit, ndtri):
 
     @jit
     def draw_log(fam, u, par, k, tab):
-        if fam == 0:
+        if fam == LOGNORMAL:
             return par[k, 0] + par[k, 1] * ndtri(u)
-        if fam == 1:
+        if fam == LOGUNIFORM:
             return par[k, 0] + par[k, 1] * u
-        if fam == 2:
+        if fam == UNIFORM:
             return math.log(par[k, 0] + par[k, 1] * u)
-        if fam == 3:
+        if fam == TRUNCNORMAL:
             p0 = par[k, 2]
             x = par[k, 0] + par[k, 1] * ndtri(p0 + (1.0 - p0) * u)
             return math.log(max(x, 5e-324))
-        if fam == 4:
+        if fam == TRIANGULAR:
             if u < par[k, 2]:
                 return math.log(par[k, 0] + math.sqrt(u * par[k, 3]))
             return math.log(par[k, 1] - math.sqrt((1.0 - u) * par[k, 4]))

@@ -21,6 +21,7 @@ from typing import Any, Callable
 from computesim.core import units
 from computesim.errors import InputError, shown
 from computesim.core.quantity import Quantity
+from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, TABLE, TRIANGULAR, TRUNCNORMAL, UNIFORM
 
 Z95 = 1.6448536269514722  #: standard normal 95th percentile: a 90% interval is +-Z95 sigma
 _N01 = NormalDist()
@@ -158,7 +159,7 @@ class LogNormal(Distribution):
         return self.mu, self.sigma ** 2
 
     def kernel_spec(self):
-        return 0, (self.mu, self.sigma, 0, 0, 0, 0), None
+        return LOGNORMAL, (self.mu, self.sigma, 0, 0, 0, 0), None
 
     def scaled(self, c: float) -> "LogNormal":
         return LogNormal(self.mu + math.log(c), self.sigma)
@@ -195,7 +196,7 @@ class LogUniform(Distribution):
 
     def kernel_spec(self):
         a = math.log(self.lo)
-        return 1, (a, math.log(self.hi) - a, 0, 0, 0, 0), None
+        return LOGUNIFORM, (a, math.log(self.hi) - a, 0, 0, 0, 0), None
 
     def scaled(self, c: float) -> "LogUniform":
         return LogUniform(self.lo * c, self.hi * c)
@@ -222,7 +223,7 @@ class Uniform(Distribution):
         return self.lo + (self.hi - self.lo) * np.asarray(u, float)
 
     def kernel_spec(self):
-        return 2, (self.lo, self.hi - self.lo, 0, 0, 0, 0), None
+        return UNIFORM, (self.lo, self.hi - self.lo, 0, 0, 0, 0), None
 
     def scaled(self, c: float) -> "Uniform":
         return Uniform(self.lo * c, self.hi * c)
@@ -252,7 +253,7 @@ class Normal(Distribution):
         return np.maximum(self.mean + self.sd * ndtri_np(p0 + (1 - p0) * np.asarray(u, float)), 5e-324)
 
     def kernel_spec(self):
-        return 3, (self.mean, self.sd, self._p0, 0, 0, 0), None
+        return TRUNCNORMAL, (self.mean, self.sd, self._p0, 0, 0, 0), None
 
     def scaled(self, c: float) -> "Normal":
         return Normal(self.mean * c, self.sd * c)
@@ -283,7 +284,7 @@ class Triangular(Distribution):
 
     def kernel_spec(self):
         fc, p3, p4 = self._consts()
-        return 4, (self.lo, self.hi, fc, p3, p4, 0), None
+        return TRIANGULAR, (self.lo, self.hi, fc, p3, p4, 0), None
 
     def scaled(self, c: float) -> "Triangular":
         return Triangular(self.lo * c, self.mode * c, self.hi * c)
@@ -315,7 +316,7 @@ class Pert(Distribution):
         return np.interp(np.asarray(u, float), np.linspace(0, 1, PERT_TABLE + 1), self.table())
 
     def kernel_spec(self):
-        return 5, (float(PERT_TABLE), 0, 0, 0, 0, 0), self.table()
+        return TABLE, (float(PERT_TABLE), 0, 0, 0, 0, 0), self.table()
 
     def scaled(self, c: float) -> "Pert":
         return Pert(self.lo * c, self.mode * c, self.hi * c)

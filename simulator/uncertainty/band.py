@@ -21,6 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from computesim.core import units
 from computesim.core.distributions import Distribution, LogNormal
+from computesim.kernels.mc_scalar import NPAR
 from computesim.errors import InputError, shown
 from computesim.core.quantity import UpperBound
 
@@ -140,7 +141,7 @@ class LogModel:
             if t is not None:
                 tab[i, :len(t)] = t
         fam = np.array([f for f, _, _ in specs], np.int64)
-        par = np.zeros((len(specs), 9))
+        par = np.zeros((len(specs), NPAR))
         par[:, :6] = np.array([p for _, p, _ in specs], np.float64).reshape(len(specs), 6)
         chol = np.array(cholesky(self.corr), np.float64) if self.corr is not None else np.zeros((0, 0))
         return fam, np.array(self.coefs, np.float64), par, tab, chol

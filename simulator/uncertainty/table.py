@@ -12,6 +12,7 @@ import math
 from typing import Any, Sequence
 
 from computesim.core import units
+from computesim.kernels.mc_scalar import NPAR
 from computesim.errors import InputError
 from computesim.uncertainty.band import PROBS, LogModel, exact_band, qname
 
@@ -38,7 +39,7 @@ def _pad(models: Sequence[LogModel]):
     t = max(a[3].shape[1] for a in arrays)
     fam = np.ones((len(models), k), np.int64)
     coef = np.zeros((len(models), k))
-    par = np.zeros((len(models), k, 9))
+    par = np.zeros((len(models), k, NPAR))
     tab = np.zeros((len(models), k, t))
     for r, (f, c, p, tb, _) in enumerate(arrays):
         fam[r, :len(f)], coef[r, :len(c)], par[r, :len(f)], tab[r, :len(f), :tb.shape[1]] = f, c, p, tb
