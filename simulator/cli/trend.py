@@ -138,14 +138,6 @@ def _skipped_text(skipped: dict[str, int]) -> str:
     return f"{sum(skipped.values())} rows skipped: " + ", ".join(f"{v} {k}" for k, v in skipped.items())
 
 
-def _not_a_directory(path: str, field: str) -> None:
-    """InputError naming ``field`` when ``path`` is an existing directory (with or without --overwrite)."""
-    from pathlib import Path
-
-    if Path(path).is_dir():
-        raise InputError(field, f"{path} is a directory")
-
-
 def _g(v: float | None) -> str:
     """A number to 3 digits; None (JSON's inf or NaN) and non-finite as 'inf'."""
     return "inf" if v is None or not math.isfinite(v) else f"{v:.3g}"
@@ -193,10 +185,8 @@ def run(args: argparse.Namespace) -> int:
     from computesim.trends.plots import check_plot_path
 
     if args.plot:
-        _not_a_directory(args.plot, "--plot")
         check_plot_path(args.plot, args.overwrite)
     if args.out:
-        _not_a_directory(args.out, "--out")
         check_writable(args.out, args.overwrite)
     pts, rep, out = build(args)
     if args.plot:

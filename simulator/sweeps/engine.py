@@ -20,7 +20,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from computesim.core import units
-from computesim.errors import InputError, require_fraction, require_positive
+from computesim.errors import InputError, require_fraction, require_positive, shown
 
 log = logging.getLogger("computesim.sweep")
 
@@ -77,14 +77,8 @@ def _number(text: Any, field: str) -> float:
     if isinstance(text, str):
         return require_positive(field, units.parse(text, "count", field))
     if isinstance(text, bool) or not isinstance(text, _SCALARS):
-        raise InputError(field, f"axis values must be numbers or text, got {type(text).__name__} {_short(text)}")
+        raise InputError(field, f"axis values must be numbers or text, got {type(text).__name__} {shown(text)}")
     return require_positive(field, text)
-
-
-def _short(value: Any, limit: int = 40) -> str:
-    """repr(value), cut to ``limit`` characters (inputs can be huge)."""
-    r = repr(value)
-    return r if len(r) <= limit else r[:limit] + "..."
 
 
 def _items(spec: Any, field: str) -> list:
@@ -93,7 +87,7 @@ def _items(spec: Any, field: str) -> list:
         return list(spec)
     if isinstance(spec, (list, tuple, range)):
         return list(spec)
-    raise InputError(field, f"cannot read an axis from {type(spec).__name__} {_short(spec)}; give a list, "
+    raise InputError(field, f"cannot read an axis from {type(spec).__name__} {shown(spec)}; give a list, "
                             "a range string or a number")
 
 
@@ -126,18 +120,18 @@ def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
         if m:
             lo, hi, n = _number(m[0], field), _number(m[1], field), int(m[2])
             if n < 1:
-                raise InputError(field, f"a range needs at least 1 value, got {n} in {_short(text)}")
+                raise InputError(field, f"a range needs at least 1 value, got {n} in {shown(text)}")
             if hi < lo:
-                raise InputError(field, f"range written backwards ({_short(text)}): write low:high:n")
+                raise InputError(field, f"range written backwards ({shown(text)}): write low:high:n")
             if n > 1 and hi == lo:
-                raise InputError(field, f"range {_short(text)} has equal ends but {n} values")
+                raise InputError(field, f"range {shown(text)} has equal ends but {n} values")
             vals = np.geomspace(lo, hi, n) if m[3] else np.linspace(lo, hi, n)
             if n > 1:
                 vals[0], vals[-1] = lo, hi
             if not np.all(np.isfinite(vals) & (vals > 0)):  # e.g. a linear range whose step overflows
-                raise InputError(field, f"range {_short(text)} does not give finite positive values")
+                raise InputError(field, f"range {shown(text)} does not give finite positive values")
         elif ":" in text:
-            raise InputError(field, f"cannot read range {_short(text)}; write low:high:n or low:high:nlog")
+            raise InputError(field, f"cannot read range {shown(text)}; write low:high:n or low:high:nlog")
         else:
             items = [t for t in (s.strip() for s in text.split(",")) if t]
             if not items:
@@ -161,11 +155,11 @@ def _device_list(spec: Any) -> list[str]:
         names = [s.strip() for s in spec.split(",")]
     elif isinstance(spec, (list, tuple)):
         if not all(isinstance(s, str) for s in spec):
-            raise InputError("--device", f"device names must be text, got {_short(spec)}")
+            raise InputError("--device", f"device names must be text, got {shown(spec)}")
         names = [s.strip() for s in spec]
     else:
         raise InputError("--device", f"give device names as text or a list of text, got {type(spec).__name__} "
-                                     f"{_short(spec)}")
+                                     f"{shown(spec)}")
     if not names or not all(names):
         raise InputError("--device", "empty device name in the list")
     return names
@@ -319,10 +313,10 @@ def _limit(max_points: Any) -> int | None:
     if max_points is None:
         return None
     if isinstance(max_points, bool) or not isinstance(max_points, _SCALARS):
-        raise InputError("--max-points", f"must be a positive integer, got {_short(max_points)}")
+        raise InputError("--max-points", f"must be a positive integer, got {shown(max_points)}")
     x = float(max_points)
     if not (math.isfinite(x) and x >= 1 and x == int(x)):
-        raise InputError("--max-points", f"must be a positive integer, got {_short(max_points)}")
+        raise InputError("--max-points", f"must be a positive integer, got {shown(max_points)}")
     return int(x)
 
 
@@ -563,7 +557,7 @@ def _solve_for(factors: Mapping[str, Any], solve: str | None) -> str:
 def _flag(value: Any, field: str) -> bool:
     """A yes/no setting: only True or False (a string such as "no" is not a bool)."""
     if not isinstance(value, (bool, np.bool_)):
-        raise InputError(field, f"must be true or false, got {_short(value)}")
+        raise InputError(field, f"must be true or false, got {shown(value)}")
     return bool(value)
 
 
@@ -572,7 +566,7 @@ def _text(value: Any, field: str) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InputError(field, f"must be text, got {type(value).__name__} {_short(value)}")
+        raise InputError(field, f"must be text, got {type(value).__name__} {shown(value)}")
     if not value.strip():
         raise InputError(field, "is empty")
     return value.strip()
@@ -583,37 +577,26 @@ def _whole(value: Any, field: str, low: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, _SCALARS) or not math.isfinite(float(value)) \
             or float(value) != int(value) or int(value) < low:
         what = "a positive" if low == 1 else "a non-negative" if low == 0 else f"an integer >= {low}, not a"
-        raise InputError(field, f"must be {what} integer, got {_short(value)}")
+        raise InputError(field, f"must be {what} integer, got {shown(value)}")
     return int(value)
 
 
 def compute_amount(value: Any, field: str) -> float | None:
-    """A compute threshold/target: text with a unit ("1e25FLOP", "100 pfs-days"), or a number in
-    FLOP (Python only); a bare number as text is refused, as in ``estimate``."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        from computesim.uncertainty.band import parse_thresholds
-
-        vals = parse_thresholds([value], field) if value.strip() else []
-        if len(vals) != 1:
-            raise InputError(field, f"give one compute with a unit (e.g. 1e25FLOP), got {_short(value)}")
-        return vals[0]
-    if isinstance(value, bool) or not isinstance(value, _SCALARS):
-        raise InputError(field, f"give a compute such as '1e25FLOP', got {_short(value)}")
-    return require_positive(field, value)
+    """A compute threshold/target in FLOP, or None: ``units.parse_compute`` (text needs a unit, as in
+    ``estimate``; a Python number is FLOP)."""
+    return None if value is None else units.parse_compute(value, field)
 
 
 def _quantile_list(quantiles: Any) -> list[float]:
     if quantiles is None:
         return []
     if isinstance(quantiles, (str, bytes)) or not isinstance(quantiles, (list, tuple, np.ndarray)):
-        raise InputError("--quantiles", f"give a list of numbers in [0, 1], got {_short(quantiles)}")
+        raise InputError("--quantiles", f"give a list of numbers in [0, 1], got {shown(quantiles)}")
     if len(quantiles) == 0:
         raise InputError("--quantiles", "empty list")
     for q in quantiles:
         if isinstance(q, bool) or not isinstance(q, _SCALARS) or not 0 <= q <= 1:
-            raise InputError("--quantiles", f"quantiles must be numbers in [0, 1], got {_short(q)}")
+            raise InputError("--quantiles", f"quantiles must be numbers in [0, 1], got {shown(q)}")
     return [float(q) for q in quantiles]
 
 
@@ -666,7 +649,7 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
         raise InputError("--backend", "is empty")
     be = get_backend(backend)  # validated whatever the mode
     if method_error is not None and (isinstance(method_error, bool) or not isinstance(method_error, (str, int, float))):
-        raise InputError("--method-error", f"give a factor such as '3x', got {_short(method_error)}")
+        raise InputError("--method-error", f"give a factor such as '3x', got {shown(method_error)}")
     if p_above is not None and not isinstance(p_above, str):
         p_above = [str(t) if isinstance(t, str) else t for t in _items(p_above, "--p-above")]
     thresholds = tuple(parse_thresholds(p_above, "--p-above")) if p_above is not None else ()
@@ -690,7 +673,7 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     thr = compute_amount(threshold, "--threshold")
     if out is not None:
         if not isinstance(out, (str, Path)):
-            raise InputError("--out", f"give a file name, got {type(out).__name__} {_short(out)}")
+            raise InputError("--out", f"give a file name, got {type(out).__name__} {shown(out)}")
         arrow_io.check_writable(out, overwrite)
     if mode == "inverse":
         return _inverse(facs, be, out, overwrite, target, solve, pue, price_per_hour, precision, limit, chunk_points)
@@ -764,7 +747,7 @@ def _inverse(facs: dict, be, out, overwrite: bool, target, solve, pue, price_per
 
 def _real(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, _SCALARS):
-        raise InputError(field, f"must be a number, got {_short(value)}")
+        raise InputError(field, f"must be a number, got {shown(value)}")
     return float(value)
 
 

@@ -21,7 +21,7 @@ import math
 from pathlib import Path
 from typing import Any, Callable
 
-from computesim.errors import InputError
+from computesim.errors import InputError, shown
 from computesim.io.toml import read_toml
 
 SECTIONS = {
@@ -29,11 +29,6 @@ SECTIONS = {
     "reduce": {"threshold", "quantiles", "group_by"},
     "inverse": {"target", "solve", "pue", "price_per_hour"},
 }
-
-
-def _short(value: Any) -> str:
-    r = repr(value)
-    return r if len(r) <= 40 else r[:40] + "..."
 
 
 def _is_number(v: Any) -> bool:
@@ -93,7 +88,7 @@ def load(path: str | Path) -> dict[str, Any]:
 
     where = str(path)
     if not isinstance(path, (str, Path)) or not where.strip():
-        raise InputError("scenario", f"give a file name, got {_short(path)}")
+        raise InputError("scenario", f"give a file name, got {shown(path)}")
     raw = read_toml(path, "scenario")
     out: dict[str, Any] = {}
     for section, body in raw.items():
@@ -107,7 +102,7 @@ def load(path: str | Path) -> dict[str, Any]:
                 raise InputError(f"{where} [{section}]", f"unknown key {key!r}; known: {', '.join(sorted(allowed))}")
             problem = CHECKS.get(key, _axis)(value)
             if problem:
-                raise InputError(key_field(where, key), f"{problem}, got {_short(value)}")
+                raise InputError(key_field(where, key), f"{problem}, got {shown(value)}")
             out[key] = value
     if "axes" not in raw:
         raise InputError(where, "no [axes] table")
