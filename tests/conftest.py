@@ -1,4 +1,5 @@
 """Shared fixtures: run the CLI in-process and capture exit code, stdout and stderr."""
+
 from __future__ import annotations
 
 import json

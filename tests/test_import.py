@@ -1,4 +1,5 @@
 """``import computesim`` stays light: no kernels compiled, no heavy optional libraries."""
+
 import subprocess
 import sys
 
@@ -6,9 +7,13 @@ HEAVY = ["numba", "pyarrow", "cupy", "matplotlib", "scipy", "numpy"]
 
 
 def test_import_is_light():
-    code = ("import sys, computesim; heavy = %r; "
-            "print(','.join(m for m in heavy if m in sys.modules))" % HEAVY)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        f"import sys, computesim; heavy = {HEAVY!r}; "
+        "print(','.join(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == ""
 
 

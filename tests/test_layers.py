@@ -3,6 +3,7 @@ module imports itself back through others, and the kernels import nothing of the
 
 The import graph is read from the source (every ``import``, at the top or inside a function).
 """
+
 from __future__ import annotations
 
 import ast
@@ -10,10 +11,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Layers from the bottom up; a module may import its own layer and the layers before it.
-LAYERS = ("kernels", "computesim", "errors", "io", "hardware_profiles", "core", "data", "uncertainty",
-          ("sweeps", "trends"), "benchmarks", ("cli", "__main__"))
-FOLDERS = {"simulator": "computesim", "kernels": "computesim.kernels",
-           "hardware_profiles": "computesim.hardware_profiles"}
+LAYERS = (
+    "kernels",
+    "computesim",
+    "errors",
+    "io",
+    "hardware_profiles",
+    "core",
+    "data",
+    "uncertainty",
+    ("sweeps", "trends"),
+    "benchmarks",
+    ("cli", "__main__"),
+)
+FOLDERS = {
+    "simulator": "computesim",
+    "kernels": "computesim.kernels",
+    "hardware_profiles": "computesim.hardware_profiles",
+}
 
 
 def _rank(module: str) -> int:
@@ -43,8 +58,13 @@ def _imports(module: str, path: Path, known: set[str]) -> set[str]:
         if isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
-            for alias in node.names:  # "from pkg import module" names a module; else the package itself
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
+            for (
+                alias
+            ) in node.names:  # "from pkg import module" names a module; else the package itself
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
         elif isinstance(node, ast.Import):
             found |= {a.name for a in node.names}
@@ -57,14 +77,23 @@ def graph() -> dict[str, set[str]]:
 
 
 def test_every_import_goes_down_the_layers():
-    bad = [f"{m} (layer {_rank(m)}) imports {t} (layer {_rank(t)})"
-           for m, targets in graph().items() for t in sorted(targets) if _rank(t) > _rank(m)]
+    bad = [
+        f"{m} (layer {_rank(m)}) imports {t} (layer {_rank(t)})"
+        for m, targets in graph().items()
+        for t in sorted(targets)
+        if _rank(t) > _rank(m)
+    ]
     assert not bad, "\n".join(bad)
 
 
 def test_kernels_import_nothing_of_the_estimator():
-    bad = [f"{m} imports {t}" for m, targets in graph().items() if m.startswith("computesim.kernels")
-           for t in targets if not t.startswith("computesim.kernels")]
+    bad = [
+        f"{m} imports {t}"
+        for m, targets in graph().items()
+        if m.startswith("computesim.kernels")
+        for t in targets
+        if not t.startswith("computesim.kernels")
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -76,7 +105,7 @@ def test_no_import_cycle():
         state[m] = 1
         for t in sorted(g[m]):
             if state.get(t) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(path[path.index(t):] + [t]))
+                raise AssertionError("import cycle: " + " -> ".join(path[path.index(t) :] + [t]))
             if t not in state:
                 visit(t, path + [t])
         state[m] = 2
@@ -90,4 +119,8 @@ def test_the_checker_sees_a_violation():
     """The graph is real: a known downward import is found, and an upward one would be ranked as such."""
     g = graph()
     assert "computesim.errors" in g["computesim.core.methods"]
-    assert _rank("computesim.cli.sweep") > _rank("computesim.sweeps.engine") > _rank("computesim.core.units")
+    assert (
+        _rank("computesim.cli.sweep")
+        > _rank("computesim.sweeps.engine")
+        > _rank("computesim.core.units")
+    )

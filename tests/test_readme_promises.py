@@ -38,6 +38,7 @@ Reproducibility and JSON
   R7 units and defaults: 1 pfs-day = 8.64e19; utilization 0.33 GPU/TPU and 0.17 CPU, also in a
      mixed sweep device list                                           test_units_and_default_utilization
 """
+
 from __future__ import annotations
 
 import json
@@ -59,10 +60,13 @@ def _one_error(r, field: str) -> str:
 
 # ------------------------------------------------------------------ errors
 
+
 def test_readme_error_example_line(cli):
     line = _one_error(cli("estimate", "--device", "GTX 508", "--days", "3"), "--device")
-    assert line == ("computesim: error: --device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', "
-                    "'GeForce GTX 580'?")
+    assert line == (
+        "computesim: error: --device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', "
+        "'GeForce GTX 580'?"
+    )
 
 
 BAD = [
@@ -113,25 +117,32 @@ def test_macs_and_flop_never_guessed(cli):
     macs = cli(*base, "--forward-macs", "0.75e9").json()
     flop = cli(*base, "--forward-macs", "1.5 GFLOP").json()
     assert flop["flop"] == macs["flop"] == 0.75e9 * 2 * 3 * 1e6
-    _one_error(cli("estimate", "ops", "--examples", "1e6", "--forward-macs", "1 TFLOP/s"), "--forward-macs")
+    _one_error(
+        cli("estimate", "ops", "--examples", "1e6", "--forward-macs", "1 TFLOP/s"), "--forward-macs"
+    )
 
 
 def _k80(tmp_path: Path, old: str, new: str) -> Path:
     text = (README.parent / "hardware_profiles" / "k80.toml").read_text()
     text = text.replace('name = "Tesla K80"', 'name = "Mine"').replace(
-        'aliases = ["K80", "Tesla K80", "NVIDIA Tesla K80"]', 'aliases = ["MINE1"]')
+        'aliases = ["K80", "Tesla K80", "NVIDIA Tesla K80"]', 'aliases = ["MINE1"]'
+    )
     assert old in text
     path = tmp_path / "mine.toml"
     path.write_text(text.replace(old, new, 1))
     return path
 
 
-@pytest.mark.parametrize("old, new, field", [
-    ("tdp_w = 300", "tdp_w = 300\nbogus_key = 1", "bogus_key"),
-    ("tdp_w = 300", "tdp = 300", "tdp"),
-    ("tflop_per_s = 8.5", "tflop_per_s = -8.5", "tflop_per_s"),
-    ('tdp_w = "NVIDIA Tesla K80 board specification: 300 W board power"', "", "tdp_w"),
-], ids=["unknown key", "missing unit", "negative", "missing source"])
+@pytest.mark.parametrize(
+    "old, new, field",
+    [
+        ("tdp_w = 300", "tdp_w = 300\nbogus_key = 1", "bogus_key"),
+        ("tdp_w = 300", "tdp = 300", "tdp"),
+        ("tflop_per_s = 8.5", "tflop_per_s = -8.5", "tflop_per_s"),
+        ('tdp_w = "NVIDIA Tesla K80 board specification: 300 W board power"', "", "tdp_w"),
+    ],
+    ids=["unknown key", "missing unit", "negative", "missing source"],
+)
 def test_profile_errors_name_file_and_field(cli, tmp_path, old, new, field):
     path = _k80(tmp_path, old, new)
     line = _one_error(cli("profiles", "--profile-file", path), "")
@@ -139,11 +150,24 @@ def test_profile_errors_name_file_and_field(cli, tmp_path, old, new, field):
 
 
 def test_max_points_guard(cli):
-    _one_error(cli("sweep", "--tflops", "1", "--days", "1:2:1000", "--count", "1:1000:1000", "--max-points", "1e5"),
-               "--max-points")
+    _one_error(
+        cli(
+            "sweep",
+            "--tflops",
+            "1",
+            "--days",
+            "1:2:1000",
+            "--count",
+            "1:1000:1000",
+            "--max-points",
+            "1e5",
+        ),
+        "--max-points",
+    )
 
 
 # ------------------------------------------------------------------ files
+
 
 def test_sweep_interrupted_leaves_nothing(cli, tmp_path, monkeypatch):
     from computesim.sweeps import engine as sweeps
@@ -151,7 +175,7 @@ def test_sweep_interrupted_leaves_nothing(cli, tmp_path, monkeypatch):
     real = sweeps.materialize_batches
 
     def interrupted(*a, **k):
-        for i, batch in enumerate(real(*a, **k)):
+        for batch in real(*a, **k):
             yield batch
             raise KeyboardInterrupt
 
@@ -163,12 +187,21 @@ def test_sweep_interrupted_leaves_nothing(cli, tmp_path, monkeypatch):
 
 def test_failure_leaves_no_file_and_keeps_existing(cli, tmp_path):
     out = tmp_path / "r.arrow"
-    _one_error(cli("sweep", "--tflops", "1", "--days", "1", "--count", "0,1", "--out", out), "--count")
+    _one_error(
+        cli("sweep", "--tflops", "1", "--days", "1", "--count", "0,1", "--out", out), "--count"
+    )
     assert list(tmp_path.iterdir()) == []
     out.write_bytes(b"precious")
-    _one_error(cli("sweep", "--tflops", "1", "--days", "1", "--out", out), "--out")  # exists, no --overwrite
-    _one_error(cli("sweep", "--tflops", "1", "--days", "nan", "--out", out, "--overwrite"), "--days")
-    _one_error(cli("examples", "--bands", "--method-error", "0x", "--out", out, "--overwrite"), "--method-error")
+    _one_error(
+        cli("sweep", "--tflops", "1", "--days", "1", "--out", out), "--out"
+    )  # exists, no --overwrite
+    _one_error(
+        cli("sweep", "--tflops", "1", "--days", "nan", "--out", out, "--overwrite"), "--days"
+    )
+    _one_error(
+        cli("examples", "--bands", "--method-error", "0x", "--out", out, "--overwrite"),
+        "--method-error",
+    )
     assert out.read_bytes() == b"precious" and [p.name for p in tmp_path.iterdir()] == ["r.arrow"]
 
 
@@ -176,9 +209,25 @@ def test_sweep_file_metadata_and_summary(cli, tmp_path, monkeypatch):
     from computesim.io.arrow import read_metadata
 
     monkeypatch.chdir(tmp_path)
-    r = cli("sweep", "--device", "K40,K80", "--count", "1,8,64", "--days", "1:100:10log", "--utilization",
-            "0.2:0.5:4", "--out", "results.parquet", "--backend", "numba")
-    assert r.code == 0 and r.out.strip() == "wrote 240 rows (materialize, backend numba) to results.parquet"
+    r = cli(
+        "sweep",
+        "--device",
+        "K40,K80",
+        "--count",
+        "1,8,64",
+        "--days",
+        "1:100:10log",
+        "--utilization",
+        "0.2:0.5:4",
+        "--out",
+        "results.parquet",
+        "--backend",
+        "numba",
+    )
+    assert (
+        r.code == 0
+        and r.out.strip() == "wrote 240 rows (materialize, backend numba) to results.parquet"
+    )
     meta = read_metadata(tmp_path / "results.parquet")
     assert {"scenario", "units", "version", "backend"} <= meta.keys()
     assert [p.name for p in tmp_path.iterdir()] == ["results.parquet"]
@@ -199,10 +248,16 @@ def test_examples_and_bands_out_metadata(cli, tmp_path, ext):
 
 def test_sweep_file_opens_elsewhere(cli, tmp_path):
     out = tmp_path / "r.parquet"
-    assert cli("sweep", "--device", "K40,K80", "--count", "1,8", "--days", "1,2", "--out", out).code == 0
+    assert (
+        cli("sweep", "--device", "K40,K80", "--count", "1,8", "--days", "1,2", "--out", out).code
+        == 0
+    )
     opened = 0
-    for name, read in (("pandas", lambda m: m.read_parquet(out)), ("polars", lambda m: m.read_parquet(out)),
-                       ("duckdb", lambda m: m.sql(f"select * from '{out}'").fetchall())):
+    for name, read in (
+        ("pandas", lambda m: m.read_parquet(out)),
+        ("polars", lambda m: m.read_parquet(out)),
+        ("duckdb", lambda m: m.sql(f"select * from '{out}'").fetchall()),
+    ):
         try:
             mod = __import__(name)
         except ImportError:
@@ -219,11 +274,45 @@ JSON_CASES = [
     ["estimate", "hardware", "--device", "K80", "--count", "60", "--days", "30"],
     ["estimate", "ops", "--forward-macs", "0.75e9", "--examples", "1.2e6", "--epochs", "90"],
     ["estimate", "--params", "175e9", "--tokens", "300e9"],
-    ["estimate", "--device", "GTX 580", "--count", "2", "--days", "5.5", "--forward-macs", "0.75e9", "--examples",
-     "1.2e6", "--epochs", "90"],
-    ["estimate", "--tflops", "1.58", "--days", "5 to 6", "--utilization", "uniform(0.25, 0.4)", "--samples", "2000"],
-    ["estimate", "--device", "GTX 580", "--days", "5 to 6", "--forward-macs", "0.75e9", "--examples", "1.2e6",
-     "--method-error", "3x"],
+    [
+        "estimate",
+        "--device",
+        "GTX 580",
+        "--count",
+        "2",
+        "--days",
+        "5.5",
+        "--forward-macs",
+        "0.75e9",
+        "--examples",
+        "1.2e6",
+        "--epochs",
+        "90",
+    ],
+    [
+        "estimate",
+        "--tflops",
+        "1.58",
+        "--days",
+        "5 to 6",
+        "--utilization",
+        "uniform(0.25, 0.4)",
+        "--samples",
+        "2000",
+    ],
+    [
+        "estimate",
+        "--device",
+        "GTX 580",
+        "--days",
+        "5 to 6",
+        "--forward-macs",
+        "0.75e9",
+        "--examples",
+        "1.2e6",
+        "--method-error",
+        "3x",
+    ],
 ]
 
 
@@ -237,11 +326,25 @@ def test_json_keys_always_present(cli, argv):
 def test_examples_json_rows_have_the_keys(cli):
     for args in (["examples"], ["examples", "--bands"], ["examples", "--reported"]):
         rows = cli(*args, "--json").json()
-        assert rows and all({"method", "flop", "pfs_days", "inputs"} <= r.keys() for r in rows), args
+        assert rows and all({"method", "flop", "pfs_days", "inputs"} <= r.keys() for r in rows), (
+            args
+        )
 
 
-BAND = ["estimate", "hardware", "--device", "GTX 580", "--tflops", "1.58", "--count", "2", "--days", "5 to 6",
-        "--utilization", "0.25 to 0.4"]
+BAND = [
+    "estimate",
+    "hardware",
+    "--device",
+    "GTX 580",
+    "--tflops",
+    "1.58",
+    "--count",
+    "2",
+    "--days",
+    "5 to 6",
+    "--utilization",
+    "0.25 to 0.4",
+]
 
 
 def test_band_json_contract(cli):
@@ -256,11 +359,22 @@ def test_exact_vs_monte_carlo(cli):
     exact = cli(*BAND, "--json").json()
     mc = cli(*BAND, "--force-mc", "--samples", "20000", "--json").json()
     assert exact["exact"] is True and mc["exact"] is False
-    assert any("se" in k or "stderr" in k or "standard_error" in k for k in json.dumps(mc).split('"')), mc.keys()
+    assert any(
+        "se" in k or "stderr" in k or "standard_error" in k for k in json.dumps(mc).split('"')
+    ), mc.keys()
     assert mc["pfs_days"] == pytest.approx(exact["pfs_days"], rel=0.02)
 
 
-MC = ["estimate", "--tflops", "1.58", "--days", "uniform(5, 6)", "--utilization", "pert(0.2, 0.3, 0.4)", "--json"]
+MC = [
+    "estimate",
+    "--tflops",
+    "1.58",
+    "--days",
+    "uniform(5, 6)",
+    "--utilization",
+    "pert(0.2, 0.3, 0.4)",
+    "--json",
+]
 
 
 def test_seed_alone_fixes_the_numbers(cli):
@@ -336,7 +450,7 @@ def test_readme_transcripts(cli, cmd, expected):
 
     r = cli(*shlex.split(cmd))
     assert r.code == 0
-    assert r.out.rstrip("\n").splitlines()[:len(expected.splitlines())] == expected.splitlines()
+    assert r.out.rstrip("\n").splitlines()[: len(expected.splitlines())] == expected.splitlines()
 
 
 def test_python_examples():
@@ -344,7 +458,9 @@ def test_python_examples():
 
     e = computesim.estimate_hardware(device="K80", count=1000, days=30, utilization=0.4)
     assert (e.pfs_days, e.formula()) == (102.0, "1000 x 8.5e12 FLOP/s x 2.59e6 s x 0.4")
-    assert computesim.estimate_ops(params=175e9, tokens=300e9).flop == pytest.approx(3.15e23, rel=1e-15)
+    assert computesim.estimate_ops(params=175e9, tokens=300e9).flop == pytest.approx(
+        3.15e23, rel=1e-15
+    )
     ops = computesim.estimate_ops(forward_macs=0.75e9, examples=1.2e6, epochs=90)
     hw = computesim.estimate_hardware(device="GTX 580", count=2, days=5.5)
     assert computesim.compare(ops, hw).ratio == pytest.approx(hw.flop / ops.flop)
@@ -354,10 +470,16 @@ def test_units_and_default_utilization(cli):
     from computesim.core import units
 
     assert units.flop_to_pfs_days(8.64e19) == 1
-    util = {dev: cli("estimate", "--device", dev, "--days", "1", "--json").json()["inputs"]["utilization"]
-            for dev in ("K80", "Xeon E5-2680 v2", "TPU v3")}
+    util = {
+        dev: cli("estimate", "--device", dev, "--days", "1", "--json").json()["inputs"][
+            "utilization"
+        ]
+        for dev in ("K80", "Xeon E5-2680 v2", "TPU v3")
+    }
     assert util == {"K80": 0.33, "Xeon E5-2680 v2": 0.17, "TPU v3": 0.33}
-    rows = cli("sweep", "--device", "K80,Xeon E5-2680 v2", "--count", "1", "--days", "1", "--json").json()["rows"]
+    rows = cli(
+        "sweep", "--device", "K80,Xeon E5-2680 v2", "--count", "1", "--days", "1", "--json"
+    ).json()["rows"]
     alone = cli("estimate", "--device", "Xeon E5-2680 v2", "--days", "1", "--json").json()["flop"]
     xeon = [r for r in rows if "Xeon" in str(r.get("device"))]
     assert xeon and xeon[0]["flop"] == pytest.approx(alone, rel=1e-12)

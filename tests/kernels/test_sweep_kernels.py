@@ -1,0 +1,224 @@
+"""Every sweep backend against the NumPy reference (float64, rtol 1e-12; counts exact)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from computesim.core.units import PFS_DAY
+from computesim.kernels import available_backends, get_backend
+from computesim.kernels import sweep_reference as ref
+
+RTOL = 1e-12
+FAST = [b for b in ("numba", "cuda") if b in available_backends()]
+
+
+@pytest.fixture(params=["reference", "numba", "cuda"])
+def be(request):
+    if request.param not in available_backends():
+        pytest.skip(f"{request.param} backend unavailable (set NUMBA_ENABLE_CUDASIM=1 for cuda)")
+    return get_backend(request.param).sweep
+
+
+def grid(seed: int, shape):
+    rng = np.random.default_rng(seed)
+    return [np.exp(rng.uniform(-3, 3, n)) for n in shape], float(np.exp(rng.uniform(30, 40)))
+
+
+def small(be, shape):
+    """Keep CUDA-simulator launches tiny."""
+    return (
+        shape if be.__name__.endswith(("reference", "numba")) else tuple(min(s, 3) for s in shape)
+    )
+
+
+def run_mat(mod, axes, const, start, n, code_axis):
+    k = len(axes)
+    out = np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n if code_axis >= 0 else 0, np.int32)
+    mod.materialize(axes, const, start, *out, code_axis, PFS_DAY)
+    return out
+
+
+SHAPES = [(7,), (3, 5), (2, 3, 4), (3, 1, 4, 5), (2, 2, 3, 1, 3)]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_materialize_matches_reference(be, shape):
+    shape = small(be, shape)
+    axes, const = grid(1, shape)
+    n = int(np.prod(shape))
+    want = run_mat(ref, axes, const, 0, n, len(shape) - 1)
+    # direct broadcast formula as a second, independent oracle for the reference itself
+    direct = const
+    for a, ax in enumerate(axes):
+        direct = direct * ax.reshape([-1 if i == a else 1 for i in range(len(shape))])
+    np.testing.assert_allclose(want[0], np.ravel(direct), rtol=RTOL)
+    for start, m in ((0, n), (1, n - 2), (n // 2, n - n // 2)):
+        if m <= 0:
+            continue
+        for code_axis in range(len(shape)):
+            got = run_mat(be, axes, const, start, m, code_axis)
+            exp = run_mat(ref, axes, const, start, m, code_axis)
+            np.testing.assert_allclose(got[0], exp[0], rtol=RTOL)
+            np.testing.assert_allclose(got[1], exp[1], rtol=RTOL)
+            np.testing.assert_array_equal(got[2], exp[2])
+            np.testing.assert_array_equal(got[3], exp[3])
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
+def test_materialize_independent_of_chunk(chunk):
+    axes, const = grid(2, (4, 6, 9))
+    n = 4 * 6 * 9
+    want = run_mat(get_backend("numba").sweep, axes, const, 0, n, 1)
+    parts = [
+        run_mat(get_backend("numba").sweep, axes, const, s, min(chunk, n - s), 1)
+        for s in range(0, n, chunk)
+    ]
+    for i in range(4):
+        np.testing.assert_array_equal(np.concatenate([p[i] for p in parts], axis=-1), want[i])
+
+
+def test_independent_of_thread_count():
+    import numba
+
+    mod = get_backend("numba").sweep
+    axes, const = grid(3, (5, 40, 300))
+    n = 5 * 40 * 300
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = run_mat(mod, axes, const, 0, n, 0), mod.count_at_least(axes, const, 1e35, 1)
+        numba.set_num_threads(before)
+        many = run_mat(mod, axes, const, 0, n, 0), mod.count_at_least(axes, const, 1e35, 1)
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(one[0], many[0]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(one[1], many[1])
+
+
+@pytest.mark.parametrize("shape", [(9,), (4, 7), (3, 5, 6), (2, 4, 3, 5)])
+def test_reductions_match_reference(be, shape):
+    shape = small(be, shape)
+    axes, const = grid(4, shape)
+    flop = run_mat(ref, axes, const, 0, int(np.prod(shape)), -1)[0]
+    # thresholds: exactly on grid products (ties) and between them
+    thresholds = [
+        flop[0],
+        flop[len(flop) // 2],
+        np.quantile(flop, 0.3),
+        flop.max() * 2,
+        flop.min() / 2,
+    ]
+    for g in [-1, *range(len(shape))]:
+        for t in thresholds:
+            np.testing.assert_array_equal(
+                be.count_at_least(axes, const, t, g), ref.count_at_least(axes, const, t, g)
+            )
+        for got, exp in zip(be.extremes(axes, const, g), ref.extremes(axes, const, g)):
+            np.testing.assert_array_equal(got, exp)
+        qs = [0.0, 0.05, 0.5, 0.9, 1.0]
+        np.testing.assert_allclose(
+            be.quantiles(axes, const, qs, g), ref.quantiles(axes, const, qs, g), rtol=RTOL
+        )
+
+
+@pytest.mark.parametrize("limit", [0, 50])
+def test_quantiles_bisection_paths(monkeypatch, limit):
+    """Force the bisection (limit 0: to convergence; 50: then gather the bracket) on a grid with ties."""
+    mod = get_backend("numba").sweep
+    monkeypatch.setattr(mod, "BAND_LIMIT", limit)
+    monkeypatch.setattr(mod, "BAND_MIN", limit)
+    axes = [np.array([1.0, 2, 4, 8, 3]), np.geomspace(0.1, 7, 13), np.array([3.0, 1.5, 6, 1.5])]
+    qs = [0.0, 0.01, 0.33, 0.5, 0.99, 1.0]
+    for g in (-1, 0, 2):
+        np.testing.assert_allclose(
+            mod.quantiles(axes, 2.5, qs, g), ref.quantiles(axes, 2.5, qs, g), rtol=RTOL
+        )
+
+
+def test_count_le_on_ties_is_exact():
+    """Integer-valued axes give many equal products; counts must still agree exactly."""
+    axes = [np.array([1.0, 2, 4, 8]), np.array([8.0, 4, 2, 1, 2]), np.array([3.0, 1.5, 6])]
+    mod = get_backend("numba").sweep
+    thr = np.array([[1.0, 3, 6, 12, 24, 48, 96, 192, 384]])
+    np.testing.assert_array_equal(
+        mod.count_le(axes, 1.0, thr, -1), ref.count_le(axes, 1.0, thr, -1)
+    )
+
+
+def test_reference_reductions_agree_with_numpy():
+    """The oracle itself, against plain numpy on the materialised grid."""
+    axes, const = grid(5, (3, 4, 5))
+    f = run_mat(ref, axes, const, 0, 60, -1)[0]
+    assert ref.count_at_least(axes, const, np.median(f), -1)[0] == np.sum(f >= np.median(f))
+    mn, amn, mx, amx = ref.extremes(axes, const, -1)
+    assert (mn[0], amn[0], mx[0], amx[0]) == (f.min(), f.argmin(), f.max(), f.argmax())
+    np.testing.assert_allclose(
+        ref.quantiles(axes, const, [0.25], -1)[0], np.quantile(f, [0.25]), rtol=RTOL
+    )
+
+
+@pytest.mark.cuda
+def test_cuda_kernels_under_simulator():
+    """The CUDA kernels in the simulator, in a fresh process (the env var must precede numba.cuda)."""
+    pytest.importorskip("numba.cuda", reason="numba-cuda is not installed")
+    code = textwrap.dedent("""
+        import numpy as np
+        from computesim.kernels import get_backend, sweep_reference as ref
+        cu = get_backend("cuda").sweep
+        rng = np.random.default_rng(0)
+        axes = [np.exp(rng.uniform(-2, 2, n)) for n in (2, 3, 3)]
+        k, n = 3, 18
+        a = [np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n, np.int32)]
+        b = [np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n, np.int32)]
+        cu.materialize(axes, 7.0, 0, *a, 1, 8.64e19); ref.materialize(axes, 7.0, 0, *b, 1, 8.64e19)
+        for x, y in zip(a, b):
+            np.testing.assert_allclose(x, y, rtol=1e-12)
+        t = float(np.median(b[0]))
+        for g in (-1, 0, 2):
+            assert (cu.count_at_least(axes, 7.0, t, g) == ref.count_at_least(axes, 7.0, t, g)).all()
+            np.testing.assert_allclose(cu.quantiles(axes, 7.0, [0.1, 0.5], g), ref.quantiles(axes, 7.0, [0.1, 0.5], g), rtol=1e-12)
+        print("cuda-ok")
+    """)
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    r = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "cuda-ok" in r.stdout
+
+
+@pytest.mark.parametrize("serial_max", [0, 1 << 62])
+def test_numba_serial_and_parallel_paths_match_reference(monkeypatch, serial_max):
+    """Both compiled variants of materialize (threads or not) give the reference's exact bytes."""
+    from computesim.kernels import sweep_numba
+
+    monkeypatch.setattr(sweep_numba, "SERIAL_MAX", serial_max)
+    shape = (3, 41, 7, 233)  # 200,613 points: several parallel blocks, odometer carries mid-block
+    axes, const = grid(5, shape)
+    n = int(np.prod(shape))
+    want = run_mat(ref, axes, const, 0, n, 1)
+    got = run_mat(sweep_numba, axes, const, 0, n, 1)
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_extremes_first_occurrence_when_products_round_to_a_tie(be):
+    """Distinct axis values whose products round to the same float: the argument is the first
+    occurrence, as the reference's (numba took the larger axis value's later index; found by
+    tests/kernels/test_kernel_properties.py)."""
+    axes = [
+        np.array([0.5, 0.5]),
+        np.array([0.5, 131.71704609]),
+        np.array([0.5, np.nextafter(1e3, 0), 1e3]),
+    ]
+    assert axes[1][1] * axes[2][1] == axes[1][1] * axes[2][2]  # the tie
+    for g in (-1, 0, 2):
+        for got, want in zip(be.extremes(axes, 1.0, g), ref.extremes(axes, 1.0, g)):
+            np.testing.assert_array_equal(got, want)

@@ -1,0 +1,205 @@
+"""The built-in hardware profiles: they load, they hold the devices the source needs, and the
+figures agree with the datasheet arithmetic (cores x clock x FLOP per cycle)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from computesim.hardware_profiles import PRECISIONS, builtin_profiles, find_profile
+
+REQUIRED = (
+    "gtx580",
+    "k20",
+    "k40",
+    "k80",
+    "titan_black",
+    "titan_x_maxwell",
+    "tpu_v1",
+    "tpu_v2",
+    "tpu_v3",
+    "tpu_v4",
+    "v100",
+    "a100",
+    "h100",
+    "h200",
+)
+
+
+def _by_key():
+    return {p.key: p for p in builtin_profiles()}
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", s.lower())
+
+
+def test_every_builtin_profile_loads():
+    profs = builtin_profiles()
+    assert len(profs) >= len(REQUIRED) + 1
+    keys = [p.key for p in profs]
+    assert len(keys) == len(set(keys))
+    dates = [p.release_date for p in profs]
+    assert dates == sorted(dates)
+
+
+@pytest.mark.parametrize("key", REQUIRED)
+def test_required_profile_exists(key):
+    assert key in _by_key()
+
+
+def test_a_cpu_profile_exists_with_the_source_cpu_utilization():
+    cpus = [p for p in builtin_profiles() if p.kind == "cpu"]
+    assert cpus, "need at least one kind = 'cpu' profile"
+    for p in cpus:
+        assert p.default_utilization == pytest.approx(0.17)
+        assert "fp32" in p.peaks
+
+
+def test_gpu_and_tpu_default_utilization():
+    for p in builtin_profiles():
+        if p.kind in ("gpu", "tpu"):
+            assert p.default_utilization == pytest.approx(0.33), p.key
+
+
+@pytest.mark.parametrize("p", builtin_profiles(), ids=lambda p: p.key)
+def test_profile_is_complete_and_coherent(p):
+    for fig in ("release_date", "memory_gib", "memory_bandwidth_gb_per_s", "tdp_w"):
+        assert p.sources[fig].strip(), fig
+    assert p.memory_gib > 0 and p.memory_bandwidth_gb_per_s > 0 and p.tdp_w > 0
+    assert p.peaks and set(p.peaks) <= set(PRECISIONS)
+    assert p.name and p.vendor
+    for prec, pk in p.peaks.items():
+        assert pk.low_flop_per_s <= pk.flop_per_s <= pk.high_flop_per_s, prec
+        assert pk.clock in ("base", "boost", "single"), prec
+        assert pk.source.strip(), prec
+        if pk.sparse_flop_per_s is not None:
+            assert pk.sparse_flop_per_s > pk.flop_per_s, prec
+        if prec in ("int8", "int4"):
+            assert re.search(r"TOPS|tera-op", pk.source + pk.why), (
+                f"{prec}: say that it means tera-ops"
+            )
+    if p.per == "board":
+        assert p.chips_per_board >= 2
+
+
+@pytest.mark.parametrize(
+    "alias, key",
+    [
+        ("K80", "k80"),
+        ("Tesla K80", "k80"),
+        ("Titan X", "titan_x_maxwell"),
+        ("TitanX", "titan_x_maxwell"),
+        ("GTX Titan Black", "titan_black"),
+        ("TPU v3", "tpu_v3"),
+        ("H100", "h100"),
+        ("A100", "a100"),
+        ("V100", "v100"),
+        ("K40", "k40"),
+        ("K20", "k20"),
+        ("GTX 580", "gtx580"),
+        ("TPU v1", "tpu_v1"),
+        ("TPU v2", "tpu_v2"),
+        ("TPU v4", "tpu_v4"),
+        ("H200", "h200"),
+        ("tesla-k80", "k80"),
+        ("tpuv3", "tpu_v3"),
+    ],
+)
+def test_aliases_resolve(alias, key):
+    assert find_profile(alias).key == key
+
+
+def test_no_alias_collides_between_devices():
+    owner: dict[str, str] = {}
+    for p in builtin_profiles():
+        for n in {_norm(x) for x in (p.key, p.name, *p.aliases)}:
+            assert n, f"{p.key}: empty name"
+            assert owner.setdefault(n, p.key) == p.key, f"{n!r} names both {owner[n]} and {p.key}"
+
+
+def test_k80_range_and_default():
+    k80 = find_profile("K80")
+    fp32 = k80.peak("fp32")
+    assert k80.per == "board" and k80.chips_per_board == 2
+    assert fp32.low_flop_per_s == pytest.approx(5.6e12)
+    assert fp32.high_flop_per_s == pytest.approx(8.74e12)
+    assert fp32.flop_per_s == pytest.approx(8.5e12)
+
+
+def test_gtx580_range_holds_both_source_figures():
+    fp32 = find_profile("GTX 580").peak("fp32")
+    for v in (1.54e12, 1.58e12):
+        assert fp32.low_flop_per_s <= v <= fp32.high_flop_per_s
+    assert fp32.flop_per_s == pytest.approx(1.58e12)
+
+
+def test_source_defaults():
+    """The fp32 defaults the source (AI and Compute, 2018) uses, so its rows can be reproduced."""
+    want = {
+        "k20": 3.5e12,
+        "k40": 4.2e12,
+        "k80": 8.5e12,
+        "titan_black": 5.1e12,
+        "titan_x_maxwell": 6.0e12,
+        "gtx580": 1.58e12,
+    }
+    by = _by_key()
+    for key, v in want.items():
+        assert by[key].peak("fp32").flop_per_s == pytest.approx(v), key
+
+
+MHZ = 1e6
+# (key, precision, which figure, units x clock x FLOP per unit per cycle)
+ARITHMETIC = [
+    ("gtx580", "fp32", "high", 512 * 1544 * MHZ * 2),
+    ("k20", "fp32", "high", 2496 * 706 * MHZ * 2),
+    ("k40", "fp32", "high", 2880 * 875 * MHZ * 2),
+    ("k80", "fp32", "high", 2 * 2496 * 875 * MHZ * 2),
+    ("k80", "fp32", "low", 2 * 2496 * 560 * MHZ * 2),
+    ("titan_black", "fp32", "high", 2880 * 980 * MHZ * 2),
+    ("titan_x_maxwell", "fp32", "high", 3072 * 1075 * MHZ * 2),
+    ("v100", "fp32", "default", 5120 * 1530 * MHZ * 2),
+    ("v100", "fp16", "default", 640 * 64 * 1530 * MHZ * 2),
+    ("a100", "fp32", "default", 6912 * 1410 * MHZ * 2),
+    ("a100", "bf16", "default", 432 * 256 * 1410 * MHZ * 2),
+    ("h100", "fp32", "default", 16896 * 1980 * MHZ * 2),
+    ("h200", "fp32", "default", 16896 * 1980 * MHZ * 2),
+    ("tpu_v1", "int8", "default", 256 * 256 * 700 * MHZ * 2),
+    ("tpu_v2", "bf16", "default", 2 * 128 * 128 * 700 * MHZ * 2),
+    ("tpu_v3", "bf16", "default", 2 * 2 * 128 * 128 * 940 * MHZ * 2),
+    ("tpu_v4", "bf16", "default", 2 * 4 * 128 * 128 * 1050 * MHZ * 2),
+    ("xeon_e5_2680_v2", "fp32", "default", 10 * 2800 * MHZ * 16),
+]
+
+
+@pytest.mark.parametrize(
+    "key, prec, which, computed", ARITHMETIC, ids=[f"{k}-{p}-{w}" for k, p, w, _ in ARITHMETIC]
+)
+def test_peak_matches_arithmetic(key, prec, which, computed):
+    pk = _by_key()[key].peak(prec)
+    got = {"default": pk.flop_per_s, "low": pk.low_flop_per_s, "high": pk.high_flop_per_s}[which]
+    assert got == pytest.approx(computed, rel=0.005)
+
+
+def test_sparse_is_never_the_default_and_is_twice_dense():
+    for p in builtin_profiles():
+        for prec, pk in p.peaks.items():
+            if pk.sparse_flop_per_s is not None:
+                assert pk.sparse_flop_per_s == pytest.approx(2 * pk.flop_per_s, rel=0.001), (
+                    p.key,
+                    prec,
+                )
+
+
+def test_h200_has_h100_compute_and_more_memory():
+    h100, h200 = find_profile("H100"), find_profile("H200")
+    assert {k: v.flop_per_s for k, v in h100.peaks.items()} == {
+        k: v.flop_per_s for k, v in h200.peaks.items()
+    }
+    assert h200.memory_gib == 141 and h200.memory_bandwidth_gb_per_s == 4800
+
+
+def test_tpu_v1_is_int8_only():
+    assert set(find_profile("TPU v1").peaks) == {"int8"}
