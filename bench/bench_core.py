@@ -1,6 +1,7 @@
 """Benchmarks of the estimator core owned by no kernel family: point-estimate latency, import time
 and CLI start (cold JIT, then warm). Each asserts its result. Arrow and Parquet writes of a sweep
 are in bench_sweep.py."""
+
 from __future__ import annotations
 
 import pytest

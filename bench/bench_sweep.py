@@ -13,6 +13,7 @@ not timed.
 Points/s, the ratio to the reference backend and the share of the memory write bandwidth (all
 measured in the same session) go to extra_info and to a summary at the end (bench/conftest.py).
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,12 @@ import pytest
 
 WORKLOADS = ("materialized sweep", "reduced sweep", "arrow write", "parquet write")
 #: Sizes with --benchmark-disable: every backend checked in about a second.
-CI_SIZES = {"materialized sweep": 10**5, "reduced sweep": 10**6, "arrow write": 10**5, "parquet write": 10**5}
+CI_SIZES = {
+    "materialized sweep": 10**5,
+    "reduced sweep": 10**6,
+    "arrow write": 10**5,
+    "parquet write": 10**5,
+}
 
 
 def _params():
@@ -31,7 +37,9 @@ def _params():
     for name in WORKLOADS:
         w = workloads().get(name)
         backends = sorted(w.backends, key=lambda b: b != w.reference) if w else ["reference"]
-        out += [pytest.param(name, b, id=f"{name}-{b}") for b in backends]  # the reference first: ratios
+        out += [
+            pytest.param(name, b, id=f"{name}-{b}") for b in backends
+        ]  # the reference first: ratios
     return out
 
 

@@ -1,4 +1,5 @@
 """Timing of the trend bootstrap (pytest-benchmark); each benchmark also checks its result."""
+
 from __future__ import annotations
 
 import math
@@ -20,7 +21,11 @@ def test_bench_bootstrap_1000x500(benchmark):
     data, t = _data(500)
     fit = benchmark(trends.fit_trend, data, n_boot=1000, seed=1, propagate=True)
     se = math.hypot(0.5, 2 * math.log10(2) / math.sqrt(12)) / math.sqrt(((t - t.mean()) ** 2).sum())
-    assert abs(fit.slope - 12 * math.log10(2) / 3.4) < 4 * 0.5 / math.sqrt(((t - t.mean()) ** 2).sum())
+    assert abs(fit.slope - 12 * math.log10(2) / 3.4) < 4 * 0.5 / math.sqrt(
+        ((t - t.mean()) ** 2).sum()
+    )
     # bootstrap SE ~ analytic SE with the added noise; relative error ~ 1/sqrt(2n) (+) 1/sqrt(2B): 4 of those
-    assert abs(np.std(fit.boot_slope) / se - 1) < 4 * math.hypot(1 / math.sqrt(1000), 1 / math.sqrt(2000))
+    assert abs(np.std(fit.boot_slope) / se - 1) < 4 * math.hypot(
+        1 / math.sqrt(1000), 1 / math.sqrt(2000)
+    )
     assert fit.boot_slope.size == 1000

@@ -6,6 +6,7 @@ the reference backend timed in the same session, and its share of the machine's 
 bandwidth for materialised output, measured once per session); extra_info carries them, and a
 summary table is printed at the end of the session.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -42,7 +43,9 @@ def _record(benchmark, w, backend: str, size: int, case) -> None:
         info["write_bandwidth"] = _bandwidth()
         info["fraction_of_write_bandwidth"] = info["bytes_per_s"] / info["write_bandwidth"]
     benchmark.extra_info.update(info)
-    _ROWS.append({"workload": w.name, "backend": backend, "items": case.items, "unit": w.unit, **info})
+    _ROWS.append(
+        {"workload": w.name, "backend": backend, "items": case.items, "unit": w.unit, **info}
+    )
 
 
 def _run(benchmark, name: str, backend: str, size: int | None = None):
@@ -79,12 +82,18 @@ def pytest_terminal_summary(terminalreporter) -> None:
 
     tr = terminalreporter
     tr.section("computesim workloads (best round)")
-    tr.write_line(f"{'workload':<24} {'backend':<10} {'items':>9} {'throughput':>11} {'unit':<9} "
-                  f"{'vs ref':>7} {'of bw':>6}")
+    tr.write_line(
+        f"{'workload':<24} {'backend':<10} {'items':>9} {'throughput':>11} {'unit':<9} "
+        f"{'vs ref':>7} {'of bw':>6}"
+    )
     for r in _ROWS:
-        tr.write_line(f"{r['workload']:<24} {r['backend']:<10} {r['items']:>9.3g} "
-                      f"{r.get('points_per_s', r.get('items_per_s')):>11.4g} {r['unit']:<9} "
-                      f"{_fmt(r.get('ratio_to_reference')):>7} {_fmt(r.get('fraction_of_write_bandwidth')):>6}")
+        tr.write_line(
+            f"{r['workload']:<24} {r['backend']:<10} {r['items']:>9.3g} "
+            f"{r.get('points_per_s', r.get('items_per_s')):>11.4g} {r['unit']:<9} "
+            f"{_fmt(r.get('ratio_to_reference')):>7} {_fmt(r.get('fraction_of_write_bandwidth')):>6}"
+        )
     if "bandwidth" in _LIMITS:
-        tr.write_line(f"write bandwidth (max of Numba store loop, memset; 256 MiB): {_LIMITS['bandwidth'] / 1e9:.1f} GB/s")
+        tr.write_line(
+            f"write bandwidth (max of Numba store loop, memset; 256 MiB): {_LIMITS['bandwidth'] / 1e9:.1f} GB/s"
+        )
     tr.write_line(f"machine: {machine.describe()}")

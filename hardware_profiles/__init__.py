@@ -15,19 +15,19 @@ Schema (units in key names; every figure carries a source):
 
 Peaks are per counted device (``per``): a K80 board counts both of its GPUs.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
 import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Iterable
 
 from computesim.errors import InputError
-
 from computesim.io.toml import loads as _toml_loads
 from computesim.io.toml import read_toml
 
@@ -38,10 +38,30 @@ KINDS = ("gpu", "tpu", "cpu")
 DEFAULT_UTILIZATION = {"gpu": 0.33, "tpu": 0.33, "cpu": 0.17}
 
 _TOP_FIGURES = {"memory_gib", "memory_bandwidth_gb_per_s", "tdp_w"}
-_TOP_KEYS = {"name", "aliases", "kind", "vendor", "release_date", "per", "chips_per_board",
-             "default_utilization", "default_precision", "note", "sources", "peak"} | _TOP_FIGURES
-_PEAK_KEYS = {"tflop_per_s", "low_tflop_per_s", "high_tflop_per_s", "sparse_tflop_per_s",
-              "clock", "sparse", "source", "why"}
+_TOP_KEYS = {
+    "name",
+    "aliases",
+    "kind",
+    "vendor",
+    "release_date",
+    "per",
+    "chips_per_board",
+    "default_utilization",
+    "default_precision",
+    "note",
+    "sources",
+    "peak",
+} | _TOP_FIGURES
+_PEAK_KEYS = {
+    "tflop_per_s",
+    "low_tflop_per_s",
+    "high_tflop_per_s",
+    "sparse_tflop_per_s",
+    "clock",
+    "sparse",
+    "source",
+    "why",
+}
 
 
 @dataclass(frozen=True)
@@ -86,20 +106,34 @@ class Profile:
         try:
             return self.peaks[precision]
         except KeyError:
-            raise InputError("--precision", f"{self.name} has no {precision!r} peak; it has "
-                             + ", ".join(self.peaks)) from None
+            raise InputError(
+                "--precision",
+                f"{self.name} has no {precision!r} peak; it has " + ", ".join(self.peaks),
+            ) from None
 
     def to_dict(self) -> dict:
         """Plain-JSON view (dates as ISO strings, FLOP/s)."""
-        return {"key": self.key, "name": self.name, "aliases": list(self.aliases), "kind": self.kind,
-                "vendor": self.vendor, "release_date": self.release_date.isoformat(), "per": self.per,
-                "chips_per_board": self.chips_per_board, "memory_gib": self.memory_gib,
-                "memory_bandwidth_gb_per_s": self.memory_bandwidth_gb_per_s, "tdp_w": self.tdp_w,
-                "default_utilization": self.default_utilization, "default_precision": self.default_precision,
-                "note": self.note,
-                "peak_flop_per_s": {p: v.flop_per_s for p, v in self.peaks.items()},
-                "peak_range_flop_per_s": {p: [v.low_flop_per_s, v.high_flop_per_s] for p, v in self.peaks.items()},
-                "sources": dict(self.sources)}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "kind": self.kind,
+            "vendor": self.vendor,
+            "release_date": self.release_date.isoformat(),
+            "per": self.per,
+            "chips_per_board": self.chips_per_board,
+            "memory_gib": self.memory_gib,
+            "memory_bandwidth_gb_per_s": self.memory_bandwidth_gb_per_s,
+            "tdp_w": self.tdp_w,
+            "default_utilization": self.default_utilization,
+            "default_precision": self.default_precision,
+            "note": self.note,
+            "peak_flop_per_s": {p: v.flop_per_s for p, v in self.peaks.items()},
+            "peak_range_flop_per_s": {
+                p: [v.low_flop_per_s, v.high_flop_per_s] for p, v in self.peaks.items()
+            },
+            "sources": dict(self.sources),
+        }
 
 
 def _num(where: str, key: str, value) -> float:
@@ -115,7 +149,9 @@ def _unknown(where: str, keys: Iterable[str], allowed: set[str]) -> None:
         if k not in allowed:
             hint = difflib.get_close_matches(k, allowed, n=1)
             unit = "" if hint else " (figures need their unit in the key, e.g. tdp_w)"
-            raise InputError(where, f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else unit))
+            raise InputError(
+                where, f"unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else unit)
+            )
 
 
 def _parse_peak(where: str, prec: str, raw: dict) -> Peak:
@@ -130,24 +166,39 @@ def _parse_peak(where: str, prec: str, raw: dict) -> Peak:
     lo = _num(w, "low_tflop_per_s", raw.get("low_tflop_per_s", mid))
     hi = _num(w, "high_tflop_per_s", raw.get("high_tflop_per_s", mid))
     if not lo <= mid <= hi:
-        raise InputError(w, f"low_tflop_per_s/high_tflop_per_s must bracket tflop_per_s, got {lo:g}, {hi:g} "
-                            f"around {mid:g}")
+        raise InputError(
+            w,
+            f"low_tflop_per_s/high_tflop_per_s must bracket tflop_per_s, got {lo:g}, {hi:g} "
+            f"around {mid:g}",
+        )
     if raw["clock"] not in ("base", "boost", "single"):
         raise InputError(w, f"clock must be base, boost or single, got {raw['clock']!r}")
     if raw.get("sparse", False):
-        raise InputError(w, "sparse = true is not allowed: tflop_per_s must be the dense figure; "
-                            "put the sparse figure in sparse_tflop_per_s")
+        raise InputError(
+            w,
+            "sparse = true is not allowed: tflop_per_s must be the dense figure; "
+            "put the sparse figure in sparse_tflop_per_s",
+        )
     if not str(raw["source"]).strip():
         raise InputError(w, "empty source")
     sp = raw.get("sparse_tflop_per_s")
-    return Peak(mid * 1e12, lo * 1e12, hi * 1e12, raw["clock"], str(raw["source"]),
-                None if sp is None else _num(w, "sparse_tflop_per_s", sp) * 1e12, str(raw.get("why", "")))
+    return Peak(
+        mid * 1e12,
+        lo * 1e12,
+        hi * 1e12,
+        raw["clock"],
+        str(raw["source"]),
+        None if sp is None else _num(w, "sparse_tflop_per_s", sp) * 1e12,
+        str(raw.get("why", "")),
+    )
 
 
 def parse_profile(raw: dict, where: str, key: str) -> Profile:
     """Validate one profile's TOML table; every problem is an InputError naming file and field."""
     _unknown(where, raw, _TOP_KEYS)
-    for req in ("name", "kind", "release_date", "per", "peak", "sources") + tuple(sorted(_TOP_FIGURES)):
+    for req in ("name", "kind", "release_date", "per", "peak", "sources") + tuple(
+        sorted(_TOP_FIGURES)
+    ):
         if req not in raw:
             raise InputError(where, f"missing {req}")
     if raw["kind"] not in KINDS:
@@ -168,7 +219,9 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
         raise InputError(where, "needs at least one [peak.<precision>] table")
     for prec in raw["peak"]:
         if prec not in PRECISIONS:
-            raise InputError(where, f"unknown precision peak.{prec}; known: {', '.join(PRECISIONS)}")
+            raise InputError(
+                where, f"unknown precision peak.{prec}; known: {', '.join(PRECISIONS)}"
+            )
     peaks = {p: _parse_peak(where, p, v) for p, v in raw["peak"].items()}
     chips = raw.get("chips_per_board", 1)
     if isinstance(chips, bool) or not isinstance(chips, int) or chips < 1:
@@ -178,14 +231,29 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
         raise InputError(where, f"default_utilization must be in (0, 1], got {util!r}")
     default_prec = raw.get("default_precision", "fp32" if "fp32" in peaks else next(iter(peaks)))
     if default_prec not in peaks:
-        raise InputError(where, f"default_precision {default_prec!r} has no [peak.{default_prec}] table")
+        raise InputError(
+            where, f"default_precision {default_prec!r} has no [peak.{default_prec}] table"
+        )
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise InputError(where, "aliases must be a list of strings")
-    return Profile(key=key, name=str(raw["name"]), aliases=tuple(aliases), kind=raw["kind"],
-                   vendor=str(raw.get("vendor", "")), release_date=raw["release_date"], per=raw["per"],
-                   chips_per_board=chips, peaks=peaks, sources=dict(sources), default_utilization=float(util),
-                   default_precision=default_prec, note=str(raw.get("note", "")), path=where, **figures)
+    return Profile(
+        key=key,
+        name=str(raw["name"]),
+        aliases=tuple(aliases),
+        kind=raw["kind"],
+        vendor=str(raw.get("vendor", "")),
+        release_date=raw["release_date"],
+        per=raw["per"],
+        chips_per_board=chips,
+        peaks=peaks,
+        sources=dict(sources),
+        default_utilization=float(util),
+        default_precision=default_prec,
+        note=str(raw.get("note", "")),
+        path=where,
+        **figures,
+    )
 
 
 def load_profile_file(path: str | Path) -> Profile:
@@ -198,7 +266,10 @@ def load_profile_file(path: str | Path) -> Profile:
 def builtin_profiles() -> tuple[Profile, ...]:
     """All profiles shipped with computesim, sorted by release date."""
     files = sorted(f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml"))
-    profs = [parse_profile(_toml_loads(f.read_text(encoding="utf-8")), f.name, f.name[:-5]) for f in files]
+    profs = [
+        parse_profile(_toml_loads(f.read_text(encoding="utf-8")), f.name, f.name[:-5])
+        for f in files
+    ]
     return tuple(sorted(profs, key=lambda p: (p.release_date, p.key)))
 
 
@@ -224,5 +295,9 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
     everyone = {n: p for p in pool for n in _names(p)}
     near = difflib.get_close_matches(name, list(everyone), n=3, cutoff=0.5)
     near = near or [n for n in everyone if want and want in _norm(n)][:3]
-    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else "; see `computesim profiles`"
+    hint = (
+        f"; did you mean {', '.join(repr(n) for n in near)}?"
+        if near
+        else "; see `computesim profiles`"
+    )
     raise InputError("--device", f"unknown device {name!r}{hint}")

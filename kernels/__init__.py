@@ -30,12 +30,13 @@ Reproducibility contract (tested in tests/test_mc_kernels.py and tests/test_kern
   Order statistics are 1-Lipschitz, so exact quantiles agree within the samples' bound; a count
   above a threshold can differ only by samples within that bound of it.
 """
+
 from __future__ import annotations
 
 import importlib
 import logging
 import os
-from functools import lru_cache
+from functools import cache
 from types import ModuleType
 
 from .errors import InputError
@@ -67,7 +68,7 @@ def cuda_status() -> tuple[bool, str]:
     """(usable, why): a real GPU with numba-cuda and CuPy, or the CUDA simulator."""
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
         try:
-            from numba import cuda  # noqa: F401
+            from numba import cuda
         except ImportError as exc:  # pragma: no cover
             return False, f"numba.cuda unavailable: {exc}"
         return True, "NUMBA_ENABLE_CUDASIM=1 (CUDA simulator, small launches only)"
@@ -88,7 +89,7 @@ def cuda_status() -> tuple[bool, str]:
     return True, f"CUDA GPU: {cuda.get_current_device().name}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _numba_status() -> tuple[bool, str]:
     try:
         import numba
@@ -121,7 +122,9 @@ def get_backend(name: str = "auto") -> Backend:
         log.info("backend auto -> %s: %s", choice, reason)
         return Backend(choice, reason)
     if name not in BACKENDS:
-        raise InputError("--backend", f"unknown backend {name!r}; choose auto, {', '.join(BACKENDS)}")
+        raise InputError(
+            "--backend", f"unknown backend {name!r}; choose auto, {', '.join(BACKENDS)}"
+        )
     if name == "reference":
         return Backend(name, "NumPy")
     ok, why = (_numba_status if name == "numba" else cuda_status)()

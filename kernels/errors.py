@@ -1,5 +1,6 @@
 """The one exception that bad input raises, owned by the lowest layer so that every layer (kernels
 included) raises the same class; ``computesim.errors`` re-exports it with the checks that use it."""
+
 from __future__ import annotations
 
 

@@ -4,8 +4,8 @@ On a real GPU the samples stay in device memory (CuPy) and are reduced there (so
 order statistics); under ``NUMBA_ENABLE_CUDASIM=1`` arrays are NumPy and the reduction is the
 reference one. Variables with log-space correlations use at most ``MAX_CORRELATED`` variables.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 from numba import cuda
@@ -20,7 +20,7 @@ _philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
 _draw_log = mc_scalar.build_draw_log_fast(_dev, mc_scalar.build_draw_log(_dev, _ndtri))
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
-_TWO_M32 = 2.0 ** -32
+_TWO_M32 = 2.0**-32
 MAX_CORRELATED = 16
 _THREADS = 128
 
@@ -73,9 +73,13 @@ def sample_log_device(seed, start, n, fam, coef, par, tab, chol, const, row=0):
     if np.asarray(chol).shape[0] > MAX_CORRELATED:
         raise ValueError(f"at most {MAX_CORRELATED} correlated variables on the cuda backend")
     ks = philox.round_keys(seed)
-    arrays = [np.ascontiguousarray(fam, np.int64), np.ascontiguousarray(coef, np.float64),
-              np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64),
-              np.ascontiguousarray(chol, np.float64)]
+    arrays = [
+        np.ascontiguousarray(fam, np.int64),
+        np.ascontiguousarray(coef, np.float64),
+        np.ascontiguousarray(par, np.float64),
+        np.ascontiguousarray(tab, np.float64),
+        np.ascontiguousarray(chol, np.float64),
+    ]
     if _simulated():
         out = np.empty(n)
         blocks = min(4, (n + _THREADS - 1) // _THREADS) or 1
@@ -85,8 +89,15 @@ def sample_log_device(seed, start, n, fam, coef, par, tab, chol, const, row=0):
 
     out = cp.empty(n, dtype=cp.float64)
     blocks = min(65535, (n + _THREADS - 1) // _THREADS) or 1
-    _sample_kernel[blocks, _THREADS](_to_device(ks), np.int64(start), np.int64(n), *map(_to_device, arrays),
-                                     float(const), np.int64(row), out)
+    _sample_kernel[blocks, _THREADS](
+        _to_device(ks),
+        np.int64(start),
+        np.int64(n),
+        *map(_to_device, arrays),
+        float(const),
+        np.int64(row),
+        out,
+    )
     return out
 
 
@@ -105,28 +116,81 @@ def summarize(logs, ranks, log_thresholds, shift) -> Summary:
     x = cp.sort(logs)
     order = x[cp.asarray(np.asarray(ranks, np.int64))].get() if len(ranks) else np.empty(0)
     e = cp.exp(logs - shift)
-    above = np.array([int(x.size - cp.searchsorted(x, t, side="right")) for t in log_thresholds], np.int64)
-    return Summary(order, float(e.sum()), float((e * e).sum()), float(logs.sum()), float((logs * logs).sum()),
-                   above, int(logs.size))
+    above = np.array(
+        [int(x.size - cp.searchsorted(x, t, side="right")) for t in log_thresholds], np.int64
+    )
+    return Summary(
+        order,
+        float(e.sum()),
+        float((e * e).sum()),
+        float(logs.sum()),
+        float((logs * logs).sum()),
+        above,
+        int(logs.size),
+    )
 
 
-def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=0,
-           exact=True, log_range=None) -> Summary:
+def reduce(
+    seed,
+    start,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    chol,
+    const,
+    ranks,
+    log_thresholds,
+    shift,
+    bins=0,
+    exact=True,
+    log_range=None,
+) -> Summary:
     """Sample on the device and reduce there (exact order statistics)."""
-    return summarize(sample_log_device(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds,
-                     shift)
+    return summarize(
+        sample_log_device(seed, start, n, fam, coef, par, tab, chol, const),
+        ranks,
+        log_thresholds,
+        shift,
+    )
 
 
-def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary:
+def bands_batch(
+    seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None
+) -> BatchSummary:
     """One band per row (row r uses Philox counter word 3 = r), reduced row by row; ``tab_index``: see
     mc_reference.bands_batch."""
     rt = mc_reference.row_tables
-    rows = [summarize(sample_log_device(seed, 0, n, fam[r], coef[r], par[r], rt(tab, tab_index, r), np.zeros((0, 0)),
-                                        const[r], r),
-                      ranks, log_thresholds, shift[r]) for r in range(len(const))]
-    return BatchSummary(np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
-                        *(np.array([getattr(s, f) for s in rows]) for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")),
-                        np.array([s.above for s in rows]).reshape(len(rows), len(log_thresholds)), n)
+    rows = [
+        summarize(
+            sample_log_device(
+                seed,
+                0,
+                n,
+                fam[r],
+                coef[r],
+                par[r],
+                rt(tab, tab_index, r),
+                np.zeros((0, 0)),
+                const[r],
+                r,
+            ),
+            ranks,
+            log_thresholds,
+            shift[r],
+        )
+        for r in range(len(const))
+    ]
+    return BatchSummary(
+        np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
+        *(
+            np.array([getattr(s, f) for s in rows])
+            for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")
+        ),
+        np.array([s.above for s in rows]).reshape(len(rows), len(log_thresholds)),
+        n,
+    )
 
 
-__all__ = ["sample_log", "sample_log_device", "summarize", "reduce", "bands_batch"]
+__all__ = ["bands_batch", "reduce", "sample_log", "sample_log_device", "summarize"]

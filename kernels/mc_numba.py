@@ -6,6 +6,7 @@ of the product in one pass. Quantiles are exact order statistics found without s
 then only the values of those bins are gathered and sorted. Float sums run over fixed chunks
 combined in chunk order, so every result is the same whatever the thread count.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from . import mc_reference as _ref, mc_scalar, philox
+from . import mc_reference as _ref
+from . import mc_scalar, philox
 from .mc_reference import BatchSummary, Summary
 
 _JIT = dict(cache=True, fastmath=False, nogil=True)
@@ -24,7 +26,7 @@ _draw_exact = mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri)
 _draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT), _draw_exact)
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
-_TWO_M32 = 2.0 ** -32
+_TWO_M32 = 2.0**-32
 _BLOCK = 2048
 _BINS = 1 << 16
 
@@ -39,7 +41,12 @@ def _round(c0, c1, c2, c3, k0, k1):
     32x32->64 vector multiplies (vpmuludq) and the loop over samples vectorizes."""
     p0 = _M0 * np.uint64(c0)
     p1 = _M1 * np.uint64(c2)
-    return np.uint32(p1 >> _S32) ^ c1 ^ k0, np.uint32(p1), np.uint32(p0 >> _S32) ^ c3 ^ k1, np.uint32(p0)
+    return (
+        np.uint32(p1 >> _S32) ^ c1 ^ k0,
+        np.uint32(p1),
+        np.uint32(p0 >> _S32) ^ c3 ^ k1,
+        np.uint32(p0),
+    )
 
 
 def keys32(seed: int) -> np.ndarray:
@@ -54,9 +61,30 @@ def _words(kk, base, m, blk, row, w):
     The same function as ``philox.philox4x32`` with the round keys held in registers (``keys32``)."""
     b = np.uint32(blk)
     r = np.uint32(row)
-    a0, a1, b0, b1, c0_, c1_, d0, d1, e0, e1 = kk[0], kk[1], kk[2], kk[3], kk[4], kk[5], kk[6], kk[7], kk[8], kk[9]
-    f0, f1, g0, g1, h0, h1, i0, i1, j0, j1 = (kk[10], kk[11], kk[12], kk[13], kk[14], kk[15], kk[16], kk[17],
-                                              kk[18], kk[19])
+    a0, a1, b0, b1, c0_, c1_, d0, d1, e0, e1 = (
+        kk[0],
+        kk[1],
+        kk[2],
+        kk[3],
+        kk[4],
+        kk[5],
+        kk[6],
+        kk[7],
+        kk[8],
+        kk[9],
+    )
+    f0, f1, g0, g1, h0, h1, i0, i1, j0, j1 = (
+        kk[10],
+        kk[11],
+        kk[12],
+        kk[13],
+        kk[14],
+        kk[15],
+        kk[16],
+        kk[17],
+        kk[18],
+        kk[19],
+    )
     for j in range(m):
         i = np.uint64(base + j)
         x0, x1, x2, x3 = _round(np.uint32(i), np.uint32(i >> _S32), b, r, a0, a1)
@@ -79,20 +107,22 @@ def _words(kk, base, m, blk, row, w):
 _UL = _ref.LUT_TAIL  #: main table over [_UL, 1 - _UL)
 _INV = 1.0 / _ref.LUT_SPACING  #: its intervals per unit of u (4096)
 _PAD = _ref.LUT_PAD  #: entries before u = _UL, so that word >> _S20 indexes from u = 0
-_TAIL_W = int(_UL * 2 ** 32)  #: words below it are the lower tail (2**26)
+_TAIL_W = int(_UL * 2**32)  #: words below it are the lower tail (2**26)
 _LO32 = np.uint32(_TAIL_W)
-_SPAN32 = np.uint32(2 ** 32 - 2 * _TAIL_W)  #: word - _LO32 (mod 2**32) at or above it: a tail
-_S20 = np.uint32(round(math.log2(2 ** 32 * _ref.LUT_SPACING)))  #: word bits below the interval (20)
+_SPAN32 = np.uint32(2**32 - 2 * _TAIL_W)  #: word - _LO32 (mod 2**32) at or above it: a tail
+_S20 = np.uint32(round(math.log2(2**32 * _ref.LUT_SPACING)))  #: word bits below the interval (20)
 _LOW20 = np.uint32((1 << int(_S20)) - 1)
 _FRAC20 = 2.0 ** -int(_S20)
 _U2 = _ref.TAIL2  #: second-tier tables over [_U2, _UL) and [1 - _UL, 1 - _U2)
 _INV2 = 1.0 / _ref.TAIL2_SPACING  #: their intervals per unit of u (65536)
-_S16 = np.uint32(round(math.log2(2 ** 32 * _ref.TAIL2_SPACING)))  #: word bits below a tier interval (16)
+_S16 = np.uint32(
+    round(math.log2(2**32 * _ref.TAIL2_SPACING))
+)  #: word bits below a tier interval (16)
 _LOW16 = np.uint32((1 << int(_S16)) - 1)
 _FRAC16 = 2.0 ** -int(_S16)
 _SKIP2 = int(_U2 * _INV2)  #: tier intervals below u = _U2 (64)
 _N2 = int(round((_UL - _U2) * _INV2))  #: intervals in each tier (960)
-_HI32 = np.uint32(2 ** 32 - _TAIL_W)  #: words from it up are the upper tail
+_HI32 = np.uint32(2**32 - _TAIL_W)  #: words from it up are the upper tail
 
 
 @njit(inline="always", **_JIT)
@@ -231,20 +261,53 @@ def _readonly(a, dtype):
 
 
 def _args(fam, coef, par, tab, chol):
-    return (_readonly(fam, np.int64), _readonly(coef, np.float64), _readonly(par, np.float64),
-            _readonly(tab, np.float64), _readonly(chol, np.float64))
+    return (
+        _readonly(fam, np.int64),
+        _readonly(coef, np.float64),
+        _readonly(par, np.float64),
+        _readonly(tab, np.float64),
+        _readonly(chol, np.float64),
+    )
 
 
 def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.ndarray:
     """log(product) for samples start..start+n-1 (see mc_reference.sample_log)."""
     ks = keys32(seed)
     out = np.empty(n)
-    _sample(ks, np.int64(start), np.int64(n), *_args(fam, coef, par, tab, chol), float(const), np.int64(row), out)
+    _sample(
+        ks,
+        np.int64(start),
+        np.int64(n),
+        *_args(fam, coef, par, tab, chol),
+        float(const),
+        np.int64(row),
+        out,
+    )
     return out
 
 
 @njit(parallel=True, **_JIT)
-def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth, shift, hist, acc, cnt, out, keep):
+def _fused(
+    ks,
+    start,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    chol,
+    const,
+    lo,
+    scale,
+    nbins,
+    lth,
+    shift,
+    hist,
+    acc,
+    cnt,
+    out,
+    keep,
+):
     """One pass: sample; histogram of the logs on [lo, lo + nbins / scale); sums of x and x**2;
     threshold counts; values outside the range counted apart (out[t] = under, over) with their
     exp sums (acc[c, 2:4]). ``keep`` (n values, or empty) receives the samples themselves.
@@ -269,7 +332,7 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
             m = min(b, base + _BLOCK) - base
             _fill(ks, start + base, m, 0, fam, coef, par, tab, chol, const, w, buf, 0, z, tails)
             if store:
-                keep[base:base + m] = buf[:m]
+                keep[base : base + m] = buf[:m]
             for j in range(m):
                 v = buf[j]
                 t = (v - lo) * scale
@@ -291,7 +354,12 @@ def _fused(ks, start, n, fam, coef, par, tab, chol, const, lo, scale, nbins, lth
             for j in range(m4, m):
                 x0 += buf[j]
                 y0 += buf[j] * buf[j]
-        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = (x0 + x1) + (x2 + x3), (y0 + y1) + (y2 + y3), e1, e2
+        acc[c, 0], acc[c, 1], acc[c, 2], acc[c, 3] = (
+            (x0 + x1) + (x2 + x3),
+            (y0 + y1) + (y2 + y3),
+            e1,
+            e2,
+        )
 
 
 @njit(**_JIT)
@@ -304,23 +372,44 @@ def _ordered_sum(acc):
     return s
 
 
-_CHUNK = 1 << 16  #: samples per fixed chunk of the fused pass (its sums are combined in chunk order)
-STORE_MAX = 1 << 20  #: up to this many samples the fused pass keeps them (8 MiB) and selects exactly
+_CHUNK = (
+    1 << 16
+)  #: samples per fixed chunk of the fused pass (its sums are combined in chunk order)
+STORE_MAX = (
+    1 << 20
+)  #: up to this many samples the fused pass keeps them (8 MiB) and selects exactly
 
 
 SMALL = 1 << 16
 
 
 @njit(**_JIT)
-def _small_kernel(ks, start, n, fam, coef, par, tab, chol, const, ranks, lth, shift, order, acc, cnt):
+def _small_kernel(
+    ks, start, n, fam, coef, par, tab, chol, const, ranks, lth, shift, order, acc, cnt
+):
     k = fam.shape[0]
     buf = np.empty(n)
     w = np.empty((4, _BLOCK), np.uint32)
     z = np.empty((k if chol.shape[0] else 1, _BLOCK))
     tails = np.empty(_BLOCK + 1, np.int64)
     for base in range(0, n, _BLOCK):
-        _fill(ks, start + base, min(n, base + _BLOCK) - base, 0, fam, coef, par, tab, chol, const, w, buf, base, z,
-              tails)
+        _fill(
+            ks,
+            start + base,
+            min(n, base + _BLOCK) - base,
+            0,
+            fam,
+            coef,
+            par,
+            tab,
+            chol,
+            const,
+            w,
+            buf,
+            base,
+            z,
+            tails,
+        )
     s0, s1, s2, s3, lo, hi = 0.0, 0.0, 0.0, 0.0, np.inf, -np.inf
     counts = cnt.reshape((1, cnt.shape[0]))  # a view: _accumulate counts into row 0
     for i in range(n):
@@ -335,13 +424,39 @@ def _small(seed, start, n, args, const, ranks, lth, shift) -> Summary:
     order = np.empty(len(ranks))
     acc = np.zeros(4)
     cnt = np.zeros(len(lth), np.int64)
-    _small_kernel(keys32(seed), np.int64(start), np.int64(n), *args, float(const), ranks, lth,
-                  float(shift), order, acc, cnt)
+    _small_kernel(
+        keys32(seed),
+        np.int64(start),
+        np.int64(n),
+        *args,
+        float(const),
+        ranks,
+        lth,
+        float(shift),
+        order,
+        acc,
+        cnt,
+    )
     return Summary(order, acc[0], acc[1], acc[2], acc[3], cnt, n)
 
 
-def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=1 << 17,
-           exact=False, log_range=None) -> Summary:
+def reduce(
+    seed,
+    start,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    chol,
+    const,
+    ranks,
+    log_thresholds,
+    shift,
+    bins=1 << 17,
+    exact=False,
+    log_range=None,
+) -> Summary:
     """Sample and reduce in one fused pass (see mc_reference.reduce).
 
     Up to ``SMALL`` samples: one thread, stored, exact selection (no histogram set-up cost).
@@ -362,7 +477,9 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
         return _small(seed, start, n, args, const, ranks, lth, shift)
     if exact or args[4].shape[0]:
         return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
-    bins = int(min(bins, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))  # ~8 samples a bin at most
+    bins = int(
+        min(bins, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8)))))
+    )  # ~8 samples a bin at most
     lo, hi = log_bounds(*args[:4], const)
     if log_range is not None:
         lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
@@ -373,8 +490,23 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
     cnt = np.zeros((nth, len(lth)), np.int64)
     outside = np.zeros((nth, 2), np.int64)
     keep = np.empty(n if n <= STORE_MAX else 0)
-    _fused(keys32(seed), np.int64(start), np.int64(n), *args, float(const), lo, 1.0 / width, bins, lth,
-           float(shift), hist, acc, cnt, outside, keep)
+    _fused(
+        keys32(seed),
+        np.int64(start),
+        np.int64(n),
+        *args,
+        float(const),
+        lo,
+        1.0 / width,
+        bins,
+        lth,
+        float(shift),
+        hist,
+        acc,
+        cnt,
+        outside,
+        keep,
+    )
     under, over = outside.sum(axis=0)
     tot = _ordered_sum(acc)
     order = np.empty(len(ranks))
@@ -388,8 +520,17 @@ def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_threshol
         x = keep if keep.shape[0] else sample_log(seed, start, n, *args, const)
         order = _select(x, ranks, *log_bounds(*args[:4], const), nth) if len(ranks) else np.empty(0)
         error = 0.0
-    return Summary(order, float(sums[0] + tot[2]), float(sums[1] + tot[3]), float(tot[0]), float(tot[1]),
-                   cnt.sum(axis=0), n, error, math.expm1(width / 2))
+    return Summary(
+        order,
+        float(sums[0] + tot[2]),
+        float(sums[1] + tot[3]),
+        float(tot[0]),
+        float(tot[1]),
+        cnt.sum(axis=0),
+        n,
+        error,
+        math.expm1(width / 2),
+    )
 
 
 @njit(**_JIT)
@@ -424,7 +565,7 @@ def _exact_from_hist(x, hist, lo, scale, ranks, order):
                 pos[b] += 1
     for b in range(nb):
         if slot[b] >= 0:
-            tmp[slot[b]:pos[b]].sort()
+            tmp[slot[b] : pos[b]].sort()
     for q in range(ranks.shape[0]):
         order[q] = tmp[slot[bins[q]] + within[q]]
 
@@ -467,7 +608,6 @@ def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
         lo += float(ends.min())
         hi += float(ends.max())
     return lo, hi
-
 
 
 @njit(inline="always", **_JIT)
@@ -545,7 +685,7 @@ def _select(x: np.ndarray, ranks: np.ndarray, lo: float, hi: float, nch: int) ->
     out = np.empty(len(ranks))
     for i, (r, b) in enumerate(zip(ranks, bins)):
         s = slot[b]
-        seg = np.sort(buf[start[s]:start[s] + total[b]])
+        seg = np.sort(buf[start[s] : start[s] + total[b]])
         out[i] = seg[r - (cum[b] - total[b])]
     return out
 
@@ -559,7 +699,9 @@ def summarize(logs, ranks, log_thresholds, shift) -> Summary:
     ranks = np.asarray(ranks, np.int64)
     nsel = max(1, min(numba.get_num_threads() * 4, len(x) // 65536 or 1))
     order = _select(x, ranks, acc[:, 4].min(), acc[:, 5].max(), nsel) if len(ranks) else np.empty(0)
-    return Summary(order, float(tot[0]), float(tot[1]), float(tot[2]), float(tot[3]), cnt.sum(axis=0), len(x))
+    return Summary(
+        order, float(tot[0]), float(tot[1]), float(tot[2]), float(tot[3]), cnt.sum(axis=0), len(x)
+    )
 
 
 @njit(**_JIT)
@@ -646,7 +788,7 @@ def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
     for b in range(nb):
         h = hist[b]
         if slot[b] >= 0:
-            seg = tmp[slot[b]:slot[b] + h]
+            seg = tmp[slot[b] : slot[b] + h]
             seg.sort()
             while q < ranks.shape[0] and ranks[q] < cum + h:
                 order[r, q] = seg[ranks[q] - cum]
@@ -675,18 +817,34 @@ def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, orde
             tr = tab[r]
         for base in range(0, n, _BLOCK):
             m = min(n, base + _BLOCK) - base
-            _fill(ks, base, m, r, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z, tails)
+            _fill(
+                ks, base, m, r, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z, tails
+            )
         s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
         lo, hi = np.inf, -np.inf
         for i in range(n):
-            s0, s1, s2, s3, lo, hi = _accumulate(buf[i], shift[r], lth, above, r, s0, s1, s2, s3, lo, hi)
+            s0, s1, s2, s3, lo, hi = _accumulate(
+                buf[i], shift[r], lth, above, r, s0, s1, s2, s3, lo, hi
+            )
         sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
         if ranks.shape[0]:
-            _select_into(buf, n, ranks, lo, hi, np.empty(_SELECT_BINS, np.int64), np.empty(_SELECT_BINS, np.int64),
-                         np.empty(n), order, r)
+            _select_into(
+                buf,
+                n,
+                ranks,
+                lo,
+                hi,
+                np.empty(_SELECT_BINS, np.int64),
+                np.empty(_SELECT_BINS, np.int64),
+                np.empty(n),
+                order,
+                r,
+            )
 
 
-def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary:
+def bands_batch(
+    seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None
+) -> BatchSummary:
     """One band per row, rows in parallel (see mc_reference.bands_batch); exact order statistics."""
     ks = keys32(seed)
     nr = len(const)
@@ -703,7 +861,20 @@ def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shif
     else:
         idx = np.ascontiguousarray(tab_index, np.int64)
         tab = tab.reshape(tab.shape[0], 1, tab.shape[-1])
-    _batch(ks, np.int64(n), np.ascontiguousarray(fam, np.int64), np.ascontiguousarray(coef, np.float64),
-           np.ascontiguousarray(par, np.float64), np.ascontiguousarray(tab, np.float64), idx,
-           np.asarray(const, np.float64), ranks, lth, np.asarray(shift, np.float64), order, sums, above)
+    _batch(
+        ks,
+        np.int64(n),
+        np.ascontiguousarray(fam, np.int64),
+        np.ascontiguousarray(coef, np.float64),
+        np.ascontiguousarray(par, np.float64),
+        np.ascontiguousarray(tab, np.float64),
+        idx,
+        np.asarray(const, np.float64),
+        ranks,
+        lth,
+        np.asarray(shift, np.float64),
+        order,
+        sums,
+        above,
+    )
     return BatchSummary(order, sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3], above, n)

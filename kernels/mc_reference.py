@@ -13,6 +13,7 @@ Functions (same signatures on every backend):
     reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins, exact) -> Summary
     bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -35,7 +36,9 @@ class Summary(NamedTuple):
     above: np.ndarray
     n: int
     error: float = 0.0  #: bound on |order - exact order statistic| (log units); 0 when exact
-    mean_error: float = 0.0  #: bound on the relative error of sum_exp, sum_exp2 ** 0.5 (binning); 0 when exact
+    mean_error: float = (
+        0.0  #: bound on the relative error of sum_exp, sum_exp2 ** 0.5 (binning); 0 when exact
+    )
 
 
 class BatchSummary(NamedTuple):
@@ -64,8 +67,15 @@ def draw_log_np(fam: int, u: np.ndarray, p: np.ndarray, tab_row: np.ndarray) -> 
         if len(p) > 9 and p[9] > 0:  # second-tier tables in the tails
             o = int(p[11])
             _lerp_into(out, u, (u >= p[9]) & (u < p[6]), p[9], p[10], o, tab_row)
-            _lerp_into(out, u, (u >= 1.0 - p[6]) & (u < 1.0 - p[9]), 1.0 - p[6], p[10],
-                       o + int((p[6] - p[9]) * p[10] + 0.5) + 2, tab_row)
+            _lerp_into(
+                out,
+                u,
+                (u >= 1.0 - p[6]) & (u < 1.0 - p[9]),
+                1.0 - p[6],
+                p[10],
+                o + int((p[6] - p[9]) * p[10] + 0.5) + 2,
+                tab_row,
+            )
         return out
     return _draw_exact(fam, u, p, tab_row)
 
@@ -156,9 +166,11 @@ LUT_SPACING = (1 - 2 * LUT_TAIL) / LUT_INTERVALS  #: 2**-12
 #: (u's interval in [0, 1)) without clamping; the words in the tails are then recomputed
 LUT_PAD = 64
 
-TAIL2 = 2.0 ** -10  #: second-tier tables cover u in [TAIL2, LUT_TAIL) and [1 - LUT_TAIL, 1 - TAIL2]
-TAIL2_SPACING = 2.0 ** -16  #: their spacing in u (an exact grid, like the main table's)
-NPAR_LUT = 12  #: par columns with tables: 6..8 main table (u_lo, 1/spacing, offset), 9..11 tail tables
+TAIL2 = 2.0**-10  #: second-tier tables cover u in [TAIL2, LUT_TAIL) and [1 - LUT_TAIL, 1 - TAIL2]
+TAIL2_SPACING = 2.0**-16  #: their spacing in u (an exact grid, like the main table's)
+NPAR_LUT = (
+    12  #: par columns with tables: 6..8 main table (u_lo, 1/spacing, offset), 9..11 tail tables
+)
 
 
 def _tabulate(fam: int, p: np.ndarray, tab_row: np.ndarray, u: np.ndarray):
@@ -166,11 +178,22 @@ def _tabulate(fam: int, p: np.ndarray, tab_row: np.ndarray, u: np.ndarray):
     vals = _draw_exact(fam, u, p, tab_row)
     mid = (u[:-1] + u[1:]) / 2
     err = float(np.max(np.abs(_draw_exact(fam, mid, p, tab_row) - (vals[:-1] + vals[1:]) / 2)))
-    return vals, 1.05 * err, float(vals[-1] - vals[0])  # +5%: the curvature varies within an interval
+    return (
+        vals,
+        1.05 * err,
+        float(vals[-1] - vals[0]),
+    )  # +5%: the curvature varies within an interval
 
 
-def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: float = LUT_TAIL,
-               rel_tol: float = 1e-5):
+def accelerate(
+    fam,
+    par,
+    tab,
+    coef=None,
+    intervals: int = LUT_INTERVALS,
+    tail: float = LUT_TAIL,
+    rel_tol: float = 1e-5,
+):
     """Lookup tables for the costly transforms: (par, tab, errors) with tables switched on.
 
     Variable k's log-value is tabulated at ``intervals`` + 1 equally spaced u in [tail, 1 - tail]
@@ -208,7 +231,11 @@ def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: f
         if tiers:
             lo, e_lo, _ = _tabulate(int(fam[k]), p, tab[k], TAIL2 + u2)
             hi, e_hi, _ = _tabulate(int(fam[k]), p, tab[k], (1.0 - tail) + u2)
-            if np.all(np.isfinite(lo)) and np.all(np.isfinite(hi)) and max(e_lo, e_hi) <= rel_tol * spread:
+            if (
+                np.all(np.isfinite(lo))
+                and np.all(np.isfinite(hi))
+                and max(e_lo, e_hi) <= rel_tol * spread
+            ):
                 parts += [lo, lo[-1:], hi, hi[-1:]]
                 tail_err = max(e_lo, e_hi)
         luts.append((np.concatenate(parts), tail_err))
@@ -219,12 +246,16 @@ def accelerate(fam, par, tab, coef=None, intervals: int = LUT_INTERVALS, tail: f
         for k, t in enumerate(luts):
             if t is None:
                 continue
-            tab[k, width:width + len(t[0])] = t[0]
+            tab[k, width : width + len(t[0])] = t[0]
             before, after = (LUT_PAD, LUT_PAD) if tiers else (0, 1)
             o = width + before  #: the main table's first value (u = tail)
             par[k, 6], par[k, 7], par[k, 8] = tail, intervals / (1 - 2 * tail), o
             if t[1] is not None:
-                par[k, 9], par[k, 10], par[k, 11] = TAIL2, 1.0 / TAIL2_SPACING, o + intervals + 1 + after
+                par[k, 9], par[k, 10], par[k, 11] = (
+                    TAIL2,
+                    1.0 / TAIL2_SPACING,
+                    o + intervals + 1 + after,
+                )
     return par, tab, errors
 
 
@@ -246,8 +277,11 @@ def sample_log(seed, start, n, fam, coef, par, tab, chol, const, row=0) -> np.nd
         if coef[j] == 0.0:
             continue
         if chol.shape[0]:
-            x = par[j, 0] + par[j, 1] * z[:, j] if fam[j] == LOGNORMAL else \
-                draw_log_np(int(fam[j]), _ndtr_np(z[:, j]), par[j], tab[j])
+            x = (
+                par[j, 0] + par[j, 1] * z[:, j]
+                if fam[j] == LOGNORMAL
+                else draw_log_np(int(fam[j]), _ndtr_np(z[:, j]), par[j], tab[j])
+            )
         else:
             x = draw_log_np(int(fam[j]), u[:, j], par[j], tab[j])
         out += coef[j] * x
@@ -261,14 +295,38 @@ def summarize(logs, ranks, log_thresholds, shift) -> Summary:
     order = np.partition(logs, ranks)[ranks] if len(ranks) else np.empty(0)
     e = np.exp(logs - shift)
     above = np.array([np.count_nonzero(logs > t) for t in log_thresholds], dtype=np.int64)
-    return Summary(order, float(e.sum()), float((e * e).sum()), float(logs.sum()), float((logs * logs).sum()),
-                   above, len(logs))
+    return Summary(
+        order,
+        float(e.sum()),
+        float((e * e).sum()),
+        float(logs.sum()),
+        float((logs * logs).sum()),
+        above,
+        len(logs),
+    )
 
 
-def reduce(seed, start, n, fam, coef, par, tab, chol, const, ranks, log_thresholds, shift, bins=0,
-           exact=True, log_range=None) -> Summary:
+def reduce(
+    seed,
+    start,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    chol,
+    const,
+    ranks,
+    log_thresholds,
+    shift,
+    bins=0,
+    exact=True,
+    log_range=None,
+) -> Summary:
     """Sample n log-products and reduce them (exact order statistics at ``ranks``)."""
-    return summarize(sample_log(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds, shift)
+    return summarize(
+        sample_log(seed, start, n, fam, coef, par, tab, chol, const), ranks, log_thresholds, shift
+    )
 
 
 def row_tables(tab, tab_index, r):
@@ -276,14 +334,39 @@ def row_tables(tab, tab_index, r):
     return tab[r] if tab_index is None else np.asarray(tab)[np.asarray(tab_index)[r]]
 
 
-def bands_batch(seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None) -> BatchSummary:
+def bands_batch(
+    seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None
+) -> BatchSummary:
     """Row r: n samples of row r's model (independent variables), Philox counter word 3 = r.
 
     ``tab`` is (rows, k, T), or with ``tab_index`` (rows, k) a pool (P, T) of tables shared by the
     rows: variable v of row r uses ``tab[tab_index[r, v]]``."""
-    rows = [summarize(sample_log(seed, 0, n, fam[r], coef[r], par[r], row_tables(tab, tab_index, r),
-                                 np.zeros((0, 0)), const[r], row=r),
-                      ranks, log_thresholds, shift[r]) for r in range(len(const))]
-    return BatchSummary(np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
-                        *(np.array([getattr(s, f) for s in rows]) for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")),
-                        np.array([s.above for s in rows]).reshape(len(rows), len(log_thresholds)), n)
+    rows = [
+        summarize(
+            sample_log(
+                seed,
+                0,
+                n,
+                fam[r],
+                coef[r],
+                par[r],
+                row_tables(tab, tab_index, r),
+                np.zeros((0, 0)),
+                const[r],
+                row=r,
+            ),
+            ranks,
+            log_thresholds,
+            shift[r],
+        )
+        for r in range(len(const))
+    ]
+    return BatchSummary(
+        np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
+        *(
+            np.array([getattr(s, f) for s in rows])
+            for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")
+        ),
+        np.array([s.above for s in rows]).reshape(len(rows), len(log_thresholds)),
+        n,
+    )

@@ -4,6 +4,7 @@ A variable is encoded as a family code and 6 parameters (``par[k]``), plus a tab
 tabulated inverse CDFs. ``draw_log`` turns one uniform ``u`` in (0, 1) into the natural log of the
 variable's value. The NumPy reference (``mc_reference``) implements the same formulas on arrays.
 """
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ device buffer and copied back. Under ``NUMBA_ENABLE_CUDASIM=1`` the kernels run 
 the simulator (small launches only). Reductions share the host-side logic of sweep_numba (plan,
 bisection, extremes) and count on the device with one thread per outer combination.
 """
+
 from __future__ import annotations
 
 import math
@@ -71,8 +72,19 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
         dev = [flop, pfs, cols, codes]
     codes_d = dev[3] if code_axis >= 0 else _to_device(np.empty(1, np.int32))
     blocks, threads = _launch(len(flop))
-    _materialize_k[blocks, threads](values, offsets, sizes, float(const), int(start),
-                                    dev[0], dev[1], dev[2], codes_d, int(code_axis), float(per))
+    _materialize_k[blocks, threads](
+        values,
+        offsets,
+        sizes,
+        float(const),
+        int(start),
+        dev[0],
+        dev[1],
+        dev[2],
+        codes_d,
+        int(code_axis),
+        float(per),
+    )
     if host:
         for d, h in zip(dev, (flop, pfs, cols, codes)):
             if h.size:
@@ -119,14 +131,27 @@ def _count_le_k(values, offsets, sizes, const, ax, ay, px, py, group, thr, n_out
 
 def count_le_plan(plan, thresholds) -> np.ndarray:
     """count_le on a prepared sweep_numba.Plan, counting on the device."""
-    thr = np.array(np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1])))
+    thr = np.array(
+        np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1]))
+    )
     blocks, threads = _launch(plan.n_outer)
     nthreads = blocks * threads
     idxs = _to_device(np.zeros((nthreads, len(plan.sizes)), np.int64))
     out = _to_device(np.zeros(thr.shape, np.int64))
     args = [_to_device(x) for x in (plan.values, plan.offsets, plan.sizes)]
-    _count_le_k[blocks, threads](*args, float(plan.const), plan.ax, plan.ay, _to_device(plan.px),
-                                 _to_device(plan.py), plan.group, _to_device(thr), plan.n_outer, idxs, out)
+    _count_le_k[blocks, threads](
+        *args,
+        float(plan.const),
+        plan.ax,
+        plan.ay,
+        _to_device(plan.px),
+        _to_device(plan.py),
+        plan.group,
+        _to_device(thr),
+        plan.n_outer,
+        idxs,
+        out,
+    )
     return out if SIM else out.get()
 
 

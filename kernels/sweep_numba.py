@@ -9,9 +9,10 @@ O(n_x + n_y) evaluations for n_x * n_y points. Counts are therefore exact (the s
 reference); quantiles are found by bisection on the float64 bit pattern (exact order statistics);
 min/max come from the axes' extremes.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numba import njit, prange
@@ -95,10 +96,23 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
     """See sweep_reference.materialize."""
     values, offsets, sizes = flat(axes)
     kernel = _materialize_serial if flop.shape[0] <= SERIAL_MAX else _materialize
-    kernel(values, offsets, sizes, float(const), int(start), flop, pfs, cols, codes, int(code_axis), float(per))
+    kernel(
+        values,
+        offsets,
+        sizes,
+        float(const),
+        int(start),
+        flop,
+        pfs,
+        cols,
+        codes,
+        int(code_axis),
+        float(per),
+    )
 
 
 # ---- reductions on the product structure -------------------------------------------------------
+
 
 class Plan:
     """Axes padded to >= 2 non-group axes, search axes (the two largest non-group), sort orders."""
@@ -166,7 +180,9 @@ def _walk(values, offsets, sizes, const, ax, ay, px, py, idx, lo, hi, out, pos):
                 break
         if out.shape[0] > 0:
             for j in range(c_lo, c_hi):
-                out[pos + total + j - c_lo] = _mul(values, offsets, pi * values[yo + py[j]], idx, ay + 1, k)
+                out[pos + total + j - c_lo] = _mul(
+                    values, offsets, pi * values[yo + py[j]], idx, ay + 1, k
+                )
         total += c_hi - c_lo
     return total
 
@@ -185,8 +201,9 @@ def _band(values, offsets, sizes, const, ax, ay, px, py, group, lo, hi, n_outer,
             g = idx[group] if group >= 0 else 0
             for r in range(R):
                 pos = starts[b, g, r] + part[b, g, r] if out.shape[0] > 0 else 0
-                part[b, g, r] += _walk(values, offsets, sizes, const, ax, ay, px, py, idx,
-                                       lo[g, r], hi[g, r], out, pos)
+                part[b, g, r] += _walk(
+                    values, offsets, sizes, const, ax, ay, px, py, idx, lo[g, r], hi[g, r], out, pos
+                )
     return part
 
 
@@ -194,17 +211,35 @@ _NONE = np.empty(0)
 _NO_STARTS = np.zeros((1, 1, 1), np.int64)
 
 
-def band_parts(plan: Plan, lo: np.ndarray, hi: np.ndarray, out: np.ndarray = _NONE, starts=None) -> np.ndarray:
+def band_parts(
+    plan: Plan, lo: np.ndarray, hi: np.ndarray, out: np.ndarray = _NONE, starts=None
+) -> np.ndarray:
     """Per-block counts (nb, G, R) of points with lo < product <= hi (lo = -inf: count <= hi)."""
     nb = max(1, min(plan.n_outer, 64))
-    return _band(plan.values, plan.offsets, plan.sizes, plan.const, plan.ax, plan.ay, plan.px, plan.py,
-                 plan.group, np.ascontiguousarray(lo, np.float64), np.ascontiguousarray(hi, np.float64),
-                 plan.n_outer, nb, _NO_STARTS if starts is None else starts, out)
+    return _band(
+        plan.values,
+        plan.offsets,
+        plan.sizes,
+        plan.const,
+        plan.ax,
+        plan.ay,
+        plan.px,
+        plan.py,
+        plan.group,
+        np.ascontiguousarray(lo, np.float64),
+        np.ascontiguousarray(hi, np.float64),
+        plan.n_outer,
+        nb,
+        _NO_STARTS if starts is None else starts,
+        out,
+    )
 
 
 def count_le_plan(plan: Plan, thresholds: np.ndarray) -> np.ndarray:
     """count_le on a prepared Plan; thresholds (G, R)."""
-    thr = np.array(np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1])))
+    thr = np.array(
+        np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1]))
+    )
     return band_parts(plan, np.full(thr.shape, -np.inf), thr).sum(axis=0)
 
 
@@ -272,7 +307,7 @@ def _first_at(axes, const, at, best, fixed, is_max):
         for i in np.flatnonzero(near):
             if i >= at[a]:
                 break
-            trial = at[:a] + [int(i)] + at[a + 1:]
+            trial = at[:a] + [int(i)] + at[a + 1 :]
             if product_at(axes, const, trial) == best:
                 at[a] = int(i)
                 break
@@ -289,7 +324,9 @@ BAND_LIMIT = 1 << 22  #: candidates (all targets together) gathered once the bra
 BAND_MIN = 1 << 12  #: ... but at least this many per target
 
 
-def order_statistics(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, counter) -> np.ndarray:
+def order_statistics(
+    plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, counter
+) -> np.ndarray:
     """The ranks[g, r]-th smallest product (0-based) per group: exact, a product of the grid.
 
     Bisection on the float64 bit pattern between the per-group ``lo`` (min) and ``hi`` (max), each
@@ -318,8 +355,9 @@ def _sample_products(plan: Plan, n: int, seed: int = 0) -> np.ndarray:
     return p, g
 
 
-def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, place: np.ndarray | None = None
-               ) -> np.ndarray:
+def order_fast(
+    plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, place: np.ndarray | None = None
+) -> np.ndarray:
     """The ranks[g, r]-th smallest product (0-based) per group (G, R), exact; CPU only.
 
     Brackets (lo, hi] holding each rank are narrowed, each step one counting pass for all targets
@@ -357,8 +395,12 @@ def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, pl
             m = len(s)
             p = (place[g] + 0.5) / n
             w = 6 * np.sqrt(m * p * (1 - p)) + 3
-            probes[g, :, 0] = s[np.clip(np.floor(p * m - w).astype(np.int64), 0, m - 1)].view(np.int64)
-            probes[g, :, 1] = s[np.clip(np.ceil(p * m + w).astype(np.int64), 0, m - 1)].view(np.int64)
+            probes[g, :, 0] = s[np.clip(np.floor(p * m - w).astype(np.int64), 0, m - 1)].view(
+                np.int64
+            )
+            probes[g, :, 1] = s[np.clip(np.ceil(p * m + w).astype(np.int64), 0, m - 1)].view(
+                np.int64
+            )
         update(probes)
     # 2. interpolate on the count (bits ~ log value), a probe each side; halve when that stalls
     rounds = 0
@@ -367,7 +409,10 @@ def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, pl
         if not active.any():
             break
         span = (hi_b - lo_b).astype(np.float64)
-        frac = lambda t: np.clip((t - c_lo) / np.maximum(c_hi - c_lo, 1), 0.0, 1.0)
+
+        def frac(t: np.ndarray, c_lo: np.ndarray = c_lo, c_hi: np.ndarray = c_hi) -> np.ndarray:
+            return np.clip((t - c_lo) / np.maximum(c_hi - c_lo, 1), 0.0, 1.0)
+
         a = lo_b + (span * frac(place + 1 - limit / 4)).astype(np.int64)
         b = lo_b + (span * frac(place + 2 + limit / 4)).astype(np.int64)
         mid = lo_b + (hi_b - lo_b) // 2
@@ -391,7 +436,7 @@ def order_fast(plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, pl
             targets = [r for r in range(R) if inv[r] == u]
             if not targets:
                 continue
-            cand = out[seg[g, u]:seg[g, u] + size[g, u]]
+            cand = out[seg[g, u] : seg[g, u] + size[g, u]]
             ks = sorted({int(ranks[g, r] - c_lo[g, r]) for r in targets})
             cand = np.partition(cand, ks)
             for r in targets:
@@ -421,8 +466,10 @@ def quantiles(axes, const, qs, group_axis, counter=None) -> np.ndarray:
     r1 = np.minimum(r0 + 1, n - 1)
     ranks = np.repeat(np.concatenate([r0, r1])[None, :], plan.G, axis=0)
     if counter is None:
-        x = order_fast(plan, ranks, mn, mx, np.repeat(np.concatenate([r0, r0])[None, :], plan.G, axis=0))
+        x = order_fast(
+            plan, ranks, mn, mx, np.repeat(np.concatenate([r0, r0])[None, :], plan.G, axis=0)
+        )
     else:
         x = order_statistics(plan, ranks, mn, mx, counter)
-    x0, x1 = x[:, :len(qs)], x[:, len(qs):]
+    x0, x1 = x[:, : len(qs)], x[:, len(qs) :]
     return _lerp(x0, x1, (h - r0)[None, :])

@@ -17,9 +17,10 @@ module of this family exposes the functions below with the same signatures:
 Kernels know no units: ``pfs = flop / per`` with the caller's ``per`` (FLOP per pfs-day).
 ``group_axis`` is an axis index, or -1 for no grouping (G = 1). Arguments are flat C-order indices.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -27,11 +28,20 @@ CHUNK = 1 << 22  #: points per chunk in the chunked reductions
 
 
 def _sizes(axes: Sequence[np.ndarray]) -> tuple[int, ...]:
-    return tuple(int(len(a)) for a in axes)
+    return tuple(len(a) for a in axes)
 
 
-def materialize(axes: Sequence[np.ndarray], const: float, start: int, flop: np.ndarray, pfs: np.ndarray,
-                cols: np.ndarray, codes: np.ndarray, code_axis: int, per: float) -> None:
+def materialize(
+    axes: Sequence[np.ndarray],
+    const: float,
+    start: int,
+    flop: np.ndarray,
+    pfs: np.ndarray,
+    cols: np.ndarray,
+    codes: np.ndarray,
+    code_axis: int,
+    per: float,
+) -> None:
     """Fill points [start, start + len(flop)): flop (the product), pfs = flop / ``per`` (the caller's
     unit, e.g. FLOP per pfs-day), cols[a] = axis a's value, codes = index on ``code_axis`` (int32;
     ignored when code_axis < 0).
@@ -52,7 +62,7 @@ def materialize(axes: Sequence[np.ndarray], const: float, start: int, flop: np.n
     block = flop.reshape(len(rows), nlast) if aligned else np.empty((len(rows), nlast))
     np.multiply(pre[:, None], np.asarray(axes[-1])[None, :], out=block)
     if not aligned:
-        flop[:] = block.reshape(-1)[off:off + n]
+        flop[:] = block.reshape(-1)[off : off + n]
     np.divide(flop, per, out=pfs)
     shape = (len(rows), nlast)
     for a in range(len(sizes)):
@@ -64,9 +74,9 @@ def materialize(axes: Sequence[np.ndarray], const: float, start: int, flop: np.n
             if a == code_axis:
                 codes.reshape(shape)[:] = ix
         else:
-            cols[a, :] = np.broadcast_to(vals, shape).reshape(-1)[off:off + n]
+            cols[a, :] = np.broadcast_to(vals, shape).reshape(-1)[off : off + n]
             if a == code_axis:
-                codes[:] = np.broadcast_to(ix, shape).reshape(-1)[off:off + n]
+                codes[:] = np.broadcast_to(ix, shape).reshape(-1)[off : off + n]
 
 
 def _chunks(sizes: tuple[int, ...]):
@@ -91,7 +101,9 @@ def _groups(sizes, group_axis, start, n):
     return idx, sizes[group_axis]
 
 
-def count_le(axes: Sequence[np.ndarray], const: float, thresholds: np.ndarray, group_axis: int) -> np.ndarray:
+def count_le(
+    axes: Sequence[np.ndarray], const: float, thresholds: np.ndarray, group_axis: int
+) -> np.ndarray:
     """Points with flop <= thresholds[g, r] in group g, shape (G, R)."""
     sizes = _sizes(axes)
     thr = np.atleast_2d(np.asarray(thresholds, float))
@@ -104,7 +116,9 @@ def count_le(axes: Sequence[np.ndarray], const: float, thresholds: np.ndarray, g
     return out
 
 
-def count_at_least(axes: Sequence[np.ndarray], const: float, threshold: float, group_axis: int) -> np.ndarray:
+def count_at_least(
+    axes: Sequence[np.ndarray], const: float, threshold: float, group_axis: int
+) -> np.ndarray:
     """Points with flop >= threshold, per group, shape (G,)."""
     sizes = _sizes(axes)
     G = 1 if group_axis < 0 else sizes[group_axis]
@@ -137,7 +151,9 @@ def extremes(axes: Sequence[np.ndarray], const: float, group_axis: int):
     return mn, amn, mx, amx
 
 
-def quantiles(axes: Sequence[np.ndarray], const: float, qs: Sequence[float], group_axis: int) -> np.ndarray:
+def quantiles(
+    axes: Sequence[np.ndarray], const: float, qs: Sequence[float], group_axis: int
+) -> np.ndarray:
     """np.quantile (linear) of the products per group; materialises the grid (small grids only)."""
     sizes = _sizes(axes)
     total = int(np.prod(sizes))

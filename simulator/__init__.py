@@ -4,9 +4,10 @@ hardware time, with exact arithmetic, honest uncertainty and fast sweeps.
 ``import computesim`` stays light: NumPy, pyarrow, Numba and CuPy load only when first needed.
 
     >>> import computesim
-    >>> computesim.estimate_hardware(device="GTX 580", count=2, days=5.5).pfs_days   # AlexNet
+    >>> computesim.estimate_hardware(device="GTX 580", count=2, days=5.5).pfs_days  # AlexNet
     0.0057354
 """
+
 from __future__ import annotations
 
 import importlib

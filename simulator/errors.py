@@ -1,11 +1,12 @@
 """Bad input: the one exception (``InputError``, owned by the lowest layer, kernels) and the checks
 that raise it. The base of the estimator's layers: every layer may import it; it imports no layer
 above kernels. The CLI turns an InputError into one line and exit code 2."""
+
 from __future__ import annotations
 
 from computesim.kernels.errors import InputError
 
-__all__ = ["InputError", "SHOWN", "require_fraction", "require_positive", "shown"]
+__all__ = ["SHOWN", "InputError", "require_fraction", "require_positive", "shown"]
 
 SHOWN = 40  #: characters of a value quoted back in a message (longer ones are cut, with "...")
 
@@ -13,7 +14,9 @@ SHOWN = 40  #: characters of a value quoted back in a message (longer ones are c
 def shown(value: object, limit: int = SHOWN) -> str:
     """``repr`` of ``value`` as text for messages, cut to ``limit`` characters ("'abc'... (N characters)")."""
     text = value if isinstance(value, str) else str(value)
-    return repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+    return (
+        repr(text) if len(text) <= limit else repr(text[:limit]) + f"... ({len(text)} characters)"
+    )
 
 
 def require_positive(field: str, value: float) -> float:

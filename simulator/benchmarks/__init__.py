@@ -9,16 +9,27 @@ to import raises ``WorkloadImportError`` naming it and why (``computesim bench``
 never a silent gap in the results. The pytest-benchmark suites in bench/ call the same workload
 functions, so each workload is defined once.
 """
+
 from __future__ import annotations
 
 from .registry import MODULES, WORKLOADS, Case, Workload, WorkloadImportError, register, workloads
 
-__all__ = ["Case", "MODULES", "WORKLOADS", "Workload", "WorkloadImportError", "register", "workloads", "run_suite",
-           "run_scaling"]
+__all__ = [
+    "MODULES",
+    "WORKLOADS",
+    "Case",
+    "Workload",
+    "WorkloadImportError",
+    "register",
+    "run_scaling",
+    "run_suite",
+    "workloads",
+]
 
 
 def __getattr__(name: str):
     if name in ("run_suite", "run_scaling"):
         from . import suite
+
         return getattr(suite, name)
     raise AttributeError(name)

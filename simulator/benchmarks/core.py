@@ -1,6 +1,7 @@
 """Workloads of the estimator core that no kernel family owns: point-estimate latency,
 ``import computesim`` time and CLI start (cold JIT and warm). Arrow and Parquet writes of a sweep's
 results are sweep workloads (``sweeps``)."""
+
 from __future__ import annotations
 
 import json
@@ -23,10 +24,15 @@ def _point_exact(size: int, backend: str) -> Case:
     from computesim.core.methods import estimate_hardware
 
     def run():
-        return [estimate_hardware(device="GTX 580", count=2, days="5.5 days").pfs_days for _ in range(size)]
+        return [
+            estimate_hardware(device="GTX 580", count=2, days="5.5 days").pfs_days
+            for _ in range(size)
+        ]
 
     def check(got):
-        assert len(got) == size and all(math.isclose(g, ALEXNET_PFS_DAYS, rel_tol=1e-12) for g in got), got[:3]
+        assert len(got) == size and all(
+            math.isclose(g, ALEXNET_PFS_DAYS, rel_tol=1e-12) for g in got
+        ), got[:3]
 
     return Case(run, check, items=size)
 
@@ -40,8 +46,13 @@ def results_table(n: int):
 
 
 def _python(code: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def _import_time(size: int, backend: str) -> Case:
@@ -57,7 +68,18 @@ def _import_time(size: int, backend: str) -> Case:
 
 def cli_argv() -> list[str]:
     """The CLI call timed (in a child process): a small numba sweep."""
-    return ["sweep", "--backend", "numba", "--device", "GTX 580", "--count", "1,2,4,8", "--days", "1:30:30", "--json"]
+    return [
+        "sweep",
+        "--backend",
+        "numba",
+        "--device",
+        "GTX 580",
+        "--count",
+        "1,2,4,8",
+        "--days",
+        "1:30:30",
+        "--json",
+    ]
 
 
 def _cli(cold: bool):
@@ -81,14 +103,51 @@ def _cli(cold: bool):
 
 
 LATENCY = {"quick": 1, "full": 1}
-register(Workload("point estimate (exact)", "calls/s", None, ("python",), _point_exact, dict(LATENCY),
-                  scaling=1, reference=None, threaded=False,
-                  description="estimate_hardware(): profile lookup, unit parsing, exact product"))
-_START = dict(unit="runs/s", limit="startup", backends=("python",), sizes=dict(LATENCY), scaling=1,
-              reference=None, threaded=False)
-register(Workload("import computesim", build=_import_time, **_START,
-                  description="a fresh interpreter importing computesim (limit: `python -c pass`)"))
-register(Workload("cli start (cold JIT)", build=_cli(True), **_START, max_repeats=2,
-                  description="a fresh interpreter running the CLI (cli_argv()) with an empty NUMBA_CACHE_DIR"))
-register(Workload("cli start (warm cache)", build=_cli(False), **_START,
-                  description="the same call with the Numba cache filled by the warm-up run"))
+register(
+    Workload(
+        "point estimate (exact)",
+        "calls/s",
+        None,
+        ("python",),
+        _point_exact,
+        dict(LATENCY),
+        scaling=1,
+        reference=None,
+        threaded=False,
+        description="estimate_hardware(): profile lookup, unit parsing, exact product",
+    )
+)
+_START = dict(
+    unit="runs/s",
+    limit="startup",
+    backends=("python",),
+    sizes=dict(LATENCY),
+    scaling=1,
+    reference=None,
+    threaded=False,
+)
+register(
+    Workload(
+        "import computesim",
+        build=_import_time,
+        **_START,
+        description="a fresh interpreter importing computesim (limit: `python -c pass`)",
+    )
+)
+register(
+    Workload(
+        "cli start (cold JIT)",
+        build=_cli(True),
+        **_START,
+        max_repeats=2,
+        description="a fresh interpreter running the CLI (cli_argv()) with an empty NUMBA_CACHE_DIR",
+    )
+)
+register(
+    Workload(
+        "cli start (warm cache)",
+        build=_cli(False),
+        **_START,
+        description="the same call with the Numba cache filled by the warm-up run",
+    )
+)

@@ -3,6 +3,7 @@
 Recorded beside every result so that runs on different machines can be compared side by side.
 Nothing here imports a heavy library: versions come from package metadata.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,16 @@ from importlib import metadata
 
 from computesim.benchmarks.machine import cpu_model, memory_bytes
 
-LIBRARIES = ("numpy", "numba", "pyarrow", "numba-cuda", "cupy-cuda12x", "cupy", "tqdm", "matplotlib")
+LIBRARIES = (
+    "numpy",
+    "numba",
+    "pyarrow",
+    "numba-cuda",
+    "cupy-cuda12x",
+    "cupy",
+    "tqdm",
+    "matplotlib",
+)
 
 
 def gpu() -> tuple[str | None, float | None]:
@@ -22,8 +32,13 @@ def gpu() -> tuple[str | None, float | None]:
     if not shutil.which("nvidia-smi"):
         return None, None
     try:
-        out = subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
-                             capture_output=True, text=True, timeout=20, check=True).stdout
+        out = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
         name, mib = out.splitlines()[0].rsplit(",", 1)
         return name.strip(), float(mib) / 1024
     except (subprocess.SubprocessError, OSError, ValueError, IndexError):
@@ -40,6 +55,7 @@ def versions() -> dict[str, str]:
             pass
     try:
         from computesim import __version__
+
         out["computesim"] = __version__
     except ImportError:  # pragma: no cover
         pass

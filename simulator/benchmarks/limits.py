@@ -8,6 +8,7 @@
 
 Both run at the current ``numba.get_num_threads()``. This module imports Numba: import it on use.
 """
+
 from __future__ import annotations
 
 import time

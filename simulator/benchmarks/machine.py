@@ -4,6 +4,7 @@ The bandwidth is what the sweep kernels are judged against (bench/): a parallel 
 over a large preallocated array (the same kind of stores the kernels make), and NumPy's fill
 (memset, which may use non-temporal stores), each best of a few runs, in bytes per second.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,8 +38,13 @@ def describe() -> dict:
     import numba
 
     mem = memory_bytes()
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
-            "memory_gib": None if mem is None else round(mem / 2**30, 1), "platform": platform.platform()}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "numba_threads": numba.get_num_threads(),
+        "memory_gib": None if mem is None else round(mem / 2**30, 1),
+        "platform": platform.platform(),
+    }
 
 
 @lru_cache(maxsize=1)

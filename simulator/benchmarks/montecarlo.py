@@ -3,6 +3,7 @@ and bands for many data points. Every factor is lognormal, so the log of the pro
 known mean and spread: each result is checked against that law within 7 standard errors (fixed
 seed). Importing this module fails until ``computesim.kernels.mc_reference`` exists.
 """
+
 from __future__ import annotations
 
 import math
@@ -12,11 +13,16 @@ import numpy as np
 
 from computesim.kernels import mc_reference  # noqa: F401  (ImportError until the mc kernels land)
 from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
+
 from .registry import Case, Workload, register
 
-SEED = 20180516  #: fixed: the checks are deterministic, their tolerances derived from standard errors
+SEED = (
+    20180516  #: fixed: the checks are deterministic, their tolerances derived from standard errors
+)
 QS = (0.05, 0.5, 0.95)
-Z_TOL = 7.0  #: standard errors allowed (a false alarm is below 1e-11 per check, ~1e-6 over 10^5 rows)
+Z_TOL = (
+    7.0  #: standard errors allowed (a false alarm is below 1e-11 per check, ~1e-6 over 10^5 rows)
+)
 #: AlexNet-like factors as lognormals of log-mean ln(x) and log-sd: devices, peak, seconds, utilization.
 MU = np.log([2.0, 1.58e12, 5.5 * 86400, 0.33])
 SIGMA = np.array([0.05, 0.1, 0.2, 0.3])
@@ -92,7 +98,9 @@ def _bands(size: int, backend: str, per_row: int = 1000) -> Case:
     def check(b):
         order = np.asarray(b.order).reshape(rows, len(QS))
         z = _check_order(order, per_row, shift)
-        assert np.all(np.abs(z) < Z_TOL), f"band quantiles off by up to {np.abs(z).max():.1f} standard errors"
+        assert np.all(np.abs(z) < Z_TOL), (
+            f"band quantiles off by up to {np.abs(z).max():.1f} standard errors"
+        )
         assert abs(z.mean()) < Z_TOL / math.sqrt(z.size) * 3, "bands biased across rows"
 
     return Case(run, check, items=rows * per_row)
@@ -101,7 +109,9 @@ def _bands(size: int, backend: str, per_row: int = 1000) -> Case:
 #: The uncertainty issue's target model: 4 inputs of mixed families (nothing collapses to the exact
 #: path): devices lognormal(ln 2, 0.1), peak loguniform(1.5e12, 1.6e12) FLOP/s, seconds
 #: uniform(4.5, 6.5) days, utilization triangular(0.25, 0.33, 0.4).
-MIXED = dict(mu=math.log(2.0), sigma=0.1, peak=(1.5e12, 1.6e12), days=(4.5, 6.5), util=(0.25, 0.33, 0.4))
+MIXED = dict(
+    mu=math.log(2.0), sigma=0.1, peak=(1.5e12, 1.6e12), days=(4.5, 6.5), util=(0.25, 0.33, 0.4)
+)
 
 
 def mixed_model():
@@ -122,8 +132,13 @@ def _draw(n: int, seed: int) -> np.ndarray:
     """MIXED's product in FLOP, the plain NumPy way: Generator draws, multiplied."""
     g = np.random.default_rng(seed)
     a, b = MIXED["peak"]
-    return (g.lognormal(MIXED["mu"], MIXED["sigma"], n) * np.exp(g.uniform(math.log(a), math.log(b), n))
-            * g.uniform(*MIXED["days"], n) * 86400 * g.triangular(*MIXED["util"], n))
+    return (
+        g.lognormal(MIXED["mu"], MIXED["sigma"], n)
+        * np.exp(g.uniform(math.log(a), math.log(b), n))
+        * g.uniform(*MIXED["days"], n)
+        * 86400
+        * g.triangular(*MIXED["util"], n)
+    )
 
 
 def numpy_way(n: int, seed: int = SEED) -> np.ndarray:
@@ -141,7 +156,10 @@ def _mixed(n: int, backend: str) -> Case:
     big = max(n, 10**6)
     sample = np.log(_draw(big, SEED + 1))
     truth = np.percentile(sample, [100 * q for q in QS])
-    slope = [(np.percentile(sample, 100 * (p + 0.01)) - np.percentile(sample, 100 * (p - 0.01))) / 0.02 for p in QS]
+    slope = [
+        (np.percentile(sample, 100 * (p + 0.01)) - np.percentile(sample, 100 * (p - 0.01))) / 0.02
+        for p in QS
+    ]
     del sample
     if backend == "numpy":
         run, error = (lambda: numpy_way(n)), (lambda got: 0.0)
@@ -150,7 +168,9 @@ def _mixed(n: int, backend: str) -> Case:
 
         kern = _kern(backend)
         fam, coef, par, tab, chol, const = mixed_model()
-        par, tab, errs = accelerate(fam, par, tab, coef)  # the lookup tables the API uses (mc_band's default)
+        par, tab, errs = accelerate(
+            fam, par, tab, coef
+        )  # the lookup tables the API uses (mc_band's default)
         rk = ranks(n)
 
         def run():
@@ -169,16 +189,56 @@ def _mixed(n: int, backend: str) -> Case:
 
 
 _BACKENDS = ("reference", "numba")
-register(Workload("point estimate (10^4 samples)", "calls/s", None, _BACKENDS,
-                  lambda size, backend: _quantiles(10**4, backend, items=1), {"quick": 10**4, "full": 10**4},
-                  scaling=1, description="one Monte Carlo estimate: 10^4 samples, 3 quantiles"))
-register(Workload("monte carlo quantiles", "samples/s", "compute", _BACKENDS, _quantiles,
-                  {"quick": 10**6, "full": 10**7}, scaling=10**8, reference_max=10**7,
-                  description="4 lognormal factors, Philox draws, exact 5/50/95% order statistics"))
-register(Workload("bands", "samples/s", "compute", _BACKENDS, _bands,
-                  {"quick": 10**6, "full": 10**7}, scaling=10**8, reference_max=10**7,
-                  description="rows of 1000 samples each (one per data point), 3 quantiles per row"))
-register(Workload("monte carlo mixed vs numpy.random", "samples/s", "compute", ("numpy", "numba"), _mixed,
-                  {"quick": 10**7, "full": 10**7}, scaling=10**8, reference_max=10**7, reference="numpy",
-                  description="the uncertainty target: lognormal x loguniform x uniform x triangular, p5/p50/p95; "
-                              "reference: numpy.random.Generator draws, multiply, np.percentile"))
+register(
+    Workload(
+        "point estimate (10^4 samples)",
+        "calls/s",
+        None,
+        _BACKENDS,
+        lambda size, backend: _quantiles(10**4, backend, items=1),
+        {"quick": 10**4, "full": 10**4},
+        scaling=1,
+        description="one Monte Carlo estimate: 10^4 samples, 3 quantiles",
+    )
+)
+register(
+    Workload(
+        "monte carlo quantiles",
+        "samples/s",
+        "compute",
+        _BACKENDS,
+        _quantiles,
+        {"quick": 10**6, "full": 10**7},
+        scaling=10**8,
+        reference_max=10**7,
+        description="4 lognormal factors, Philox draws, exact 5/50/95% order statistics",
+    )
+)
+register(
+    Workload(
+        "bands",
+        "samples/s",
+        "compute",
+        _BACKENDS,
+        _bands,
+        {"quick": 10**6, "full": 10**7},
+        scaling=10**8,
+        reference_max=10**7,
+        description="rows of 1000 samples each (one per data point), 3 quantiles per row",
+    )
+)
+register(
+    Workload(
+        "monte carlo mixed vs numpy.random",
+        "samples/s",
+        "compute",
+        ("numpy", "numba"),
+        _mixed,
+        {"quick": 10**7, "full": 10**7},
+        scaling=10**8,
+        reference_max=10**7,
+        reference="numpy",
+        description="the uncertainty target: lognormal x loguniform x uniform x triangular, p5/p50/p95; "
+        "reference: numpy.random.Generator draws, multiply, np.percentile",
+    )
+)

@@ -3,12 +3,14 @@
 A workload module calls ``register(Workload(...))`` at import; modules whose computation has not
 landed (their import fails) register nothing, so the suite shows only what exists.
 """
+
 from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 #: Largest size a "cuda" workload runs at under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1), which
 #: interprets every thread in Python: it checks the kernels, its timings mean nothing.
@@ -94,7 +96,9 @@ class WorkloadImportError(ImportError):
 
     def __init__(self, module: str, reason: str) -> None:
         self.module, self.reason = module, reason
-        super().__init__(f"workload module computesim.benchmarks.{module} failed to import: {reason}")
+        super().__init__(
+            f"workload module computesim.benchmarks.{module} failed to import: {reason}"
+        )
 
 
 def workloads() -> dict[str, Workload]:
@@ -103,7 +107,8 @@ def workloads() -> dict[str, Workload]:
     for name in MODULES:
         try:
             importlib.import_module(f"{__package__}.{name}")
-        except Exception as exc:  # noqa: BLE001 - every failure is reported, with its type
-            raise WorkloadImportError(name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                                      [:300]) from exc
+        except Exception as exc:
+            raise WorkloadImportError(
+                name, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            ) from exc
     return WORKLOADS

@@ -5,6 +5,7 @@ Each timing sample runs the call ``number`` times (autoranged so a sample lasts 
 shared machine only ever slows a run down, so the minimum is the least noisy estimate of the cost),
 with the median and the first call (which includes any JIT compile) recorded beside it.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -34,14 +35,18 @@ def _sample(case: Case, number: int) -> float:
     return (time.perf_counter() - t0) / number
 
 
-def measure(case: Case, min_time: float = 0.5, max_repeats: int = 50, min_repeats: int = 3) -> Timing:
+def measure(
+    case: Case, min_time: float = 0.5, max_repeats: int = 50, min_repeats: int = 3
+) -> Timing:
     """Time ``case``: check its first result, then repeat until ``min_time`` s or ``max_repeats``."""
     t0 = time.perf_counter()
     result = case.run()
     first = time.perf_counter() - t0
     case.check(result)
     del result
-    if first > 1.0:  # slow calls (huge sizes, cold starts): fewer repeats, their noise is relatively small
+    if (
+        first > 1.0
+    ):  # slow calls (huge sizes, cold starts): fewer repeats, their noise is relatively small
         min_repeats = min(min_repeats, 2)
     number, per = 1, _sample(case, 1)
     while per * number < MIN_SAMPLE and number < 1 << 20:

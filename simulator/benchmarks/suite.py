@@ -1,12 +1,13 @@
 """Run workloads over backends, sizes and thread counts; rows with ratios to the reference and to
 the machine's limits measured in the same run; rows as a pyarrow Table, appended to a file."""
+
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
 import sys
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from . import limits
 from .host import machine_info
@@ -59,7 +60,9 @@ class Limits:
         return self.values[key]
 
 
-def _vs_limit(w: Workload, throughput: float, bytes_per_item: float, limit: float | None) -> float | None:
+def _vs_limit(
+    w: Workload, throughput: float, bytes_per_item: float, limit: float | None
+) -> float | None:
     if limit is None:
         return None
     if w.limit == "bandwidth":
@@ -67,11 +70,23 @@ def _vs_limit(w: Workload, throughput: float, bytes_per_item: float, limit: floa
     return throughput / limit
 
 
-def _row(w: Workload, backend: str, size: int, threads: int, t: Timing, items: int, nbytes: int) -> dict:
-    return {"workload": w.name, "backend": backend, "size": size, "threads": threads,
-            "throughput": items / t.best, "unit": w.unit, "seconds": t.median, "best_seconds": t.best,
-            "first_seconds": t.first, "repeats": t.repeats * t.number, "bytes_per_item": nbytes / items,
-            "limit": w.limit}
+def _row(
+    w: Workload, backend: str, size: int, threads: int, t: Timing, items: int, nbytes: int
+) -> dict:
+    return {
+        "workload": w.name,
+        "backend": backend,
+        "size": size,
+        "threads": threads,
+        "throughput": items / t.best,
+        "unit": w.unit,
+        "seconds": t.median,
+        "best_seconds": t.best,
+        "first_seconds": t.first,
+        "repeats": t.repeats * t.number,
+        "bytes_per_item": nbytes / items,
+        "limit": w.limit,
+    }
 
 
 def _time(w: Workload, backend: str, size: int, cfg: dict) -> tuple[Timing, int, int]:
@@ -93,7 +108,9 @@ def _backends(w: Workload, wanted: Iterable[str] | None) -> list[str]:
     return own
 
 
-def _jobs(ws: list[Workload], mode: str, sizes: dict | None, backends, threads: list[int]) -> Iterator[tuple]:
+def _jobs(
+    ws: list[Workload], mode: str, sizes: dict | None, backends, threads: list[int]
+) -> Iterator[tuple]:
     for w in ws:
         default = sizes_for(w, mode)
         if mode == "tiny":
@@ -107,19 +124,30 @@ def _jobs(ws: list[Workload], mode: str, sizes: dict | None, backends, threads: 
                     yield w, backend, capped(size, backend), th
 
 
-def run(mode: str = "quick", backends: Iterable[str] | None = None, threads: list[int] | None = None,
-        only: Iterable[str] | None = None, sizes: dict[str, list[int]] | None = None,
-        progress: bool = False) -> list[dict]:
+def run(
+    mode: str = "quick",
+    backends: Iterable[str] | None = None,
+    threads: list[int] | None = None,
+    only: Iterable[str] | None = None,
+    sizes: dict[str, list[int]] | None = None,
+    progress: bool = False,
+) -> list[dict]:
     """Rows of results (see ``_row``), with ``vs_reference``, ``vs_limit`` and the machine, per job."""
     cfg = MODES[mode]
-    ws = [w for w in workloads().values() if not only or any(o.lower() in w.name.lower() for o in only)]
+    ws = [
+        w
+        for w in workloads().values()
+        if not only or any(o.lower() in w.name.lower() for o in only)
+    ]
     threads = threads or [all_threads()]
     lims = Limits(mode)
     jobs = list(_jobs(ws, mode, sizes, backends, threads))
     rows: list[dict] = []
     from tqdm import tqdm
 
-    for w, backend, size, th in tqdm(jobs, disable=not progress, desc="bench", unit="job", file=sys.stderr):
+    for w, backend, size, th in tqdm(
+        jobs, disable=not progress, desc="bench", unit="job", file=sys.stderr
+    ):
         _set_threads(th)
         t, items, nbytes = _time(w, backend, size, cfg)
         rows.append(_row(w, backend, size, th, t, items, nbytes))
@@ -147,8 +175,12 @@ def finish(rows: list[dict], ws: list[Workload], lims: Limits, mode: str) -> lis
         r["limit_value"] = limit
         r["limit_unit"] = LIMIT_UNITS.get(w.limit)
         r["vs_limit"] = _vs_limit(w, r["throughput"], r["bytes_per_item"], limit)
-        r.update(mode=mode, date=stamp, **{k: v for k, v in machine.items() if k != "versions"},
-                 versions=json.dumps(machine["versions"], sort_keys=True))
+        r.update(
+            mode=mode,
+            date=stamp,
+            **{k: v for k, v in machine.items() if k != "versions"},
+            versions=json.dumps(machine["versions"], sort_keys=True),
+        )
     return rows
 
 
@@ -177,11 +209,19 @@ def scaling_sizes(w: Workload, largest: int | None = None) -> list[int]:
     return out or [top]
 
 
-def run_scaling(backends: Iterable[str] | None = None, only: Iterable[str] | None = None,
-                largest: int | None = None, mode: str = "quick", progress: bool = False) -> list[dict]:
+def run_scaling(
+    backends: Iterable[str] | None = None,
+    only: Iterable[str] | None = None,
+    largest: int | None = None,
+    mode: str = "quick",
+    progress: bool = False,
+) -> list[dict]:
     """Throughput over sizes 10^3 .. the workload's scaling size, threads 1 and all."""
-    ws = [w for w in workloads().values() if w.scaling > 1 and (not only or any(
-        o.lower() in w.name.lower() for o in only))]
+    ws = [
+        w
+        for w in workloads().values()
+        if w.scaling > 1 and (not only or any(o.lower() in w.name.lower() for o in only))
+    ]
     if not ws:  # nothing selected: an empty ``only`` below would mean every workload
         return []
     sizes = {w.name: scaling_sizes(w, largest) for w in ws}
@@ -192,11 +232,36 @@ def run_scaling(backends: Iterable[str] | None = None, only: Iterable[str] | Non
     return rows
 
 
-COLUMNS = ("workload", "backend", "size", "threads", "throughput", "unit", "vs_reference", "reference_size",
-           "vs_limit",
-           "seconds", "best_seconds", "first_seconds", "repeats", "bytes_per_item", "limit", "limit_value",
-           "limit_unit", "mode", "date", "host", "os", "cpu_model", "cpu_cores", "memory_gib", "gpu_name",
-           "gpu_memory_gib", "load_avg_1min", "versions")
+COLUMNS = (
+    "workload",
+    "backend",
+    "size",
+    "threads",
+    "throughput",
+    "unit",
+    "vs_reference",
+    "reference_size",
+    "vs_limit",
+    "seconds",
+    "best_seconds",
+    "first_seconds",
+    "repeats",
+    "bytes_per_item",
+    "limit",
+    "limit_value",
+    "limit_unit",
+    "mode",
+    "date",
+    "host",
+    "os",
+    "cpu_model",
+    "cpu_cores",
+    "memory_gib",
+    "gpu_name",
+    "gpu_memory_gib",
+    "load_avg_1min",
+    "versions",
+)
 
 
 def schema():
@@ -205,8 +270,19 @@ def schema():
 
     f64, i64, s = pa.float64(), pa.int64(), pa.string()
     types = {"size": i64, "threads": i64, "repeats": i64, "cpu_cores": i64, "reference_size": i64}
-    for c in ("throughput", "vs_reference", "vs_limit", "seconds", "best_seconds", "first_seconds",
-              "bytes_per_item", "limit_value", "memory_gib", "gpu_memory_gib", "load_avg_1min"):
+    for c in (
+        "throughput",
+        "vs_reference",
+        "vs_limit",
+        "seconds",
+        "best_seconds",
+        "first_seconds",
+        "bytes_per_item",
+        "limit_value",
+        "memory_gib",
+        "gpu_memory_gib",
+        "load_avg_1min",
+    ):
         types[c] = f64
     return pa.schema([(c, types.get(c, s)) for c in COLUMNS])
 
@@ -218,7 +294,7 @@ def to_table(rows: list[dict]):
     return pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], schema=schema())
 
 
-def read_results(path) -> "object":
+def read_results(path) -> object:
     """A results file (.arrow or .parquet) as a Table."""
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq

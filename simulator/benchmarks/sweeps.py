@@ -15,6 +15,7 @@ The grid is the card's 4-D hardware sweep, ``--device K40,K80 --count ... --days
 
 Importing this module fails until ``computesim.kernels.sweep_reference`` exists.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,6 +26,7 @@ import numpy as np
 
 from computesim.core.units import PFS_DAY
 from computesim.kernels import sweep_reference  # noqa: F401
+
 from .registry import Case, Workload, capped, register
 
 CONST = 1e12 * 86400.0  #: FLOP per (TFLOP/s x device x day x unit utilization)
@@ -43,7 +45,12 @@ def grid(size: int) -> list[np.ndarray]:
     util = min(rest, 100)
     days = max(1, min(rest // util, 1000))
     count = max(1, rest // (util * days))
-    return [dev, np.arange(1.0, count + 1), np.geomspace(1.0, 365.0, days), np.linspace(0.2, 0.5, util)]
+    return [
+        dev,
+        np.arange(1.0, count + 1),
+        np.geomspace(1.0, 365.0, days),
+        np.linspace(0.2, 0.5, util),
+    ]
 
 
 def _shape(axes) -> list[int]:
@@ -72,7 +79,9 @@ def count_at_least_exact(axes: list[np.ndarray], threshold: float) -> int:
     combination of outer indices, corrected against the exact products at the boundary."""
     pre, last = _prefix(axes), axes[-1]
     k = np.searchsorted(last, threshold / pre, side="left")
-    for _ in range(4):  # the division rounds: move k to the exact first index with pre * last >= thr
+    for _ in range(
+        4
+    ):  # the division rounds: move k to the exact first index with pre * last >= thr
         down = (k > 0) & (pre * last[np.maximum(k - 1, 0)] >= threshold)
         up = (k < len(last)) & (pre * last[np.minimum(k, len(last) - 1)] < threshold)
         k = k - down + up
@@ -119,8 +128,11 @@ def _materialized(size: int, backend: str) -> Case:
 
 def reduce_all(kern, axes: list[np.ndarray], threshold: float):
     """Count >= threshold, (min, argmin, max, argmax), quantiles QS: one reduction of the grid."""
-    return (kern.count_at_least(axes, CONST, threshold, -1), kern.extremes(axes, CONST, -1),
-            kern.quantiles(axes, CONST, list(QS), -1))
+    return (
+        kern.count_at_least(axes, CONST, threshold, -1),
+        kern.extremes(axes, CONST, -1),
+        kern.quantiles(axes, CONST, list(QS), -1),
+    )
 
 
 def _check_quantile(axes, n: int, q: float, p: float) -> None:
@@ -128,7 +140,9 @@ def _check_quantile(axes, n: int, q: float, p: float) -> None:
     lo = math.floor(p * (n - 1))
     at_most = n - count_at_least_exact(axes, np.nextafter(q * (1 + 1e-12), np.inf))
     below = n - count_at_least_exact(axes, q * (1 - 1e-12))
-    assert at_most >= lo + 1 and below <= lo + 1, f"quantile {p}: {q!r} is not order statistic {lo}..{lo + 1}"
+    assert at_most >= lo + 1 and below <= lo + 1, (
+        f"quantile {p}: {q!r} is not order statistic {lo}..{lo + 1}"
+    )
 
 
 def check_reduced(axes: list[np.ndarray], threshold: float, got, backend: str) -> None:
@@ -137,7 +151,9 @@ def check_reduced(axes: list[np.ndarray], threshold: float, got, backend: str) -
     count, (mn, amn, mx, amx), q = got
     n = math.prod(_shape(axes))
     assert np.asarray(count).tolist() == [count_at_least_exact(axes, threshold)], count
-    assert np.asarray(mn).tolist() == canonical(axes, [0]).tolist() and np.asarray(amn).tolist() == [0], (mn, amn)
+    assert np.asarray(mn).tolist() == canonical(axes, [0]).tolist() and np.asarray(
+        amn
+    ).tolist() == [0], (mn, amn)
     assert np.asarray(mx).tolist() == canonical(axes, [n - 1]).tolist(), mx
     assert 0 <= int(amx[0]) < n and canonical(axes, [int(amx[0])])[0] == mx[0], amx
     q = np.asarray(q)
@@ -146,7 +162,9 @@ def check_reduced(axes: list[np.ndarray], threshold: float, got, backend: str) -
         _check_quantile(axes, n, float(v), p)
     if backend != "reference" and n <= REF_CHECK_MAX:
         want = reduce_all(_backend("reference"), axes, threshold)
-        assert np.array_equal(count, want[0]) and all(np.array_equal(a, b) for a, b in zip(got[1], want[1]))
+        assert np.array_equal(count, want[0]) and all(
+            np.array_equal(a, b) for a, b in zip(got[1], want[1])
+        )
         np.testing.assert_allclose(q, want[2], rtol=1e-12)
 
 
@@ -156,7 +174,11 @@ def _reduced(size: int, backend: str) -> Case:
     kern = _backend(backend)
     thr = float(canonical(axes, [n // 3])[0])
 
-    return Case(lambda: reduce_all(kern, axes, thr), lambda got: check_reduced(axes, thr, got, backend), items=n)
+    return Case(
+        lambda: reduce_all(kern, axes, thr),
+        lambda got: check_reduced(axes, thr, got, backend),
+        items=n,
+    )
 
 
 def sweep_grid(size: int):
@@ -164,8 +186,12 @@ def sweep_grid(size: int):
     from computesim.sweeps.engine import AXES, Axis, Grid
 
     a = grid(size)
-    axes = [Axis("device", a[0], AXES["device"], DEVICES[: len(a[0])]), Axis("count", a[1], AXES["count"]),
-            Axis("days", a[2], AXES["days"]), Axis("utilization", a[3], AXES["utilization"])]
+    axes = [
+        Axis("device", a[0], AXES["device"], DEVICES[: len(a[0])]),
+        Axis("count", a[1], AXES["count"]),
+        Axis("days", a[2], AXES["days"]),
+        Axis("utilization", a[3], AXES["utilization"]),
+    ]
     return Grid("hardware", axes, CONST)
 
 
@@ -185,7 +211,9 @@ def _writer(fmt: str):
         path = Path(tmp.name) / f"results.{fmt}"
         g = sweep_grid(size)
         table = sweep_table(size)
-        run = {"reference": _raw_bytes, "pyarrow": _table_write, "stream": _stream_write}[backend](table, g, path)
+        run = {"reference": _raw_bytes, "pyarrow": _table_write, "stream": _stream_write}[backend](
+            table, g, path
+        )
 
         def check(p):
             if backend == "reference":
@@ -239,7 +267,9 @@ def _stream_write(table, g, path):
     from computesim.sweeps.engine import materialize_batches
 
     be = get_backend("numba")
-    return lambda: write_batches(path, table.schema, materialize_batches(g, be), {"kind": "bench"}, overwrite=True)
+    return lambda: write_batches(
+        path, table.schema, materialize_batches(g, be), {"kind": "bench"}, overwrite=True
+    )
 
 
 def _kernel_backends() -> tuple[str, ...]:
@@ -249,16 +279,47 @@ def _kernel_backends() -> tuple[str, ...]:
 
 
 _BACKENDS = _kernel_backends()
-register(Workload("materialized sweep", "points/s", "bandwidth", _BACKENDS, _materialized,
-                  {"quick": 10**7, "full": 10**8}, scaling=10**8, reference_max=10**8,
-                  description="device x count x days x utilization grid: flop, pfs-days, 4 axis columns, "
-                              "device codes (52 B/point)"))
-register(Workload("reduced sweep", "points/s", "compute", _BACKENDS, _reduced,
-                  {"quick": [10**7, 10**9], "full": [10**8, 10**10]}, scaling=10**10, reference_max=10**8,
-                  description="count >= threshold, min/max with arguments, 3 quantiles of the grid; "
-                              "nothing materialised"))
+register(
+    Workload(
+        "materialized sweep",
+        "points/s",
+        "bandwidth",
+        _BACKENDS,
+        _materialized,
+        {"quick": 10**7, "full": 10**8},
+        scaling=10**8,
+        reference_max=10**8,
+        description="device x count x days x utilization grid: flop, pfs-days, 4 axis columns, "
+        "device codes (52 B/point)",
+    )
+)
+register(
+    Workload(
+        "reduced sweep",
+        "points/s",
+        "compute",
+        _BACKENDS,
+        _reduced,
+        {"quick": [10**7, 10**9], "full": [10**8, 10**10]},
+        scaling=10**10,
+        reference_max=10**8,
+        description="count >= threshold, min/max with arguments, 3 quantiles of the grid; "
+        "nothing materialised",
+    )
+)
 for _fmt, _what in (("arrow", "Arrow IPC"), ("parquet", "Parquet (zstd)")):
-    register(Workload(f"{_fmt} write", "rows/s", "bandwidth", ("reference", "pyarrow", "stream"), _writer(_fmt),
-                      {"quick": 10**6, "full": 10**7}, scaling=10**7, reference_max=10**7, threaded=False,
-                      description=f"the materialised sweep written atomically as {_what}: a table (pyarrow) or "
-                                  "streamed from the Numba kernel (stream); reference: the raw column bytes"))
+    register(
+        Workload(
+            f"{_fmt} write",
+            "rows/s",
+            "bandwidth",
+            ("reference", "pyarrow", "stream"),
+            _writer(_fmt),
+            {"quick": 10**6, "full": 10**7},
+            scaling=10**7,
+            reference_max=10**7,
+            threaded=False,
+            description=f"the materialised sweep written atomically as {_what}: a table (pyarrow) or "
+            "streamed from the Numba kernel (stream); reference: the raw column bytes",
+        )
+    )

@@ -1,4 +1,5 @@
 """``computesim`` command line: parse, call the API, print. Bad input: one line on stderr, exit 2."""
+
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ import logging
 import os
 import signal
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 from computesim.errors import InputError
 
@@ -34,7 +35,9 @@ class Parser(argparse.ArgumentParser):
         """A subcommand names its own unknown flags (with the nearest known one), not the top level."""
         ns, extras = super().parse_known_args(args, namespace)
         if extras and self.prog != "computesim":
-            self.error(unrecognized(extras, [o for o in self._option_string_actions if o.startswith("--")]))
+            self.error(
+                unrecognized(extras, [o for o in self._option_string_actions if o.startswith("--")])
+            )
         return ns, extras
 
 
@@ -49,9 +52,15 @@ def unrecognized(extras: list[str], known: list[str]) -> str:
 def one_line(text: str, limit: int = 500) -> str:
     """``text`` on one printable line (control characters escaped), long values cut in the middle."""
     if not text.isprintable():
-        text = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
-                       for c in text)
-    return text if len(text) <= limit else f"{text[:limit - 150]} ...({len(text)} characters)... {text[-120:]}"
+        text = "".join(
+            c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+            for c in text
+        )
+    return (
+        text
+        if len(text) <= limit
+        else f"{text[: limit - 150]} ...({len(text)} characters)... {text[-120:]}"
+    )
 
 
 class Terminated(BaseException):
@@ -120,7 +129,9 @@ def build_parser() -> Parser:
 
     parser = Parser(prog="computesim", description="Estimate the compute used to train ML systems.")
     parser.add_argument("--version", action="version", version=f"computesim {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log decisions (backend choice, chunking)")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log decisions (backend choice, chunking)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -138,7 +149,13 @@ def _detach_stdout() -> None:
 def _from_stdout(exc: OSError) -> bool:
     """Whether an OSError that reached main came from stdout: no file name, and an error of a full,
     closed or failing stream (file writes go through arrow_io, which names the file)."""
-    return exc.filename is None and exc.errno in (errno.ENOSPC, errno.EBADF, errno.EIO, errno.EPIPE, errno.EFBIG)
+    return exc.filename is None and exc.errno in (
+        errno.ENOSPC,
+        errno.EBADF,
+        errno.EIO,
+        errno.EPIPE,
+        errno.EFBIG,
+    )
 
 
 def _run(argv: list[str] | None) -> int:
@@ -147,7 +164,9 @@ def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        raise InputError("COMMAND", f"missing; choose one of {', '.join(COMMANDS)} (computesim -h for help)")
+        raise InputError(
+            "COMMAND", f"missing; choose one of {', '.join(COMMANDS)} (computesim -h for help)"
+        )
     with _logging(args.verbose):
         code = int(args.func(args) or 0)
     sys.stdout.flush()  # e.g. stdout on /dev/full: fail here, inside the handlers below
@@ -176,5 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:  # stdout full or closed, or a file error no check caught: one line
             where = "stdout" if _from_stdout(exc) else (exc.filename or "output")
             _detach_stdout() if where == "stdout" else None
-            print(f"computesim: error: {one_line(f'{where}: {describe_os_error(exc)}')}", file=sys.stderr)
+            print(
+                f"computesim: error: {one_line(f'{where}: {describe_os_error(exc)}')}",
+                file=sys.stderr,
+            )
             return EXIT_BAD_INPUT

@@ -1,32 +1,65 @@
 """``computesim bench``: throughput of the estimator core against its NumPy reference and the machine."""
+
 from __future__ import annotations
 
 import argparse
 import os
 
 from computesim.errors import InputError
+
 from .output import emit_json, format_table
 
-PLOT_EXT = (".png", ".svg", ".pdf")  #: as benchmarks.plot.PLOT_EXT (not imported: keeps the CLI start light)
+PLOT_EXT = (
+    ".png",
+    ".svg",
+    ".pdf",
+)  #: as benchmarks.plot.PLOT_EXT (not imported: keeps the CLI start light)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="benchmark the estimator core on this machine",
-                       description="Times each workload (point estimates, sweeps, Monte Carlo, Arrow writes, "
-                                   "import and CLI start) on each backend, with its ratio to the NumPy reference "
-                                   "and to the machine's limit (memory write bandwidth, a fused arithmetic loop, "
-                                   "interpreter start), all measured in the same run.")
-    p.add_argument("--quick", action="store_true", help="small sizes and short timings (under a minute)")
+    p = sub.add_parser(
+        "bench",
+        help="benchmark the estimator core on this machine",
+        description="Times each workload (point estimates, sweeps, Monte Carlo, Arrow writes, "
+        "import and CLI start) on each backend, with its ratio to the NumPy reference "
+        "and to the machine's limit (memory write bandwidth, a fused arithmetic loop, "
+        "interpreter start), all measured in the same run.",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="small sizes and short timings (under a minute)"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON array, one object per row")
-    p.add_argument("--out", metavar="FILE", help="append the rows to FILE.arrow or FILE.parquet (created if absent)")
-    p.add_argument("--backend", action="append", choices=("numba", "cuda", "reference"),
-                   help="backends to time besides the reference (may repeat; default: all usable)")
-    p.add_argument("--only", action="append", metavar="TEXT", help="workloads whose name contains TEXT (may repeat)")
-    p.add_argument("--threads", default="all", help="Numba threads: 'all', a number, or a list like 1,all")
-    p.add_argument("--scaling", action="store_true",
-                   help="throughput over sizes 10^3..10^8 (10^9 for reduced sweeps), threads 1 and all")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="append the rows to FILE.arrow or FILE.parquet (created if absent)",
+    )
+    p.add_argument(
+        "--backend",
+        action="append",
+        choices=("numba", "cuda", "reference"),
+        help="backends to time besides the reference (may repeat; default: all usable)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="workloads whose name contains TEXT (may repeat)",
+    )
+    p.add_argument(
+        "--threads", default="all", help="Numba threads: 'all', a number, or a list like 1,all"
+    )
+    p.add_argument(
+        "--scaling",
+        action="store_true",
+        help="throughput over sizes 10^3..10^8 (10^9 for reduced sweeps), threads 1 and all",
+    )
     p.add_argument("--max-size", type=float, metavar="N", help="largest size of a scaling run")
-    p.add_argument("--plot", metavar="FILE.png", help="plot the scaling run to FILE (implies --scaling; needs matplotlib)")
+    p.add_argument(
+        "--plot",
+        metavar="FILE.png",
+        help="plot the scaling run to FILE (implies --scaling; needs matplotlib)",
+    )
     p.set_defaults(func=run)
 
 
@@ -58,7 +91,9 @@ def _check_paths(args: argparse.Namespace) -> None:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            raise InputError("--plot", "matplotlib is not installed; pip install 'computesim[plot]'") from None
+            raise InputError(
+                "--plot", "matplotlib is not installed; pip install 'computesim[plot]'"
+            ) from None
 
 
 def _backends(names: list[str] | None) -> list[str] | None:
@@ -77,22 +112,66 @@ def _fmt(x, digits: int = 3) -> str:
 
 def text(rows: list[dict]) -> str:
     """The rows as an aligned table, with the machine and the limits below."""
-    headers = ["workload", "backend", "size", "threads", "throughput", "unit", "vs ref", "vs limit", "first s"]
-    body = [[r["workload"], r["backend"], f"{r['size']:.0e}" if r["size"] >= 10**4 else r["size"], r["threads"],
-             _fmt(r["throughput"]), r["unit"], _fmt(r["vs_reference"], 2), _fmt(r["vs_limit"], 2),
-             _fmt(r["first_seconds"], 2)] for r in rows]
+    headers = [
+        "workload",
+        "backend",
+        "size",
+        "threads",
+        "throughput",
+        "unit",
+        "vs ref",
+        "vs limit",
+        "first s",
+    ]
+    body = [
+        [
+            r["workload"],
+            r["backend"],
+            f"{r['size']:.0e}" if r["size"] >= 10**4 else r["size"],
+            r["threads"],
+            _fmt(r["throughput"]),
+            r["unit"],
+            _fmt(r["vs_reference"], 2),
+            _fmt(r["vs_limit"], 2),
+            _fmt(r["first_seconds"], 2),
+        ]
+        for r in rows
+    ]
     lines = [format_table(headers, body), ""]
     if rows:
         r = rows[0]
-        lines.append(f"machine: {r['cpu_model']}, {r['cpu_cores']} cores, {r['memory_gib']} GiB"
-                     + (f", GPU {r['gpu_name']} ({r['gpu_memory_gib']} GiB)" if r["gpu_name"] else ", no GPU")
-                     + f"; load {_fmt(r['load_avg_1min'], 2)}; {r['date']}")
-        seen = sorted({(x["limit"], 1 if x["limit"] == "startup" else x["threads"], x["limit_value"],
-                        x["limit_unit"]) for x in rows if x["limit"]}, key=str)
-        lines.append("limits: " + "; ".join(f"{k}{'' if k == 'startup' else f' ({t} thr)'} {_fmt(v)} {u}"
-                                           for k, t, v, u in seen))
-        lines.append("vs ref = throughput / the reference backend's at the same size; vs limit = share of the limit "
-                     "(bandwidth: bytes written / write bandwidth)")
+        lines.append(
+            f"machine: {r['cpu_model']}, {r['cpu_cores']} cores, {r['memory_gib']} GiB"
+            + (
+                f", GPU {r['gpu_name']} ({r['gpu_memory_gib']} GiB)"
+                if r["gpu_name"]
+                else ", no GPU"
+            )
+            + f"; load {_fmt(r['load_avg_1min'], 2)}; {r['date']}"
+        )
+        seen = sorted(
+            {
+                (
+                    x["limit"],
+                    1 if x["limit"] == "startup" else x["threads"],
+                    x["limit_value"],
+                    x["limit_unit"],
+                )
+                for x in rows
+                if x["limit"]
+            },
+            key=str,
+        )
+        lines.append(
+            "limits: "
+            + "; ".join(
+                f"{k}{'' if k == 'startup' else f' ({t} thr)'} {_fmt(v)} {u}" for k, t, v, u in seen
+            )
+        )
+        lines.append(
+            "vs ref = throughput / the reference backend's at the same size; vs limit = share of the limit "
+            "(bandwidth: bytes written / write bandwidth)"
+        )
     return "\n".join(lines)
 
 
@@ -125,9 +204,14 @@ def _check_only(only: list[str] | None, names: list[str]) -> None:
     """Every --only TEXT must be non-empty and match at least one workload name."""
     for text in only or []:
         if not text.strip():
-            raise InputError("--only", "empty text matches every workload; leave --only out to run them all")
+            raise InputError(
+                "--only", "empty text matches every workload; leave --only out to run them all"
+            )
         if not any(text.lower() in n.lower() for n in names):
-            raise InputError("--only", f"no workload name contains {text[:40]!r}; workloads are: {', '.join(names)}")
+            raise InputError(
+                "--only",
+                f"no workload name contains {text[:40]!r}; workloads are: {', '.join(names)}",
+            )
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -135,13 +219,20 @@ def _run(args: argparse.Namespace) -> int:
 
     backends = _backends(args.backend)
     threads = _threads(args.threads)
-    mode = "tiny" if os.environ.get("COMPUTESIM_BENCH_TINY") == "1" else ("quick" if args.quick else "full")
+    mode = (
+        "tiny"
+        if os.environ.get("COMPUTESIM_BENCH_TINY") == "1"
+        else ("quick" if args.quick else "full")
+    )
     progress = not args.json and os.isatty(2)
     if args.scaling or args.plot:
-        rows = suite.run_scaling(backends, args.only, int(args.max_size) if args.max_size else None,
-                                 mode, progress)
+        rows = suite.run_scaling(
+            backends, args.only, int(args.max_size) if args.max_size else None, mode, progress
+        )
     else:
-        rows = suite.run_suite(mode, backends=backends, threads=threads, only=args.only, progress=progress)
+        rows = suite.run_suite(
+            mode, backends=backends, threads=threads, only=args.only, progress=progress
+        )
     if args.out:
         suite.append(rows, args.out)
     if args.plot:

@@ -1,39 +1,72 @@
 """``computesim estimate [hardware|ops]``: one run's compute by either method, or both and their ratio."""
+
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
 from computesim.core import units
-from computesim.errors import InputError, shown
 from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
+from computesim.errors import InputError, shown
+
 from .output import emit_json
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
-OPS_FLAGS = ("forward_macs", "forward_flop", "params", "tokens", "examples", "epochs", "batch_size", "multiplier")
+OPS_FLAGS = (
+    "forward_macs",
+    "forward_flop",
+    "params",
+    "tokens",
+    "examples",
+    "epochs",
+    "batch_size",
+    "multiplier",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("estimate", help="estimate one training run's compute",
-                       description="Method 2 (hardware): devices x peak x time x utilization. "
-                                   "Method 1 (ops): forward multiply-adds x 2 x 3 x examples x epochs. "
-                                   "Give the inputs of both to check them against each other.")
+    p = sub.add_parser(
+        "estimate",
+        help="estimate one training run's compute",
+        description="Method 2 (hardware): devices x peak x time x utilization. "
+        "Method 1 (ops): forward multiply-adds x 2 x 3 x examples x epochs. "
+        "Give the inputs of both to check them against each other.",
+    )
     # no argparse ``choices`` here: with them, a misspelt flag's value ('--dayz 3') is reported as an
     # invalid method instead of the unknown flag; the method is checked in run() after the flags
-    p.add_argument("method", nargs="?", default="auto", metavar="{hardware,ops}",
-                   help="which method (default: whichever inputs are given; both if both are)")
+    p.add_argument(
+        "method",
+        nargs="?",
+        default="auto",
+        metavar="{hardware,ops}",
+        help="which method (default: whichever inputs are given; both if both are)",
+    )
     hw = p.add_argument_group("method 2: hardware time")
     hw.add_argument("--device", help="hardware profile name or alias (see `computesim profiles`)")
     hw.add_argument("--count", help="number of devices (default 1)")
     hw.add_argument("--days", help="training time: days, or with a unit ('12,000 h', '2 weeks')")
-    hw.add_argument("--utilization", help="fraction of peak achieved (default 0.33 GPU/TPU, 0.17 CPU)")
-    hw.add_argument("--tflops", help="peak per device in TFLOP/s (overrides the profile), or with a unit")
-    hw.add_argument("--precision", help="profile peak to use: fp32, tf32, fp16, bf16, ... "
-                                       "(default: the profile's, fp32 for GPUs, bf16 for TPUs)")
-    hw.add_argument("--profile-file", action="append", default=[], metavar="PATH",
-                    help="an extra hardware profile TOML (may repeat)")
+    hw.add_argument(
+        "--utilization", help="fraction of peak achieved (default 0.33 GPU/TPU, 0.17 CPU)"
+    )
+    hw.add_argument(
+        "--tflops", help="peak per device in TFLOP/s (overrides the profile), or with a unit"
+    )
+    hw.add_argument(
+        "--precision",
+        help="profile peak to use: fp32, tf32, fp16, bf16, ... "
+        "(default: the profile's, fp32 for GPUs, bf16 for TPUs)",
+    )
+    hw.add_argument(
+        "--profile-file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="an extra hardware profile TOML (may repeat)",
+    )
     ops = p.add_argument_group("method 1: counting operations")
-    ops.add_argument("--forward-macs", help="multiply-adds per forward pass per example/token/timestep")
+    ops.add_argument(
+        "--forward-macs", help="multiply-adds per forward pass per example/token/timestep"
+    )
     ops.add_argument("--forward-flop", help="FLOP per forward pass per example (no x2 applied)")
     ops.add_argument("--params", help="dense transformer parameters N (6 x N x tokens)")
     ops.add_argument("--tokens", help="training tokens D, with --params")
@@ -41,29 +74,58 @@ def register(sub: argparse._SubParsersAction) -> None:
     ops.add_argument("--epochs", help="passes over the examples (default 1)")
     ops.add_argument("--batch-size", help="with --examples as updates: examples per update (DQN)")
     ops.add_argument("--multiplier", help="networks trained or other multiplier (default 1)")
-    p.add_argument("--extra", action="append", default=[], metavar="NAME=VALUE",
-                   help="an extra named multiplier of the method (may repeat), e.g. more_data=31.6")
-    unc = p.add_argument_group("uncertainty (any input may be a range: '5 to 6 days' is a lognormal 90%% "
-                              "interval; or lognormal(a, b), loguniform(a, b), uniform(a, b), normal(mean, sd), "
-                              "triangular(lo, mode, hi), pert(lo, mode, hi))")
-    unc.add_argument("--samples", help="Monte Carlo samples (default: exact when "
-                     "every range is lognormal, else 100000)")
-    unc.add_argument("--seed", default="0", help="random seed (default 0); results "
-                     "depend on it alone, not on backend or threads")
-    unc.add_argument("--force-mc", action="store_true", help="sample even when the exact answer exists")
-    unc.add_argument("--threshold", action="append", default=[], metavar="COMPUTE[,COMPUTE]",
-                     help="report P(compute > threshold); with a unit: 1e25FLOP, 0.1pfs-days")
-    unc.add_argument("--method-error", metavar="FACTOR", help="model error of the method itself, e.g. 3x "
-                     "(lognormal, 90%% interval /3 to x3)")
-    unc.add_argument("--correlate", action="append", default=[], metavar="A:B=RHO",
-                     help="log-space correlation of two uncertain inputs, e.g. peak:utilization=-0.3")
-    unc.add_argument("--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda")
+    p.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra named multiplier of the method (may repeat), e.g. more_data=31.6",
+    )
+    unc = p.add_argument_group(
+        "uncertainty (any input may be a range: '5 to 6 days' is a lognormal 90%% "
+        "interval; or lognormal(a, b), loguniform(a, b), uniform(a, b), normal(mean, sd), "
+        "triangular(lo, mode, hi), pert(lo, mode, hi))"
+    )
+    unc.add_argument(
+        "--samples",
+        help="Monte Carlo samples (default: exact when every range is lognormal, else 100000)",
+    )
+    unc.add_argument(
+        "--seed",
+        default="0",
+        help="random seed (default 0); results depend on it alone, not on backend or threads",
+    )
+    unc.add_argument(
+        "--force-mc", action="store_true", help="sample even when the exact answer exists"
+    )
+    unc.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="COMPUTE[,COMPUTE]",
+        help="report P(compute > threshold); with a unit: 1e25FLOP, 0.1pfs-days",
+    )
+    unc.add_argument(
+        "--method-error",
+        metavar="FACTOR",
+        help="model error of the method itself, e.g. 3x (lognormal, 90%% interval /3 to x3)",
+    )
+    unc.add_argument(
+        "--correlate",
+        action="append",
+        default=[],
+        metavar="A:B=RHO",
+        help="log-space correlation of two uncertain inputs, e.g. peak:utilization=-0.3",
+    )
+    unc.add_argument(
+        "--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda"
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 #: largest accepted value of the whole-number flags (the Monte Carlo limit; the seed is 64-bit)
-WHOLE_MAX = {"--samples": 10 ** 10, "--seed": 2 ** 64 - 1}
+WHOLE_MAX = {"--samples": 10**10, "--seed": 2**64 - 1}
 METHODS = ("hardware", "ops", "auto")
 
 
@@ -81,8 +143,13 @@ def whole(text: str | None, field: str, minimum: int) -> int | None:
     v = int(v)
     top = WHOLE_MAX.get(field)
     if v < minimum or (top is not None and v > top):
-        limit = f">= {minimum}" if top is None else f"in [{minimum}, {top:.4g}]" if field == "--samples" \
+        limit = (
+            f">= {minimum}"
+            if top is None
+            else f"in [{minimum}, {top:.4g}]"
+            if field == "--samples"
             else f"in [{minimum}, 2**64 - 1]"
+        )
         raise InputError(field, f"must be a whole number {limit}, got {shown(text)}")
     return v
 
@@ -104,15 +171,30 @@ def _extra(pairs: list[str]) -> dict[str, str]:
 def _hardware(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
     if args.days is None:
         raise InputError("--days", "required for the hardware method")
-    return estimate_hardware(device=args.device, count=args.count or 1, days=args.days, tflops=args.tflops,
-                             utilization=args.utilization, precision=args.precision,
-                             profile_files=args.profile_file, extra=extra)
+    return estimate_hardware(
+        device=args.device,
+        count=args.count or 1,
+        days=args.days,
+        tflops=args.tflops,
+        utilization=args.utilization,
+        precision=args.precision,
+        profile_files=args.profile_file,
+        extra=extra,
+    )
 
 
 def _ops(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
-    return estimate_ops(forward_macs=args.forward_macs, forward_flop=args.forward_flop, params=args.params,
-                        tokens=args.tokens, examples=args.examples, epochs=args.epochs or 1,
-                        batch_size=args.batch_size, multiplier=args.multiplier or 1, extra=extra)
+    return estimate_ops(
+        forward_macs=args.forward_macs,
+        forward_flop=args.forward_flop,
+        params=args.params,
+        tokens=args.tokens,
+        examples=args.examples,
+        epochs=args.epochs or 1,
+        batch_size=args.batch_size,
+        multiplier=args.multiplier or 1,
+        extra=extra,
+    )
 
 
 def build(args: argparse.Namespace) -> list[Estimate]:
@@ -121,17 +203,24 @@ def build(args: argparse.Namespace) -> list[Estimate]:
     method = args.method
     if method == "auto":
         if not hw and not ops:
-            raise InputError("estimate", "give hardware inputs (--device/--tflops, --count, --days) "
-                                         "or operation counts (--forward-macs, --examples, --epochs)")
+            raise InputError(
+                "estimate",
+                "give hardware inputs (--device/--tflops, --count, --days) "
+                "or operation counts (--forward-macs, --examples, --epochs)",
+            )
         methods = [m for m, flags in (("ops", ops), ("hardware", hw)) if flags]
     else:
         other = ops if method == "hardware" else hw
         if other:
-            raise InputError(f"--{other[0].replace('_', '-')}", f"not an input of the {method} method")
+            raise InputError(
+                f"--{other[0].replace('_', '-')}", f"not an input of the {method} method"
+            )
         methods = [method]
     extra = _extra(args.extra)
     if extra and len(methods) == 2:
-        raise InputError("--extra", "ambiguous with both methods; name the method (estimate hardware|ops)")
+        raise InputError(
+            "--extra", "ambiguous with both methods; name the method (estimate hardware|ops)"
+        )
     return [(_ops if m == "ops" else _hardware)(args, extra) for m in methods]
 
 
@@ -154,8 +243,16 @@ def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
     """A band when an input is uncertain or any uncertainty flag is given."""
     from computesim.core.distributions import Distribution
 
-    flags = (args.samples is not None or args.force_mc or args.threshold or args.method_error or args.correlate)
-    return bool(flags) or any(isinstance(f.value, Distribution) for e in estimates for f in e.factors)
+    flags = (
+        args.samples is not None
+        or args.force_mc
+        or args.threshold
+        or args.method_error
+        or args.correlate
+    )
+    return bool(flags) or any(
+        isinstance(f.value, Distribution) for e in estimates for f in e.factors
+    )
 
 
 def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
@@ -166,23 +263,37 @@ def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]
     samples, seed = whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
     thresholds = unc.parse_thresholds(",".join(args.threshold)) if args.threshold else []
     corr = _correlations(args.correlate)
-    models = [unc.model_of(e, err, error_name="method_error" if len(estimates) == 1 else f"method_error.{e.method}")
-              for e in estimates]
+    models = [
+        unc.model_of(
+            e, err, error_name="method_error" if len(estimates) == 1 else f"method_error.{e.method}"
+        )
+        for e in estimates
+    ]
     if corr:  # every model over the same variables, so names from either method can be correlated
         models = [m.correlated(corr) for m in unc.joint(models)]
     out = [unc.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models]
     result: dict[str, Any] = {"bands": out, "models": models}
     if len(estimates) == 2:
         result["combined"] = unc.combine(*out)
-        ratio = unc.band(unc.ratio_model(models[1], models[0]), samples, seed, [1 / 3, 3.0],
-                         args.force_mc, args.backend)
+        ratio = unc.band(
+            unc.ratio_model(models[1], models[0]),
+            samples,
+            seed,
+            [1 / 3, 3.0],
+            args.force_mc,
+            args.backend,
+        )
         result["ratio"] = ratio
     return result
 
 
 def _with_band(d: dict[str, Any], b) -> dict[str, Any]:
-    return d | {"point_pfs_days": d["pfs_days"], "point_flop": d["flop"]} | b.to_dict() | \
-        {"pfs_days": units.flop_to_pfs_days(b.median), "flop": b.median}
+    return (
+        d
+        | {"point_pfs_days": d["pfs_days"], "point_flop": d["flop"]}
+        | b.to_dict()
+        | {"pfs_days": units.flop_to_pfs_days(b.median), "flop": b.median}
+    )
 
 
 def result_dict(estimates: list[Estimate], unc: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -199,22 +310,33 @@ def result_dict(estimates: list[Estimate], unc: dict[str, Any] | None = None) ->
         base["estimates"] = [_with_band(e.to_dict(), b) for e, b in zip(estimates, unc["bands"])]
         comb = unc["combined"]
         r = unc["ratio"]
-        base |= comb | {"pfs_days": comb["combined_estimate"]["pfs_days"], "flop": comb["combined_estimate"]["flop"],
-                        "combined": "precision-weighted in log space (weights 1 / log_sd**2)",
-                        "ratio_band": {"quantiles": {k: v * units.PFS_DAY for k, v in
-                                                     r.to_dict()["quantiles_pfs_days"].items()},
-                                       "exact": r.exact,
-                                       "p_within_tolerance": r.p_above[1 / 3] - r.p_above[3.0]}}
+        base |= comb | {
+            "pfs_days": comb["combined_estimate"]["pfs_days"],
+            "flop": comb["combined_estimate"]["flop"],
+            "combined": "precision-weighted in log space (weights 1 / log_sd**2)",
+            "ratio_band": {
+                "quantiles": {
+                    k: v * units.PFS_DAY for k, v in r.to_dict()["quantiles_pfs_days"].items()
+                },
+                "exact": r.exact,
+                "p_within_tolerance": r.p_above[1 / 3] - r.p_above[3.0],
+            },
+        }
         return base
     if len(estimates) == 1:
         return estimates[0].to_dict()
     ops, hw = estimates
     cmp = compare(ops, hw)
     geo = (ops.flop * hw.flop) ** 0.5
-    return {"method": "both", "flop": geo, "pfs_days": units.flop_to_pfs_days(geo),
-            "combined": "geometric mean of the two methods",
-            "inputs": {"ops": dict(ops.inputs), "hardware": dict(hw.inputs)},
-            "estimates": [ops.to_dict(), hw.to_dict()], **cmp.to_dict()}
+    return {
+        "method": "both",
+        "flop": geo,
+        "pfs_days": units.flop_to_pfs_days(geo),
+        "combined": "geometric mean of the two methods",
+        "inputs": {"ops": dict(ops.inputs), "hardware": dict(hw.inputs)},
+        "estimates": [ops.to_dict(), hw.to_dict()],
+        **cmp.to_dict(),
+    }
 
 
 def render(estimates: list[Estimate]) -> str:
@@ -236,27 +358,42 @@ def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
     for e, b in zip(estimates, unc["bands"]):
         d = b.to_dict()
         q = d["quantiles_pfs_days"]
-        how = "exact (all lognormal)" if b.exact else f"Monte Carlo, {b.samples} samples, seed {b.seed}, {b.backend}"
-        lines.append(f"{e.method} band ({how}): p5 {units.sig(q['p5'])}, p50 {units.sig(q['p50'])}, "
-                     f"p95 {units.sig(q['p95'])} pfs-days; mean {units.sig(d['mean_pfs_days'])}; "
-                     f"spread x{b.spread:.3g}")
+        how = (
+            "exact (all lognormal)"
+            if b.exact
+            else f"Monte Carlo, {b.samples} samples, seed {b.seed}, {b.backend}"
+        )
+        lines.append(
+            f"{e.method} band ({how}): p5 {units.sig(q['p5'])}, p50 {units.sig(q['p50'])}, "
+            f"p95 {units.sig(q['p95'])} pfs-days; mean {units.sig(d['mean_pfs_days'])}; "
+            f"spread x{b.spread:.3g}"
+        )
         if b.attribution:
-            lines.append("  variance of log-compute: " + ", ".join(f"{k} {v:.0%}" for k, v in
-                                                                   sorted(b.attribution.items(), key=lambda kv: -kv[1])))
+            lines.append(
+                "  variance of log-compute: "
+                + ", ".join(
+                    f"{k} {v:.0%}" for k, v in sorted(b.attribution.items(), key=lambda kv: -kv[1])
+                )
+            )
         for t, p in b.p_above.items():
             lines.append(f"  P(compute > {t:g} FLOP) = {p:.4g}")
     if "combined" in unc:
         c = unc["combined"]
-        lines.append(f"combined (precision-weighted): {units.sig(c['combined_estimate']['pfs_days'])} pfs-days; "
-                     f"bands {'overlap' if c['overlap'] else 'do NOT overlap'}"
-                     + ("; the methods DISAGREE" if c["disagree"] else ""))
+        lines.append(
+            f"combined (precision-weighted): {units.sig(c['combined_estimate']['pfs_days'])} pfs-days; "
+            f"bands {'overlap' if c['overlap'] else 'do NOT overlap'}"
+            + ("; the methods DISAGREE" if c["disagree"] else "")
+        )
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
-        raise InputError("estimate", f"unknown method {shown(args.method)}; choose hardware or ops "
-                                     "(or leave it out: whichever inputs are given)")
+        raise InputError(
+            "estimate",
+            f"unknown method {shown(args.method)}; choose hardware or ops "
+            "(or leave it out: whichever inputs are given)",
+        )
     whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
     estimates = build(args)
     unc = bands(args, estimates) if wants_band(args, estimates) else None

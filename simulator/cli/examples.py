@@ -1,34 +1,55 @@
 """``computesim examples``: every worked example of the source, computed from its inputs."""
+
 from __future__ import annotations
 
 import argparse
 
 from computesim.core import units
 from computesim.core.examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
+
 from .output import emit_json, format_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("examples", help="reproduce the source's worked examples from their inputs",
-                       description="Computes each worked example of 'AI and Compute' from its inputs and "
-                                   "compares it with the printed figure and with the other method.")
-    p.add_argument("--json", action="store_true", help="print a JSON array, one object per worked example")
-    p.add_argument("--out", metavar="FILE", help="also write the table (with --reported: the reported results) "
-                                                 "to FILE.arrow or FILE.parquet")
+    p = sub.add_parser(
+        "examples",
+        help="reproduce the source's worked examples from their inputs",
+        description="Computes each worked example of 'AI and Compute' from its inputs and "
+        "compares it with the printed figure and with the other method.",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON array, one object per worked example"
+    )
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="also write the table (with --reported: the reported results) "
+        "to FILE.arrow or FILE.parquet",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
-    p.add_argument("--reported", action="store_true",
-                   help="list the results the source reports as figures or upper bounds instead")
-    p.add_argument("--bands", action="store_true",
-                   help="give every example a band: its inputs' stated precision plus the method error")
-    p.add_argument("--method-error", default="2x", metavar="FACTOR",
-                   help="with --bands: the method's own error as a 90%% factor (default 2x)")
+    p.add_argument(
+        "--reported",
+        action="store_true",
+        help="list the results the source reports as figures or upper bounds instead",
+    )
+    p.add_argument(
+        "--bands",
+        action="store_true",
+        help="give every example a band: its inputs' stated precision plus the method error",
+    )
+    p.add_argument(
+        "--method-error",
+        default="2x",
+        metavar="FACTOR",
+        help="with --bands: the method's own error as a 90%% factor (default 2x)",
+    )
     p.set_defaults(func=run)
 
 
 def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple]:
     """(band, assumptions) of each worked example (all exact: every range is lognormal)."""
-    from computesim.uncertainty.table import example_model
     from computesim.uncertainty.band import band, parse_factor
+    from computesim.uncertainty.table import example_model
 
     err = parse_factor(method_error)
     out = []
@@ -39,14 +60,38 @@ def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple
 
 
 def _bands_text(results: list[ExampleResult], bands: list[tuple]) -> str:
-    headers = ["system", "method", "point", "p5", "p50", "p95", "spread", "printed in 90%", "assumptions"]
+    headers = [
+        "system",
+        "method",
+        "point",
+        "p5",
+        "p50",
+        "p95",
+        "spread",
+        "printed in 90%",
+        "assumptions",
+    ]
     rows = []
     for r, (b, notes) in zip(results, bands):
         q = b.to_dict()["quantiles_pfs_days"]
         inside = q["p5"] <= r.example.printed_pfs_days <= q["p95"]
-        rows.append([r.example.system, r.estimate.method_number, units.sig(r.estimate.pfs_days), units.sig(q["p5"]),
-                     units.sig(q["p50"]), units.sig(q["p95"]), f"x{b.spread:.2f}", "yes" if inside else "NO", notes])
-    return format_table(headers, rows) + "\n\npfs-days; bands are exact (lognormal inputs): p5..p95 is a 90% interval."
+        rows.append(
+            [
+                r.example.system,
+                r.estimate.method_number,
+                units.sig(r.estimate.pfs_days),
+                units.sig(q["p5"]),
+                units.sig(q["p50"]),
+                units.sig(q["p95"]),
+                f"x{b.spread:.2f}",
+                "yes" if inside else "NO",
+                notes,
+            ]
+        )
+    return (
+        format_table(headers, rows)
+        + "\n\npfs-days; bands are exact (lognormal inputs): p5..p95 is a 90% interval."
+    )
 
 
 def examples_table(results: list[ExampleResult]):
@@ -73,28 +118,57 @@ def examples_table(results: list[ExampleResult]):
 
 
 def _text(results: list[ExampleResult]) -> str:
-    headers = ["system", "method", "computed pfs-days", "FLOP", "printed", "ratio", f"<= {TOLERANCE:g}x",
-               "m2/m1"]
+    headers = [
+        "system",
+        "method",
+        "computed pfs-days",
+        "FLOP",
+        "printed",
+        "ratio",
+        f"<= {TOLERANCE:g}x",
+        "m2/m1",
+    ]
     rows, notes = [], []
     for r in results:
         mark = ""
         if r.flagged:
-            notes.append(f"[{len(notes) + 1}] {r.example.system}, method {r.estimate.method_number}: {r.example.reading}")
+            notes.append(
+                f"[{len(notes) + 1}] {r.example.system}, method {r.estimate.method_number}: {r.example.reading}"
+            )
             mark = f" [{len(notes)}]"
         cmp = r.comparison
-        rows.append([r.example.system, f"{r.estimate.method_number} ({r.estimate.method})",
-                     units.sig(r.estimate.pfs_days), f"{r.estimate.flop:.3e}", units.sig(r.example.printed_pfs_days),
-                     f"{r.ratio_to_printed:.3f}{mark}", "yes" if r.within_tolerance else "NO",
-                     f"{cmp.ratio:.2f}" if cmp and r.estimate.method == "hardware" else ""])
-    lines = [format_table(headers, rows), "",
-             "ratio = computed / printed; m2/m1 = hardware-time estimate / operation count for the same system."]
+        rows.append(
+            [
+                r.example.system,
+                f"{r.estimate.method_number} ({r.estimate.method})",
+                units.sig(r.estimate.pfs_days),
+                f"{r.estimate.flop:.3e}",
+                units.sig(r.example.printed_pfs_days),
+                f"{r.ratio_to_printed:.3f}{mark}",
+                "yes" if r.within_tolerance else "NO",
+                f"{cmp.ratio:.2f}" if cmp and r.estimate.method == "hardware" else "",
+            ]
+        )
+    lines = [
+        format_table(headers, rows),
+        "",
+        "ratio = computed / printed; m2/m1 = hardware-time estimate / operation count for the same system.",
+    ]
     lines += notes
     return "\n".join(lines)
 
 
 def _reported_text() -> str:
-    rows = [[b.system, b.published.isoformat(), b.compute, f"{b.estimate().flop:.3e}",
-             "upper bound" if b.estimate().is_upper_bound else "estimate"] for b in REPORTED_RESULTS]
+    rows = [
+        [
+            b.system,
+            b.published.isoformat(),
+            b.compute,
+            f"{b.estimate().flop:.3e}",
+            "upper bound" if b.estimate().is_upper_bound else "estimate",
+        ]
+        for b in REPORTED_RESULTS
+    ]
     return format_table(["system", "published", "as reported", "FLOP", "kind"], rows)
 
 
@@ -103,15 +177,17 @@ def reported_table():
     import pyarrow as pa
 
     ests = [b.estimate() for b in REPORTED_RESULTS]
-    return pa.table({
-        "system": pa.array([b.system for b in REPORTED_RESULTS]),
-        "published": pa.array([b.published for b in REPORTED_RESULTS], pa.date32()),
-        "as_reported": pa.array([b.compute for b in REPORTED_RESULTS]),
-        "flop": pa.array([e.flop for e in ests], pa.float64()),
-        "pfs_days": pa.array([e.pfs_days for e in ests], pa.float64()),
-        "upper_bound": pa.array([bool(e.is_upper_bound) for e in ests]),
-        "reference": pa.array([b.reference for b in REPORTED_RESULTS]),
-    })
+    return pa.table(
+        {
+            "system": pa.array([b.system for b in REPORTED_RESULTS]),
+            "published": pa.array([b.published for b in REPORTED_RESULTS], pa.date32()),
+            "as_reported": pa.array([b.compute for b in REPORTED_RESULTS]),
+            "flop": pa.array([e.flop for e in ests], pa.float64()),
+            "pfs_days": pa.array([e.pfs_days for e in ests], pa.float64()),
+            "upper_bound": pa.array([bool(e.is_upper_bound) for e in ests]),
+            "reference": pa.array([b.reference for b in REPORTED_RESULTS]),
+        }
+    )
 
 
 def pa_array(values):
@@ -126,11 +202,21 @@ def run(args: argparse.Namespace) -> int:
     if args.out:
         check_writable(args.out, args.overwrite)
     if args.reported:
-        data = [b.estimate().to_dict() | {"system": b.system, "published": b.published.isoformat(),
-                                           "reference": b.reference} for b in REPORTED_RESULTS]
+        data = [
+            b.estimate().to_dict()
+            | {"system": b.system, "published": b.published.isoformat(), "reference": b.reference}
+            for b in REPORTED_RESULTS
+        ]
         if args.out:
-            write_table(reported_table(), args.out, {"kind": "reported_results", "units": {
-                "flop": "FLOP", "pfs_days": "petaflop/s-days (8.64e19 FLOP)"}}, overwrite=args.overwrite)
+            write_table(
+                reported_table(),
+                args.out,
+                {
+                    "kind": "reported_results",
+                    "units": {"flop": "FLOP", "pfs_days": "petaflop/s-days (8.64e19 FLOP)"},
+                },
+                overwrite=args.overwrite,
+            )
         emit_json(data) if args.json else print(_reported_text())
         return 0
     results = run_examples()
@@ -138,26 +224,51 @@ def run(args: argparse.Namespace) -> int:
     if bands is not None:
         table = examples_table(results)
         for key in ("p5", "p25", "p50", "p75", "p95"):
-            table = table.append_column(f"{key}_pfs_days", pa_array([b.to_dict()["quantiles_pfs_days"][key]
-                                                                       for b, _ in bands]))
-        table = table.append_column("mean_pfs_days", pa_array([b.to_dict()["mean_pfs_days"] for b, _ in bands]))
+            table = table.append_column(
+                f"{key}_pfs_days",
+                pa_array([b.to_dict()["quantiles_pfs_days"][key] for b, _ in bands]),
+            )
+        table = table.append_column(
+            "mean_pfs_days", pa_array([b.to_dict()["mean_pfs_days"] for b, _ in bands])
+        )
         table = table.append_column("band_assumptions", pa_array([n for _, n in bands]))
         if args.out:
-            write_table(table, args.out, {"kind": "worked_examples_bands", "method_error": args.method_error,
-                                          "units": {"pfs_days": "petaflop/s-days (8.64e19 FLOP)"}},
-                        overwrite=args.overwrite)
+            write_table(
+                table,
+                args.out,
+                {
+                    "kind": "worked_examples_bands",
+                    "method_error": args.method_error,
+                    "units": {"pfs_days": "petaflop/s-days (8.64e19 FLOP)"},
+                },
+                overwrite=args.overwrite,
+            )
         if args.json:
-            emit_json([r.to_dict() | b.to_dict() | {"band_assumptions": n} for r, (b, n) in zip(results, bands)])
+            emit_json(
+                [
+                    r.to_dict() | b.to_dict() | {"band_assumptions": n}
+                    for r, (b, n) in zip(results, bands)
+                ]
+            )
         else:
             print(_bands_text(results, bands))
         return 0
     if args.out:
-        write_table(examples_table(results), args.out, {"kind": "worked_examples", "units": {"flop": "FLOP",
-                    "pfs_days": "petaflop/s-days (8.64e19 FLOP)"}}, overwrite=args.overwrite)
+        write_table(
+            examples_table(results),
+            args.out,
+            {
+                "kind": "worked_examples",
+                "units": {"flop": "FLOP", "pfs_days": "petaflop/s-days (8.64e19 FLOP)"},
+            },
+            overwrite=args.overwrite,
+        )
     if args.json:
         emit_json([r.to_dict() for r in results])
     else:
         print(_text(results))
-        print(f"\nReported by the source without a worked calculation (`--reported`): {len(REPORTED_RESULTS)} "
-              "results, bounds kept as bounds.")
+        print(
+            f"\nReported by the source without a worked calculation (`--reported`): {len(REPORTED_RESULTS)} "
+            "results, bounds kept as bounds."
+        )
     return 0

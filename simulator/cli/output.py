@@ -1,10 +1,12 @@
 """Printing helpers shared by the subcommands: JSON and aligned text tables."""
+
 from __future__ import annotations
 
 import json
 import math
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 
 def _clean(obj: Any) -> Any:

@@ -1,4 +1,5 @@
 """``computesim sweep``: what-if grids from flags or a TOML scenario, to Arrow/Parquet or a summary."""
+
 from __future__ import annotations
 
 import json
@@ -12,17 +13,25 @@ AXIS_HELP = "a list 1,8,64; a range low:high:n or low:high:nlog"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("sweep", help="sweep a grid of scenarios (materialise, reduce or inverse)",
-                       description="Cartesian grid of factor axes; " + AXIS_HELP + ".")
+    p = sub.add_parser(
+        "sweep",
+        help="sweep a grid of scenarios (materialise, reduce or inverse)",
+        description="Cartesian grid of factor axes; " + AXIS_HELP + ".",
+    )
     p.add_argument("scenario", nargs="?", help="TOML scenario file (flags override it)")
     g = p.add_argument_group("axes (method 2)")
     g.add_argument("--device", help="devices, peaks from the profiles: K40,K80")
-    g.add_argument("--tflops", help="peak TFLOP/s per device, as an axis (replaces the profiles' peak)")
+    g.add_argument(
+        "--tflops", help="peak TFLOP/s per device, as an axis (replaces the profiles' peak)"
+    )
     g.add_argument("--count", help="number of devices")
     g.add_argument("--days", help="training days")
     g.add_argument("--hours", help="training hours (instead of --days)")
-    g.add_argument("--utilization", help="fraction of peak (default: each device's profile default, 0.33 GPU/TPU and 0.17 CPU,"
-                                          " written per row; 0.33 with --tflops alone)")
+    g.add_argument(
+        "--utilization",
+        help="fraction of peak (default: each device's profile default, 0.33 GPU/TPU and 0.17 CPU,"
+        " written per row; 0.33 with --tflops alone)",
+    )
     g.add_argument("--precision", help="peak precision from the profiles (default fp32)")
     g = p.add_argument_group("axes (method 1)")
     g.add_argument("--macs", help="forward multiply-adds per example")
@@ -32,31 +41,63 @@ def register(sub) -> None:
     p.add_argument("--multiplier", help="extra multiplier (either method)")
     g = p.add_argument_group("modes")
     g.add_argument("--mode", choices=("materialize", "reduce", "inverse"), help="default: inferred")
-    g.add_argument("--threshold", help="reduce: count points at or above this compute, with a unit (1e25FLOP, 100pfs-days)")
+    g.add_argument(
+        "--threshold",
+        help="reduce: count points at or above this compute, with a unit (1e25FLOP, 100pfs-days)",
+    )
     g.add_argument("--quantiles", help="reduce: grid quantiles, e.g. 0.05,0.5,0.95")
     g.add_argument("--group-by", help="reduce: one row per value of this axis")
     g.add_argument("--target", help="inverse: target compute (1e25FLOP)")
     g.add_argument("--solve", choices=("days", "count"), help="inverse: what to solve for")
     g.add_argument("--pue", help="inverse: power usage effectiveness (default 1.0)")
-    g.add_argument("--price-per-hour", help="inverse: USD per device-hour (cost omitted if not given)")
-    g = p.add_argument_group("uncertainty (materialise mode; give an axis as a range, e.g. --utilization '0.25 to 0.4')")
-    g.add_argument("--method-error", help="the method's own error as a factor, e.g. 3x (90%% within /3..x3)")
-    g.add_argument("--p-above", help="per-point probability of exceeding these computes, e.g. 1e25FLOP,1e26FLOP")
-    g.add_argument("--samples", help="Monte Carlo samples when not every uncertain factor is lognormal")
+    g.add_argument(
+        "--price-per-hour", help="inverse: USD per device-hour (cost omitted if not given)"
+    )
+    g = p.add_argument_group(
+        "uncertainty (materialise mode; give an axis as a range, e.g. --utilization '0.25 to 0.4')"
+    )
+    g.add_argument(
+        "--method-error", help="the method's own error as a factor, e.g. 3x (90%% within /3..x3)"
+    )
+    g.add_argument(
+        "--p-above",
+        help="per-point probability of exceeding these computes, e.g. 1e25FLOP,1e26FLOP",
+    )
+    g.add_argument(
+        "--samples", help="Monte Carlo samples when not every uncertain factor is lognormal"
+    )
     g.add_argument("--seed", help="Monte Carlo seed (default 0)")
-    g.add_argument("--force-mc", action="store_true", default=None, help="Monte Carlo even when exact")
+    g.add_argument(
+        "--force-mc", action="store_true", default=None, help="Monte Carlo even when exact"
+    )
     g = p.add_argument_group("output")
     g.add_argument("--out", help=".parquet (zstd) or .arrow (IPC); streamed, atomic")
-    g.add_argument("--overwrite", action="store_true", default=None, help="replace an existing --out")
+    g.add_argument(
+        "--overwrite", action="store_true", default=None, help="replace an existing --out"
+    )
     g.add_argument("--json", action="store_true", help="print the summary as JSON")
     g.add_argument("--backend", help="auto | reference | numba | cuda (default auto)")
-    g.add_argument("--max-points", help="grid size guard, a positive integer (default 2e8 in memory, 1e10 to a file or reduced)")
+    g.add_argument(
+        "--max-points",
+        help="grid size guard, a positive integer (default 2e8 in memory, 1e10 to a file or reduced)",
+    )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
-_AXES = ("device", "tflops", "count", "days", "hours", "utilization", "macs", "examples", "epochs",
-         "networks", "multiplier")
+_AXES = (
+    "device",
+    "tflops",
+    "count",
+    "days",
+    "hours",
+    "utilization",
+    "macs",
+    "examples",
+    "epochs",
+    "networks",
+    "multiplier",
+)
 
 
 def _float(text, field):
@@ -70,8 +111,11 @@ def _float(text, field):
 def _int(text, field):
     x = _float(text, field)
     if not math.isfinite(x) or x != int(x) or x < (1 if field == "--samples" else 0):
-        raise InputError(field, f"must be a {'positive' if field == '--samples' else 'non-negative'} integer, "
-                                f"got {text!r}")
+        raise InputError(
+            field,
+            f"must be a {'positive' if field == '--samples' else 'non-negative'} integer, "
+            f"got {text!r}",
+        )
     return int(x)
 
 
@@ -82,14 +126,27 @@ def _kwargs(args) -> tuple[dict, set[str]]:
 
     kw = scenario.load(args.scenario) if args.scenario is not None else {}
     from_file = set(kw)
-    for name in _AXES + ("mode", "threshold", "group_by", "target", "solve", "out", "backend", "precision",
-                         "overwrite"):
+    for name in _AXES + (
+        "mode",
+        "threshold",
+        "group_by",
+        "target",
+        "solve",
+        "out",
+        "backend",
+        "precision",
+        "overwrite",
+    ):
         v = getattr(args, name)
         if v is not None:
             kw[name] = v
     if args.quantiles is not None:
         kw["quantiles"] = [_float(q, "--quantiles") for q in args.quantiles.split(",") if q.strip()]
-    for name, flag in (("pue", "--pue"), ("price_per_hour", "--price-per-hour"), ("max_points", "--max-points")):
+    for name, flag in (
+        ("pue", "--pue"),
+        ("price_per_hour", "--price-per-hour"),
+        ("max_points", "--max-points"),
+    ):
         v = getattr(args, name)
         if v is not None:
             kw[name] = _float(v, flag)
@@ -145,18 +202,31 @@ def _report(args, kw: dict, result) -> int:
         from computesim.io import arrow as arrow_io
 
         meta = arrow_io.read_metadata(result)
-        summary = {"out": str(result), "points": meta.get("points"), "mode": meta.get("mode"),
-                   "backend": meta.get("backend"), "shape": meta.get("shape")}
+        summary = {
+            "out": str(result),
+            "points": meta.get("points"),
+            "mode": meta.get("mode"),
+            "backend": meta.get("backend"),
+            "shape": meta.get("shape"),
+        }
         if args.json:
             emit_json(summary)
         else:
-            print(f"wrote {summary['points']} rows ({summary['mode']}, backend {summary['backend']}) to {result}")
+            print(
+                f"wrote {summary['points']} rows ({summary['mode']}, backend {summary['backend']}) to {result}"
+            )
         return 0
     rows = result.to_pylist()
     mode = json.loads((result.schema.metadata or {}).get(b"computesim.mode", b'""'))
     if args.json:
-        emit_json({"mode": mode, "backend": kw["backend"], "points": sum(1 for _ in rows) if mode == "materialize"
-                   else None, "rows": rows[:MAX_PRINT] if mode == "materialize" else rows})
+        emit_json(
+            {
+                "mode": mode,
+                "backend": kw["backend"],
+                "points": sum(1 for _ in rows) if mode == "materialize" else None,
+                "rows": rows[:MAX_PRINT] if mode == "materialize" else rows,
+            }
+        )
         return 0
     headers = list(result.column_names)
     shown = rows[:MAX_PRINT] if mode == "materialize" else rows

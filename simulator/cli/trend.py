@@ -1,5 +1,6 @@
 """``computesim trend``: fit compute trends (doubling times with bootstrap intervals), eras,
 projections, effective compute, and plots, on the built-in points or a CSV file."""
+
 from __future__ import annotations
 
 import argparse
@@ -7,49 +8,138 @@ import math
 from typing import Any
 
 from computesim.errors import InputError
+
 from .output import emit_json, format_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("trend", help="fit doubling times of training compute, with eras, projections and plots",
-                       description="Least-squares fit of log10(compute) on date with a bootstrap confidence "
-                                   "interval. Upper bounds are excluded from fits unless --include-bounds.")
-    p.add_argument("data", nargs="?", metavar="DATA.csv", help="CSV of data points (or use --examples)")
-    p.add_argument("--examples", action="store_true", help="use the source's worked examples and reported results")
+    p = sub.add_parser(
+        "trend",
+        help="fit doubling times of training compute, with eras, projections and plots",
+        description="Least-squares fit of log10(compute) on date with a bootstrap confidence "
+        "interval. Upper bounds are excluded from fits unless --include-bounds.",
+    )
+    p.add_argument(
+        "data", nargs="?", metavar="DATA.csv", help="CSV of data points (or use --examples)"
+    )
+    p.add_argument(
+        "--examples",
+        action="store_true",
+        help="use the source's worked examples and reported results",
+    )
     g = p.add_argument_group("CSV columns (recognised automatically when not given)")
-    g.add_argument("--date-col", help="publication-date column (YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or YYYY)")
+    g.add_argument(
+        "--date-col", help="publication-date column (YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or YYYY)"
+    )
     g.add_argument("--compute-col", help="training-compute column")
     g.add_argument("--name-col", help="system-name column")
-    g.add_argument("--compute-unit", choices=("flop", "pfs-days"), help="unit of bare compute numbers")
+    g.add_argument(
+        "--compute-unit", choices=("flop", "pfs-days"), help="unit of bare compute numbers"
+    )
     f = p.add_argument_group("fit")
-    f.add_argument("--from", dest="start", metavar="DATE", help="window start (a bare year: 1 January)")
-    f.add_argument("--to", dest="end", metavar="DATE", help="window end, exclusive (a bare year: through 31 December)")
-    f.add_argument("--breaks", action="append", default=[], metavar="DATE[,DATE]",
-                   help="era breakpoints (a bare year: 1 January); one line per era, with a Chow F-test")
-    f.add_argument("--large", nargs="?", const=1.0, type=float, default=None, metavar="OOM",
-                   help="fit the large-scale subset: points more than OOM orders of magnitude above the trend (1)")
-    f.add_argument("--include-bounds", action="store_true", help="fit upper bounds as if they were points")
-    f.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)")
+    f.add_argument(
+        "--from", dest="start", metavar="DATE", help="window start (a bare year: 1 January)"
+    )
+    f.add_argument(
+        "--to",
+        dest="end",
+        metavar="DATE",
+        help="window end, exclusive (a bare year: through 31 December)",
+    )
+    f.add_argument(
+        "--breaks",
+        action="append",
+        default=[],
+        metavar="DATE[,DATE]",
+        help="era breakpoints (a bare year: 1 January); one line per era, with a Chow F-test",
+    )
+    f.add_argument(
+        "--large",
+        nargs="?",
+        const=1.0,
+        type=float,
+        default=None,
+        metavar="OOM",
+        help="fit the large-scale subset: points more than OOM orders of magnitude above the trend (1)",
+    )
+    f.add_argument(
+        "--include-bounds", action="store_true", help="fit upper bounds as if they were points"
+    )
+    f.add_argument(
+        "--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (1000)"
+    )
     f.add_argument("--seed", default="0", help="random seed, 0 to 2**64 - 1 (0)")
     f.add_argument("--ci", type=float, default=0.95, help="confidence level (0.95)")
-    f.add_argument("--propagate", action="store_true",
-                   help="perturb each point within its band, or by --noise-factor, in each resample")
-    f.add_argument("--noise-factor", type=float, default=2.0, help="log-uniform /F to xF for points without a band (2)")
+    f.add_argument(
+        "--propagate",
+        action="store_true",
+        help="perturb each point within its band, or by --noise-factor, in each resample",
+    )
+    f.add_argument(
+        "--noise-factor",
+        type=float,
+        default=2.0,
+        help="log-uniform /F to xF for points without a band (2)",
+    )
     q = p.add_argument_group("projections (assumptions printed under 'assumptions')")
-    q.add_argument("--project", action="append", default=[], metavar="DATE", help="compute on the trend at DATE")
-    q.add_argument("--threshold", action="append", default=[], metavar="FLOP",
-                   help="date the trend crosses FLOP (default 1e26)")
-    q.add_argument("--flop-per-dollar", type=float, help="price-performance at --price-year (default: V100 2018)")
-    q.add_argument("--gpu-hour-usd", type=float, default=3.06, help="GPU rental price per hour for the default (3.06)")
-    q.add_argument("--price-year", default="2018", help="date of the price-performance figure (2018)")
-    q.add_argument("--price-doubling-months", type=float, default=18.0, help="price-performance doubling time (18)")
-    q.add_argument("--budget", type=float, default=1e12, help="budget in dollars for one run (1e12: world hardware/yr)")
-    q.add_argument("--cost-years", default="2018,2020,2025", help="years at which to price the trend's run")
+    q.add_argument(
+        "--project",
+        action="append",
+        default=[],
+        metavar="DATE",
+        help="compute on the trend at DATE",
+    )
+    q.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="FLOP",
+        help="date the trend crosses FLOP (default 1e26)",
+    )
+    q.add_argument(
+        "--flop-per-dollar",
+        type=float,
+        help="price-performance at --price-year (default: V100 2018)",
+    )
+    q.add_argument(
+        "--gpu-hour-usd",
+        type=float,
+        default=3.06,
+        help="GPU rental price per hour for the default (3.06)",
+    )
+    q.add_argument(
+        "--price-year", default="2018", help="date of the price-performance figure (2018)"
+    )
+    q.add_argument(
+        "--price-doubling-months",
+        type=float,
+        default=18.0,
+        help="price-performance doubling time (18)",
+    )
+    q.add_argument(
+        "--budget",
+        type=float,
+        default=1e12,
+        help="budget in dollars for one run (1e12: world hardware/yr)",
+    )
+    q.add_argument(
+        "--cost-years", default="2018,2020,2025", help="years at which to price the trend's run"
+    )
     e = p.add_argument_group("algorithmic efficiency")
-    e.add_argument("--efficiency-halving-months", type=float, default=16.0, help="halving time of compute needed (16)")
-    e.add_argument("--efficiency-ref", default="2012", help="date where the efficiency gain is 1 (2012)")
-    e.add_argument("--effective", action="store_true",
-                   help="fit and plot effective compute (physical FLOP x efficiency gain since --efficiency-ref)")
+    e.add_argument(
+        "--efficiency-halving-months",
+        type=float,
+        default=16.0,
+        help="halving time of compute needed (16)",
+    )
+    e.add_argument(
+        "--efficiency-ref", default="2012", help="date where the efficiency gain is 1 (2012)"
+    )
+    e.add_argument(
+        "--effective",
+        action="store_true",
+        help="fit and plot effective compute (physical FLOP x efficiency gain since --efficiency-ref)",
+    )
     o = p.add_argument_group("output")
     o.add_argument("--json", action="store_true", help="print JSON")
     o.add_argument("--plot", metavar="FILE", help="draw to FILE.png, .svg or .pdf")
@@ -65,8 +155,13 @@ def _load(args: argparse.Namespace):
         raise InputError("DATA", "give a CSV file or --examples (one of them)")
     if args.examples:
         return datasets.builtin_points()
-    return datasets.read_csv_points(args.data, date_col=args.date_col, compute_col=args.compute_col,
-                                    name_col=args.name_col, compute_unit=args.compute_unit)
+    return datasets.read_csv_points(
+        args.data,
+        date_col=args.date_col,
+        compute_col=args.compute_col,
+        name_col=args.name_col,
+        compute_unit=args.compute_unit,
+    )
 
 
 def _dates(values: list[str], field: str) -> list[float]:
@@ -96,9 +191,15 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     end = parse_when(args.end, "--to", end=True) if args.end is not None else math.inf
     breaks = _dates(args.breaks, "--breaks")
     thresholds = [_flop(x, "--threshold") for x in args.threshold] or [1e26]
-    price = pj.PricePerformance(gpu_hour_usd=args.gpu_hour_usd, year=parse_when(args.price_year, "--price-year"),
-                                doubling_months=args.price_doubling_months, flop_per_dollar_override=args.flop_per_dollar)
-    eff = Efficiency(args.efficiency_halving_months, parse_when(args.efficiency_ref, "--efficiency-ref"))
+    price = pj.PricePerformance(
+        gpu_hour_usd=args.gpu_hour_usd,
+        year=parse_when(args.price_year, "--price-year"),
+        doubling_months=args.price_doubling_months,
+        flop_per_dollar_override=args.flop_per_dollar,
+    )
+    eff = Efficiency(
+        args.efficiency_halving_months, parse_when(args.efficiency_ref, "--efficiency-ref")
+    )
     cost_years = _dates([args.cost_years], "--cost-years")
     project = _dates(args.project, "--project")
     pts = _load(args)
@@ -106,9 +207,19 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
         pts.table = effective_table(pts.table, eff)
         pts.origin += f" (effective compute, x efficiency gain since {eff.reference:g})"
     try:
-        rep = analyse(pts.table, start=start, end=end, breaks=breaks, large_threshold=args.large,
-                      include_bounds=args.include_bounds, n_boot=args.bootstrap, seed=seed, level=args.ci,
-                      propagate=args.propagate, noise_factor=args.noise_factor)
+        rep = analyse(
+            pts.table,
+            start=start,
+            end=end,
+            breaks=breaks,
+            large_threshold=args.large,
+            include_bounds=args.include_bounds,
+            n_boot=args.bootstrap,
+            seed=seed,
+            level=args.ci,
+            propagate=args.propagate,
+            noise_factor=args.noise_factor,
+        )
     except InputError as exc:
         if exc.field != "data" or not pts.skipped:
             raise
@@ -116,26 +227,50 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     out = rep.to_dict()
     fit = rep.overall
     eff_ci = eff.effective_doubling_months(fit.slope_ci()[::-1])
-    out |= {"n_skipped": pts.n_skipped, "skipped": pts.skipped, "data": pts.origin,
-            "projections": {"compute_at": [pj.compute_at(fit, t) for t in project],
-                            "threshold_crossing": [pj.crossing(fit, x) for x in thresholds],
-                            "cost": pj.cost(fit, price, cost_years, args.budget), "on": "whole-window fit"},
-            "efficiency": eff.to_dict() | {"fitted_effective_compute": args.effective,
-                "effective_doubling_months": float(eff.effective_doubling_months(fit.slope)),
-                "effective_doubling_months_ci": [float(v) for v in eff_ci]},
-            "assumptions": {"price_performance": price.to_dict(), "budget_usd": args.budget,
-                            "efficiency_halving_months": eff.halving_months, "efficiency_reference_year": eff.reference,
-                            "bootstrap": {"resamples": args.bootstrap, "seed": seed, "ci_level": args.ci,
-                                          "method": "percentile, pairs resampled"},
-                            "point_noise": (f"log-uniform within band, else /{args.noise_factor:g} to x{args.noise_factor:g}"
-                                            if args.propagate else "none"),
-                            "upper_bounds": out["upper_bounds"], "bands": "uncertainty of the trend line"}}
+    out |= {
+        "n_skipped": pts.n_skipped,
+        "skipped": pts.skipped,
+        "data": pts.origin,
+        "projections": {
+            "compute_at": [pj.compute_at(fit, t) for t in project],
+            "threshold_crossing": [pj.crossing(fit, x) for x in thresholds],
+            "cost": pj.cost(fit, price, cost_years, args.budget),
+            "on": "whole-window fit",
+        },
+        "efficiency": eff.to_dict()
+        | {
+            "fitted_effective_compute": args.effective,
+            "effective_doubling_months": float(eff.effective_doubling_months(fit.slope)),
+            "effective_doubling_months_ci": [float(v) for v in eff_ci],
+        },
+        "assumptions": {
+            "price_performance": price.to_dict(),
+            "budget_usd": args.budget,
+            "efficiency_halving_months": eff.halving_months,
+            "efficiency_reference_year": eff.reference,
+            "bootstrap": {
+                "resamples": args.bootstrap,
+                "seed": seed,
+                "ci_level": args.ci,
+                "method": "percentile, pairs resampled",
+            },
+            "point_noise": (
+                f"log-uniform within band, else /{args.noise_factor:g} to x{args.noise_factor:g}"
+                if args.propagate
+                else "none"
+            ),
+            "upper_bounds": out["upper_bounds"],
+            "bands": "uncertainty of the trend line",
+        },
+    }
     return pts, rep, out
 
 
 def _skipped_text(skipped: dict[str, int]) -> str:
     """'3 rows skipped: 2 unreadable date, 1 compute not positive'."""
-    return f"{sum(skipped.values())} rows skipped: " + ", ".join(f"{v} {k}" for k, v in skipped.items())
+    return f"{sum(skipped.values())} rows skipped: " + ", ".join(
+        f"{v} {k}" for k, v in skipped.items()
+    )
 
 
 def _g(v: float | None) -> str:
@@ -149,34 +284,74 @@ def _fmt_ci(ci: list[float | None]) -> str:
 
 def _text(out: dict[str, Any]) -> str:
     rows = []
-    for name, d in [("window", out)] + [(e["label"], e) for e in out["eras"]] + (
-            [("large-scale", out["large_scale"])] if out["large_scale"] and "doubling_months" in out["large_scale"] else []):
-        ci = _fmt_ci(d["doubling_months_ci"]) if d["oom_per_year_ci"][0] > 0 else "includes no growth"
-        rows.append([name, d["n_points"], _g(d["doubling_months"]), ci, _g(d["growth_per_year"]),
-                     _g(d["oom_per_year"])])
-    lines = [f"data: {out['data']} ({out['n_points']} points fitted, {out['n_skipped']} rows skipped"
-             + (": " + ", ".join(f"{v} {k}" for k, v in out["skipped"].items()) if out["skipped"] else "")
-             + f"; {out['upper_bounds_excluded']} upper bounds {out['upper_bounds']})",
-             format_table(["fit", "n", "doubling months", f"{out['ci_level']:.0%} CI", "x/year", "OOM/year"], rows)]
+    for name, d in (
+        [("window", out)]
+        + [(e["label"], e) for e in out["eras"]]
+        + (
+            [("large-scale", out["large_scale"])]
+            if out["large_scale"] and "doubling_months" in out["large_scale"]
+            else []
+        )
+    ):
+        ci = (
+            _fmt_ci(d["doubling_months_ci"])
+            if d["oom_per_year_ci"][0] > 0
+            else "includes no growth"
+        )
+        rows.append(
+            [
+                name,
+                d["n_points"],
+                _g(d["doubling_months"]),
+                ci,
+                _g(d["growth_per_year"]),
+                _g(d["oom_per_year"]),
+            ]
+        )
+    lines = [
+        f"data: {out['data']} ({out['n_points']} points fitted, {out['n_skipped']} rows skipped"
+        + (
+            ": " + ", ".join(f"{v} {k}" for k, v in out["skipped"].items())
+            if out["skipped"]
+            else ""
+        )
+        + f"; {out['upper_bounds_excluded']} upper bounds {out['upper_bounds']})",
+        format_table(
+            ["fit", "n", "doubling months", f"{out['ci_level']:.0%} CI", "x/year", "OOM/year"], rows
+        ),
+    ]
     if out["break_test"]:
         bt = out["break_test"]
-        lines.append(f"break test ({bt['test']}): " + (bt.get("note") or
-                     f"F={_g(bt['F'])}, p={_g(bt['p_value'])}, delta BIC={_g(bt['delta_bic'])}: "
-                     f"breaks {'warranted' if bt['warranted'] else 'not warranted'} at 5%"))
+        lines.append(
+            f"break test ({bt['test']}): "
+            + (
+                bt.get("note")
+                or f"F={_g(bt['F'])}, p={_g(bt['p_value'])}, delta BIC={_g(bt['delta_bic'])}: "
+                f"breaks {'warranted' if bt['warranted'] else 'not warranted'} at 5%"
+            )
+        )
     if out["large_scale"] and "note" in out["large_scale"]:
-        lines.append(f"large-scale: {out['large_scale']['note']} ({', '.join(out['large_scale']['systems'])})")
+        lines.append(
+            f"large-scale: {out['large_scale']['note']} ({', '.join(out['large_scale']['systems'])})"
+        )
     pj = out["projections"]
     for c in pj["compute_at"]:
         lines.append(f"trend at {c['date']}: {c['flop']:.3g} FLOP (CI {_fmt_ci(c['flop_ci'])})")
     for c in pj["threshold_crossing"]:
-        lines.append(f"crosses {c['threshold_flop']:.3g} FLOP: {c['date']} (CI {c['date_ci'][0]} to {c['date_ci'][1]})")
+        lines.append(
+            f"crosses {c['threshold_flop']:.3g} FLOP: {c['date']} (CI {c['date_ci'][0]} to {c['date_ci'][1]})"
+        )
     cost = pj["cost"]
     for r in cost["cost_by_year"]:
-        lines.append(f"run on the trend in {r['year']:g}: ${r['usd']:.3g} (CI {_fmt_ci(r['usd_ci'])})")
+        lines.append(
+            f"run on the trend in {r['year']:g}: ${r['usd']:.3g} (CI {_fmt_ci(r['usd_ci'])})"
+        )
     lines.append(f"reaches ${cost['budget_usd']:.3g} per run: {cost['budget_reached_date']}")
     ef = out["efficiency"]
-    lines.append(f"effective compute (algorithmic efficiency halving every {ef['halving_months']:g} months) "
-                 f"doubles every {_g(ef['effective_doubling_months'])} months")
+    lines.append(
+        f"effective compute (algorithmic efficiency halving every {ef['halving_months']:g} months) "
+        f"doubles every {_g(ef['effective_doubling_months'])} months"
+    )
     return "\n".join(lines)
 
 
@@ -192,12 +367,22 @@ def run(args: argparse.Namespace) -> int:
     if args.plot:
         from computesim.trends.plots import plot_trend
 
-        out["plot"] = str(plot_trend(args.plot, pts.table, rep, overwrite=args.overwrite,
-                                     noise_factor=args.noise_factor if args.propagate else None,
-                                     title=f"Training compute: {pts.origin}"))
+        out["plot"] = str(
+            plot_trend(
+                args.plot,
+                pts.table,
+                rep,
+                overwrite=args.overwrite,
+                noise_factor=args.noise_factor if args.propagate else None,
+                title=f"Training compute: {pts.origin}",
+            )
+        )
     if args.out:
-        out["out"] = str(write_table(pts.table, args.out, {"skipped": pts.skipped, "origin": pts.origin},
-                                     args.overwrite))
+        out["out"] = str(
+            write_table(
+                pts.table, args.out, {"skipped": pts.skipped, "origin": pts.origin}, args.overwrite
+            )
+        )
     if args.json:
         emit_json(out)
     else:

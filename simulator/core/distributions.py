@@ -9,19 +9,28 @@ Each distribution encodes itself for the Monte Carlo kernels (``kernel_spec``: a
 6 parameters, plus a table for PERT) and gives its quantile function (``ppf``) for tests and for
 the moments of its logarithm (variance attribution).
 """
+
 from __future__ import annotations
 
 import math
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any, Callable
+from typing import Any
 
 from computesim.core import units
-from computesim.errors import InputError, shown
 from computesim.core.quantity import Quantity
-from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, TABLE, TRIANGULAR, TRUNCNORMAL, UNIFORM
+from computesim.errors import InputError, shown
+from computesim.kernels.mc_scalar import (
+    LOGNORMAL,
+    LOGUNIFORM,
+    TABLE,
+    TRIANGULAR,
+    TRUNCNORMAL,
+    UNIFORM,
+)
 
 Z95 = 1.6448536269514722  #: standard normal 95th percentile: a 90% interval is +-Z95 sigma
 _N01 = NormalDist()
@@ -31,7 +40,9 @@ NORMAL_MIN_Z = 3.0
 PERT_TABLE = 4096  #: intervals of PERT's tabulated inverse CDF (linear in between)
 
 
-FRACTION_TAIL = 1e-3  #: a fraction field's unbounded distribution may put at most this share above 1
+FRACTION_TAIL = (
+    1e-3  #: a fraction field's unbounded distribution may put at most this share above 1
+)
 
 
 class _LRU(OrderedDict):
@@ -95,7 +106,7 @@ class Distribution(Quantity):
             lo, hi = (mid, hi) if float(self.ppf(mid)) <= x else (lo, mid)
         return 1.0 - lo
 
-    def scaled(self, c: float) -> "Distribution":
+    def scaled(self, c: float) -> Distribution:
         """The same distribution of ``c`` x the variable (units conversion)."""
         raise NotImplementedError
 
@@ -130,13 +141,13 @@ class LogNormal(Distribution):
     family = "lognormal"
 
     @classmethod
-    def from_interval(cls, lo: float, hi: float, level: float = 0.90) -> "LogNormal":
+    def from_interval(cls, lo: float, hi: float, level: float = 0.90) -> LogNormal:
         """The lognormal whose central ``level`` interval is [lo, hi]."""
         z = _N01.inv_cdf(0.5 + level / 2)
         return cls((math.log(lo) + math.log(hi)) / 2, (math.log(hi) - math.log(lo)) / (2 * z))
 
     @classmethod
-    def factor(cls, f: float) -> "LogNormal":
+    def factor(cls, f: float) -> LogNormal:
         """Median 1, 90% interval [1/f, f]: a model error "good to within f x"."""
         return cls(0.0, math.log(f) / Z95)
 
@@ -149,24 +160,29 @@ class LogNormal(Distribution):
         return True
 
     def ppf(self, u):
-        from computesim.kernels.philox import ndtri_np
-
         import numpy as np
+
+        from computesim.kernels.philox import ndtri_np
 
         return np.exp(self.mu + self.sigma * ndtri_np(np.asarray(u, float)))
 
     def log_moments(self) -> tuple[float, float]:
-        return self.mu, self.sigma ** 2
+        return self.mu, self.sigma**2
 
     def kernel_spec(self):
         return LOGNORMAL, (self.mu, self.sigma, 0, 0, 0, 0), None
 
-    def scaled(self, c: float) -> "LogNormal":
+    def scaled(self, c: float) -> LogNormal:
         return LogNormal(self.mu + math.log(c), self.sigma)
 
     def params(self) -> dict[str, float]:
         z = Z95 * self.sigma
-        return {"p5": math.exp(self.mu - z), "p95": math.exp(self.mu + z), "mu": self.mu, "sigma": self.sigma}
+        return {
+            "p5": math.exp(self.mu - z),
+            "p95": math.exp(self.mu + z),
+            "mu": self.mu,
+            "sigma": self.sigma,
+        }
 
     def describe(self, unit: str = "") -> str:
         p = self.params()
@@ -188,7 +204,9 @@ class LogUniform(Distribution):
     def ppf(self, u):
         import numpy as np
 
-        return np.exp(math.log(self.lo) + (math.log(self.hi) - math.log(self.lo)) * np.asarray(u, float))
+        return np.exp(
+            math.log(self.lo) + (math.log(self.hi) - math.log(self.lo)) * np.asarray(u, float)
+        )
 
     def log_moments(self) -> tuple[float, float]:
         a, b = math.log(self.lo), math.log(self.hi)
@@ -198,7 +216,7 @@ class LogUniform(Distribution):
         a = math.log(self.lo)
         return LOGUNIFORM, (a, math.log(self.hi) - a, 0, 0, 0, 0), None
 
-    def scaled(self, c: float) -> "LogUniform":
+    def scaled(self, c: float) -> LogUniform:
         return LogUniform(self.lo * c, self.hi * c)
 
     def params(self) -> dict[str, float]:
@@ -225,7 +243,7 @@ class Uniform(Distribution):
     def kernel_spec(self):
         return UNIFORM, (self.lo, self.hi - self.lo, 0, 0, 0, 0), None
 
-    def scaled(self, c: float) -> "Uniform":
+    def scaled(self, c: float) -> Uniform:
         return Uniform(self.lo * c, self.hi * c)
 
     def params(self) -> dict[str, float]:
@@ -245,17 +263,19 @@ class Normal(Distribution):
         return _N01.cdf(-self.mean / self.sd)
 
     def ppf(self, u):
-        from computesim.kernels.philox import ndtri_np
-
         import numpy as np
 
+        from computesim.kernels.philox import ndtri_np
+
         p0 = self._p0
-        return np.maximum(self.mean + self.sd * ndtri_np(p0 + (1 - p0) * np.asarray(u, float)), 5e-324)
+        return np.maximum(
+            self.mean + self.sd * ndtri_np(p0 + (1 - p0) * np.asarray(u, float)), 5e-324
+        )
 
     def kernel_spec(self):
         return TRUNCNORMAL, (self.mean, self.sd, self._p0, 0, 0, 0), None
 
-    def scaled(self, c: float) -> "Normal":
+    def scaled(self, c: float) -> Normal:
         return Normal(self.mean * c, self.sd * c)
 
     def params(self) -> dict[str, float]:
@@ -286,7 +306,7 @@ class Triangular(Distribution):
         fc, p3, p4 = self._consts()
         return TRIANGULAR, (self.lo, self.hi, fc, p3, p4, 0), None
 
-    def scaled(self, c: float) -> "Triangular":
+    def scaled(self, c: float) -> Triangular:
         return Triangular(self.lo * c, self.mode * c, self.hi * c)
 
     def params(self) -> dict[str, float]:
@@ -318,14 +338,16 @@ class Pert(Distribution):
     def kernel_spec(self):
         return TABLE, (float(PERT_TABLE), 0, 0, 0, 0, 0), self.table()
 
-    def scaled(self, c: float) -> "Pert":
+    def scaled(self, c: float) -> Pert:
         return Pert(self.lo * c, self.mode * c, self.hi * c)
 
     def params(self) -> dict[str, float]:
         return {"lo": self.lo, "mode": self.mode, "hi": self.hi}
 
 
-_TABLES: _LRU = _LRU(256)  #: (lo, mode, hi) -> read-only PERT inverse-CDF table (32 KiB each); bounded
+_TABLES: _LRU = _LRU(
+    256
+)  #: (lo, mode, hi) -> read-only PERT inverse-CDF table (32 KiB each); bounded
 
 
 def _pert_table(lo: float, mode: float, hi: float):
@@ -339,7 +361,9 @@ def _pert_table(lo: float, mode: float, hi: float):
         b = 1 + 4 * (hi - mode) / (hi - lo)
         x = np.linspace(0.0, 1.0, (1 << 16) + 1)
         logd = np.zeros_like(x)
-        with np.errstate(divide="ignore"):  # a or b == 1 (mode at an end): that term is 0, not 0 x -inf
+        with np.errstate(
+            divide="ignore"
+        ):  # a or b == 1 (mode at an end): that term is 0, not 0 x -inf
             if a != 1:
                 logd += (a - 1) * np.log(x)
             if b != 1:
@@ -367,7 +391,7 @@ def _split_call(text: str) -> tuple[str, str, str] | None:
     j = text.find(")", i + 1)
     if i < 0 or j < 0:
         return None
-    fam, args, unit = text[:i].strip(), text[i + 1:j], text[j + 1:].strip()
+    fam, args, unit = text[:i].strip(), text[i + 1 : j], text[j + 1 :].strip()
     if not (fam.isascii() and fam.isalpha()) or "(" in args or "(" in unit or ")" in unit:
         return None
     return fam, args, unit
@@ -381,7 +405,7 @@ def _split_range(text: str) -> tuple[str, str] | None:
     m = _TO.search(t)
     if m is None:
         return None
-    a, b = t[:m.start()].strip(), t[m.end():].strip()
+    a, b = t[: m.start()].strip(), t[m.end() :].strip()
     return (a, b) if a and b else None
 
 
@@ -396,7 +420,9 @@ def _unit_of(text: str, field: str) -> str:
     return units._split(text, field)[1]
 
 
-def _values(parts: list[str], shared_unit: str, kind: str, field: str, bare_scale: float) -> list[float]:
+def _values(
+    parts: list[str], shared_unit: str, kind: str, field: str, bare_scale: float
+) -> list[float]:
     out = []
     for p in parts:
         own = _unit_of(p, field)
@@ -412,7 +438,9 @@ def _values(parts: list[str], shared_unit: str, kind: str, field: str, bare_scal
 
 def _check_order(field: str, text: str, lo: float, hi: float) -> None:
     if not lo < hi:
-        raise InputError(field, f"range {shown(text)} is backwards or empty: low end must be below high end")
+        raise InputError(
+            field, f"range {shown(text)} is backwards or empty: low end must be below high end"
+        )
 
 
 def _positive(field: str, text: str, *vals: float) -> None:
@@ -426,7 +454,9 @@ def _make(fam: str, vals: list[float], field: str, text: str) -> Distribution:
         _check_order(field, text, lo, hi)
         if fam == "uniform":
             if lo < 0:
-                raise InputError(field, f"{shown(text)}: values must be positive (lower end {lo:g} < 0)")
+                raise InputError(
+                    field, f"{shown(text)}: values must be positive (lower end {lo:g} < 0)"
+                )
             return Uniform(lo, hi)
         _positive(field, text, lo, hi)
         return LogNormal.from_interval(lo, hi) if fam == "lognormal" else LogUniform(lo, hi)
@@ -435,9 +465,12 @@ def _make(fam: str, vals: list[float], field: str, text: str) -> Distribution:
         if sd <= 0:
             raise InputError(field, f"{shown(text)}: standard deviation must be positive")
         if mean + NORMAL_MIN_Z * sd <= 0:
-            raise InputError(field, f"{shown(text)}: almost all of it is below 0 (truncated at 0 it keeps less"
-                                    f" than {_N01.cdf(-NORMAL_MIN_Z):.2g} of its mass); give a mean above"
-                                    f" -{NORMAL_MIN_Z:g} sd")
+            raise InputError(
+                field,
+                f"{shown(text)}: almost all of it is below 0 (truncated at 0 it keeps less"
+                f" than {_N01.cdf(-NORMAL_MIN_Z):.2g} of its mass); give a mean above"
+                f" -{NORMAL_MIN_Z:g} sd",
+            )
         return Normal(mean, sd)
     lo, mode, hi = vals
     _check_order(field, text, lo, hi)
@@ -448,7 +481,9 @@ def _make(fam: str, vals: list[float], field: str, text: str) -> Distribution:
     return Triangular(lo, mode, hi) if fam == "triangular" else Pert(lo, mode, hi)
 
 
-def require_fraction_dist(field: str, dist: Distribution, tail: float = FRACTION_TAIL) -> Distribution:
+def require_fraction_dist(
+    field: str, dist: Distribution, tail: float = FRACTION_TAIL
+) -> Distribution:
     """``dist`` if it keeps a fraction (utilization) in (0, 1], else InputError naming ``field``.
 
     Bounded families (uniform, loguniform, triangular, pert) must have hi <= 1. Unbounded ones
@@ -458,13 +493,23 @@ def require_fraction_dist(field: str, dist: Distribution, tail: float = FRACTION
     top = dist.upper(tail)
     if top <= 1:
         return dist
-    what = dist.describe() if dist.family in dist.describe() else f"{dist.describe()} (a {dist.family})"
+    what = (
+        dist.describe()
+        if dist.family in dist.describe()
+        else f"{dist.describe()} (a {dist.family})"
+    )
     if getattr(dist, "hi", None) is not None:
-        raise InputError(field, f"{what} reaches {units.sig(top)}, but a fraction must stay at most 1 "
-                                f"(its upper end must be <= 1)")
-    raise InputError(field, f"{what} puts {dist.share_above(1.0):.2%} above 1, but a fraction "
-                            f"must stay at most 1 (allowed: {tail:.1%}); narrow it or use a bounded family, "
-                            "e.g. pert(lo, mode, hi) with hi <= 1")
+        raise InputError(
+            field,
+            f"{what} reaches {units.sig(top)}, but a fraction must stay at most 1 "
+            f"(its upper end must be <= 1)",
+        )
+    raise InputError(
+        field,
+        f"{what} puts {dist.share_above(1.0):.2%} above 1, but a fraction "
+        f"must stay at most 1 (allowed: {tail:.1%}); narrow it or use a bounded family, "
+        "e.g. pert(lo, mode, hi) with hi <= 1",
+    )
 
 
 def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0) -> Distribution:
@@ -480,10 +525,14 @@ def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0
     if call:
         fam, args, unit = call[0].lower(), call[1], call[2]
         if fam not in _ARITY:
-            raise InputError(field, f"unknown distribution {shown(fam)}; use one of {', '.join(_ARITY)}")
+            raise InputError(
+                field, f"unknown distribution {shown(fam)}; use one of {', '.join(_ARITY)}"
+            )
         parts = [p.strip() for p in args.split(",")] if args.strip() else []
         if len(parts) != _ARITY[fam]:
-            raise InputError(field, f"{fam} takes {_ARITY[fam]} numbers, got {len(parts)} in {shown(text)}")
+            raise InputError(
+                field, f"{fam} takes {_ARITY[fam]} numbers, got {len(parts)} in {shown(text)}"
+            )
         return _make(fam, _values(parts, unit, kind, field, bare_scale), field, text)
     pair = _split_range(text) if isinstance(text, str) else None
     if not pair:
@@ -494,5 +543,10 @@ def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0
 
 
 FAMILIES: dict[str, Callable[..., Distribution]] = {
-    "lognormal": LogNormal.from_interval, "loguniform": LogUniform, "uniform": Uniform, "normal": Normal,
-    "triangular": Triangular, "pert": Pert}
+    "lognormal": LogNormal.from_interval,
+    "loguniform": LogUniform,
+    "uniform": Uniform,
+    "normal": Normal,
+    "triangular": Triangular,
+    "pert": Pert,
+}

@@ -1,5 +1,6 @@
 """User input to Quantities: a number with a unit, an upper bound ("< 0.0007 pfs-days") or a range
 or distribution ("5 to 6 days"), in canonical units; fractions checked over their whole range."""
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,9 @@ from computesim.errors import InputError, require_fraction, require_positive
 _BOUND = re.compile(r"^\s*(<=?|≤)\s*(.+)$")
 
 
-def parse_quantity(text: str | float | Quantity, kind: str, field: str, bounds: bool = False) -> Quantity:
+def parse_quantity(
+    text: str | float | Quantity, kind: str, field: str, bounds: bool = False
+) -> Quantity:
     """Parse user text into a Quantity of canonical units (see units.parse for ``kind``).
 
     Accepts a number with an optional unit ("5.5 days"), a range or distribution ("5 to 6 days",
@@ -33,7 +36,9 @@ def parse_quantity(text: str | float | Quantity, kind: str, field: str, bounds: 
         m = _BOUND.match(text)
         if m:
             if not bounds:
-                raise InputError(field, f"an upper bound ({units.shown(text)}) is not accepted here")
+                raise InputError(
+                    field, f"an upper bound ({units.shown(text)}) is not accepted here"
+                )
             value = require_positive(field, units.parse(m.group(2), kind, field))
             return UpperBound(value, strict=m.group(1) == "<")
     return Point(require_positive(field, units.parse(text, kind, field)))

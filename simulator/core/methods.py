@@ -5,16 +5,18 @@ Method 2 (hardware time): devices x peak FLOP/s x seconds x utilization.
 Both may carry extra named multipliers. An Estimate keeps its factors, so the same object feeds a
 point estimate, a sweep or an uncertainty band (log compute is the sum of log factors).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from computesim.core import units
-from computesim.errors import InputError
-from computesim.core.quantity import Point, Quantity, UpperBound
 from computesim.core.inputs import parse_quantity, require_fraction_quantity
+from computesim.core.quantity import Point, Quantity, UpperBound
+from computesim.errors import InputError
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0
@@ -91,10 +93,17 @@ class Estimate:
         "flop"/"pfs_days" here are the point estimate, repeated as "point_flop"/"point_pfs_days":
         the keys that keep that meaning when the CLI adds a band (whose median becomes "flop").
         """
-        out: dict[str, Any] = {"method": self.method, "method_number": self.method_number,
-                               "flop": self.flop, "pfs_days": self.pfs_days, "point_flop": self.flop,
-                               "point_pfs_days": self.pfs_days, "inputs": dict(self.inputs),
-                               "factors": [f.to_dict() for f in self.factors], "formula": self.formula()}
+        out: dict[str, Any] = {
+            "method": self.method,
+            "method_number": self.method_number,
+            "flop": self.flop,
+            "pfs_days": self.pfs_days,
+            "point_flop": self.flop,
+            "point_pfs_days": self.pfs_days,
+            "inputs": dict(self.inputs),
+            "factors": [f.to_dict() for f in self.factors],
+            "formula": self.formula(),
+        }
         if self.is_upper_bound:
             out["upper_bound"] = True
         return out | ({"label": self.label} if self.label else {})
@@ -105,7 +114,7 @@ _LOG_MIN = math.log(2.2250738585072014e-308)  #: ln of the smallest normal float
 _TAIL = 1e-3  #: the band quantiles checked against the float64 range: 0.1% and 99.9%
 
 
-def _check_representable(e: "Estimate") -> None:
+def _check_representable(e: Estimate) -> None:
     """InputError unless the estimate's compute is a finite float64 > 0 (its point, and for uncertain
     factors the 0.1% and 99.9% quantiles and the mean of the product, bounded factor by factor)."""
     name = f"{e.method} estimate"
@@ -127,11 +136,16 @@ def _check_representable(e: "Estimate") -> None:
         m, v = d.log_moments() if d.is_lognormal else (math.log(d.median), 0.0)
         mean += m + v / 2
     if hi > _LOG_MAX or mean > _LOG_MAX:
-        raise InputError(name, f"band overflows float64 (its 99.9th percentile or mean is above 1.8e308 FLOP): "
-                               f"{e.formula()}")
+        raise InputError(
+            name,
+            f"band overflows float64 (its 99.9th percentile or mean is above 1.8e308 FLOP): "
+            f"{e.formula()}",
+        )
     if lo < _LOG_MIN:
-        raise InputError(name, f"band underflows float64 (its 0.1st percentile is below 2.2e-308 FLOP): "
-                               f"{e.formula()}")
+        raise InputError(
+            name,
+            f"band underflows float64 (its 0.1st percentile is below 2.2e-308 FLOP): {e.formula()}",
+        )
 
 
 @dataclass(frozen=True)
@@ -151,11 +165,18 @@ class Comparison:
         return max(self.ratio, 1 / self.ratio) <= self.tolerance
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ratio_hardware_over_ops": self.ratio, "agree": self.agree, "tolerance": self.tolerance}
+        return {
+            "ratio_hardware_over_ops": self.ratio,
+            "agree": self.agree,
+            "tolerance": self.tolerance,
+        }
 
 
 def _extras(extra: Mapping[str, float | str] | None) -> list[Factor]:
-    return [Factor(name, parse_quantity(v, "count", f"extra {name}")) for name, v in (extra or {}).items()]
+    return [
+        Factor(name, parse_quantity(v, "count", f"extra {name}"))
+        for name, v in (extra or {}).items()
+    ]
 
 
 def _is_dist(text: Any) -> bool:
@@ -183,7 +204,9 @@ def _scaled(value: float, scale: float, field: str, unit: str, canonical: str) -
     """``value`` x ``scale`` (a bare number into canonical units); InputError if that leaves float64."""
     x = value * scale
     if not 2.2250738585072014e-308 <= x <= 1.7976931348623157e308:
-        raise InputError(field, f"{units.sig(value)} {unit} is outside the float64 range in {canonical}")
+        raise InputError(
+            field, f"{units.sig(value)} {unit} is outside the float64 range in {canonical}"
+        )
     return x
 
 
@@ -195,7 +218,11 @@ def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
         return _dist(days, "time", field, units.SECONDS_PER_DAY)
     if isinstance(days, str) and units._split(days, field)[1]:
         return parse_quantity(days, "time", field)
-    return Point(_scaled(parse_quantity(days, "count", field).point, units.SECONDS_PER_DAY, field, "days", "s"))
+    return Point(
+        _scaled(
+            parse_quantity(days, "count", field).point, units.SECONDS_PER_DAY, field, "days", "s"
+        )
+    )
 
 
 def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
@@ -206,13 +233,23 @@ def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
         return _dist(tflops, "rate", field, 1e12)
     if isinstance(tflops, str) and units._split(tflops, field)[1]:
         return parse_quantity(tflops, "rate", field)
-    return Point(_scaled(parse_quantity(tflops, "count", field).point, 1e12, field, "TFLOP/s", "FLOP/s"))
+    return Point(
+        _scaled(parse_quantity(tflops, "count", field).point, 1e12, field, "TFLOP/s", "FLOP/s")
+    )
 
 
-def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, device: str | None = None,
-                      tflops: float | str | Quantity | None = None, utilization: float | str | Quantity | None = None,
-                      precision: str | None = None, extra: Mapping[str, float | str] | None = None,
-                      profile_files: Iterable[str] = (), label: str = "") -> Estimate:
+def estimate_hardware(
+    *,
+    count: float | str = 1,
+    days: float | str | Quantity,
+    device: str | None = None,
+    tflops: float | str | Quantity | None = None,
+    utilization: float | str | Quantity | None = None,
+    precision: str | None = None,
+    extra: Mapping[str, float | str] | None = None,
+    profile_files: Iterable[str] = (),
+    label: str = "",
+) -> Estimate:
     """Method 2: devices x peak FLOP/s x time x utilization (x extra multipliers).
 
     ``device`` names a hardware profile (its peak at ``precision``, by default the profile's own:
@@ -232,7 +269,9 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
         inputs |= {"device": profile.name, "precision": precision}
     if isinstance(tflops, str) and tflops.strip().lower() == "range":
         if profile is None:
-            raise InputError("--tflops", "'range' needs a --device whose profile gives a peak range")
+            raise InputError(
+                "--tflops", "'range' needs a --device whose profile gives a peak range"
+            )
         peak, peak_src = _profile_range(profile.peak(precision)), f"profile {profile.key} (range)"
     elif tflops is not None:
         peak, peak_src = _peak(tflops), "--tflops"
@@ -241,31 +280,53 @@ def estimate_hardware(*, count: float | str = 1, days: float | str | Quantity, d
     else:
         raise InputError("--tflops", "give a peak (--tflops) or a --device whose profile has one")
     if utilization is None:
-        util: Quantity = Point(profile.default_utilization if profile else DEFAULT_UTILIZATION["gpu"])
+        util: Quantity = Point(
+            profile.default_utilization if profile else DEFAULT_UTILIZATION["gpu"]
+        )
         util_src = f"default for {profile.kind if profile else 'gpu'}"
     else:
         util, util_src = parse_quantity(utilization, "count", "--utilization"), "given"
     require_fraction_quantity("--utilization", util)
     devices = parse_quantity(count, "count", "--count")
     seconds = _time(days)
-    inputs |= {"count": devices.to_json(), "peak_flop_per_s": peak.to_json(), "peak_source": peak_src,
-               "days": units.sig(seconds.point / units.SECONDS_PER_DAY, 6) if isinstance(seconds, Point) else None,
-               "seconds": seconds.to_json(), "utilization": util.to_json(), "utilization_source": util_src}
+    inputs |= {
+        "count": devices.to_json(),
+        "peak_flop_per_s": peak.to_json(),
+        "peak_source": peak_src,
+        "days": units.sig(seconds.point / units.SECONDS_PER_DAY, 6)
+        if isinstance(seconds, Point)
+        else None,
+        "seconds": seconds.to_json(),
+        "utilization": util.to_json(),
+        "utilization_source": util_src,
+    }
     if inputs["days"] is not None:
         inputs["days"] = float(inputs["days"])
     ex = _extras(extra)
     inputs |= {f"extra.{f.name}": f.value.to_json() for f in ex}
-    factors = (Factor("devices", devices), Factor("peak", peak, "FLOP/s"), Factor("time", seconds, "s"),
-               Factor("utilization", util), *ex)
+    factors = (
+        Factor("devices", devices),
+        Factor("peak", peak, "FLOP/s"),
+        Factor("time", seconds, "s"),
+        Factor("utilization", util),
+        *ex,
+    )
     return Estimate("hardware", factors, inputs, label)
 
 
-def estimate_ops(*, examples: float | str | Quantity | None = None, epochs: float | str | Quantity = 1,
-                 forward_macs: float | str | Quantity | None = None,
-                 forward_flop: float | str | Quantity | None = None,
-                 params: float | str | None = None, tokens: float | str | None = None,
-                 batch_size: float | str | None = None, multiplier: float | str = 1,
-                 extra: Mapping[str, float | str] | None = None, label: str = "") -> Estimate:
+def estimate_ops(
+    *,
+    examples: float | str | Quantity | None = None,
+    epochs: float | str | Quantity = 1,
+    forward_macs: float | str | Quantity | None = None,
+    forward_flop: float | str | Quantity | None = None,
+    params: float | str | None = None,
+    tokens: float | str | None = None,
+    batch_size: float | str | None = None,
+    multiplier: float | str = 1,
+    extra: Mapping[str, float | str] | None = None,
+    label: str = "",
+) -> Estimate:
     """Method 1: forward cost x 2 FLOP/MAC x 3 (forward + backward) x examples x epochs.
 
     Give exactly one forward cost: ``forward_macs`` (multiply-adds per example, token or timestep),
@@ -273,30 +334,51 @@ def estimate_ops(*, examples: float | str | Quantity | None = None, epochs: floa
     per token, so the total is 6 x N x ``tokens``). ``batch_size`` makes ``examples`` a count of
     updates (DQN); ``multiplier`` counts networks trained (NAS: 12,800).
     """
-    given = [n for n, v in (("--forward-macs", forward_macs), ("--forward-flop", forward_flop),
-                            ("--params", params)) if v is not None]
+    given = [
+        n
+        for n, v in (
+            ("--forward-macs", forward_macs),
+            ("--forward-flop", forward_flop),
+            ("--params", params),
+        )
+        if v is not None
+    ]
     if len(given) != 1:
-        raise InputError("--forward-macs", "give exactly one of --forward-macs, --forward-flop, --params"
-                         + (f" (got {', '.join(given)})" if given else ""))
+        raise InputError(
+            "--forward-macs",
+            "give exactly one of --forward-macs, --forward-flop, --params"
+            + (f" (got {', '.join(given)})" if given else ""),
+        )
     inputs: dict[str, Any] = {}
     if params is not None:
         if tokens is None:
             raise InputError("--tokens", "required with --params (6 x params x tokens)")
         if examples is not None:
             raise InputError("--examples", "use --tokens with --params, not --examples")
-        forward = [Factor("forward", parse_quantity(params, "count", "--params"), "MAC", "params: 1 MAC/param/token"),
-                   Factor("flop_per_mac", Point(units.FLOP_PER_MAC))]
+        forward = [
+            Factor(
+                "forward",
+                parse_quantity(params, "count", "--params"),
+                "MAC",
+                "params: 1 MAC/param/token",
+            ),
+            Factor("flop_per_mac", Point(units.FLOP_PER_MAC)),
+        ]
         count = Factor("examples", parse_quantity(tokens, "count", "--tokens"), "", "tokens")
         inputs |= {"params": forward[0].value.to_json(), "tokens": count.value.to_json()}
     else:
         if examples is None:
             raise InputError("--examples", "required (examples, tokens or timesteps per epoch)")
         if forward_macs is not None:
-            forward = [Factor("forward", parse_quantity(forward_macs, "macs", "--forward-macs"), "MAC"),
-                       Factor("flop_per_mac", Point(units.FLOP_PER_MAC))]
+            forward = [
+                Factor("forward", parse_quantity(forward_macs, "macs", "--forward-macs"), "MAC"),
+                Factor("flop_per_mac", Point(units.FLOP_PER_MAC)),
+            ]
             inputs["forward_macs"] = forward[0].value.to_json()
         else:
-            forward = [Factor("forward", parse_quantity(forward_flop, "ops", "--forward-flop"), "FLOP")]
+            forward = [
+                Factor("forward", parse_quantity(forward_flop, "ops", "--forward-flop"), "FLOP")
+            ]
             inputs["forward_flop"] = forward[0].value.to_json()
         count = Factor("examples", parse_quantity(examples, "count", "--examples"))
         inputs["examples"] = count.value.to_json()

@@ -3,6 +3,7 @@
 Every factor of an estimate holds a Quantity. ``.point`` is the single number the point estimate
 uses. Distributions (ranges, families) subclass Quantity in ``computesim.core.distributions``.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

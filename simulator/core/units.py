@@ -4,6 +4,7 @@ Canonical units: operations in FLOP, rates in FLOP/s, time in seconds. One multi
 add-multiply) is 2 FLOP; whether a count is in MAC or FLOP is never guessed: a bare number takes
 the unit of the field it is given to, and an explicit unit of the other kind is converted exactly.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,22 +19,70 @@ PFS_DAY = PF * SECONDS_PER_DAY  #: one petaflop/s-day = 8.64e19 operations
 FLOP_PER_MAC = 2.0  #: one multiply-add is two operations
 TRAIN_OVER_FORWARD = 3.0  #: forward + backward (backward ~ 2x forward)
 
-SI_PREFIX = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "B": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
+SI_PREFIX = {
+    "": 1.0,
+    "k": 1e3,
+    "K": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "B": 1e9,
+    "T": 1e12,
+    "P": 1e15,
+    "E": 1e18,
+    "Z": 1e21,
+    "Y": 1e24,
+}
 
 # unit word (lower case, no prefix) -> (kind, factor to canonical)
-_OPS_WORDS = {"flop": 1.0, "flops": 1.0, "op": 1.0, "ops": 1.0, "operation": 1.0, "operations": 1.0,
-              "mac": FLOP_PER_MAC, "macs": FLOP_PER_MAC, "fma": FLOP_PER_MAC, "fmas": FLOP_PER_MAC,
-              "multiply-add": FLOP_PER_MAC, "multiply-adds": FLOP_PER_MAC,
-              "add-multiply": FLOP_PER_MAC, "add-multiplies": FLOP_PER_MAC}
+_OPS_WORDS = {
+    "flop": 1.0,
+    "flops": 1.0,
+    "op": 1.0,
+    "ops": 1.0,
+    "operation": 1.0,
+    "operations": 1.0,
+    "mac": FLOP_PER_MAC,
+    "macs": FLOP_PER_MAC,
+    "fma": FLOP_PER_MAC,
+    "fmas": FLOP_PER_MAC,
+    "multiply-add": FLOP_PER_MAC,
+    "multiply-adds": FLOP_PER_MAC,
+    "add-multiply": FLOP_PER_MAC,
+    "add-multiplies": FLOP_PER_MAC,
+}
 _RATE_WORDS = {"flop/s": 1.0, "flops/s": 1.0, "flop/sec": 1.0, "op/s": 1.0, "ops/s": 1.0}
-_TIME_WORDS = {"s": 1.0, "sec": 1.0, "secs": 1.0, "second": 1.0, "seconds": 1.0,
-               "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0,
-               "h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0, "hours": 3600.0,
-               "d": SECONDS_PER_DAY, "day": SECONDS_PER_DAY, "days": SECONDS_PER_DAY,
-               "w": 7 * SECONDS_PER_DAY, "wk": 7 * SECONDS_PER_DAY, "week": 7 * SECONDS_PER_DAY,
-               "weeks": 7 * SECONDS_PER_DAY}
-_SPECIAL_OPS = {"pf": PF, "pfs-day": PFS_DAY, "pfs-days": PFS_DAY, "petaflop/s-day": PFS_DAY,
-                "petaflop/s-days": PFS_DAY, "pf-day": PFS_DAY, "pf-days": PFS_DAY}
+_TIME_WORDS = {
+    "s": 1.0,
+    "sec": 1.0,
+    "secs": 1.0,
+    "second": 1.0,
+    "seconds": 1.0,
+    "min": 60.0,
+    "mins": 60.0,
+    "minute": 60.0,
+    "minutes": 60.0,
+    "h": 3600.0,
+    "hr": 3600.0,
+    "hrs": 3600.0,
+    "hour": 3600.0,
+    "hours": 3600.0,
+    "d": SECONDS_PER_DAY,
+    "day": SECONDS_PER_DAY,
+    "days": SECONDS_PER_DAY,
+    "w": 7 * SECONDS_PER_DAY,
+    "wk": 7 * SECONDS_PER_DAY,
+    "week": 7 * SECONDS_PER_DAY,
+    "weeks": 7 * SECONDS_PER_DAY,
+}
+_SPECIAL_OPS = {
+    "pf": PF,
+    "pfs-day": PFS_DAY,
+    "pfs-days": PFS_DAY,
+    "petaflop/s-day": PFS_DAY,
+    "petaflop/s-days": PFS_DAY,
+    "pf-day": PFS_DAY,
+    "pf-days": PFS_DAY,
+}
 
 KINDS = ("count", "ops", "macs", "rate", "time")
 _CANONICAL = {"count": "", "ops": "FLOP", "macs": "MAC", "rate": "FLOP/s", "time": "s"}
@@ -41,14 +90,18 @@ _CANONICAL = {"count": "", "ops": "FLOP", "macs": "MAC", "rate": "FLOP/s", "time
 MAX_TEXT = 1000  #: most characters one field's text may have (longer text is an InputError)
 
 # Applied to stripped text with fullmatch: no pattern can backtrack over a long run (linear time).
-_NUMBER = re.compile(r"([+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan)\s*(.*)", re.I | re.S)
+_NUMBER = re.compile(
+    r"([+-]?(?:\d[\d,_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan)\s*(.*)", re.I | re.S
+)
 _THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?([eE][+-]?\d+)?")
 
 
 def check_text(text: str, field: str) -> str:
     """``text`` if at most MAX_TEXT characters, else InputError naming ``field``."""
     if len(text) > MAX_TEXT:
-        raise InputError(field, f"too long: {len(text)} characters (at most {MAX_TEXT}): {shown(text)}")
+        raise InputError(
+            field, f"too long: {len(text)} characters (at most {MAX_TEXT}): {shown(text)}"
+        )
     return text
 
 
@@ -65,7 +118,9 @@ def scalar(value: object, field: str) -> str | float:
             return float(value)
         except OverflowError:
             raise InputError(field, f"too large for a float64: {shown(value)}") from None
-    raise InputError(field, f"expected a number or text, got a {type(value).__name__}: {shown(value)}")
+    raise InputError(
+        field, f"expected a number or text, got a {type(value).__name__}: {shown(value)}"
+    )
 
 
 def _split(text: str, field: str) -> tuple[float, str]:
@@ -95,7 +150,7 @@ def _lookup(unit: str, kind: str) -> tuple[str, float] | None:
     for prefix in ("", u[:1]):
         if prefix and prefix not in SI_PREFIX:
             continue
-        scale, word = SI_PREFIX[prefix], u[len(prefix):].lower()
+        scale, word = SI_PREFIX[prefix], u[len(prefix) :].lower()
         if word == "flops" or word == "flop/s" or word in _RATE_WORDS:
             if word == "flops" and kind != "rate":
                 return "ops", scale
@@ -133,7 +188,9 @@ def parse(text: str | float, kind: str, field: str) -> float:
     if got_kind == kind:
         return value * factor
     want = _CANONICAL[kind] or "a plain number"
-    raise InputError(field, f"expected {want}, got {shown(unit)} (a {got_kind} unit) in {shown(text)}")
+    raise InputError(
+        field, f"expected {want}, got {shown(unit)} (a {got_kind} unit) in {shown(text)}"
+    )
 
 
 def parse_compute(text: str | float, field: str) -> float:

@@ -27,6 +27,7 @@ compute or date is empty, unreadable or out of range (dates YEAR_MIN..YEAR_MAX, 
 MIN_FLOP..MAX_FLOP FLOP, cells up to MAX_CELL characters) are skipped and counted by reason,
 never dropped silently.
 """
+
 from __future__ import annotations
 
 import csv
@@ -39,29 +40,71 @@ from typing import Any
 from computesim.core import units
 from computesim.errors import InputError
 
-MIN_FLOP, MAX_FLOP = 1e-10, 1e40  #: compute accepted in data rows (FLOP); others are skipped, counted
+MIN_FLOP, MAX_FLOP = (
+    1e-10,
+    1e40,
+)  #: compute accepted in data rows (FLOP); others are skipped, counted
 YEAR_MIN, YEAR_MAX = 1900, 2200  #: dates accepted in options and data (decimal years)
-MAX_CELL = 1000  #: longest cell read (characters); longer compute or date cells are skipped, counted
+MAX_CELL = (
+    1000  #: longest cell read (characters); longer compute or date cells are skipped, counted
+)
 DELIMITERS = (",", ";", "\t")
 
-COLUMNS = ("system", "date", "flop", "pfs_days", "bound", "flop_low", "flop_high", "domain", "method", "source")
+COLUMNS = (
+    "system",
+    "date",
+    "flop",
+    "pfs_days",
+    "bound",
+    "flop_low",
+    "flop_high",
+    "domain",
+    "method",
+    "source",
+)
 
 #: Domains of the built-in systems (ours; the source groups them only by era).
 DOMAINS = {
-    "ResNet-151": "vision", "AlexNet": "vision", "Dropout": "vision", "Visualizing & Understanding CNNs": "vision",
-    "DQN": "games", "Seq2Seq": "language", "VGG": "vision", "DeepSpeech2": "speech", "Xception": "vision",
-    "Neural Architecture Search": "vision", "Neural Machine Translation": "language",
-    "Attention is all you need": "language", "Adam Optimizer": "other", "Learning to Align and Translate": "language",
-    "GANs": "vision", "Word2Vec": "language", "Variational Auto Encoders": "vision",
+    "ResNet-151": "vision",
+    "AlexNet": "vision",
+    "Dropout": "vision",
+    "Visualizing & Understanding CNNs": "vision",
+    "DQN": "games",
+    "Seq2Seq": "language",
+    "VGG": "vision",
+    "DeepSpeech2": "speech",
+    "Xception": "vision",
+    "Neural Architecture Search": "vision",
+    "Neural Machine Translation": "language",
+    "Attention is all you need": "language",
+    "Adam Optimizer": "other",
+    "Learning to Align and Translate": "language",
+    "GANs": "vision",
+    "Word2Vec": "language",
+    "Variational Auto Encoders": "vision",
 }
 
 # Normalised header names recognised automatically (first match wins).
 _AUTO = {
     "date": ("publication date", "publication_date", "date", "published", "pub date", "year"),
-    "flop": ("training compute (flop)", "training_compute_flop", "training compute flop", "training compute",
-             "compute (flop)", "compute_flop", "flop", "flops"),
-    "pfs-days": ("training compute (pfs-days)", "training compute (petaflop/s-days)", "pfs_days", "pfs-days",
-                 "petaflop/s-days", "compute (pfs-days)"),
+    "flop": (
+        "training compute (flop)",
+        "training_compute_flop",
+        "training compute flop",
+        "training compute",
+        "compute (flop)",
+        "compute_flop",
+        "flop",
+        "flops",
+    ),
+    "pfs-days": (
+        "training compute (pfs-days)",
+        "training compute (petaflop/s-days)",
+        "pfs_days",
+        "pfs-days",
+        "petaflop/s-days",
+        "compute (pfs-days)",
+    ),
     "name": ("system", "model", "name", "system name", "model name"),
     "domain": ("domain", "task domain"),
 }
@@ -71,10 +114,20 @@ def points_schema():
     """The pyarrow schema of a points table."""
     import pyarrow as pa
 
-    return pa.schema([("system", pa.string()), ("date", pa.date32()), ("flop", pa.float64()),
-                      ("pfs_days", pa.float64()), ("bound", pa.string()), ("flop_low", pa.float64()),
-                      ("flop_high", pa.float64()), ("domain", pa.string()), ("method", pa.string()),
-                      ("source", pa.string())])
+    return pa.schema(
+        [
+            ("system", pa.string()),
+            ("date", pa.date32()),
+            ("flop", pa.float64()),
+            ("pfs_days", pa.float64()),
+            ("bound", pa.string()),
+            ("flop_low", pa.float64()),
+            ("flop_high", pa.float64()),
+            ("domain", pa.string()),
+            ("method", pa.string()),
+            ("source", pa.string()),
+        ]
+    )
 
 
 @dataclass
@@ -113,22 +166,40 @@ def builtin_points() -> Points:
     by_system: dict[str, dict[str, Any]] = {}
     for r in run_examples():
         ex = r.example
-        by_system.setdefault(ex.system, {"date": ex.published, "ref": ex.reference})[ex.method] = r.estimate.flop
+        by_system.setdefault(ex.system, {"date": ex.published, "ref": ex.reference})[ex.method] = (
+            r.estimate.flop
+        )
     rows = []
     for system, d in by_system.items():
         both = "ops" in d and "hardware" in d
         flop = d["ops"] if "ops" in d else d["hardware"]
-        rows.append({"system": system, "date": d["date"], "flop": flop, "domain": DOMAINS.get(system),
-                     "flop_low": min(d["ops"], d["hardware"]) if both else None,
-                     "flop_high": max(d["ops"], d["hardware"]) if both else None,
-                     "method": "ops" if "ops" in d else "hardware",
-                     "source": "AI and Compute (2018), worked example" + (f"; {d['ref']}" if d["ref"] else "")})
+        rows.append(
+            {
+                "system": system,
+                "date": d["date"],
+                "flop": flop,
+                "domain": DOMAINS.get(system),
+                "flop_low": min(d["ops"], d["hardware"]) if both else None,
+                "flop_high": max(d["ops"], d["hardware"]) if both else None,
+                "method": "ops" if "ops" in d else "hardware",
+                "source": "AI and Compute (2018), worked example"
+                + (f"; {d['ref']}" if d["ref"] else ""),
+            }
+        )
     for rr in REPORTED_RESULTS:
         est = rr.estimate()
-        rows.append({"system": rr.system, "date": rr.published, "flop": est.flop,
-                     "bound": "upper" if est.is_upper_bound else "point", "domain": DOMAINS.get(rr.system),
-                     "method": "reported",
-                     "source": "AI and Compute (2018), reported" + (f"; {rr.reference}" if rr.reference else "")})
+        rows.append(
+            {
+                "system": rr.system,
+                "date": rr.published,
+                "flop": est.flop,
+                "bound": "upper" if est.is_upper_bound else "point",
+                "domain": DOMAINS.get(rr.system),
+                "method": "reported",
+                "source": "AI and Compute (2018), reported"
+                + (f"; {rr.reference}" if rr.reference else ""),
+            }
+        )
     rows.sort(key=lambda r: r["date"])
     return Points(make_table(rows), {}, "built-in: AI and Compute (2018)")
 
@@ -189,8 +260,8 @@ def sniff_delimiter(header_line: str) -> str:
 def _compute(text: str, scale: float) -> tuple[float, str] | str:
     """(FLOP, bound kind) from a cell, or the reason it is skipped; bare numbers are in the
     column's unit (``scale`` FLOP)."""
-    from computesim.core.quantity import UpperBound
     from computesim.core.inputs import parse_quantity
+    from computesim.core.quantity import UpperBound
 
     s = text.strip()
     if not s:
@@ -201,8 +272,13 @@ def _compute(text: str, scale: float) -> tuple[float, str] | str:
         bare = units._split(s.lstrip("<=≤ "), "compute")[1] == ""
         q = parse_quantity(s, "ops", "compute", bounds=True)
     except InputError as exc:
-        return ("compute not positive" if "positive" in exc.problem else
-                "compute not finite" if "finite" in exc.problem or "NaN" in exc.problem else "unreadable compute")
+        return (
+            "compute not positive"
+            if "positive" in exc.problem
+            else "compute not finite"
+            if "finite" in exc.problem or "NaN" in exc.problem
+            else "unreadable compute"
+        )
     value = q.point * (scale if bare else 1.0)
     if not MIN_FLOP <= value <= MAX_FLOP:
         return f"compute out of range ({MIN_FLOP:g} to {MAX_FLOP:g} FLOP)"
@@ -234,16 +310,24 @@ def _read_rows(p: Path) -> list[list[str]]:
             fh.seek(0)
             return list(csv.reader(fh, delimiter=delim))
     except UnicodeDecodeError as exc:
-        raise InputError("DATA", f"{p}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})") from None
+        raise InputError(
+            "DATA", f"{p}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
     except csv.Error as exc:
         raise InputError("DATA", f"{p}: not a readable CSV file ({exc})") from None
     except OSError as exc:
         raise InputError("DATA", f"{p}: cannot read: {exc.strerror or exc}") from None
 
 
-def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_col: str | None = None,
-                    name_col: str | None = None, compute_unit: str | None = None,
-                    domain_col: str | None = None) -> Points:
+def read_csv_points(
+    path: str | Path,
+    *,
+    date_col: str | None = None,
+    compute_col: str | None = None,
+    name_col: str | None = None,
+    compute_unit: str | None = None,
+    domain_col: str | None = None,
+) -> Points:
     """Read data points from a CSV file (see the module docstring for columns and dates).
 
     ``compute_unit`` ("flop" or "pfs-days") is the unit of bare numbers; by default it follows the
@@ -259,13 +343,18 @@ def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_co
     header = [h.strip() for h in rows[0]]
     dcol = _pick(header, date_col, "date", "--date-col")
     if dcol is None:
-        raise InputError("--date-col", f"no date column recognised in {p.name}; columns are: {', '.join(header)}")
+        raise InputError(
+            "--date-col", f"no date column recognised in {p.name}; columns are: {', '.join(header)}"
+        )
     ccol = _pick(header, compute_col, "flop", "--compute-col")
     unit = "pfs-days" if ccol is not None and _norm(ccol) in _AUTO["pfs-days"] else "flop"
     if compute_col is None and ccol is None:
         ccol, unit = _pick(header, None, "pfs-days", "--compute-col"), "pfs-days"
     if ccol is None:
-        raise InputError("--compute-col", f"no compute column recognised in {p.name}; columns are: {', '.join(header)}")
+        raise InputError(
+            "--compute-col",
+            f"no compute column recognised in {p.name}; columns are: {', '.join(header)}",
+        )
     unit = compute_unit or unit
     scale = units.PFS_DAY if unit == "pfs-days" else 1.0
     ncol = _pick(header, name_col, "name", "--name-col")
@@ -279,7 +368,10 @@ def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_co
     for n, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue  # blank line: not a data row
-        cell = lambda col: row[idx[col]].strip() if col is not None and idx[col] < len(row) else ""  # noqa: E731
+
+        def cell(col: str | None, row: list[str] = row) -> str:
+            return row[idx[col]].strip() if col is not None and idx[col] < len(row) else ""
+
         comp = _compute(cell(ccol), scale)
         if isinstance(comp, str):
             skip(comp)
@@ -288,13 +380,25 @@ def read_csv_points(path: str | Path, *, date_col: str | None = None, compute_co
         if isinstance(date, str):
             skip(date)
             continue
-        out.append({"system": cell(ncol)[:MAX_CELL] or f"row {n}", "date": date, "flop": comp[0], "bound": comp[1],
-                    "domain": cell(mcol) or None, "method": "reported", "source": f"{p.name}:{n}"})
+        out.append(
+            {
+                "system": cell(ncol)[:MAX_CELL] or f"row {n}",
+                "date": date,
+                "flop": comp[0],
+                "bound": comp[1],
+                "domain": cell(mcol) or None,
+                "method": "reported",
+                "source": f"{p.name}:{n}",
+            }
+        )
     if not out:
         if not skipped:
             raise InputError("DATA", f"{p}: a header but no data rows")
         detail = ", ".join(f"{v} {k}" for k, v in skipped.items())
         if all("compute" in k for k in skipped):
-            raise InputError("--compute-col", f"no usable compute values in column {ccol!r} of {p.name} ({detail})")
+            raise InputError(
+                "--compute-col",
+                f"no usable compute values in column {ccol!r} of {p.name} ({detail})",
+            )
         raise InputError("DATA", f"{p}: no usable rows ({detail})")
     return Points(make_table(out), skipped, str(p))

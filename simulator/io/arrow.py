@@ -7,6 +7,7 @@ renamed onto it only when complete. An interrupted or failed write (Ctrl-C, SIGT
 it was to replace; the temporary file is removed. Temporary files of processes that died without
 cleaning up (SIGKILL) are removed by the next write to the same folder.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -16,8 +17,8 @@ import json
 import logging
 import os
 import re
+from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Collection, Iterator
 
 from computesim.errors import InputError
 
@@ -28,7 +29,9 @@ _log = logging.getLogger("computesim.io")
 #: destination's suffix for writers that pick the format from it (``.NAME.PID.HOST.tmp.png``).
 #: Versions before 0.2 wrote ``.NAME.PID.tmp`` (no host): those count as this host's. Only names
 #: with an extension computesim writes (_OUR_EXTENSIONS) are ever removed.
-_TMP_RE = re.compile(r"^\.(?P<name>.+?)\.(?P<pid>\d+)(?:\.(?P<host>[0-9a-f]{8}))?\.tmp(?:\.[A-Za-z0-9]+)?$")
+_TMP_RE = re.compile(
+    r"^\.(?P<name>.+?)\.(?P<pid>\d+)(?:\.(?P<host>[0-9a-f]{8}))?\.tmp(?:\.[A-Za-z0-9]+)?$"
+)
 _OUR_EXTENSIONS = frozenset(FORMATS) | {".png", ".svg", ".pdf"}
 #: What an OSError while writing means to the user, by errno.
 _WRITE_ERRORS = {
@@ -72,8 +75,12 @@ def _folder(p: Path) -> Path:
     return p.parent if str(p.parent) else Path(".")
 
 
-def check_output(path: str | Path, overwrite: bool = False, field: str = "--out",
-                 extensions: Collection[str] | None = tuple(FORMATS)) -> Path:
+def check_output(
+    path: str | Path,
+    overwrite: bool = False,
+    field: str = "--out",
+    extensions: Collection[str] | None = tuple(FORMATS),
+) -> Path:
     """Check an output path before any work is done; the Path, or InputError naming ``field``.
 
     Checks, in order: extension (one of ``extensions``, case-insensitive; None: any), the name's
@@ -87,8 +94,11 @@ def check_output(path: str | Path, overwrite: bool = False, field: str = "--out"
         raise InputError(field, f"{p}: extension must be one of {', '.join(extensions)}")
     parent = _folder(p)
     if len(os.fsencode(p.name)) > _name_max(parent if parent.is_dir() else Path(".")):
-        raise InputError(field, f"file name too long for the file system ({len(os.fsencode(p.name))} bytes): "
-                                f"{_short(p.name)}")
+        raise InputError(
+            field,
+            f"file name too long for the file system ({len(os.fsencode(p.name))} bytes): "
+            f"{_short(p.name)}",
+        )
     try:
         if p.is_dir():
             raise InputError(field, f"{p} is a directory")
@@ -110,7 +120,7 @@ def check_writable(path: str | Path, overwrite: bool = False, field: str = "--ou
 
 def _short(text: str, limit: int = 80) -> str:
     """``text`` cut to ``limit`` characters for a one-line message."""
-    return text if len(text) <= limit else f"{text[:limit - 13]}...({len(text)} chars)"
+    return text if len(text) <= limit else f"{text[: limit - 13]}...({len(text)} chars)"
 
 
 def describe_os_error(exc: OSError) -> str:
@@ -149,7 +159,11 @@ def _pid_alive(pid: int) -> bool:
 def _stale_pid(name: str, host: str) -> int | None:
     """The PID of a dead process of this host whose temporary file ``name`` is, else None."""
     m = _TMP_RE.match(name)
-    if not m or Path(m["name"]).suffix.lower() not in _OUR_EXTENSIONS or m["host"] not in (host, None):
+    if (
+        not m
+        or Path(m["name"]).suffix.lower() not in _OUR_EXTENSIONS
+        or m["host"] not in (host, None)
+    ):
         return None
     pid = int(m["pid"])
     return None if pid == os.getpid() or _pid_alive(pid) else pid
@@ -177,14 +191,24 @@ def clean_stale(folder: str | Path) -> list[Path]:
         except OSError:
             continue
         removed.append(Path(e.path))
-        _log.warning("removed %s (%.1f MB), a temporary file left by process %d that ended before finishing "
-                     "its write", e.path, size / 1e6, pid)
+        _log.warning(
+            "removed %s (%.1f MB), a temporary file left by process %d that ended before finishing "
+            "its write",
+            e.path,
+            size / 1e6,
+            pid,
+        )
     return removed
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, overwrite: bool = False, field: str = "--out",
-                extensions: Collection[str] | None = tuple(FORMATS), keep_suffix: bool = False) -> Iterator[Path]:
+def atomic_path(
+    path: str | Path,
+    overwrite: bool = False,
+    field: str = "--out",
+    extensions: Collection[str] | None = tuple(FORMATS),
+    keep_suffix: bool = False,
+) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
 
     ``check_output`` first; stale temporary files of dead processes in the folder are removed. On
@@ -203,7 +227,9 @@ def atomic_path(path: str | Path, overwrite: bool = False, field: str = "--out",
         with contextlib.suppress(OSError):
             tmp.unlink()
         if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-            raise InputError(field, f"cannot write {_short(str(final))}: {describe_os_error(exc)}") from None
+            raise InputError(
+                field, f"cannot write {_short(str(final))}: {describe_os_error(exc)}"
+            ) from None
         raise
 
 
@@ -226,8 +252,9 @@ def dictionary_columns(table) -> list[str]:
     return [f.name for f in table.schema if not pa.types.is_floating(f.type)]
 
 
-def write_table(table, path: str | Path, meta: dict | None = None, overwrite: bool = False,
-                field: str = "--out") -> Path:
+def write_table(
+    table, path: str | Path, meta: dict | None = None, overwrite: bool = False, field: str = "--out"
+) -> Path:
     """Write a pyarrow Table to .arrow (IPC) or .parquet (zstd) atomically; returns the path."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -248,11 +275,15 @@ def read_metadata(path: str | Path) -> dict:
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path) if output_format(path) == "parquet" else ipc.open_file(str(path)).schema
+    schema = (
+        pq.read_schema(path)
+        if output_format(path) == "parquet"
+        else ipc.open_file(str(path)).schema
+    )
     out = {}
     for k, v in (schema.metadata or {}).items():
         key = k.decode()
         if key.startswith("computesim."):
-            name = key[len("computesim."):]
+            name = key[len("computesim.") :]
             out[name] = v.decode() if name == "version" else json.loads(v)
     return out

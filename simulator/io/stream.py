@@ -5,10 +5,11 @@ name beside the destination, renamed only when complete), so an interrupted or f
 SIGTERM, a full disk, ``ulimit -f``) leaves nothing under the final name and its temporary file is
 removed; one killed outright (SIGKILL) has its temporary file removed by the next write there.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from computesim.io import arrow as arrow_io
 
@@ -17,8 +18,14 @@ PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
 NO_DICTIONARY = frozenset({"flop", "pfs_days"})
 
 
-def write_batches(path: str | Path, schema, batches: Iterable, meta: dict | None = None,
-                  overwrite: bool = False, field: str = "--out") -> Path:
+def write_batches(
+    path: str | Path,
+    schema,
+    batches: Iterable,
+    meta: dict | None = None,
+    overwrite: bool = False,
+    field: str = "--out",
+) -> Path:
     """Write ``batches`` (pyarrow RecordBatches of ``schema``) to ``path``; returns the path.
 
     Schema metadata (computesim version plus ``meta``) is set via arrow_io.with_metadata.
@@ -31,7 +38,9 @@ def write_batches(path: str | Path, schema, batches: Iterable, meta: dict | None
     with arrow_io.atomic_path(path, overwrite, field) as tmp:
         if fmt == "parquet":
             dict_cols = [f.name for f in schema if f.name not in NO_DICTIONARY]
-            with pq.ParquetWriter(str(tmp), schema, use_dictionary=dict_cols, **PARQUET_OPTIONS) as w:
+            with pq.ParquetWriter(
+                str(tmp), schema, use_dictionary=dict_cols, **PARQUET_OPTIONS
+            ) as w:
                 for b in batches:
                     w.write_batch(b.replace_schema_metadata(schema.metadata))
         else:

@@ -1,14 +1,16 @@
 """Reading TOML input files (hardware profiles, sweep scenarios) with one-line errors."""
+
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from computesim.errors import InputError
 
-try:  # Python 3.11+
+if sys.version_info >= (3, 11):
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 TOMLDecodeError = tomllib.TOMLDecodeError

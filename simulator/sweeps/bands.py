@@ -5,10 +5,12 @@ the grid (so ``flop`` is the point estimate, as for a single estimate) and its s
 that median, multiplies every point: point g's compute is flop[g] x U. U is shared by all points,
 so one band serves the whole grid (closed form when every uncertain factor is lognormal).
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -16,10 +18,18 @@ from computesim.core import units
 from computesim.errors import InputError
 
 #: The kind of text each axis takes, and what a bare number means in canonical units.
-_KIND = {"tflops": ("rate", 1e12), "days": ("time", units.SECONDS_PER_DAY), "hours": ("time", 3600.0),
-         "count": ("count", 1.0), "utilization": ("count", 1.0), "macs": ("macs", 1.0),
-         "examples": ("count", 1.0), "epochs": ("count", 1.0), "networks": ("count", 1.0),
-         "multiplier": ("count", 1.0)}
+_KIND = {
+    "tflops": ("rate", 1e12),
+    "days": ("time", units.SECONDS_PER_DAY),
+    "hours": ("time", 3600.0),
+    "count": ("count", 1.0),
+    "utilization": ("count", 1.0),
+    "macs": ("macs", 1.0),
+    "examples": ("count", 1.0),
+    "epochs": ("count", 1.0),
+    "networks": ("count", 1.0),
+    "multiplier": ("count", 1.0),
+}
 
 
 @dataclass
@@ -59,25 +69,42 @@ class BandSpec:
 
     def columns(self, flop: np.ndarray) -> dict[str, np.ndarray]:
         """Band columns for grid points whose point estimates are ``flop`` (FLOP)."""
-        from computesim.uncertainty.table import grid_bands
         from computesim.uncertainty.band import PROBS, qname
+        from computesim.uncertainty.table import grid_bands
 
         try:
             with np.errstate(divide="ignore"):
-                b = grid_bands(np.log(flop), self.model(), self.samples, self.seed, self.thresholds,
-                               self.force_mc, self.backend)
-        except (OverflowError, InputError) as exc:  # e.g. "1e-300 to 1e300": the band's mean overflows
+                b = grid_bands(
+                    np.log(flop),
+                    self.model(),
+                    self.samples,
+                    self.seed,
+                    self.thresholds,
+                    self.force_mc,
+                    self.backend,
+                )
+        except (
+            OverflowError,
+            InputError,
+        ) as exc:  # e.g. "1e-300 to 1e300": the band's mean overflows
             if isinstance(exc, InputError) and exc.field != "inputs":
                 raise
             field_ = f"--{next(iter(self.dists))}" if self.dists else "--method-error"
-            raise InputError(field_, "the band of this distribution overflows float64; narrow it") from None
+            raise InputError(
+                field_, "the band of this distribution overflows float64; narrow it"
+            ) from None
         out = {f"flop_{qname(p)}": b[qname(p)] for p in PROBS} | {"flop_mean": b["mean"]}
         out |= {f"pfs_days_{qname(p)}": b[qname(p)] / units.PFS_DAY for p in PROBS}
         return out | {f"p_above_{t:g}": b[f"p_above_{t:g}"] for t in self.thresholds}
 
     def to_meta(self) -> dict[str, Any]:
-        return {"uncertain": {k: d.to_json() for k, d in self.dists.items()}, "method_error": self.method_error,
-                "samples": self.samples, "seed": self.seed, "p_above_flop": list(self.thresholds)}
+        return {
+            "uncertain": {k: d.to_json() for k, d in self.dists.items()},
+            "method_error": self.method_error,
+            "samples": self.samples,
+            "seed": self.seed,
+            "p_above_flop": list(self.thresholds),
+        }
 
 
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
@@ -90,11 +117,16 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
         if not is_distribution_text(value):
             continue
         if name not in _KIND:
-            raise InputError(f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)")
+            raise InputError(
+                f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)"
+            )
         kind, bare = _KIND[name]
         try:
             dist = parse_distribution(value, kind, f"--{name}", bare)
-        except (OverflowError, ZeroDivisionError):  # e.g. "1e-300 to 1e300": its log-moments overflow
+        except (
+            OverflowError,
+            ZeroDivisionError,
+        ):  # e.g. "1e-300 to 1e300": its log-moments overflow
             raise InputError(f"--{name}", f"{value[:40]!r} is out of the float64 range") from None
         if name == "utilization":
             require_fraction_quantity(f"--{name}", dist)
@@ -111,12 +143,12 @@ def append_band_columns(batches, schema, spec: BandSpec):
 
     for b in batches:
         cols = spec.columns(b.column("flop").to_numpy())
-        yield pa.RecordBatch.from_arrays(list(b.columns) + [pa.array(cols[n]) for n in spec.column_names()],
-                                         schema=schema)
+        yield pa.RecordBatch.from_arrays(
+            list(b.columns) + [pa.array(cols[n]) for n in spec.column_names()], schema=schema
+        )
 
 
 def band_fields(spec: BandSpec) -> list:
     import pyarrow as pa
 
     return [pa.field(n, pa.float64()) for n in spec.column_names()]
-

@@ -8,14 +8,16 @@ Values are in the axis's own unit (days, TFLOP/s, ...) and must be positive.
 Each point's compute is the canonical product (see kernels/sweep_reference.py) of a constant (the
 method's fixed factors and the axes' unit scales) and one value per axis, in FLOP.
 """
+
 from __future__ import annotations
 
 import logging
 import math
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +53,9 @@ AXES: dict[str, AxisSpec] = {
     "days": AxisSpec("hardware", "days", "days", units.SECONDS_PER_DAY),
     "hours": AxisSpec("hardware", "hours", "h", 3600.0),
     "utilization": AxisSpec("hardware", "utilization", "fraction", 1.0, fraction=True),
-    "macs": AxisSpec("ops", "forward_macs", "MAC per example", units.FLOP_PER_MAC * units.TRAIN_OVER_FORWARD),
+    "macs": AxisSpec(
+        "ops", "forward_macs", "MAC per example", units.FLOP_PER_MAC * units.TRAIN_OVER_FORWARD
+    ),
     "examples": AxisSpec("ops", "examples", "examples per epoch", 1.0),
     "epochs": AxisSpec("ops", "epochs", "epochs", 1.0),
     "networks": AxisSpec("ops", "networks", "networks trained", 1.0),
@@ -68,6 +72,8 @@ def _range_match(text: str) -> tuple[str, str, str, bool] | None:
         return None
     m = _COUNT.fullmatch(parts[2].strip())
     return (parts[0], parts[1], m.group(1), bool(m.group(2))) if m else None
+
+
 #: Values in one axis at most, whatever --max-points says: axes are held in memory (8 bytes a value).
 MAX_AXIS_VALUES = 10**8
 _SCALARS = (int, float, np.integer, np.floating)
@@ -77,7 +83,9 @@ def _number(text: Any, field: str) -> float:
     if isinstance(text, str):
         return require_positive(field, units.parse(text, "count", field))
     if isinstance(text, bool) or not isinstance(text, _SCALARS):
-        raise InputError(field, f"axis values must be numbers or text, got {type(text).__name__} {shown(text)}")
+        raise InputError(
+            field, f"axis values must be numbers or text, got {type(text).__name__} {shown(text)}"
+        )
     return require_positive(field, text)
 
 
@@ -87,8 +95,11 @@ def _items(spec: Any, field: str) -> list:
         return list(spec)
     if isinstance(spec, (list, tuple, range)):
         return list(spec)
-    raise InputError(field, f"cannot read an axis from {type(spec).__name__} {shown(spec)}; give a list, "
-                            "a range string or a number")
+    raise InputError(
+        field,
+        f"cannot read an axis from {type(spec).__name__} {shown(spec)}; give a list, "
+        "a range string or a number",
+    )
 
 
 def axis_length(spec: Any, field: str) -> int:
@@ -110,8 +121,11 @@ def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
     """Axis values from a list/range string, a number or a sequence; InputError on bad input."""
     n = axis_length(spec, field)
     if n > MAX_AXIS_VALUES:
-        raise InputError(field, f"{n:.3g} values in one axis; at most {MAX_AXIS_VALUES:.0e} per axis "
-                                "(axes are held in memory)")
+        raise InputError(
+            field,
+            f"{n:.3g} values in one axis; at most {MAX_AXIS_VALUES:.0e} per axis "
+            "(axes are held in memory)",
+        )
     if isinstance(spec, str):
         text = spec.strip()
         if not text:
@@ -122,16 +136,22 @@ def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
             if n < 1:
                 raise InputError(field, f"a range needs at least 1 value, got {n} in {shown(text)}")
             if hi < lo:
-                raise InputError(field, f"range written backwards ({shown(text)}): write low:high:n")
+                raise InputError(
+                    field, f"range written backwards ({shown(text)}): write low:high:n"
+                )
             if n > 1 and hi == lo:
                 raise InputError(field, f"range {shown(text)} has equal ends but {n} values")
             vals = np.geomspace(lo, hi, n) if m[3] else np.linspace(lo, hi, n)
             if n > 1:
                 vals[0], vals[-1] = lo, hi
-            if not np.all(np.isfinite(vals) & (vals > 0)):  # e.g. a linear range whose step overflows
+            if not np.all(
+                np.isfinite(vals) & (vals > 0)
+            ):  # e.g. a linear range whose step overflows
                 raise InputError(field, f"range {shown(text)} does not give finite positive values")
         elif ":" in text:
-            raise InputError(field, f"cannot read range {shown(text)}; write low:high:n or low:high:nlog")
+            raise InputError(
+                field, f"cannot read range {shown(text)}; write low:high:n or low:high:nlog"
+            )
         else:
             items = [t for t in (s.strip() for s in text.split(",")) if t]
             if not items:
@@ -158,8 +178,10 @@ def _device_list(spec: Any) -> list[str]:
             raise InputError("--device", f"device names must be text, got {shown(spec)}")
         names = [s.strip() for s in spec]
     else:
-        raise InputError("--device", f"give device names as text or a list of text, got {type(spec).__name__} "
-                                     f"{shown(spec)}")
+        raise InputError(
+            "--device",
+            f"give device names as text or a list of text, got {type(spec).__name__} {shown(spec)}",
+        )
     if not names or not all(names):
         raise InputError("--device", "empty device name in the list")
     return names
@@ -179,8 +201,12 @@ class Axis:
     spec: AxisSpec
     labels: tuple[str, ...] = ()
     profiles: tuple = ()
-    peak: bool = True  #: device axis: its values are the devices' peaks (else a label axis, factor 1)
-    util: np.ndarray | None = None  #: device axis: per-device default utilization (fraction), folded in
+    peak: bool = (
+        True  #: device axis: its values are the devices' peaks (else a label axis, factor 1)
+    )
+    util: np.ndarray | None = (
+        None  #: device axis: per-device default utilization (fraction), folded in
+    )
     by_device: bool = False  #: utilization axis whose value per point is its device's ``util``
 
     @property
@@ -217,24 +243,41 @@ class Grid:
 
     def axis_index(self, name: str, field: str = "--group-by") -> int:
         names = [a.name for a in self.axes]
-        aliases = {a.name: i for i, a in enumerate(self.axes)} | {a.spec.column: i for i, a in enumerate(self.axes)}
+        aliases = {a.name: i for i, a in enumerate(self.axes)} | {
+            a.spec.column: i for i, a in enumerate(self.axes)
+        }
         if name not in aliases:
             raise InputError(field, f"no axis {name!r} in this sweep; axes: {', '.join(names)}")
         if self.axes[aliases[name]].by_device:
-            raise InputError(field, f"{name!r} is each device's default here, not an axis; group by device "
-                                    "or give --utilization")
+            raise InputError(
+                field,
+                f"{name!r} is each device's default here, not an axis; group by device "
+                "or give --utilization",
+            )
         return aliases[name]
 
 
 def _peaks(profs: tuple, precision: str | None) -> np.ndarray:
     """Each profile's peak in TFLOP/s at ``precision`` (default: its default precision, else fp32)."""
-    return np.array([p.peak(getattr(p, "default_precision", None) if precision is None
-                            and getattr(p, "default_precision", None) else precision or "fp32").flop_per_s / 1e12
-                     for p in profs])
+    return np.array(
+        [
+            p.peak(
+                getattr(p, "default_precision", None)
+                if precision is None and getattr(p, "default_precision", None)
+                else precision or "fp32"
+            ).flop_per_s
+            / 1e12
+            for p in profs
+        ]
+    )
 
 
-def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: Sequence[str] = (),
-               guard: Callable[[int], None] | None = None) -> Grid:
+def build_grid(
+    factors: Mapping[str, Any],
+    precision: str | None = None,
+    omit: Sequence[str] = (),
+    guard: Callable[[int], None] | None = None,
+) -> Grid:
     """Parse the factor specs into a Grid. ``omit``: factors solved for (inverse mode).
 
     ``guard(points)`` is called with the grid's size before any axis is allocated (it raises when
@@ -247,9 +290,13 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
             raise InputError(f"--{k}", f"unknown sweep factor; known: {', '.join(AXES)}")
     methods = {AXES[k].method for k in given} - {"any"}
     if len(methods) > 1:
-        raise InputError("--method", "mix of method-1 (macs/examples/epochs/networks) and method-2 factors")
+        raise InputError(
+            "--method", "mix of method-1 (macs/examples/epochs/networks) and method-2 factors"
+        )
     method = methods.pop() if methods else "hardware"
-    scenario = {k: (list(v) if isinstance(v, (list, tuple, np.ndarray)) else v) for k, v in given.items()}
+    scenario = {
+        k: (list(v) if isinstance(v, (list, tuple, np.ndarray)) else v) for k, v in given.items()
+    }
     if method == "hardware":
         if "days" in given and "hours" in given:
             raise InputError("--hours", "give --days or --hours, not both")
@@ -265,8 +312,12 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
         given.setdefault("epochs", 1.0)
     names = [k for k in AXES if k in given and k not in omit]
     if guard is not None:
-        guard(math.prod(len(_device_list(given[k])) if k == "device" else axis_length(given[k], f"--{k}")
-                        for k in names))
+        guard(
+            math.prod(
+                len(_device_list(given[k])) if k == "device" else axis_length(given[k], f"--{k}")
+                for k in names
+            )
+        )
     util_default: Any = DEFAULT_UTILIZATION
     axes: list[Axis] = []
     for name, spec in AXES.items():
@@ -278,12 +329,25 @@ def build_grid(factors: Mapping[str, Any], precision: str | None = None, omit: S
             profs = tuple(find_profile(n) for n in _device_list(given[name]))
             utils = np.array([p.default_utilization for p in profs], np.float64)
             mixed = "utilization" not in given and len(set(utils.tolist())) > 1
-            util_default = dict(zip((p.name for p in profs), utils.tolist())) if mixed else float(utils[0])
-            axes.append(Axis(name, _peaks(profs, precision), spec, tuple(p.name for p in profs), profs,
-                             peak="tflops" not in given, util=utils if mixed else None))
+            util_default = (
+                dict(zip((p.name for p in profs), utils.tolist())) if mixed else float(utils[0])
+            )
+            axes.append(
+                Axis(
+                    name,
+                    _peaks(profs, precision),
+                    spec,
+                    tuple(p.name for p in profs),
+                    profs,
+                    peak="tflops" not in given,
+                    util=utils if mixed else None,
+                )
+            )
         elif name == "utilization" and name not in given:
             mixed = isinstance(util_default, dict)
-            axes.append(Axis(name, np.array([np.nan if mixed else util_default]), spec, by_device=mixed))
+            axes.append(
+                Axis(name, np.array([np.nan if mixed else util_default]), spec, by_device=mixed)
+            )
             scenario["utilization"] = util_default
         else:
             axes.append(Axis(name, parse_axis(given[name], field_, spec.fraction), spec))
@@ -303,8 +367,14 @@ def check_range(grid: Grid, scale: float = 1.0) -> tuple[float, float]:
     for a, f in zip(grid.axes, grid.factors):
         hi, lo = hi * float(np.max(f)), lo * float(np.min(f))
         if not math.isfinite(hi) or lo < tiny:
-            what = "overflows float64" if not math.isfinite(hi) else "underflows float64 (in FLOP or pfs-days)"
-            raise InputError(f"--{a.name}", f"the grid's compute {what} at this axis; use values in a sane range")
+            what = (
+                "overflows float64"
+                if not math.isfinite(hi)
+                else "underflows float64 (in FLOP or pfs-days)"
+            )
+            raise InputError(
+                f"--{a.name}", f"the grid's compute {what} at this axis; use values in a sane range"
+            )
     return lo, hi
 
 
@@ -323,8 +393,11 @@ def _limit(max_points: Any) -> int | None:
 def _guard(n: int, max_points: int | None, default: int, what: str) -> None:
     limit = default if max_points is None else max_points
     if n > limit:
-        raise InputError("--max-points", f"the grid has {n:.3g} points, over the limit of {limit:.3g} for "
-                         f"{what}; pass --max-points {n:.3g} (max_points=) to allow it")
+        raise InputError(
+            "--max-points",
+            f"the grid has {n:.3g} points, over the limit of {limit:.3g} for "
+            f"{what}; pass --max-points {n:.3g} (max_points=) to allow it",
+        )
 
 
 def _axis_fields(grid: Grid):
@@ -387,11 +460,15 @@ def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
         n = min(chunk, size - start)
         b = bufs if reuse else alloc(n)
         flop, pfs, cols, codes = b[0][:n], b[1][:n], b[2][:, :n], b[3][:n]
-        backend.sweep.materialize(factors, grid.const, start, flop, pfs, cols, codes, dev, units.PFS_DAY)
+        backend.sweep.materialize(
+            factors, grid.const, start, flop, pfs, cols, codes, dev, units.PFS_DAY
+        )
         yield flop, pfs, cols, codes
 
 
-def materialize_batches(grid: Grid, backend, chunk: int = CHUNK_POINTS, progress=None, reuse: bool = True):
+def materialize_batches(
+    grid: Grid, backend, chunk: int = CHUNK_POINTS, progress=None, reuse: bool = True
+):
     """Yield pyarrow RecordBatches of the materialised grid, chunk by chunk.
 
     ``reuse`` (streaming): the batches share one set of buffers, so each is valid only until the
@@ -417,6 +494,7 @@ def materialize_table(grid: Grid, backend, progress=None, chunk: int = CHUNK_POI
 
 # ---- reduce ------------------------------------------------------------------------------------
 
+
 def _axis_columns(grid: Grid, flat_index: np.ndarray, prefix: str) -> dict[str, Any]:
     idx = np.unravel_index(np.asarray(flat_index, np.int64), grid.shape)
     dev = grid.device
@@ -431,8 +509,13 @@ def _axis_columns(grid: Grid, flat_index: np.ndarray, prefix: str) -> dict[str, 
     return out
 
 
-def reduce_table(grid: Grid, backend, threshold: float | None = None, quantiles: Sequence[float] = (),
-                 group_by: str | None = None):
+def reduce_table(
+    grid: Grid,
+    backend,
+    threshold: float | None = None,
+    quantiles: Sequence[float] = (),
+    group_by: str | None = None,
+):
     """One row per group (or one row): points, count/fraction at or above threshold, min/max
     with their axis values, grid quantiles; all compute in FLOP."""
     import pyarrow as pa
@@ -468,6 +551,7 @@ def reduce_table(grid: Grid, backend, threshold: float | None = None, quantiles:
 
 # ---- inverse -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Inverse:
     """What inverse mode solves: ``solve`` ("days" or "count") for ``target`` FLOP."""
@@ -480,13 +564,17 @@ class Inverse:
     def fields(self, grid: Grid) -> list:
         import pyarrow as pa
 
-        names = ["days_needed"] if self.solve == "days" else ["devices_needed", "devices_needed_whole"]
+        names = (
+            ["days_needed"] if self.solve == "days" else ["devices_needed", "devices_needed_whole"]
+        )
         names += ["device_hours"] + (["energy_kwh"] if grid.device >= 0 else [])
         names += ["cost_usd"] if self.price_per_hour is not None else []
         return _axis_fields(grid) + [pa.field(n, pa.float64()) for n in names]
 
 
-def inverse_batches(grid: Grid, backend, inv: Inverse, chunk: int = CHUNK_POINTS, reuse: bool = True):
+def inverse_batches(
+    grid: Grid, backend, inv: Inverse, chunk: int = CHUNK_POINTS, reuse: bool = True
+):
     """Yield RecordBatches, per point of the remaining axes: the days (or devices) needed to reach
     ``inv.target`` FLOP, the device-hours, energy in kWh (device TDP x PUE) and cost in USD
     (device-hours x price). ``reuse`` as for materialize_batches."""
@@ -512,11 +600,20 @@ def inverse_batches(grid: Grid, backend, inv: Inverse, chunk: int = CHUNK_POINTS
             extra.append(hours * tdp[codes] / 1000.0 * inv.pue)
         if inv.price_per_hour is not None:
             extra.append(hours * inv.price_per_hour)
-        yield pa.RecordBatch.from_arrays(axis_arrays(grid, vals, codes) + [pa.array(x) for x in extra], schema=schema)
+        yield pa.RecordBatch.from_arrays(
+            axis_arrays(grid, vals, codes) + [pa.array(x) for x in extra], schema=schema
+        )
 
 
-def inverse_table(grid: Grid, solve: str, target: float, pue: float = 1.0, price_per_hour: float | None = None,
-                  backend=None, chunk: int = CHUNK_POINTS):
+def inverse_table(
+    grid: Grid,
+    solve: str,
+    target: float,
+    pue: float = 1.0,
+    price_per_hour: float | None = None,
+    backend=None,
+    chunk: int = CHUNK_POINTS,
+):
     """inverse_batches as one pyarrow Table (``backend``: a kernels Backend, default reference)."""
     import pyarrow as pa
 
@@ -529,6 +626,7 @@ def inverse_table(grid: Grid, solve: str, target: float, pue: float = 1.0, price
 
 
 # ---- public API --------------------------------------------------------------------------------
+
 
 def _mode(mode: str | None, threshold, quantiles, group_by, target) -> str:
     if mode is None:
@@ -548,7 +646,10 @@ def _solve_for(factors: Mapping[str, Any], solve: str | None) -> str:
             return "days"
         if factors.get("count") is None:
             return "count"
-        raise InputError("--solve", "inverse mode solves for days or count: leave one of them out, or pass --solve")
+        raise InputError(
+            "--solve",
+            "inverse mode solves for days or count: leave one of them out, or pass --solve",
+        )
     if solve not in ("days", "count"):
         raise InputError("--solve", f"solve for days or count, not {solve!r}")
     return solve
@@ -574,9 +675,20 @@ def _text(value: Any, field: str) -> str | None:
 
 def _whole(value: Any, field: str, low: int = 1) -> int:
     """A whole number >= ``low`` (an integral float such as 1e6 is accepted)."""
-    if isinstance(value, bool) or not isinstance(value, _SCALARS) or not math.isfinite(float(value)) \
-            or float(value) != int(value) or int(value) < low:
-        what = "a positive" if low == 1 else "a non-negative" if low == 0 else f"an integer >= {low}, not a"
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, _SCALARS)
+        or not math.isfinite(float(value))
+        or float(value) != int(value)
+        or int(value) < low
+    ):
+        what = (
+            "a positive"
+            if low == 1
+            else "a non-negative"
+            if low == 0
+            else f"an integer >= {low}, not a"
+        )
         raise InputError(field, f"must be {what} integer, got {shown(value)}")
     return int(value)
 
@@ -604,16 +716,36 @@ def _only_in(mode: str, given: Mapping[str, Any], wanted: str, hint: str) -> Non
     """Refuse settings that ``mode`` would ignore."""
     for field_, v in given.items():
         if v is not None and mode != wanted:
-            raise InputError(field_, f"only used in {wanted} mode ({hint}); this sweep is in {mode} mode")
+            raise InputError(
+                field_, f"only used in {wanted} mode ({hint}); this sweep is in {mode} mode"
+            )
 
 
-def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, out: str | Path | None = None,
-          overwrite: bool = False, backend: str = "auto", threshold: float | str | None = None,
-          quantiles: Sequence[float] | None = None, group_by: str | None = None, target: float | str | None = None,
-          solve: str | None = None, pue: float | None = None, price_per_hour: float | None = None,
-          precision: str | None = None, max_points: int | None = None, chunk_points: int = CHUNK_POINTS,
-          progress: bool = False, method_error: float | str | None = None, samples: int | None = None,
-          seed: int = 0, p_above: Sequence[float | str] | str | None = None, force_mc: bool = False, **axes: Any):
+def sweep(
+    factors: Mapping[str, Any] | None = None,
+    *,
+    mode: str | None = None,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    backend: str = "auto",
+    threshold: float | str | None = None,
+    quantiles: Sequence[float] | None = None,
+    group_by: str | None = None,
+    target: float | str | None = None,
+    solve: str | None = None,
+    pue: float | None = None,
+    price_per_hour: float | None = None,
+    precision: str | None = None,
+    max_points: int | None = None,
+    chunk_points: int = CHUNK_POINTS,
+    progress: bool = False,
+    method_error: float | str | None = None,
+    samples: int | None = None,
+    seed: int = 0,
+    p_above: Sequence[float | str] | str | None = None,
+    force_mc: bool = False,
+    **axes: Any,
+):
     """Run a what-if sweep; returns a pyarrow Table, or the Path written when ``out`` is given.
 
     Axes by keyword (or in ``factors``): device, tflops, count, days | hours, utilization,
@@ -633,13 +765,19 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     """
     from computesim.io import arrow as arrow_io
     from computesim.kernels import get_backend
-
     from computesim.sweeps.bands import BandSpec, split_uncertain
     from computesim.uncertainty.band import parse_factor, parse_thresholds
 
-    overwrite, progress, force_mc = (_flag(overwrite, "--overwrite"), _flag(progress, "progress"),
-                                     _flag(force_mc, "--force-mc"))
-    mode, backend, precision = _text(mode, "--mode"), _text(backend, "--backend"), _text(precision, "--precision")
+    overwrite, progress, force_mc = (
+        _flag(overwrite, "--overwrite"),
+        _flag(progress, "progress"),
+        _flag(force_mc, "--force-mc"),
+    )
+    mode, backend, precision = (
+        _text(mode, "--mode"),
+        _text(backend, "--backend"),
+        _text(precision, "--precision"),
+    )
     group_by, solve = _text(group_by, "--group-by"), _text(solve, "--solve")
     limit = _limit(max_points)
     chunk_points = _whole(chunk_points, "chunk_points")
@@ -648,43 +786,86 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
     if backend is None:
         raise InputError("--backend", "is empty")
     be = get_backend(backend)  # validated whatever the mode
-    if method_error is not None and (isinstance(method_error, bool) or not isinstance(method_error, (str, int, float))):
+    if method_error is not None and (
+        isinstance(method_error, bool) or not isinstance(method_error, (str, int, float))
+    ):
         raise InputError("--method-error", f"give a factor such as '3x', got {shown(method_error)}")
     if p_above is not None and not isinstance(p_above, str):
         p_above = [str(t) if isinstance(t, str) else t for t in _items(p_above, "--p-above")]
     thresholds = tuple(parse_thresholds(p_above, "--p-above")) if p_above is not None else ()
     if p_above is not None and not thresholds:
         raise InputError("--p-above", "empty list")
-    bands = BandSpec(method_error=None if method_error is None else parse_factor(str(method_error)),
-                     samples=samples, seed=seed, force_mc=force_mc, backend=backend, thresholds=thresholds)
+    bands = BandSpec(
+        method_error=None if method_error is None else parse_factor(str(method_error)),
+        samples=samples,
+        seed=seed,
+        force_mc=force_mc,
+        backend=backend,
+        thresholds=thresholds,
+    )
     facs = split_uncertain(dict(factors or {}) | axes, bands)
     qs = _quantile_list(quantiles)
     mode = _mode(mode, threshold, qs, group_by, target)
     if bands.active and mode != "materialize":
-        raise InputError("--mode", f"uncertain factors give every point a band in materialise mode, not in {mode}"
-                                   " mode; give fixed values or lists instead")
+        raise InputError(
+            "--mode",
+            f"uncertain factors give every point a band in materialise mode, not in {mode}"
+            " mode; give fixed values or lists instead",
+        )
     if thresholds and not bands.active:
-        raise InputError("--p-above", "needs an uncertain factor (an axis given as a range such as '0.25 to 0.4')"
-                                      " or --method-error")
-    _only_in(mode, {"--threshold": threshold, "--quantiles": quantiles, "--group-by": group_by}, "reduce",
-             "--threshold, --quantiles or --group-by")
-    _only_in(mode, {"--target": target, "--solve": solve, "--pue": pue, "--price-per-hour": price_per_hour},
-             "inverse", "give --target")
+        raise InputError(
+            "--p-above",
+            "needs an uncertain factor (an axis given as a range such as '0.25 to 0.4')"
+            " or --method-error",
+        )
+    _only_in(
+        mode,
+        {"--threshold": threshold, "--quantiles": quantiles, "--group-by": group_by},
+        "reduce",
+        "--threshold, --quantiles or --group-by",
+    )
+    _only_in(
+        mode,
+        {"--target": target, "--solve": solve, "--pue": pue, "--price-per-hour": price_per_hour},
+        "inverse",
+        "give --target",
+    )
     thr = compute_amount(threshold, "--threshold")
     if out is not None:
         if not isinstance(out, (str, Path)):
             raise InputError("--out", f"give a file name, got {type(out).__name__} {shown(out)}")
         arrow_io.check_writable(out, overwrite)
     if mode == "inverse":
-        return _inverse(facs, be, out, overwrite, target, solve, pue, price_per_hour, precision, limit, chunk_points)
+        return _inverse(
+            facs,
+            be,
+            out,
+            overwrite,
+            target,
+            solve,
+            pue,
+            price_per_hour,
+            precision,
+            limit,
+            chunk_points,
+        )
     if mode == "reduce":
-        grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, MAX_POINTS_STREAM, "a reduction"))
+        grid = build_grid(
+            facs, precision, guard=lambda n: _guard(n, limit, MAX_POINTS_STREAM, "a reduction")
+        )
         check_range(grid)
         table = reduce_table(grid, be, thr, qs, group_by)
-        meta = _meta(grid, mode, be.name) | {"threshold_flop": thr, "quantiles": qs, "group_by": group_by}
+        meta = _meta(grid, mode, be.name) | {
+            "threshold_flop": thr,
+            "quantiles": qs,
+            "group_by": group_by,
+        }
         return _finish(table, meta, out, overwrite)
-    default, what = ((MAX_POINTS_STREAM, "a file") if out is not None else
-                     (MAX_POINTS_MEMORY, "an in-memory table (write to a file with out= / --out)"))
+    default, what = (
+        (MAX_POINTS_STREAM, "a file")
+        if out is not None
+        else (MAX_POINTS_MEMORY, "an in-memory table (write to a file with out= / --out)")
+    )
     grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, default, what))
     check_range(grid)
     meta = _meta(grid, mode, be.name) | ({"bands": bands.to_meta()} if bands.active else {})
@@ -711,38 +892,75 @@ def sweep(factors: Mapping[str, Any] | None = None, *, mode: str | None = None, 
             bar.close()
 
 
-def _inverse(facs: dict, be, out, overwrite: bool, target, solve, pue, price_per_hour, precision, limit, chunk):
+def _inverse(
+    facs: dict,
+    be,
+    out,
+    overwrite: bool,
+    target,
+    solve,
+    pue,
+    price_per_hour,
+    precision,
+    limit,
+    chunk,
+):
     """Inverse mode: chunked on ``be``, in memory (guarded) or streamed to ``out``."""
     if target is None:
         raise InputError("--target", "inverse mode needs a target compute, e.g. --target 1e25FLOP")
     tgt = compute_amount(target, "--target")
     pue = 1.0 if pue is None else require_positive("--pue", _real(pue, "--pue"))
     if price_per_hour is not None:
-        price_per_hour = require_positive("--price-per-hour", _real(price_per_hour, "--price-per-hour"))
+        price_per_hour = require_positive(
+            "--price-per-hour", _real(price_per_hour, "--price-per-hour")
+        )
     what = _solve_for(facs, solve)
-    for k in (("days", "hours") if what == "days" else ("count",)):
+    for k in ("days", "hours") if what == "days" else ("count",):
         facs.pop(k, None)
-    default, where = ((MAX_POINTS_STREAM, "a file") if out is not None else
-                      (MAX_POINTS_MEMORY, "an inverse table (write to a file with out= / --out)"))
-    grid = build_grid(facs, precision, omit=(what, "hours") if what == "days" else (what,),
-                      guard=lambda n: _guard(n, limit, default, where))
+    default, where = (
+        (MAX_POINTS_STREAM, "a file")
+        if out is not None
+        else (MAX_POINTS_MEMORY, "an inverse table (write to a file with out= / --out)")
+    )
+    grid = build_grid(
+        facs,
+        precision,
+        omit=(what, "hours") if what == "days" else (what,),
+        guard=lambda n: _guard(n, limit, default, where),
+    )
     if grid.method != "hardware":
         raise InputError("--target", "inverse mode works on method-2 (hardware) factors")
-    lo, hi = check_range(grid, units.SECONDS_PER_DAY if what == "days" else 1.0)  # FLOP per day / per device
-    for need in (tgt / lo * 24.0 * 10**4, tgt / hi / 24.0 / 10**4):  # days or devices, and device-hours
+    lo, hi = check_range(
+        grid, units.SECONDS_PER_DAY if what == "days" else 1.0
+    )  # FLOP per day / per device
+    for need in (
+        tgt / lo * 24.0 * 10**4,
+        tgt / hi / 24.0 / 10**4,
+    ):  # days or devices, and device-hours
         if not (math.isfinite(need) and need > np.finfo(np.float64).tiny):
-            raise InputError("--target", f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
-                                         "float64 range for this grid")
+            raise InputError(
+                "--target",
+                f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
+                "float64 range for this grid",
+            )
     inv = Inverse(what, tgt, pue, price_per_hour)
-    meta = _meta(grid, "inverse", be.name) | {"target_flop": tgt, "solve": what, "pue": pue,
-                                              "price_per_hour_usd": price_per_hour}
+    meta = _meta(grid, "inverse", be.name) | {
+        "target_flop": tgt,
+        "solve": what,
+        "pue": pue,
+        "price_per_hour_usd": price_per_hour,
+    }
     if out is None:
-        return _finish(inverse_table(grid, what, tgt, pue, price_per_hour, be, chunk), meta, None, overwrite)
+        return _finish(
+            inverse_table(grid, what, tgt, pue, price_per_hour, be, chunk), meta, None, overwrite
+        )
     import pyarrow as pa
 
     from computesim.io.stream import write_batches
 
-    return write_batches(out, pa.schema(inv.fields(grid)), inverse_batches(grid, be, inv, chunk), meta, overwrite)
+    return write_batches(
+        out, pa.schema(inv.fields(grid)), inverse_batches(grid, be, inv, chunk), meta, overwrite
+    )
 
 
 def _real(value: Any, field: str) -> float:
@@ -766,9 +984,16 @@ def _progress(total: int, enabled: bool):
 def _meta(grid: Grid, mode: str, backend: str) -> dict:
     units_ = {a.spec.column: a.spec.unit for a in grid.axes if a.name != "device" or a.peak}
     units_ |= {"flop": "FLOP", "pfs_days": "petaflop/s-days (8.64e19 FLOP)"}
-    return {"mode": mode, "method": grid.method, "backend": backend, "shape": list(grid.shape),
-            "points": grid.size, "scenario": grid.scenario, "units": units_,
-            "devices": [p.name for a in grid.axes if a.name == "device" for p in a.profiles]}
+    return {
+        "mode": mode,
+        "method": grid.method,
+        "backend": backend,
+        "shape": list(grid.shape),
+        "points": grid.size,
+        "scenario": grid.scenario,
+        "units": units_,
+        "devices": [p.name for a in grid.axes if a.name == "device" for p in a.profiles],
+    }
 
 
 def _finish(table, meta: dict, out, overwrite: bool):

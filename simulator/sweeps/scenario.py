@@ -15,11 +15,13 @@
 Relative ``out`` paths are taken relative to the scenario file's folder. Every value is checked
 for its type here; errors name the file and the key (``scenario.toml: max_points: ...``).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from computesim.errors import InputError, shown
 from computesim.io.toml import read_toml
@@ -53,8 +55,11 @@ def _positive(v: Any) -> str | None:
 
 
 def _compute(v: Any) -> str | None:
-    return None if (isinstance(v, str) and v.strip()) or _is_number(v) else \
-        "must be a compute with a unit, e.g. \"1e25 FLOP\""
+    return (
+        None
+        if (isinstance(v, str) and v.strip()) or _is_number(v)
+        else 'must be a compute with a unit, e.g. "1e25 FLOP"'
+    )
 
 
 def _quantiles(v: Any) -> str | None:
@@ -64,19 +69,40 @@ def _quantiles(v: Any) -> str | None:
 
 def _axis(v: Any) -> str | None:
     scalar = (isinstance(v, str) and v.strip()) or _is_number(v)
-    listed = isinstance(v, list) and v and all((isinstance(x, str) and x.strip()) or _is_number(x) for x in v)
-    return None if scalar or listed else "must be a number, a string (\"1,8,64\", \"1:100:10log\") or a list"
+    listed = (
+        isinstance(v, list)
+        and v
+        and all((isinstance(x, str) and x.strip()) or _is_number(x) for x in v)
+    )
+    return (
+        None
+        if scalar or listed
+        else 'must be a number, a string ("1,8,64", "1:100:10log") or a list'
+    )
 
 
 def _device(v: Any) -> str | None:
-    ok = (isinstance(v, str) and v.strip()) or (isinstance(v, list) and v and all(isinstance(x, str) for x in v))
-    return None if ok else "must be a device name or a list of names, e.g. [\"K40\", \"K80\"]"
+    ok = (isinstance(v, str) and v.strip()) or (
+        isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+    )
+    return None if ok else 'must be a device name or a list of names, e.g. ["K40", "K80"]'
 
 
 CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "mode": _text, "out": _text, "backend": _text, "overwrite": _bool, "max_points": _whole,
-    "precision": _text, "chunk_points": _whole, "threshold": _compute, "quantiles": _quantiles,
-    "group_by": _text, "target": _compute, "solve": _text, "pue": _positive, "price_per_hour": _positive,
+    "mode": _text,
+    "out": _text,
+    "backend": _text,
+    "overwrite": _bool,
+    "max_points": _whole,
+    "precision": _text,
+    "chunk_points": _whole,
+    "threshold": _compute,
+    "quantiles": _quantiles,
+    "group_by": _text,
+    "target": _compute,
+    "solve": _text,
+    "pue": _positive,
+    "price_per_hour": _positive,
     "device": _device,
 }
 
@@ -96,10 +122,15 @@ def load(path: str | Path) -> dict[str, Any]:
             raise InputError(where, f"{section!r} must be a [table]")
         allowed = set(AXES) if section == "axes" else SECTIONS.get(section)
         if allowed is None:
-            raise InputError(where, f"unknown section [{section}]; known: axes, {', '.join(SECTIONS)}")
+            raise InputError(
+                where, f"unknown section [{section}]; known: axes, {', '.join(SECTIONS)}"
+            )
         for key, value in body.items():
             if key not in allowed:
-                raise InputError(f"{where} [{section}]", f"unknown key {key!r}; known: {', '.join(sorted(allowed))}")
+                raise InputError(
+                    f"{where} [{section}]",
+                    f"unknown key {key!r}; known: {', '.join(sorted(allowed))}",
+                )
             problem = CHECKS.get(key, _axis)(value)
             if problem:
                 raise InputError(key_field(where, key), f"{problem}, got {shown(value)}")

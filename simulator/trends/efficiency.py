@@ -6,6 +6,7 @@ implies 15.4 months). Effective compute = physical compute x efficiency gain sin
 
     gain(t) = 2 ** ((t - reference) x 12 / halving_months)       t in decimal years
 """
+
 from __future__ import annotations
 
 import math
@@ -42,7 +43,10 @@ class Efficiency:
     def __post_init__(self) -> None:
         require_positive("--efficiency-halving-months", self.halving_months)
         if self.halving_months < MIN_MONTHS:
-            raise InputError("--efficiency-halving-months", f"must be at least {MIN_MONTHS:g}, got {self.halving_months:g}")
+            raise InputError(
+                "--efficiency-halving-months",
+                f"must be at least {MIN_MONTHS:g}, got {self.halving_months:g}",
+            )
 
     @property
     def oom_per_year(self) -> float:
@@ -64,15 +68,22 @@ class Efficiency:
 
     def effective_doubling_months(self, physical_oom_per_year: float | np.ndarray) -> np.ndarray:
         """Doubling time of effective compute when physical compute grows at the given OOM/year."""
-        return 12.0 * math.log10(2) / (np.asarray(physical_oom_per_year, dtype=float) + self.oom_per_year)
+        return (
+            12.0
+            * math.log10(2)
+            / (np.asarray(physical_oom_per_year, dtype=float) + self.oom_per_year)
+        )
 
     def to_dict(self) -> dict[str, Any]:
         f, a, b = SOURCE_TOTAL
-        return {"halving_months": self.halving_months, "reference_year": self.reference,
-                "gain_per_year": pow10_or_inf(self.oom_per_year),
-                "gain_2012_to_2019": pow10_or_inf(self.oom_per_year * (b - a)),
-                "source": f"Hernandez & Brown 2020: {f:g}x from {a:g} to {b:g} "
-                          f"(implies {halving_months_from_total(f, b - a):.1f} months), fitted 16 months"}
+        return {
+            "halving_months": self.halving_months,
+            "reference_year": self.reference,
+            "gain_per_year": pow10_or_inf(self.oom_per_year),
+            "gain_2012_to_2019": pow10_or_inf(self.oom_per_year * (b - a)),
+            "source": f"Hernandez & Brown 2020: {f:g}x from {a:g} to {b:g} "
+            f"(implies {halving_months_from_total(f, b - a):.1f} months), fitted 16 months",
+        }
 
 
 def effective_table(table, eff: Efficiency):
@@ -86,9 +97,12 @@ def effective_table(table, eff: Efficiency):
     lg = eff.log10_gain(decimal_year(table.column("date").to_numpy(zero_copy_only=False)))
     lf = np.log10(np.asarray(table.column("flop").to_numpy(zero_copy_only=False), float))
     if lg.size and not (np.all(np.abs(lg) < MAX_LOG10) and np.all(np.abs(lf + lg) < MAX_LOG10)):
-        raise InputError("--efficiency-halving-months", f"effective compute leaves the float64 range "
-                         f"(gain up to 10^{float(np.max(np.abs(lg))):.4g} over the data's dates); use a longer halving time")
-    gain = pa.array(10.0 ** lg)
+        raise InputError(
+            "--efficiency-halving-months",
+            f"effective compute leaves the float64 range "
+            f"(gain up to 10^{float(np.max(np.abs(lg))):.4g} over the data's dates); use a longer halving time",
+        )
+    gain = pa.array(10.0**lg)
     for name in ("flop", "flop_low", "flop_high"):
         i = table.schema.get_field_index(name)
         table = table.set_column(i, name, pc.multiply(table.column(name), gain))

@@ -13,13 +13,16 @@ slope and intercept) and by the change in BIC; both are reported. The large-scal
 points whose residual from the window's fit exceeds a threshold in OOM (default 1, i.e. 10x above).
 Upper bounds are excluded from every fit by default.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +36,7 @@ MAX_BOOT = 100_000  #: most bootstrap resamples (memory grows with resamples x p
 MAX_BOOT_CELLS = 50_000_000  #: most resamples x points (about 2.4 GB of working arrays at the peak)
 MAX_LOG10 = math.log10(sys.float_info.max)  #: 308.25: 10**x overflows float64 above
 MIN_LOG10 = math.log10(sys.float_info.min)  #: -307.65: 10**x is subnormal or 0 below
-SEED_LIMIT = 2 ** 64  #: seeds are 0 <= seed < 2**64 (numpy's generators take any, Philox 64 bits)
+SEED_LIMIT = 2**64  #: seeds are 0 <= seed < 2**64 (numpy's generators take any, Philox 64 bits)
 DEFAULT_LEVEL = 0.95
 DEFAULT_NOISE = 2.0
 DEFAULT_LARGE_OOM = 1.0
@@ -67,7 +70,9 @@ def parse_when(text: str | float, field: str, end: bool = False) -> float:
         try:
             x = float(s)
         except ValueError:
-            raise InputError(field, f"not a date or year: {text!r} (use YYYY, YYYY-MM-DD, DD/MM/YYYY or 2015.5)") from None
+            raise InputError(
+                field, f"not a date or year: {text!r} (use YYYY, YYYY-MM-DD, DD/MM/YYYY or 2015.5)"
+            ) from None
     if not (YEAR_MIN <= x < YEAR_MAX + 1):
         raise InputError(field, f"year out of range: {text!r} (allowed {YEAR_MIN} to {YEAR_MAX})")
     return x + (1.0 if end and s.isdigit() and len(s) == 4 else 0.0)
@@ -78,14 +83,20 @@ def check_seed(seed: object, field: str = "--seed") -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise InputError(field, f"must be a whole number, got {seed!r}")
     if not 0 <= int(seed) < SEED_LIMIT:
-        raise InputError(field, f"must be in 0 .. 2**64 - 1 (18446744073709551615), got {int(seed)}")
+        raise InputError(
+            field, f"must be in 0 .. 2**64 - 1 (18446744073709551615), got {int(seed)}"
+        )
     return int(seed)
 
 
 def parse_seed(text: str | int, field: str = "--seed") -> int:
     """A seed option: a whole number written exactly (no float rounding), 0 <= seed < 2**64."""
     s = str(text).strip().replace("_", "")
-    if isinstance(text, bool) or not (s.isdigit() or (s[:1] in "+-" and s[1:].isdigit())) or len(s) > 40:
+    if (
+        isinstance(text, bool)
+        or not (s.isdigit() or (s[:1] in "+-" and s[1:].isdigit()))
+        or len(s) > 40
+    ):
         raise InputError(field, f"must be a whole number in 0 .. 2**64 - 1, got {str(text)[:40]!r}")
     return check_seed(int(s), field)
 
@@ -95,12 +106,12 @@ def pow10(x: float, field: str, what: str) -> float:
     if not math.isfinite(x) or x > MAX_LOG10 or x < MIN_LOG10:
         shown = f"10^{x:.4g}" if math.isfinite(x) else str(x)
         raise InputError(field, f"{what} is {shown}, outside the float64 range (1e-307 to 1.8e308)")
-    return 10.0 ** x
+    return 10.0**x
 
 
 def pow10_or_inf(x: float) -> float:
     """10**x, +inf above the float64 range (0.0 below): for growth factors, reported as JSON null."""
-    return math.inf if x > MAX_LOG10 else 10.0 ** x
+    return math.inf if x > MAX_LOG10 else 10.0**x
 
 
 def json_ready(obj: Any) -> Any:
@@ -134,7 +145,10 @@ def _doubling_ci(lo: float, hi: float) -> list[float]:
         return [months_from_slope(hi), months_from_slope(lo)]
     if hi < 0:
         return [months_from_slope(hi), months_from_slope(lo)]
-    return [months_from_slope(hi) if hi > 0 else -math.inf, math.inf]  # the interval contains "no growth"
+    return [
+        months_from_slope(hi) if hi > 0 else -math.inf,
+        math.inf,
+    ]  # the interval contains "no growth"
 
 
 def ols(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
@@ -150,8 +164,9 @@ def ols(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
     return slope, level, c, rss
 
 
-def _boot_lines(t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: int,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _boot_lines(
+    t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Slopes and levels at the original center of ``n_boot`` pairs-bootstrap refits.
 
     Resamples with fewer than MIN_POINTS distinct dates are dropped (counted as n_boot - n_boot_used).
@@ -173,7 +188,9 @@ def _boot_lines(t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: i
         slope = (dT * (Y - ym)).sum(axis=1) / sxx
     Ts = np.sort(T, axis=1)
     distinct = 1 + (np.diff(Ts, axis=1) > 0).sum(axis=1)
-    ok = (distinct >= MIN_POINTS) & (sxx > 0)  # a line through two dates has no residual: refit dropped
+    ok = (distinct >= MIN_POINTS) & (
+        sxx > 0
+    )  # a line through two dates has no residual: refit dropped
     c = t.mean()
     level = ym[:, 0] + slope * (c - tm[:, 0])
     return slope[ok], level[ok]
@@ -219,7 +236,9 @@ class TrendFit:
         """log10(FLOP) on the fitted line at decimal year(s) ``t``."""
         return self.level + self.slope * (np.asarray(t, dtype=float) - self.center)
 
-    def band(self, t: float | np.ndarray, level: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def band(
+        self, t: float | np.ndarray, level: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Percentile band of the fitted line (log10 FLOP) at ``t`` over the bootstrap refits."""
         a = round((1 - (level or self.level_ci)) / 2, 12)
         tt = np.atleast_1d(np.asarray(t, dtype=float))
@@ -235,15 +254,25 @@ class TrendFit:
         ``json_ready`` of this, as ``TrendReport.to_dict`` gives): doubling_months(+_ci),
         growth_per_year(+_ci), oom_per_year(+_ci), n_points, span (decimal years)."""
         lo, hi = self.slope_ci()
-        return {"label": self.label, "from": self.start, "to": self.end, "n_points": self.n,
-                "doubling_months": self.doubling_months, "doubling_months_ci": self.doubling_months_ci(),
-                "growth_per_year": pow10_or_inf(self.slope),
-                "growth_per_year_ci": [pow10_or_inf(lo), pow10_or_inf(hi)],
-                "oom_per_year": self.slope, "oom_per_year_ci": [lo, hi],
-                "residual_sd_oom": math.sqrt(self.rss / (self.n - 2)) if self.n > 2 else None,
-                "ci_level": self.level_ci, "n_boot": self.n_boot, "n_boot_used": int(self.boot_slope.size),
-                "propagated_point_uncertainty": self.propagated,
-                "data_from": float(self.t.min()), "data_to": float(self.t.max())}
+        return {
+            "label": self.label,
+            "from": self.start,
+            "to": self.end,
+            "n_points": self.n,
+            "doubling_months": self.doubling_months,
+            "doubling_months_ci": self.doubling_months_ci(),
+            "growth_per_year": pow10_or_inf(self.slope),
+            "growth_per_year_ci": [pow10_or_inf(lo), pow10_or_inf(hi)],
+            "oom_per_year": self.slope,
+            "oom_per_year_ci": [lo, hi],
+            "residual_sd_oom": math.sqrt(self.rss / (self.n - 2)) if self.n > 2 else None,
+            "ci_level": self.level_ci,
+            "n_boot": self.n_boot,
+            "n_boot_used": int(self.boot_slope.size),
+            "propagated_point_uncertainty": self.propagated,
+            "data_from": float(self.t.min()),
+            "data_to": float(self.t.max()),
+        }
 
 
 @dataclass
@@ -256,9 +285,14 @@ class FitData:
     high: np.ndarray
     systems: list[str]
 
-    def subset(self, mask: np.ndarray) -> "FitData":
-        return FitData(self.t[mask], self.y[mask], self.low[mask], self.high[mask],
-                       [s for s, m in zip(self.systems, mask) if m])
+    def subset(self, mask: np.ndarray) -> FitData:
+        return FitData(
+            self.t[mask],
+            self.y[mask],
+            self.low[mask],
+            self.high[mask],
+            [s for s, m in zip(self.systems, mask) if m],
+        )
 
 
 def fit_data(table, include_bounds: bool = False) -> tuple[FitData, int]:
@@ -267,7 +301,9 @@ def fit_data(table, include_bounds: bool = False) -> tuple[FitData, int]:
     keep = np.ones(bound.size, bool) if include_bounds else bound != "upper"
     flop = table.column("flop").to_numpy(zero_copy_only=False).astype(float)
     lo = np.array([np.nan if v is None else v for v in table.column("flop_low").to_pylist()], float)
-    hi = np.array([np.nan if v is None else v for v in table.column("flop_high").to_pylist()], float)
+    hi = np.array(
+        [np.nan if v is None else v for v in table.column("flop_high").to_pylist()], float
+    )
     t = decimal_year(table.column("date").to_numpy(zero_copy_only=False))
     y = np.log10(flop)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -277,9 +313,18 @@ def fit_data(table, include_bounds: bool = False) -> tuple[FitData, int]:
     return data, int((~keep).sum())
 
 
-def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, end: float = math.inf,
-              n_boot: int = DEFAULT_BOOT, seed: int | np.random.Generator = 0, level: float = DEFAULT_LEVEL,
-              propagate: bool = False, noise_factor: float = DEFAULT_NOISE) -> TrendFit:
+def fit_trend(
+    data: FitData,
+    *,
+    label: str = "all",
+    start: float = -math.inf,
+    end: float = math.inf,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int | np.random.Generator = 0,
+    level: float = DEFAULT_LEVEL,
+    propagate: bool = False,
+    noise_factor: float = DEFAULT_NOISE,
+) -> TrendFit:
     """Fit log10(FLOP) against date over [start, end) with a bootstrap interval.
 
     InputError when fewer than MIN_POINTS points fall in the window or ``n_boot`` < 100.
@@ -293,12 +338,19 @@ def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, en
     mask = (data.t >= start) & (data.t < end)
     d = data.subset(mask)
     if d.t.size < MIN_POINTS:
-        where = "" if not (math.isfinite(start) or math.isfinite(end)) else f" in {_span(start, end)}"
-        raise InputError("data", f"need at least {MIN_POINTS} points{where} to fit a trend ({label}), "
-                                 f"got {d.t.size}")
+        where = (
+            "" if not (math.isfinite(start) or math.isfinite(end)) else f" in {_span(start, end)}"
+        )
+        raise InputError(
+            "data",
+            f"need at least {MIN_POINTS} points{where} to fit a trend ({label}), got {d.t.size}",
+        )
     if n_boot * d.t.size > MAX_BOOT_CELLS:
-        raise InputError("--bootstrap", f"{n_boot} resamples of {d.t.size} points need too much memory; "
-                                        f"at most {MAX_BOOT_CELLS // d.t.size} for this data")
+        raise InputError(
+            "--bootstrap",
+            f"{n_boot} resamples of {d.t.size} points need too much memory; "
+            f"at most {MAX_BOOT_CELLS // d.t.size} for this data",
+        )
     slope, lvl, c, rss = ols(d.t, d.y)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     half = None
@@ -309,10 +361,14 @@ def fit_trend(data: FitData, *, label: str = "all", start: float = -math.inf, en
         half = (np.where(np.isnan(d.low), -f, d.low), np.where(np.isnan(d.high), f, d.high))
     bs, bl = _boot_lines(d.t, d.y, half, n_boot, rng)
     if bs.size < n_boot // 2:
-        raise InputError("data", f"{d.t.size} points are too few for a bootstrap interval ({label}): only "
-                                 f"{bs.size} of {n_boot} resamples had {MIN_POINTS} or more distinct dates")
-    return TrendFit(label, start, end, d.t, d.y, slope, lvl, c, rss, bs, bl, level, n_boot, propagate,
-                    d.systems)
+        raise InputError(
+            "data",
+            f"{d.t.size} points are too few for a bootstrap interval ({label}): only "
+            f"{bs.size} of {n_boot} resamples had {MIN_POINTS} or more distinct dates",
+        )
+    return TrendFit(
+        label, start, end, d.t, d.y, slope, lvl, c, rss, bs, bl, level, n_boot, propagate, d.systems
+    )
 
 
 def _span(start: float, end: float) -> str:
@@ -323,6 +379,7 @@ def _span(start: float, end: float) -> str:
 
 # --- break test -------------------------------------------------------------------------------
 
+
 def _betacf(a: float, b: float, x: float) -> float:
     """Continued fraction of the incomplete beta function (modified Lentz)."""
     tiny, qab, qap, qam = 1e-300, a + b, a + 1.0, a - 1.0
@@ -331,7 +388,10 @@ def _betacf(a: float, b: float, x: float) -> float:
     h = d
     for m in range(1, 500):
         m2 = 2 * m
-        for aa in (m * (b - m) * x / ((qam + m2) * (a + m2)), -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))):
+        for aa in (
+            m * (b - m) * x / ((qam + m2) * (a + m2)),
+            -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)),
+        ):
             d = 1.0 + aa * d
             d = 1.0 / (d if abs(d) > tiny else tiny)
             c = 1.0 + aa / c
@@ -349,7 +409,9 @@ def betainc(a: float, b: float, x: float) -> float:
         return 0.0
     if x >= 1:
         return 1.0
-    lbt = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    lbt = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
     if x < (a + 1) / (a + b + 2):
         return math.exp(lbt) * _betacf(a, b, x) / a
     return 1.0 - math.exp(lbt) * _betacf(b, a, 1.0 - x) / b
@@ -362,8 +424,9 @@ def f_sf(f: float, d1: float, d2: float) -> float:
     return betainc(d2 / 2, d1 / 2, d2 / (d2 + d1 * f))
 
 
-def break_test(data: FitData, breaks: Sequence[float], start: float = -math.inf,
-               end: float = math.inf) -> dict[str, Any]:
+def break_test(
+    data: FitData, breaks: Sequence[float], start: float = -math.inf, end: float = math.inf
+) -> dict[str, Any]:
     """Chow F-test and BIC: one line over the window against one line per segment.
 
     F = ((RSS_1 - RSS_m) / (2(m-1))) / (RSS_m / (n - 2m)); p from F(2(m-1), n - 2m).
@@ -374,11 +437,14 @@ def break_test(data: FitData, breaks: Sequence[float], start: float = -math.inf,
     edges = [start, *breaks, end]
     m = len(edges) - 1
     rss_seg = 0.0
-    for a, b in zip(edges[:-1], edges[1:]):
+    for a, b in itertools.pairwise(edges):
         s = (t >= a) & (t < b)
         if s.sum() < MIN_POINTS:
-            return {"test": "Chow F-test", "warranted": None,
-                    "note": f"segment {_span(a, b)} has {int(s.sum())} points; need {MIN_POINTS} each"}
+            return {
+                "test": "Chow F-test",
+                "warranted": None,
+                "note": f"segment {_span(a, b)} has {int(s.sum())} points; need {MIN_POINTS} each",
+            }
         rss_seg += ols(t[s], y[s])[3]
     n = t.size
     rss_one = ols(t, y)[3]
@@ -390,12 +456,22 @@ def break_test(data: FitData, breaks: Sequence[float], start: float = -math.inf,
     tiny = 1e-300
     bic = lambda rss, k: n * math.log(max(rss, tiny) / n) + k * math.log(n)  # noqa: E731
     dbic = bic(rss_seg, 2 * m) - bic(rss_one, 2)
-    return {"test": "Chow F-test", "F": F, "df": [d1, d2], "p_value": p, "alpha": 0.05,
-            "warranted": bool(p < 0.05), "delta_bic": dbic, "bic_favours_breaks": bool(dbic < 0),
-            "rss_one_line": rss_one, "rss_segmented": rss_seg}
+    return {
+        "test": "Chow F-test",
+        "F": F,
+        "df": [d1, d2],
+        "p_value": p,
+        "alpha": 0.05,
+        "warranted": bool(p < 0.05),
+        "delta_bic": dbic,
+        "bic_favours_breaks": bool(dbic < 0),
+        "rss_one_line": rss_one,
+        "rss_segmented": rss_seg,
+    }
 
 
 # --- the whole analysis -----------------------------------------------------------------------
+
 
 @dataclass
 class TrendReport:
@@ -413,15 +489,20 @@ class TrendReport:
         the large-scale subset (without its TrendFit object)."""
         out = self.overall.to_dict()
         out["upper_bounds_excluded"] = self.n_bounds_excluded
-        out["upper_bounds"] = "included as points" if self.include_bounds else "excluded from the fit"
+        out["upper_bounds"] = (
+            "included as points" if self.include_bounds else "excluded from the fit"
+        )
         out["eras"] = [e.to_dict() for e in self.eras]
         out["break_test"] = self.break_test
-        out["large_scale"] = None if self.large is None else {k: v for k, v in self.large.items() if k != "fit"}
+        out["large_scale"] = (
+            None if self.large is None else {k: v for k, v in self.large.items() if k != "fit"}
+        )
         return json_ready(out)
 
 
-def large_scale(fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LARGE_OOM,
-                **kw: Any) -> dict[str, Any]:
+def large_scale(
+    fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LARGE_OOM, **kw: Any
+) -> dict[str, Any]:
     """Points more than ``threshold_oom`` above the main trend, and their own fit (if >= 3 points).
 
     The main trend starts as ``fit`` and is refitted without the flagged points until the set is
@@ -436,10 +517,13 @@ def large_scale(fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LAR
             break
         sel = new
         slope, level, center, _rss = ols(data.t[mask & ~sel], data.y[mask & ~sel])
-    out: dict[str, Any] = {"threshold_oom": threshold_oom, "n_points": int(sel.sum()),
-                           "systems": [s for s, m in zip(data.systems, sel) if m],
-                           "main_trend_doubling_months": months_from_slope(slope),
-                           "selection": "residual above the main trend, refitted without the selected points"}
+    out: dict[str, Any] = {
+        "threshold_oom": threshold_oom,
+        "n_points": int(sel.sum()),
+        "systems": [s for s, m in zip(data.systems, sel) if m],
+        "main_trend_doubling_months": months_from_slope(slope),
+        "selection": "residual above the main trend, refitted without the selected points",
+    }
     if sel.sum() >= MIN_POINTS:
         sub = fit_trend(data.subset(sel), label="large-scale", start=fit.start, end=fit.end, **kw)
         out |= {k: v for k, v in sub.to_dict().items() if k not in ("label", "n_points")}
@@ -449,22 +533,42 @@ def large_scale(fit: TrendFit, data: FitData, threshold_oom: float = DEFAULT_LAR
     return out
 
 
-def _check_options(n_boot: int, seed: int, noise_factor: float, large_threshold: float | None) -> None:
+def _check_options(
+    n_boot: int, seed: int, noise_factor: float, large_threshold: float | None
+) -> None:
     """InputError for a seed outside 0..2**64-1, too many resamples, a non-finite noise factor or
     large-scale threshold."""
     check_seed(seed)
-    if not isinstance(n_boot, (int, np.integer)) or isinstance(n_boot, bool) or not 100 <= n_boot <= MAX_BOOT:
-        raise InputError("--bootstrap", f"must be a whole number from 100 to {MAX_BOOT}, got {n_boot!r}")
+    if (
+        not isinstance(n_boot, (int, np.integer))
+        or isinstance(n_boot, bool)
+        or not 100 <= n_boot <= MAX_BOOT
+    ):
+        raise InputError(
+            "--bootstrap", f"must be a whole number from 100 to {MAX_BOOT}, got {n_boot!r}"
+        )
     if not (math.isfinite(noise_factor) and noise_factor >= 1):
         raise InputError("--noise-factor", f"must be a finite factor >= 1, got {noise_factor}")
     if large_threshold is not None and not math.isfinite(large_threshold):
-        raise InputError("--large", f"must be a finite number of orders of magnitude, got {large_threshold}")
+        raise InputError(
+            "--large", f"must be a finite number of orders of magnitude, got {large_threshold}"
+        )
 
 
-def analyse(table, *, start: float = -math.inf, end: float = math.inf, breaks: Sequence[float] = (),
-            large_threshold: float | None = None, include_bounds: bool = False, n_boot: int = DEFAULT_BOOT,
-            seed: int = 0, level: float = DEFAULT_LEVEL, propagate: bool = False,
-            noise_factor: float = DEFAULT_NOISE) -> TrendReport:
+def analyse(
+    table,
+    *,
+    start: float = -math.inf,
+    end: float = math.inf,
+    breaks: Sequence[float] = (),
+    large_threshold: float | None = None,
+    include_bounds: bool = False,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = 0,
+    level: float = DEFAULT_LEVEL,
+    propagate: bool = False,
+    noise_factor: float = DEFAULT_NOISE,
+) -> TrendReport:
     """Fit the window, each era between ``breaks`` (decimal years), and the large-scale subset."""
     _check_options(n_boot, seed, noise_factor, large_threshold)
     if start >= end:
@@ -472,17 +576,30 @@ def analyse(table, *, start: float = -math.inf, end: float = math.inf, breaks: S
     data, n_bounds = fit_data(table, include_bounds)
     in_window = int(((data.t >= start) & (data.t < end)).sum())
     if in_window == 0:
-        raise InputError("--from", f"no data points in the window {_span(start, end)}"
-                                   + (f" ({n_bounds} upper bounds excluded)" if n_bounds else ""))
+        raise InputError(
+            "--from",
+            f"no data points in the window {_span(start, end)}"
+            + (f" ({n_bounds} upper bounds excluded)" if n_bounds else ""),
+        )
     bks = sorted(float(b) for b in breaks)
     if any(not (start < b < end) for b in bks) or len(set(bks)) != len(bks):
-        raise InputError("--breaks", f"breakpoints must be distinct and inside the window {_span(start, end)}")
+        raise InputError(
+            "--breaks", f"breakpoints must be distinct and inside the window {_span(start, end)}"
+        )
     rng = np.random.default_rng(seed)
     kw = dict(n_boot=n_boot, seed=rng, level=level, propagate=propagate, noise_factor=noise_factor)
     overall = fit_trend(data, label="window", start=start, end=end, **kw)
     edges = [start, *bks, end]
-    eras = [fit_trend(data, label=f"era {_span(a, b)}", start=a, end=b, **kw)
-            for a, b in zip(edges[:-1], edges[1:])] if bks else []
+    eras = (
+        [
+            fit_trend(data, label=f"era {_span(a, b)}", start=a, end=b, **kw)
+            for a, b in itertools.pairwise(edges)
+        ]
+        if bks
+        else []
+    )
     bt = break_test(data, bks, start, end) if bks else None
-    large = large_scale(overall, data, large_threshold, **kw) if large_threshold is not None else None
+    large = (
+        large_scale(overall, data, large_threshold, **kw) if large_threshold is not None else None
+    )
     return TrendReport(overall, eras, bt, large, n_bounds, include_bounds)

@@ -4,6 +4,7 @@ Log-scale compute (FLOP, with pfs-days on the right) against date; each point wi
 two methods' values where both exist, else the assumed x/÷ noise when propagated); upper bounds as
 downward arrows; each fitted line with its bootstrap band; a caption with the doubling times.
 """
+
 from __future__ import annotations
 
 import math
@@ -49,7 +50,7 @@ def _caption_line(name: str, d: dict[str, Any]) -> str:
 def _draw_fit(ax, fit, color: str, label: str, dashed: bool = False) -> None:
     t = np.linspace(float(fit.t.min()), float(fit.t.max()), 100)
     lo, hi = fit.band(t)
-    ax.fill_between(t, 10 ** lo, 10 ** hi, color=color, alpha=0.15, linewidth=0)
+    ax.fill_between(t, 10**lo, 10**hi, color=color, alpha=0.15, linewidth=0)
     ax.plot(t, 10 ** fit.predict(t), color=color, lw=2, ls="--" if dashed else "-", label=label)
 
 
@@ -57,7 +58,9 @@ def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
     flop = np.asarray(table.column("flop").to_pylist(), float)
     bound = np.asarray(table.column("bound").to_pylist(), object)
     lo = np.array([np.nan if v is None else v for v in table.column("flop_low").to_pylist()], float)
-    hi = np.array([np.nan if v is None else v for v in table.column("flop_high").to_pylist()], float)
+    hi = np.array(
+        [np.nan if v is None else v for v in table.column("flop_high").to_pylist()], float
+    )
     pt = bound != "upper"
     band = pt & ~np.isnan(lo)
     if noise_factor:
@@ -65,27 +68,63 @@ def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
         hi = np.where(pt & np.isnan(hi), flop * noise_factor, hi)
     has = pt & ~np.isnan(lo)
     yerr = np.vstack([flop - np.where(has, lo, flop), np.where(has, hi, flop) - flop])
-    ax.errorbar(t[pt], flop[pt], yerr=yerr[:, pt], fmt="o", color="black", ms=5, ecolor="0.55",
-                elinewidth=1.2, capsize=2, label="data point" + (f" (bar: band, else x/÷{noise_factor:g})" if noise_factor
-                                                   else " (bar: band)" if band.any() else ""),
-                zorder=3)
+    ax.errorbar(
+        t[pt],
+        flop[pt],
+        yerr=yerr[:, pt],
+        fmt="o",
+        color="black",
+        ms=5,
+        ecolor="0.55",
+        elinewidth=1.2,
+        capsize=2,
+        label="data point"
+        + (
+            f" (bar: band, else x/÷{noise_factor:g})"
+            if noise_factor
+            else " (bar: band)"
+            if band.any()
+            else ""
+        ),
+        zorder=3,
+    )
     if (~pt).any():
         ub = ~pt
-        ax.errorbar(t[ub], flop[ub], yerr=flop[ub] * 0.75, uplims=True, fmt="_", color="0.35", ms=8,
-                    label="upper bound (not fitted)", zorder=3)
+        ax.errorbar(
+            t[ub],
+            flop[ub],
+            yerr=flop[ub] * 0.75,
+            uplims=True,
+            fmt="_",
+            color="0.35",
+            ms=8,
+            label="upper bound (not fitted)",
+            zorder=3,
+        )
     names = table.column("system").to_pylist()
     if len(names) <= 40:
         for x, y, n in zip(t, flop, names):
-            ax.annotate(n, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color="0.25")
+            ax.annotate(
+                n, (x, y), xytext=(4, 3), textcoords="offset points", fontsize=7, color="0.25"
+            )
 
 
-def plot_trend(path: str | Path, table, report, *, title: str = "Training compute over time",
-               noise_factor: float | None = None, overwrite: bool = False, extra_caption: str = "") -> Path:
+def plot_trend(
+    path: str | Path,
+    table,
+    report,
+    *,
+    title: str = "Training compute over time",
+    noise_factor: float | None = None,
+    overwrite: bool = False,
+    extra_caption: str = "",
+) -> Path:
     """Draw the points and the fits of ``report`` (a trends.TrendReport) to ``path`` (.png/.svg/.pdf)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from computesim.io.arrow import atomic_path
     from computesim.trends.fit import decimal_year
 
@@ -105,33 +144,53 @@ def plot_trend(path: str | Path, table, report, *, title: str = "Training comput
         if report.eras:
             o = report.overall
             tt = np.linspace(float(o.t.min()), float(o.t.max()), 2)
-            ax.plot(tt, 10 ** o.predict(tt), color="0.4", ls="--", lw=1,
-                    label=f"whole window: {_rate(o.doubling_months)} mo")
+            ax.plot(
+                tt,
+                10 ** o.predict(tt),
+                color="0.4",
+                ls="--",
+                lw=1,
+                label=f"whole window: {_rate(o.doubling_months)} mo",
+            )
             lines.insert(0, _caption_line("whole window", o.to_dict()))
             for b in [e.start for e in report.eras[1:]]:
                 ax.axvline(b, color="0.6", ls=":", lw=1)
         if report.large and report.large.get("fit") is not None:
             lf = report.large["fit"]
-            _draw_fit(ax, lf, "#ff7f0e", f"large-scale: {_rate(lf.doubling_months)} mo", dashed=True)
-            lines.append(_caption_line(f"large-scale (> {report.large['threshold_oom']:g} OOM above)", lf.to_dict()))
+            _draw_fit(
+                ax, lf, "#ff7f0e", f"large-scale: {_rate(lf.doubling_months)} mo", dashed=True
+            )
+            lines.append(
+                _caption_line(
+                    f"large-scale (> {report.large['threshold_oom']:g} OOM above)", lf.to_dict()
+                )
+            )
         if report.n_bounds_excluded:
-            lines.append(f"{report.n_bounds_excluded} upper bounds drawn as arrows, excluded from the fits; "
-                         "bands: bootstrap over points")
+            lines.append(
+                f"{report.n_bounds_excluded} upper bounds drawn as arrows, excluded from the fits; "
+                "bands: bootstrap over points"
+            )
         if extra_caption:
             lines.append(extra_caption)
         flop = np.asarray(table.column("flop").to_pylist(), float)
-        ax.set_ylim(flop.min() / 30, flop.max() * 30)  # bands of sparse eras may run far off: clip to the data
+        ax.set_ylim(
+            flop.min() / 30, flop.max() * 30
+        )  # bands of sparse eras may run far off: clip to the data
         span = float(np.ptp(t)) or 1.0
         ax.set_xlim(float(t.min()) - 0.04 * span, float(t.max()) + 0.18 * span)
         ax.set_xlabel("publication date (year)")
         ax.set_ylabel("training compute (FLOP)")
-        sec = ax.secondary_yaxis("right", functions=(lambda f: f / units.PFS_DAY, lambda p: p * units.PFS_DAY))
+        sec = ax.secondary_yaxis(
+            "right", functions=(lambda f: f / units.PFS_DAY, lambda p: p * units.PFS_DAY)
+        )
         sec.set_ylabel("petaflop/s-days")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
         ax.set_title(title)
-        fig.text(0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace")
+        fig.text(
+            0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace"
+        )
         fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.9, top=0.94)
         with atomic_path(final, overwrite, "--plot", PLOT_FORMATS, keep_suffix=True) as tmp:
             fig.savefig(tmp, dpi=110)

@@ -11,6 +11,7 @@ on-demand, 2018), 125 TFLOP/s peak (fp16 tensor cores) at the source's 0.33 util
 Moore's-law reference). The source's budget argument: a few million dollars for the largest run
 in 2018, against a world hardware budget of about $1 trillion a year.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,14 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from computesim.trends.efficiency import MIN_MONTHS
 from computesim.errors import InputError, require_positive
-from computesim.trends.fit import LOG10_2, TrendFit, pow10_or_inf, pow10
-
+from computesim.trends.efficiency import MIN_MONTHS
+from computesim.trends.fit import LOG10_2, TrendFit, pow10, pow10_or_inf
 
 #: The option (or, without one, the field) each PricePerformance field is set by, for messages.
-FIELDS = {"gpu_hour_usd": "--gpu-hour-usd", "peak_flop_per_s": "PricePerformance.peak_flop_per_s",
-          "utilization": "PricePerformance.utilization", "doubling_months": "--price-doubling-months"}
+FIELDS = {
+    "gpu_hour_usd": "--gpu-hour-usd",
+    "peak_flop_per_s": "PricePerformance.peak_flop_per_s",
+    "utilization": "PricePerformance.utilization",
+    "doubling_months": "--price-doubling-months",
+}
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,10 @@ class PricePerformance:
         for name, flag in FIELDS.items():
             require_positive(flag, getattr(self, name))
         if self.doubling_months < MIN_MONTHS:
-            raise InputError("--price-doubling-months", f"must be at least {MIN_MONTHS:g}, got {self.doubling_months:g}")
+            raise InputError(
+                "--price-doubling-months",
+                f"must be at least {MIN_MONTHS:g}, got {self.doubling_months:g}",
+            )
         if self.flop_per_dollar_override is not None:
             require_positive("--flop-per-dollar", self.flop_per_dollar_override)
 
@@ -58,13 +65,18 @@ class PricePerformance:
 
     def log10_at(self, t: float | np.ndarray) -> np.ndarray:
         """log10(FLOP per dollar) at decimal year(s) ``t``."""
-        return math.log10(self.flop_per_dollar) + 12.0 * LOG10_2 / self.doubling_months * (np.asarray(t, float) - self.year)
+        return math.log10(self.flop_per_dollar) + 12.0 * LOG10_2 / self.doubling_months * (
+            np.asarray(t, float) - self.year
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["flop_per_dollar"] = self.flop_per_dollar
-        d["derivation"] = ("given" if self.flop_per_dollar_override is not None else
-                           "peak_flop_per_s x utilization x 3600 / gpu_hour_usd (V100-class cloud GPU, 2018)")
+        d["derivation"] = (
+            "given"
+            if self.flop_per_dollar_override is not None
+            else "peak_flop_per_s x utilization x 3600 / gpu_hour_usd (V100-class cloud GPU, 2018)"
+        )
         return d
 
 
@@ -94,9 +106,14 @@ def compute_at(fit: TrendFit, t: float, field: str = "--project") -> dict[str, A
     what = f"the trend at {year_to_iso(t) or f'{t:g}'}"
     mid = pow10(float(fit.predict(t)), field, what)
     lo, hi = (pow10(float(v[0]), field, f"{what} (band)") for v in fit.band(t))
-    return {"date": year_to_iso(t), "year": t, "flop": mid, "flop_ci": [lo, hi],
-            "pfs_days": units.flop_to_pfs_days(mid),
-            "pfs_days_ci": [units.flop_to_pfs_days(lo), units.flop_to_pfs_days(hi)]}
+    return {
+        "date": year_to_iso(t),
+        "year": t,
+        "flop": mid,
+        "flop_ci": [lo, hi],
+        "pfs_days": units.flop_to_pfs_days(mid),
+        "pfs_days_ci": [units.flop_to_pfs_days(lo), units.flop_to_pfs_days(hi)],
+    }
 
 
 def _solve(level: float, slope: float | np.ndarray, center: float, target: float) -> np.ndarray:
@@ -113,11 +130,18 @@ def crossing(fit: TrendFit, threshold_flop: float) -> dict[str, Any]:
     t = float(_solve(fit.level, fit.slope, fit.center, target))
     tb = _solve(fit.boot_level, fit.boot_slope, fit.center, target)
     lo, hi = _q(tb, fit.level_ci)
-    return {"threshold_flop": threshold_flop, "year": t, "date": year_to_iso(t), "year_ci": [lo, hi],
-            "date_ci": [year_to_iso(lo), year_to_iso(hi)]}
+    return {
+        "threshold_flop": threshold_flop,
+        "year": t,
+        "date": year_to_iso(t),
+        "year_ci": [lo, hi],
+        "date_ci": [year_to_iso(lo), year_to_iso(hi)],
+    }
 
 
-def cost(fit: TrendFit, price: PricePerformance, years: list[float], budget_usd: float) -> dict[str, Any]:
+def cost(
+    fit: TrendFit, price: PricePerformance, years: list[float], budget_usd: float
+) -> dict[str, Any]:
     """Cost in dollars of the run on the trend at each of ``years``, and the year it reaches ``budget_usd``."""
     require_positive("--budget", budget_usd)
     dl = 12.0 * LOG10_2 / price.doubling_months  # OOM/year of price-performance
@@ -134,6 +158,11 @@ def cost(fit: TrendFit, price: PricePerformance, years: list[float], budget_usd:
     t = float(_solve(fit.level - lp_c, fit.slope - dl, fit.center, target))
     tb = _solve(fit.boot_level - lp_c, fit.boot_slope - dl, fit.center, target)
     lo, hi = _q(tb, fit.level_ci)
-    return {"budget_usd": budget_usd, "cost_by_year": rows, "budget_reached_year": t,
-            "budget_reached_date": year_to_iso(t), "budget_reached_year_ci": [lo, hi],
-            "cost_growth_per_year": pow10_or_inf(fit.slope - dl)}
+    return {
+        "budget_usd": budget_usd,
+        "cost_by_year": rows,
+        "budget_reached_year": t,
+        "budget_reached_date": year_to_iso(t),
+        "budget_reached_year_ci": [lo, hi],
+        "cost_growth_per_year": pow10_or_inf(fit.slope - dl),
+    }

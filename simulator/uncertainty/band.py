@@ -11,23 +11,25 @@ Variables are identified by name: a name used twice (in one product, or in both 
 is one variable, drawn once. Correlations are Gaussian-copula correlations of the log-inputs
 (exact log-space correlations for lognormals).
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from statistics import NormalDist
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from computesim.core import units
 from computesim.core.distributions import Distribution, LogNormal
-from computesim.kernels.mc_scalar import NPAR
-from computesim.errors import InputError, shown
 from computesim.core.quantity import UpperBound
+from computesim.errors import InputError, shown
+from computesim.kernels.mc_scalar import NPAR
 
 PROBS = (0.05, 0.25, 0.50, 0.75, 0.95)  #: quantiles reported: p5, p25, p50, p75, p95
 DEFAULT_SAMPLES = 100_000
-MAX_SAMPLES = 10 ** 10
+MAX_SAMPLES = 10**10
 _N01 = NormalDist()
 _Z = {p: _N01.inv_cdf(p) for p in PROBS}
 
@@ -54,7 +56,7 @@ class LogModel:
         """True when every variable is lognormal, so log(compute) is exactly normal."""
         return all(d.is_lognormal for c, d in zip(self.coefs, self.dists) if c != 0)
 
-    def with_factor(self, name: str, dist: Distribution, coef: float = 1.0) -> "LogModel":
+    def with_factor(self, name: str, dist: Distribution, coef: float = 1.0) -> LogModel:
         """The model times one more uncertain factor (or a higher power of an existing variable)."""
         if name in self.names:
             i = self.names.index(name)
@@ -65,24 +67,40 @@ class LogModel:
         if self.corr is not None:
             k = len(self.names)
             corr = tuple(tuple(r) + (0.0,) for r in self.corr) + (tuple([0.0] * k + [1.0]),)
-        return replace(self, names=self.names + (name,), dists=self.dists + (dist,), coefs=self.coefs + (coef,),
-                       corr=corr)
+        return replace(
+            self,
+            names=self.names + (name,),
+            dists=self.dists + (dist,),
+            coefs=self.coefs + (coef,),
+            corr=corr,
+        )
 
-    def correlated(self, pairs: Mapping[tuple[str, str], float]) -> "LogModel":
+    def correlated(self, pairs: Mapping[tuple[str, str], float]) -> LogModel:
         """The model with log-space correlations between named variables (a positive-definite matrix)."""
         if not pairs:
             return self
         k = len(self.names)
-        m = [list(r) for r in self.corr] if self.corr else [[float(i == j) for j in range(k)] for i in range(k)]
+        m = (
+            [list(r) for r in self.corr]
+            if self.corr
+            else [[float(i == j) for j in range(k)] for i in range(k)]
+        )
         for (a, b), rho in pairs.items():
             for n in (a, b):
                 if n not in self.names:
-                    raise InputError("--correlate", f"{n!r} is not an uncertain input here; uncertain: "
-                                     + (", ".join(self.names) or "none"))
+                    raise InputError(
+                        "--correlate",
+                        f"{n!r} is not an uncertain input here; uncertain: "
+                        + (", ".join(self.names) or "none"),
+                    )
             if a == b:
-                raise InputError("--correlate", f"{a}:{b}: a variable is always fully correlated with itself")
+                raise InputError(
+                    "--correlate", f"{a}:{b}: a variable is always fully correlated with itself"
+                )
             if not -1.0 <= rho <= 1.0 or rho != rho:
-                raise InputError("--correlate", f"{a}:{b}={rho:g}: a correlation must lie in [-1, 1]")
+                raise InputError(
+                    "--correlate", f"{a}:{b}={rho:g}: a correlation must lie in [-1, 1]"
+                )
             i, j = self.names.index(a), self.names.index(b)
             m[i][j] = m[j][i] = float(rho)
         cholesky(m)
@@ -139,11 +157,13 @@ class LogModel:
         tab = np.zeros((len(specs), width))
         for i, (_, _, t) in enumerate(specs):
             if t is not None:
-                tab[i, :len(t)] = t
+                tab[i, : len(t)] = t
         fam = np.array([f for f, _, _ in specs], np.int64)
         par = np.zeros((len(specs), NPAR))
         par[:, :6] = np.array([p for _, p, _ in specs], np.float64).reshape(len(specs), 6)
-        chol = np.array(cholesky(self.corr), np.float64) if self.corr is not None else np.zeros((0, 0))
+        chol = (
+            np.array(cholesky(self.corr), np.float64) if self.corr is not None else np.zeros((0, 0))
+        )
         return fam, np.array(self.coefs, np.float64), par, tab, chol
 
 
@@ -176,8 +196,15 @@ def joint(models: Sequence[LogModel]) -> list[LogModel]:
     out = []
     for m in models:
         coefs = tuple(m.coefs[m.names.index(n)] if n in m.names else 0.0 for n in names)
-        out.append(replace(m, names=tuple(names), dists=tuple(dists[n] for n in names), coefs=coefs,
-                           corr=tuple(tuple(r) for r in corr) if has_corr else None))
+        out.append(
+            replace(
+                m,
+                names=tuple(names),
+                dists=tuple(dists[n] for n in names),
+                coefs=coefs,
+                corr=tuple(tuple(r) for r in corr) if has_corr else None,
+            )
+        )
     if has_corr:
         cholesky(corr)
     return out
@@ -199,16 +226,20 @@ def cholesky(m: Sequence[Sequence[float]]) -> list[list[float]]:
             s = m[i][j] - sum(low[i][t] * low[j][t] for t in range(j))
             if i == j:
                 if s <= 1e-12:
-                    raise InputError("--correlate", "the correlation matrix is not positive definite "
-                                                    "(correlations of +-1, or inconsistent with each other)")
+                    raise InputError(
+                        "--correlate",
+                        "the correlation matrix is not positive definite "
+                        "(correlations of +-1, or inconsistent with each other)",
+                    )
                 low[i][j] = math.sqrt(s)
             else:
                 low[i][j] = s / low[j][j]
     return low
 
 
-def model_of(estimate, method_error: float | None = None, prefix: str = "",
-             error_name: str = "method_error") -> LogModel:
+def model_of(
+    estimate, method_error: float | None = None, prefix: str = "", error_name: str = "method_error"
+) -> LogModel:
     """The LogModel of an Estimate (``methods.Estimate``): constants folded, ranges as variables.
 
     Variables are named by factor (``prefix`` + name). ``method_error`` f > 1 adds a lognormal
@@ -242,7 +273,9 @@ def parse_factor(text: str, field: str = "--method-error") -> float:
     except ValueError:
         raise InputError(field, f"expected a factor such as 3x, got {shown(text)}") from None
     if not (1 < f <= MAX_FACTOR):
-        raise InputError(field, f"the factor must be above 1 and at most {MAX_FACTOR:g}, got {shown(text)}")
+        raise InputError(
+            field, f"the factor must be above 1 and at most {MAX_FACTOR:g}, got {shown(text)}"
+        )
     return f
 
 
@@ -301,16 +334,25 @@ class Band:
     def to_dict(self) -> dict[str, Any]:
         pfs = units.flop_to_pfs_days
         out: dict[str, Any] = {
-            "exact": self.exact, "quantiles_pfs_days": {qname(p): pfs(v) for p, v in self.quantiles.items()},
-            "mean_pfs_days": pfs(self.mean), "geomean_pfs_days": pfs(self.geomean), "spread_factor": self.spread,
-            "log_sd": self.log_sd, "p_above": {threshold_key(t): v for t, v in self.p_above.items()},
-            "attribution": self.attribution}
+            "exact": self.exact,
+            "quantiles_pfs_days": {qname(p): pfs(v) for p, v in self.quantiles.items()},
+            "mean_pfs_days": pfs(self.mean),
+            "geomean_pfs_days": pfs(self.geomean),
+            "spread_factor": self.spread,
+            "log_sd": self.log_sd,
+            "p_above": {threshold_key(t): v for t, v in self.p_above.items()},
+            "attribution": self.attribution,
+        }
         if not self.exact:
-            out |= {"samples": self.samples, "seed": self.seed, "backend": self.backend,
-                    "quantile_se_pfs_days": {qname(p): pfs(v) for p, v in self.quantile_se.items()},
-                    "mean_se_pfs_days": pfs(self.mean_se),
-                    "p_above_se": {threshold_key(t): v for t, v in self.p_above_se.items()},
-                    "quantile_binning_error_log": self.quantile_error_log}
+            out |= {
+                "samples": self.samples,
+                "seed": self.seed,
+                "backend": self.backend,
+                "quantile_se_pfs_days": {qname(p): pfs(v) for p, v in self.quantile_se.items()},
+                "mean_se_pfs_days": pfs(self.mean_se),
+                "p_above_se": {threshold_key(t): v for t, v in self.p_above_se.items()},
+                "quantile_binning_error_log": self.quantile_error_log,
+            }
         if self.upper_bound:
             out["upper_bound"] = True
             out["note"] = "an input is an upper bound: every figure of the band is an upper bound"
@@ -324,8 +366,16 @@ def exact_band(model: LogModel, thresholds: Sequence[float] = ()) -> Band:
     above = {}
     for t in thresholds:
         above[t] = (1.0 - _N01.cdf((math.log(t) - mu) / s)) if s > 0 else float(math.log(t) < mu)
-    return Band(True, q, math.exp(mu + s * s / 2), math.exp(mu), s, above, model.attribution(),
-                upper_bound=model.upper_bound)
+    return Band(
+        True,
+        q,
+        math.exp(mu + s * s / 2),
+        math.exp(mu),
+        s,
+        above,
+        model.attribution(),
+        upper_bound=model.upper_bound,
+    )
 
 
 def _ranks(n: int, probs: Sequence[float]) -> tuple[list[int], dict]:
@@ -357,12 +407,21 @@ def _encoded(model: LogModel, lut: bool):
         par, tab, errs = accelerate(fam, par, tab, coef)
         lut_err = float(np.abs(coef) @ errs)
     for a in (fam, coef, par, tab, chol):
-        a.flags.writeable = False  # shared by every later call: a write raises instead of corrupting
+        a.flags.writeable = (
+            False  # shared by every later call: a write raises instead of corrupting
+        )
     return fam, coef, par, tab, chol, lut_err, model.log_mean_sd()
 
 
-def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thresholds: Sequence[float] = (),
-            backend: str = "auto", exact_selection: bool = False, lut: bool = True) -> Band:
+def mc_band(
+    model: LogModel,
+    samples: int = DEFAULT_SAMPLES,
+    seed: int = 0,
+    thresholds: Sequence[float] = (),
+    backend: str = "auto",
+    exact_selection: bool = False,
+    lut: bool = True,
+) -> Band:
     """Monte Carlo band: ``samples`` draws keyed by ``seed``; standard errors for every figure.
 
     An all-lognormal model draws one normal per sample (its sum is one lognormal). Quantile SEs
@@ -379,7 +438,7 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
         raise InputError("--samples", f"must be a whole number >= 1, got {samples!r}")
     if samples > MAX_SAMPLES:
         raise InputError("--samples", f"at most {MAX_SAMPLES:.0e}")
-    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
         raise InputError("--seed", f"must be a whole number in [0, 2**64), got {seed!r}")
     n = int(samples)
     sample_model = model
@@ -394,18 +453,47 @@ def mc_band(model: LogModel, samples: int = DEFAULT_SAMPLES, seed: int = 0, thre
     # Cantelli: P(X <= mean - 5 sd) <= 1/26, so p5..p95 (and their SE ranks) lie inside for any family
     window = (mean_log - 5 * sd_log, mean_log + 5 * sd_log) if sd_log > 0 else None
     with np.errstate(over="ignore", invalid="ignore"):  # sums that leave float64 are caught below
-        r = be.mc.reduce(int(seed), 0, n, fam, coef, par, tab, chol, sample_model.const, ranks, lth, centre,
-                         exact=exact_selection, log_range=window)
+        r = be.mc.reduce(
+            int(seed),
+            0,
+            n,
+            fam,
+            coef,
+            par,
+            tab,
+            chol,
+            sample_model.const,
+            ranks,
+            lth,
+            centre,
+            exact=exact_selection,
+            log_range=window,
+        )
     try:
         with np.errstate(over="raise", invalid="raise"):
-            return _mc_figures(model, r, need, ranks, centre, thresholds, n, int(seed), be.name, lut_err)
+            return _mc_figures(
+                model, r, need, ranks, centre, thresholds, n, int(seed), be.name, lut_err
+            )
     except (OverflowError, FloatingPointError):
-        raise InputError("inputs", "the band's figures (quantiles, mean or its spread) leave the float64 range: "
-                                   "the inputs span too many orders of magnitude; narrow the ranges") from None
+        raise InputError(
+            "inputs",
+            "the band's figures (quantiles, mean or its spread) leave the float64 range: "
+            "the inputs span too many orders of magnitude; narrow the ranges",
+        ) from None
 
 
-def _mc_figures(model: LogModel, r, need: dict, ranks: list[int], centre: float, thresholds: Sequence[float],
-                n: int, seed: int, backend: str, lut_err: float) -> Band:
+def _mc_figures(
+    model: LogModel,
+    r,
+    need: dict,
+    ranks: list[int],
+    centre: float,
+    thresholds: Sequence[float],
+    n: int,
+    seed: int,
+    backend: str,
+    lut_err: float,
+) -> Band:
     """The Band of a Monte Carlo reduction ``r`` (sums relative to ``centre``, log units)."""
     at = dict(zip(ranks, (float(v) for v in r.order)))
     q, qse = {}, {}
@@ -421,20 +509,46 @@ def _mc_figures(model: LogModel, r, need: dict, ranks: list[int], centre: float,
     sd_log = math.sqrt(max(r.sum_x2 / n - mlog * mlog, 0.0))
     above = {t: float(c) / n for t, c in zip(thresholds, r.above)}
     above_se = {t: math.sqrt(p * (1 - p) / n) for t, p in above.items()}
-    return Band(False, q, mean, math.exp(mlog), sd_log, above, model.attribution(), n, seed, backend,
-                qse, math.sqrt(var_lin / n), above_se, float(r.error) + lut_err, model.upper_bound)
+    return Band(
+        False,
+        q,
+        mean,
+        math.exp(mlog),
+        sd_log,
+        above,
+        model.attribution(),
+        n,
+        seed,
+        backend,
+        qse,
+        math.sqrt(var_lin / n),
+        above_se,
+        float(r.error) + lut_err,
+        model.upper_bound,
+    )
 
 
-def band(model: LogModel, samples: int | None = None, seed: int = 0, thresholds: Sequence[float] = (),
-         force_mc: bool = False, backend: str = "auto") -> Band:
+def band(
+    model: LogModel,
+    samples: int | None = None,
+    seed: int = 0,
+    thresholds: Sequence[float] = (),
+    force_mc: bool = False,
+    backend: str = "auto",
+) -> Band:
     """Exact band when the model allows it (and MC is not forced), else Monte Carlo."""
     if model.exact and not force_mc:
         try:
             return exact_band(model, thresholds)
         except OverflowError:
-            raise InputError("inputs", "the band's mean or quantiles leave the float64 range: the inputs span "
-                                       "too many orders of magnitude; narrow the ranges") from None
-    return mc_band(model, DEFAULT_SAMPLES if samples is None else samples, seed, thresholds, backend)
+            raise InputError(
+                "inputs",
+                "the band's mean or quantiles leave the float64 range: the inputs span "
+                "too many orders of magnitude; narrow the ranges",
+            ) from None
+    return mc_band(
+        model, DEFAULT_SAMPLES if samples is None else samples, seed, thresholds, backend
+    )
 
 
 def combine(a: Band, b: Band, tolerance_z: float = 1.959963984540054) -> dict[str, Any]:
@@ -449,14 +563,21 @@ def combine(a: Band, b: Band, tolerance_z: float = 1.959963984540054) -> dict[st
     elif s1 == 0 or s2 == 0:
         m, s = (m1, 0.0) if s1 == 0 else (m2, 0.0)
     else:
-        w1, w2 = 1 / s1 ** 2, 1 / s2 ** 2
+        w1, w2 = 1 / s1**2, 1 / s2**2
         m, s = (w1 * m1 + w2 * m2) / (w1 + w2), 1 / math.sqrt(w1 + w2)
     gap = abs(m1 - m2)
     sd_gap = math.hypot(s1, s2)
     pfs = units.flop_to_pfs_days
-    return {"overlap": a.quantiles[0.05] <= b.quantiles[0.95] and b.quantiles[0.05] <= a.quantiles[0.95],
-            "combined_estimate": {"pfs_days": pfs(math.exp(m)), "flop": math.exp(m), "log_sd": s,
-                                  "quantiles_pfs_days": {qname(p): pfs(math.exp(m + s * z)) for p, z in _Z.items()},
-                                  "weights": "1 / log_sd**2 of each method (log space)"},
-            "disagree": bool(gap > tolerance_z * sd_gap) if sd_gap > 0 else gap > 0,
-            "gap_in_sd": gap / sd_gap if sd_gap > 0 else None}
+    return {
+        "overlap": a.quantiles[0.05] <= b.quantiles[0.95]
+        and b.quantiles[0.05] <= a.quantiles[0.95],
+        "combined_estimate": {
+            "pfs_days": pfs(math.exp(m)),
+            "flop": math.exp(m),
+            "log_sd": s,
+            "quantiles_pfs_days": {qname(p): pfs(math.exp(m + s * z)) for p, z in _Z.items()},
+            "weights": "1 / log_sd**2 of each method (log space)",
+        },
+        "disagree": bool(gap > tolerance_z * sd_gap) if sd_gap > 0 else gap > 0,
+        "gap_in_sd": gap / sd_gap if sd_gap > 0 else None,
+    }

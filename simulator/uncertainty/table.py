@@ -6,18 +6,29 @@ counter word 3 = r, so a row's numbers do not depend on the other rows). ``read_
 CSV or Arrow table of systems, one per row, with the inputs of ``computesim estimate`` as text
 ("5 to 6 days"). ``grid_bands`` gives sweep grid points a band from shared uncertain factors.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from computesim.core import units
-from computesim.kernels.mc_scalar import NPAR
 from computesim.errors import InputError
+from computesim.kernels.mc_scalar import NPAR
 from computesim.uncertainty.band import PROBS, LogModel, exact_band, qname
 
 HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
-OPS_COLUMNS = ("forward_macs", "forward_flop", "params", "tokens", "examples", "epochs", "batch_size", "multiplier")
+OPS_COLUMNS = (
+    "forward_macs",
+    "forward_flop",
+    "params",
+    "tokens",
+    "examples",
+    "epochs",
+    "batch_size",
+    "multiplier",
+)
 DEFAULT_BAND_SAMPLES = 10_000
 
 
@@ -42,7 +53,12 @@ def _pad(models: Sequence[LogModel]):
     par = np.zeros((len(models), k, NPAR))
     tab = np.zeros((len(models), k, t))
     for r, (f, c, p, tb, _) in enumerate(arrays):
-        fam[r, :len(f)], coef[r, :len(c)], par[r, :len(f)], tab[r, :len(f), :tb.shape[1]] = f, c, p, tb
+        fam[r, : len(f)], coef[r, : len(c)], par[r, : len(f)], tab[r, : len(f), : tb.shape[1]] = (
+            f,
+            c,
+            p,
+            tb,
+        )
     return fam, coef, par, tab
 
 
@@ -62,7 +78,7 @@ def _pooled(models: Sequence[LogModel]):
     coef = np.zeros((len(models), k))
     used: list[int] = []
     for r, m in enumerate(models):
-        coef[r, :len(m.coefs)] = m.coefs
+        coef[r, : len(m.coefs)] = m.coefs
         for v, d in enumerate(m.dists):
             u = uniq.setdefault(d, len(uniq))
             if u == len(used):
@@ -72,13 +88,15 @@ def _pooled(models: Sequence[LogModel]):
     nu = len(uniq)
     specs = [d.kernel_spec() for d in uniq]
     width = max([2] + [len(t) for _, _, t in specs if t is not None])
-    ufam = np.array([f for f, _, _ in specs] + [1], np.int64)  # the last entry pads (loguniform, power 0)
+    ufam = np.array(
+        [f for f, _, _ in specs] + [1], np.int64
+    )  # the last entry pads (loguniform, power 0)
     upar = np.zeros((nu + 1, NPAR_LUT))
     utab = np.zeros((nu + 1, width))
     for i, (_, p, t) in enumerate(specs):
         upar[i, :6] = p
         if t is not None:
-            utab[i, :len(t)] = t
+            utab[i, : len(t)] = t
     top = np.argsort(-np.array(used, np.int64), kind="stable")[:MAX_TABLES]
     if len(top):
         tp, tt, _ = accelerate(ufam[top], upar[top], utab[top])
@@ -89,13 +107,19 @@ def _pooled(models: Sequence[LogModel]):
     else:
         pool = utab
     for r, m in enumerate(models):
-        ids[r, len(m.dists):] = nu
+        ids[r, len(m.dists) :] = nu
     return ufam[ids], coef, upar[ids], pool, ids
 
 
-def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | None = None,
-                samples: int = DEFAULT_BAND_SAMPLES, seed: int = 0, thresholds: Sequence[float] = (),
-                force_mc: bool = False, backend: str = "auto"):
+def bands_table(
+    models: Sequence[LogModel],
+    labels: Sequence[dict[str, Any]] | None = None,
+    samples: int = DEFAULT_BAND_SAMPLES,
+    seed: int = 0,
+    thresholds: Sequence[float] = (),
+    force_mc: bool = False,
+    backend: str = "auto",
+):
     """A pyarrow Table with one band per model: label columns, then ``point_pfs_days``, ``p5_pfs_days`` ..
     ``p95_pfs_days``, ``mean_pfs_days``, ``spread_factor``, ``exact``, ``samples`` and one
     ``p_above_<FLOP>`` column per threshold (FLOP as in "1e+25")."""
@@ -103,12 +127,17 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
     import pyarrow as pa
 
     from computesim.kernels import get_backend
-
     from computesim.uncertainty.band import MAX_SAMPLES
 
-    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or not 1 <= samples <= MAX_SAMPLES:
-        raise InputError("--samples", f"must be a whole number from 1 to {MAX_SAMPLES:.0e}, got {samples!r}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+    if (
+        isinstance(samples, bool)
+        or not isinstance(samples, (int, np.integer))
+        or not 1 <= samples <= MAX_SAMPLES
+    ):
+        raise InputError(
+            "--samples", f"must be a whole number from 1 to {MAX_SAMPLES:.0e}, got {samples!r}"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
         raise InputError("--seed", f"must be a whole number in 0 .. 2**64 - 1, got {seed!r}")
     if any(m.corr is not None for m in models):
         raise InputError("--correlate", "correlated inputs are not supported in batched bands")
@@ -127,14 +156,29 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
         sub = [models[r] for r in mc]
         fam, coef, par, pool, index = _pooled(sub)
         const = np.array([m.const for m in sub])
-        shift = const + np.array([sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists)) for m in sub])
+        shift = const + np.array(
+            [sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists)) for m in sub]
+        )
         ranks, need = _ranks(samples)
-        res = get_backend(backend).mc.bands_batch(seed, samples, fam, coef, par, pool, const, ranks,
-                                                  [math.log(t) for t in thresholds], shift, tab_index=index)
+        res = get_backend(backend).mc.bands_batch(
+            seed,
+            samples,
+            fam,
+            coef,
+            par,
+            pool,
+            const,
+            ranks,
+            [math.log(t) for t in thresholds],
+            shift,
+            tab_index=index,
+        )
         col = {rk: i for i, rk in enumerate(ranks)}
         for j, p in enumerate(PROBS):
             lo, hi, frac = need[p]
-            q[mc, j] = np.exp(res.order[:, col[lo]] + frac * (res.order[:, col[hi]] - res.order[:, col[lo]]))
+            q[mc, j] = np.exp(
+                res.order[:, col[lo]] + frac * (res.order[:, col[hi]] - res.order[:, col[lo]])
+            )
         mean[mc] = res.sum_exp / samples * np.exp(shift)
         above[mc] = res.above / samples
     pfs = 1 / units.PFS_DAY
@@ -142,8 +186,12 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
     if labels:
         for key in labels[0]:
             cols[key] = pa.array([lab.get(key) for lab in labels])
-    cols["point_pfs_days"] = pa.array([math.exp(m.const + sum(c * math.log(d.median) for c, d in
-                                                              zip(m.coefs, m.dists))) * pfs for m in models])
+    cols["point_pfs_days"] = pa.array(
+        [
+            math.exp(m.const + sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists))) * pfs
+            for m in models
+        ]
+    )
     for j, p in enumerate(PROBS):
         cols[f"{qname(p)}_pfs_days"] = pa.array(q[:, j] * pfs)
     cols["mean_pfs_days"] = pa.array(mean * pfs)
@@ -156,18 +204,27 @@ def bands_table(models: Sequence[LogModel], labels: Sequence[dict[str, Any]] | N
     return pa.table(cols)
 
 
-MAX_CELL = 1000  #: longest cell of a systems table (characters); longer: InputError naming row and column
+MAX_CELL = (
+    1000  #: longest cell of a systems table (characters); longer: InputError naming row and column
+)
 
 
 def _text_columns(table) -> list[dict[str, str | None]]:
     rows = table.to_pylist()
-    out = [{k: (None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v))
-            for k, v in r.items()} for r in rows]
+    out = [
+        {
+            k: (None if v is None or (isinstance(v, float) and v != v) or v == "" else str(v))
+            for k, v in r.items()
+        }
+        for r in rows
+    ]
     for i, r in enumerate(out):
         for k, v in r.items():
             if v is not None and len(v) > MAX_CELL:
-                raise InputError(f"row {i + 1} column {k}", f"cell of {len(v)} characters (at most {MAX_CELL}): "
-                                                            f"{v[:20]!r}...")
+                raise InputError(
+                    f"row {i + 1} column {k}",
+                    f"cell of {len(v)} characters (at most {MAX_CELL}): {v[:20]!r}...",
+                )
     return out
 
 
@@ -183,8 +240,10 @@ def _csv_header(p: str) -> tuple[list[str], str]:
     try:
         line = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError("INPUT", f"{p}: header is not UTF-8 text (byte {raw[exc.start]:#04x} at offset "
-                                  f"{exc.start})") from None
+        raise InputError(
+            "INPUT",
+            f"{p}: header is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start})",
+        ) from None
     delim = sniff_delimiter(line)
     return [h.strip().strip('"') for h in line.strip().split(delim)], delim
 
@@ -204,8 +263,11 @@ def read_systems(path: str) -> list[dict[str, str | None]]:
             import pyarrow.csv as pc
 
             head, delim = _csv_header(p)
-            table = pc.read_csv(p, parse_options=pc.ParseOptions(delimiter=delim),
-                                convert_options=pc.ConvertOptions(column_types={c: pa.string() for c in head}))
+            table = pc.read_csv(
+                p,
+                parse_options=pc.ParseOptions(delimiter=delim),
+                convert_options=pc.ConvertOptions(column_types={c: pa.string() for c in head}),
+            )
         elif p.endswith(".parquet"):
             import pyarrow.parquet as pq
 
@@ -225,7 +287,9 @@ def read_systems(path: str) -> list[dict[str, str | None]]:
 
 
 #: Option names in estimate's messages -> the column of a systems table they come from.
-_FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS} | {"method": "method"}
+_FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS} | {
+    "method": "method"
+}
 
 
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
@@ -236,36 +300,65 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
 
     known = {"system", "method", *HW_COLUMNS, *OPS_COLUMNS}
     if rows and not known & set(rows[0]):
-        raise InputError("INPUT", f"no known column (expected system, method and inputs such as days, tflops, count, "
-                                  f"forward_macs); columns are: {', '.join(list(rows[0])[:10])[:200]}")
+        raise InputError(
+            "INPUT",
+            f"no known column (expected system, method and inputs such as days, tflops, count, "
+            f"forward_macs); columns are: {', '.join(list(rows[0])[:10])[:200]}",
+        )
     models, labels = [], []
     for i, row in enumerate(rows):
-        def g(k: str) -> str | None:
+
+        def g(k: str, row: dict[str, str | None] = row) -> str | None:
             return row.get(k)
-        method = g("method") or ("hardware" if any(g(c) for c in ("days", "tflops", "device")) else "ops")
+
+        method = g("method") or (
+            "hardware" if any(g(c) for c in ("days", "tflops", "device")) else "ops"
+        )
         where = f"row {i + 1}"
         try:
             if method == "hardware":
                 if not g("days"):
                     raise InputError("days", "required for the hardware method")
-                est = estimate_hardware(device=g("device"), count=g("count") or 1, days=g("days"), tflops=g("tflops"),
-                                        utilization=g("utilization"), precision=g("precision"))
+                est = estimate_hardware(
+                    device=g("device"),
+                    count=g("count") or 1,
+                    days=g("days"),
+                    tflops=g("tflops"),
+                    utilization=g("utilization"),
+                    precision=g("precision"),
+                )
             elif method == "ops":
-                est = estimate_ops(forward_macs=g("forward_macs"), forward_flop=g("forward_flop"), params=g("params"),
-                                   tokens=g("tokens"), examples=g("examples"), epochs=g("epochs") or 1,
-                                   batch_size=g("batch_size"), multiplier=g("multiplier") or 1)
+                est = estimate_ops(
+                    forward_macs=g("forward_macs"),
+                    forward_flop=g("forward_flop"),
+                    params=g("params"),
+                    tokens=g("tokens"),
+                    examples=g("examples"),
+                    epochs=g("epochs") or 1,
+                    batch_size=g("batch_size"),
+                    multiplier=g("multiplier") or 1,
+                )
             else:
                 raise InputError("method", f"expected hardware or ops, got {method!r}")
         except InputError as exc:
             col = _FLAG_COLUMNS.get(exc.field)
-            raise InputError(f"{where} column {col}" if col else f"{where} {exc.field}", exc.problem) from None
+            raise InputError(
+                f"{where} column {col}" if col else f"{where} {exc.field}", exc.problem
+            ) from None
         models.append(model_of(est, method_error))
         labels.append({"system": g("system") or where, "method": method})
     return models, labels
 
 
-def grid_bands(log_offsets, model: LogModel, samples: int | None = None, seed: int = 0,
-               thresholds: Sequence[float] = (), force_mc: bool = False, backend: str = "auto") -> dict[str, Any]:
+def grid_bands(
+    log_offsets,
+    model: LogModel,
+    samples: int | None = None,
+    seed: int = 0,
+    thresholds: Sequence[float] = (),
+    force_mc: bool = False,
+    backend: str = "auto",
+) -> dict[str, Any]:
     """Bands for sweep grid points sharing the same uncertain factors.
 
     Point g's compute is exp(log_offsets[g]) x U, where U is the product ``model`` describes (its
@@ -290,16 +383,25 @@ def grid_bands(log_offsets, model: LogModel, samples: int | None = None, seed: i
             mu, s = model.log_normal_params()
             erfc = np.vectorize(math.erfc, otypes=[float])
             for t in thresholds:
-                z = (math.log(t) - off - mu) / s if s > 0 else np.where(math.log(t) - off < mu, -np.inf, np.inf)
+                z = (
+                    (math.log(t) - off - mu) / s
+                    if s > 0
+                    else np.where(math.log(t) - off < mu, -np.inf, np.inf)
+                )
                 out[f"p_above_{t:g}"] = 0.5 * erfc(z / math.sqrt(2))
         else:
             from computesim.kernels import get_backend
 
             fam, coef, par, tab, chol = model.kernel_arrays()
-            logs = np.sort(get_backend(backend).mc.sample_log(seed, 0, b.samples, fam, coef, par, tab, chol,
-                                                              model.const))
+            logs = np.sort(
+                get_backend(backend).mc.sample_log(
+                    seed, 0, b.samples, fam, coef, par, tab, chol, model.const
+                )
+            )
             for t in thresholds:
-                out[f"p_above_{t:g}"] = 1.0 - np.searchsorted(logs, math.log(t) - off, side="right") / len(logs)
+                out[f"p_above_{t:g}"] = 1.0 - np.searchsorted(
+                    logs, math.log(t) - off, side="right"
+                ) / len(logs)
     return out
 
 
@@ -327,10 +429,18 @@ def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
         if est.method == "hardware" and f.name == "time":
             days = v.point / units.SECONDS_PER_DAY
             lo, hi = (5.0, 6.0) if ex.system == "AlexNet" else (days - 0.5, days + 0.5)
-            why = "the paper's 'five to six days'" if ex.system == "AlexNet" else "rounded to whole days"
+            why = (
+                "the paper's 'five to six days'"
+                if ex.system == "AlexNet"
+                else "rounded to whole days"
+            )
             v = LogNormal.from_interval(lo * units.SECONDS_PER_DAY, hi * units.SECONDS_PER_DAY)
             notes.append(f"days {lo:g} to {hi:g} ({why})")
-        elif est.method == "hardware" and f.name == "peak" and "GTX 580" in str(est.inputs.get("device", "")):
+        elif (
+            est.method == "hardware"
+            and f.name == "peak"
+            and "GTX 580" in str(est.inputs.get("device", ""))
+        ):
             v = LogNormal.from_interval(1.54e12, 1.58e12)
             notes.append("peak 1.54 to 1.58 TFLOPS (both figures of the source)")
         elif est.method == "hardware" and f.name == "utilization":
@@ -340,4 +450,6 @@ def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
             notes.append(f"utilization {lo:.2g} to {hi:.2g}")
         factors.append(Factor(f.name, v, f.unit, f.note))
     notes.append(f"method error /{method_error:g} to x{method_error:g}")
-    return model_of(Estimate(est.method, tuple(factors), est.inputs, est.label), method_error), "; ".join(notes)
+    return model_of(
+        Estimate(est.method, tuple(factors), est.inputs, est.label), method_error
+    ), "; ".join(notes)
