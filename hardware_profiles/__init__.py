@@ -252,7 +252,9 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
         default_precision=default_prec,
         note=str(raw.get("note", "")),
         path=where,
-        **figures,
+        memory_gib=figures["memory_gib"],
+        memory_bandwidth_gb_per_s=figures["memory_bandwidth_gb_per_s"],
+        tdp_w=figures["tdp_w"],
     )
 
 
@@ -265,7 +267,10 @@ def load_profile_file(path: str | Path) -> Profile:
 @lru_cache(maxsize=1)
 def builtin_profiles() -> tuple[Profile, ...]:
     """All profiles shipped with computesim, sorted by release date."""
-    files = sorted(f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml"))
+    files = sorted(
+        (f for f in resources.files(__name__).iterdir() if f.name.endswith(".toml")),
+        key=lambda f: f.name,
+    )
     profs = [
         parse_profile(_toml_loads(f.read_text(encoding="utf-8")), f.name, f.name[:-5])
         for f in files

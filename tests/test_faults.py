@@ -16,9 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-
 from signals_support import default_signals
-
 
 PY = [sys.executable, "-m", "computesim"]
 #: A streamed sweep that runs for many seconds (2e8 points); it is stopped long before the end. The

@@ -10,7 +10,9 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .registry import Case, Workload, register
 
@@ -117,37 +119,44 @@ register(
         description="estimate_hardware(): profile lookup, unit parsing, exact product",
     )
 )
-_START = dict(
-    unit="runs/s",
-    limit="startup",
-    backends=("python",),
-    sizes=dict(LATENCY),
-    scaling=1,
-    reference=None,
-    threaded=False,
-)
+
+
+def _start_workload(name: str, build: Callable[[int, str], Case], description: str, **kw: Any):
+    """A whole-process start-up workload (runs/s, against the interpreter's own start)."""
+    return Workload(
+        name,
+        "runs/s",
+        "startup",
+        ("python",),
+        build,
+        sizes=dict(LATENCY),
+        scaling=1,
+        reference=None,
+        threaded=False,
+        description=description,
+        **kw,
+    )
+
+
 register(
-    Workload(
+    _start_workload(
         "import computesim",
-        build=_import_time,
-        **_START,
-        description="a fresh interpreter importing computesim (limit: `python -c pass`)",
+        _import_time,
+        "a fresh interpreter importing computesim (limit: `python -c pass`)",
     )
 )
 register(
-    Workload(
+    _start_workload(
         "cli start (cold JIT)",
-        build=_cli(True),
-        **_START,
+        _cli(True),
+        "a fresh interpreter running the CLI (cli_argv()) with an empty NUMBA_CACHE_DIR",
         max_repeats=2,
-        description="a fresh interpreter running the CLI (cli_argv()) with an empty NUMBA_CACHE_DIR",
     )
 )
 register(
-    Workload(
+    _start_workload(
         "cli start (warm cache)",
-        build=_cli(False),
-        **_START,
-        description="the same call with the Numba cache filled by the warm-up run",
+        _cli(False),
+        "the same call with the Numba cache filled by the warm-up run",
     )
 )

@@ -65,8 +65,8 @@ def versions() -> dict[str, str]:
 def machine_info() -> dict:
     """Everything recorded about this machine, as JSON-able scalars and one dict of versions."""
     name, gmem = gpu()
-    mem = memory_bytes()
-    mem = mem / 2**30 if mem else None
+    mem_bytes = memory_bytes()
+    mem = mem_bytes / 2**30 if mem_bytes else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {
         "host": socket.gethostname(),

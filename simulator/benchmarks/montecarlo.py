@@ -7,11 +7,11 @@ seed). Importing this module fails until ``computesim.kernels.mc_reference`` exi
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
 
-from computesim.kernels import mc_reference  # noqa: F401  (ImportError until the mc kernels land)
 from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
 
 from .registry import Case, Workload, register
@@ -46,7 +46,9 @@ def ranks(n: int) -> np.ndarray:
     return np.array([min(n - 1, int(q * (n - 1))) for q in QS], np.int64)
 
 
-def _check_order(order: np.ndarray, n: int, mean: np.ndarray, error: float = 0.0) -> np.ndarray:
+def _check_order(
+    order: np.ndarray, n: int, mean: float | np.ndarray, error: float = 0.0
+) -> np.ndarray:
     """Standardised errors of order statistics at ``ranks(n)`` against the normal law of the log;
     ``error`` is the kernel's own stated bound on its order statistics (log units), given away."""
     sd = float(np.sqrt(np.sum(SIGMA**2)))
@@ -109,19 +111,28 @@ def _bands(size: int, backend: str, per_row: int = 1000) -> Case:
 #: The uncertainty issue's target model: 4 inputs of mixed families (nothing collapses to the exact
 #: path): devices lognormal(ln 2, 0.1), peak loguniform(1.5e12, 1.6e12) FLOP/s, seconds
 #: uniform(4.5, 6.5) days, utilization triangular(0.25, 0.33, 0.4).
-MIXED = dict(
-    mu=math.log(2.0), sigma=0.1, peak=(1.5e12, 1.6e12), days=(4.5, 6.5), util=(0.25, 0.33, 0.4)
-)
+@dataclass(frozen=True)
+class Mixed:
+    """The mixed-family model's parameters (log-devices normal, peak FLOP/s, days, utilization)."""
+
+    mu: float = math.log(2.0)
+    sigma: float = 0.1
+    peak: tuple[float, float] = (1.5e12, 1.6e12)
+    days: tuple[float, float] = (4.5, 6.5)
+    util: tuple[float, float, float] = (0.25, 0.33, 0.4)
+
+
+MIXED = Mixed()
 
 
 def mixed_model():
     """(fam, coef, par, tab, chol, const) of MIXED in the mc kernels' encoding."""
-    a, b = MIXED["peak"]
-    d0, d1 = MIXED["days"]
-    t0, tm, t1 = MIXED["util"]
+    a, b = MIXED.peak
+    d0, d1 = MIXED.days
+    t0, tm, t1 = MIXED.util
     fam = np.array([LOGNORMAL, LOGUNIFORM, UNIFORM, TRIANGULAR], np.int64)
     par = np.zeros((4, NPAR))
-    par[0, :2] = MIXED["mu"], MIXED["sigma"]
+    par[0, :2] = MIXED.mu, MIXED.sigma
     par[1, :2] = math.log(a), math.log(b) - math.log(a)
     par[2, :2] = d0 * 86400, (d1 - d0) * 86400
     par[3, :5] = t0, t1, (tm - t0) / (t1 - t0), (t1 - t0) * (tm - t0), (t1 - t0) * (t1 - tm)
@@ -131,13 +142,13 @@ def mixed_model():
 def _draw(n: int, seed: int) -> np.ndarray:
     """MIXED's product in FLOP, the plain NumPy way: Generator draws, multiplied."""
     g = np.random.default_rng(seed)
-    a, b = MIXED["peak"]
+    a, b = MIXED.peak
     return (
-        g.lognormal(MIXED["mu"], MIXED["sigma"], n)
+        g.lognormal(MIXED.mu, MIXED.sigma, n)
         * np.exp(g.uniform(math.log(a), math.log(b), n))
-        * g.uniform(*MIXED["days"], n)
+        * g.uniform(*MIXED.days, n)
         * 86400
-        * g.triangular(*MIXED["util"], n)
+        * g.triangular(*MIXED.util, n)
     )
 
 

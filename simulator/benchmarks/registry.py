@@ -51,7 +51,9 @@ class Workload:
     limit: str | None
     backends: tuple[str, ...]
     build: Callable[[int, str], Case]
-    sizes: dict[str, int] = field(default_factory=lambda: {"quick": 10**5, "full": 10**6})
+    sizes: dict[str, int | list[int]] = field(
+        default_factory=lambda: {"quick": 10**5, "full": 10**6}
+    )
     scaling: int = 10**8
     reference_max: int = 10**7
     reference: str | None = "reference"

@@ -8,20 +8,35 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 from . import limits
 from .host import machine_info
 from .registry import Workload, capped, sizes_for, workloads
 from .runner import Timing, measure
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 TINY = 10**3  #: the largest size in "tiny" mode
 LIMIT_UNITS = {"bandwidth": "bytes/s", "compute": "evaluations/s", "startup": "runs/s"}
 
+
 #: Sizes, timing budget and limit probe sizes per mode. "tiny" is for tests: seconds, not figures.
-MODES = {
-    "quick": dict(min_time=0.2, max_repeats=20, bw_bytes=1 << 28, fused_n=1 << 28),
-    "full": dict(min_time=1.0, max_repeats=50, bw_bytes=1 << 29, fused_n=1 << 31),
-    "tiny": dict(min_time=0.0, max_repeats=1, bw_bytes=1 << 22, fused_n=1 << 20),
+class Mode(TypedDict):
+    """Timing budget (seconds, repeats) and the limit probes' sizes (bytes, evaluations)."""
+
+    min_time: float
+    max_repeats: int
+    bw_bytes: int
+    fused_n: int
+
+
+MODES: dict[str, Mode] = {
+    "quick": Mode(min_time=0.2, max_repeats=20, bw_bytes=1 << 28, fused_n=1 << 28),
+    "full": Mode(min_time=1.0, max_repeats=50, bw_bytes=1 << 29, fused_n=1 << 31),
+    "tiny": Mode(min_time=0.0, max_repeats=1, bw_bytes=1 << 22, fused_n=1 << 20),
 }
 
 
@@ -29,7 +44,7 @@ def all_threads() -> int:
     """Numba's thread count at start (NUMBA_NUM_THREADS, default all cores)."""
     import numba
 
-    return numba.config.NUMBA_NUM_THREADS
+    return int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]  # set at runtime
 
 
 def _set_threads(n: int) -> None:
@@ -89,7 +104,7 @@ def _row(
     }
 
 
-def _time(w: Workload, backend: str, size: int, cfg: dict) -> tuple[Timing, int, int]:
+def _time(w: Workload, backend: str, size: int, cfg: Mode) -> tuple[Timing, int, int]:
     case = w.build(size, backend)
     most = min(cfg["max_repeats"], w.max_repeats or cfg["max_repeats"])
     try:
@@ -167,13 +182,13 @@ def finish(rows: list[dict], ws: list[Workload], lims: Limits, mode: str) -> lis
     for r in rows:
         w = by_name[r["workload"]]
         ref_size = _reference_size(ref.get(r["workload"], {}), r["size"])
-        base = ref.get(r["workload"], {}).get(ref_size)
+        base = ref.get(r["workload"], {}).get(ref_size) if ref_size is not None else None
         own = r["backend"] == w.reference
         r["vs_reference"] = r["throughput"] / base if base and not own else None
         r["reference_size"] = ref_size if base and not own else None
         limit = lims.get(w.limit, r["threads"])
         r["limit_value"] = limit
-        r["limit_unit"] = LIMIT_UNITS.get(w.limit)
+        r["limit_unit"] = LIMIT_UNITS.get(w.limit) if w.limit else None
         r["vs_limit"] = _vs_limit(w, r["throughput"], r["bytes_per_item"], limit)
         r.update(
             mode=mode,
@@ -294,7 +309,7 @@ def to_table(rows: list[dict]):
     return pa.Table.from_pylist([{c: r.get(c) for c in COLUMNS} for r in rows], schema=schema())
 
 
-def read_results(path) -> object:
+def read_results(path: str | Path) -> pa.Table:
     """A results file (.arrow or .parquet) as a Table."""
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq

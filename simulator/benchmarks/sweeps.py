@@ -57,7 +57,7 @@ def _shape(axes) -> list[int]:
     return [len(a) for a in axes]
 
 
-def canonical(axes: list[np.ndarray], flat: np.ndarray) -> np.ndarray:
+def canonical(axes: list[np.ndarray], flat: np.ndarray | list[int]) -> np.ndarray:
     """The canonical product ((const * a0) * a1) * ... at flat C-order indices, independently."""
     idx = np.unravel_index(np.asarray(flat, np.int64), _shape(axes))
     out = np.full(len(np.atleast_1d(flat)), CONST)

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from typing import NoReturn
 
 from computesim.errors import InputError
 
@@ -28,10 +29,10 @@ TERMINATING = ("SIGTERM", "SIGHUP")
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors (no usage dump) and exit code 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise InputError(self.prog.removeprefix("computesim").strip() or "arguments", message)
 
-    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+    def parse_known_args(self, args=None, namespace=None):
         """A subcommand names its own unknown flags (with the nearest known one), not the top level."""
         ns, extras = super().parse_known_args(args, namespace)
         if extras and self.prog != "computesim":

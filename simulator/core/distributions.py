@@ -512,7 +512,9 @@ def require_fraction_dist(
     )
 
 
-def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0) -> Distribution:
+def parse_distribution(
+    text: str | float, kind: str, field: str, bare_scale: float = 1.0
+) -> Distribution:
     """Parse "a to b [unit]" (lognormal 90% interval) or "family(args) [unit]".
 
     Families: lognormal(p5, p95), loguniform(lo, hi), uniform(lo, hi), normal(mean, sd) (truncated
@@ -533,13 +535,13 @@ def parse_distribution(text: str, kind: str, field: str, bare_scale: float = 1.0
             raise InputError(
                 field, f"{fam} takes {_ARITY[fam]} numbers, got {len(parts)} in {shown(text)}"
             )
-        return _make(fam, _values(parts, unit, kind, field, bare_scale), field, text)
+        return _make(fam, _values(parts, unit, kind, field, bare_scale), field, str(text))
     pair = _split_range(text) if isinstance(text, str) else None
     if not pair:
         raise InputError(field, f"cannot read a range or distribution in {shown(text)}")
     a, b = pair
     unit = _unit_of(b, field)
-    return _make("lognormal", _values([a, b], unit, kind, field, bare_scale), field, text)
+    return _make("lognormal", _values([a, b], unit, kind, field, bare_scale), field, str(text))
 
 
 FAMILIES: dict[str, Callable[..., Distribution]] = {

@@ -360,7 +360,8 @@ def read_csv_points(
     ncol = _pick(header, name_col, "name", "--name-col")
     mcol = _pick(header, domain_col, "domain", "--domain-col")
     idx = {h: i for i, h in enumerate(header)}
-    out, skipped = [], {}
+    out: list[dict[str, Any]] = []
+    skipped: dict[str, int] = {}
 
     def skip(reason: str) -> None:
         skipped[reason] = skipped.get(reason, 0) + 1

@@ -176,7 +176,7 @@ def clean_stale(folder: str | Path) -> list[Path]:
     no longer alive (e.g. killed by SIGKILL mid-write). Each removal is logged as a warning (one
     ``computesim: removed ...`` line on stderr from the CLI). Returns the paths removed.
     """
-    host, removed = _host_tag(), []
+    host, removed = _host_tag(), list[Path]()
     try:
         entries = [e for e in os.scandir(folder) if e.name.startswith(".") and ".tmp" in e.name]
     except OSError:

@@ -11,9 +11,8 @@ import argparse
 import collections
 import random
 
-import pytest
-
 import cli_fuzz
+import pytest
 
 N_CASES = 10_000
 SEED = 11

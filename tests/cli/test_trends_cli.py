@@ -7,10 +7,9 @@ import math
 
 import numpy as np
 import pytest
+from trends_support import synthetic
 
 from computesim.cli import main
-
-from trends_support import synthetic
 
 KEYS = {"doubling_months", "doubling_months_ci", "growth_per_year", "n_points"}
 

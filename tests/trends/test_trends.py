@@ -7,11 +7,10 @@ import math
 
 import numpy as np
 import pytest
+from trends_support import fit_data_from, synthetic, to_table
 
 from computesim.errors import InputError
 from computesim.trends import fit as trends
-
-from trends_support import fit_data_from, synthetic, to_table
 
 
 def test_decimal_year():

@@ -6,13 +6,12 @@ import math
 
 import numpy as np
 import pytest
+from trends_support import fit_data_from, synthetic
 
 from computesim.errors import InputError
 from computesim.trends import fit as trends
 from computesim.trends import projections as pj
 from computesim.trends.efficiency import Efficiency, halving_months_from_total
-
-from trends_support import fit_data_from, synthetic
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from trends_support import fit_data_from, synthetic
 
 from computesim.trends import fit as trends
-
-from trends_support import fit_data_from, synthetic
 
 TRUE_MONTHS = 3.4
 TRUE_SLOPE = 12 * math.log10(2) / TRUE_MONTHS
