@@ -13,10 +13,6 @@ from pathlib import Path
 
 from computesim.io import arrow as arrow_io
 
-PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1}
-#: High-cardinality columns: dictionary encoding them only costs time (it falls back to plain).
-NO_DICTIONARY = frozenset({"flop", "pfs_days"})
-
 
 def write_batches(
     path: str | Path,
@@ -37,9 +33,9 @@ def write_batches(
     schema = arrow_io.with_metadata(schema.empty_table(), meta or {}).schema
     with arrow_io.atomic_path(path, overwrite, field) as tmp:
         if fmt == "parquet":
-            dict_cols = [f.name for f in schema if f.name not in NO_DICTIONARY]
+            dict_cols = arrow_io.dictionary_columns(schema)
             with pq.ParquetWriter(
-                str(tmp), schema, use_dictionary=dict_cols, **PARQUET_OPTIONS
+                str(tmp), schema, use_dictionary=dict_cols, **arrow_io.PARQUET_OPTIONS
             ) as w:
                 for b in batches:
                     w.write_batch(b.replace_schema_metadata(schema.metadata))
