@@ -32,9 +32,7 @@ Reproducibility and JSON
      1 thread == all threads                                           test_seed_alone_fixes_the_numbers,
                                                                        test_same_numbers_any_backend,
                                                                        test_same_numbers_any_thread_count
-  R5 the README's command-line transcripts (estimate, examples, band) print what it shows
-                                                                       test_readme_transcripts
-  R6 the Python examples (102.0 pfs-days and its formula; 6ND = 3.15e23)   test_python_examples
+  R5, R6 the README's transcripts and Python examples: tests/test_readme_examples.py
   R7 units and defaults: 1 pfs-day = 8.64e19; utilization 0.33 GPU/TPU and 0.17 CPU, also in a
      mixed sweep device list                                           test_units_and_default_utilization
 """
@@ -42,7 +40,6 @@ Reproducibility and JSON
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -430,40 +427,6 @@ def test_same_numbers_any_thread_count(cli):
     finally:
         numba.set_num_threads(old)
     assert _numbers(one) == _numbers(full)
-
-
-def _transcripts() -> list[tuple[str, str]]:
-    """(command, expected output) of the README's ```text blocks that run estimate or examples."""
-    out = []
-    for block in re.findall(r"```text\n(.*?)```", README.read_text(), re.S):
-        parts = re.split(r"^\$ computesim ", block, flags=re.M)
-        for part in parts[1:]:
-            cmd, _, expected = part.partition("\n")
-            if cmd.split()[0] in ("estimate", "examples"):
-                out.append((cmd, expected.rstrip("\n")))
-    return out
-
-
-@pytest.mark.parametrize("cmd, expected", _transcripts(), ids=[c[:50] for c, _ in _transcripts()])
-def test_readme_transcripts(cli, cmd, expected):
-    import shlex
-
-    r = cli(*shlex.split(cmd))
-    assert r.code == 0
-    assert r.out.rstrip("\n").splitlines()[: len(expected.splitlines())] == expected.splitlines()
-
-
-def test_python_examples():
-    import computesim
-
-    e = computesim.estimate_hardware(device="K80", count=1000, days=30, utilization=0.4)
-    assert (e.pfs_days, e.formula()) == (102.0, "1000 x 8.5e12 FLOP/s x 2.59e6 s x 0.4")
-    assert computesim.estimate_ops(params=175e9, tokens=300e9).flop == pytest.approx(
-        3.15e23, rel=1e-15
-    )
-    ops = computesim.estimate_ops(forward_macs=0.75e9, examples=1.2e6, epochs=90)
-    hw = computesim.estimate_hardware(device="GTX 580", count=2, days=5.5)
-    assert computesim.compare(ops, hw).ratio == pytest.approx(hw.flop / ops.flop)
 
 
 def test_units_and_default_utilization(cli):
