@@ -29,7 +29,7 @@ __all__ = [
 
 def __getattr__(name: str):
     if name in ("run_suite", "run_scaling"):
-        from . import suite
+        from . import suite  # deferred: loads Numba (the limit kernels)
 
         return getattr(suite, name)
     raise AttributeError(name)

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from computesim.core.methods import estimate_hardware
+
 from .registry import Case, Workload, register
 
 #: AlexNet, method 2: 2 GTX 580 x 1.58 TFLOPS x 5.5 days x 0.33, in pfs-days (computed, not printed).
@@ -23,7 +25,6 @@ HEAVY = ("numba", "pyarrow", "scipy", "matplotlib", "cupy")
 
 def _point_exact(size: int, backend: str) -> Case:
     """``size`` exact hardware-method estimates (profile lookup, unit parsing, factor product)."""
-    from computesim.core.methods import estimate_hardware
 
     def run():
         return [
@@ -37,14 +38,6 @@ def _point_exact(size: int, backend: str) -> Case:
         ), got[:3]
 
     return Case(run, check, items=size)
-
-
-def results_table(n: int):
-    """A sweep results table of about ``n`` rows (the 4-D grid of ``sweeps``, materialised): device,
-    peak, count, days, utilization, flop, pfs_days. The Arrow/Parquet write workloads live in ``sweeps``."""
-    from .sweeps import sweep_table
-
-    return sweep_table(n)
 
 
 def _python(code: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -13,6 +13,7 @@ import socket
 import subprocess
 from importlib import metadata
 
+from computesim import __version__
 from computesim.benchmarks.machine import cpu_model, memory_bytes
 
 LIBRARIES = (
@@ -54,8 +55,6 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     try:
-        from computesim import __version__
-
         out["computesim"] = __version__
     except ImportError:  # pragma: no cover
         pass

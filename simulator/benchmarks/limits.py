@@ -16,6 +16,7 @@ import time
 from numba import njit, prange
 
 from computesim.benchmarks.machine import best_time
+from computesim.benchmarks.machine import write_bandwidth as measure
 
 BLOCK = 4096  #: iterations per parallel work item of the fused loop
 
@@ -37,7 +38,6 @@ def _fused(n, a, b):
 def write_bandwidth(nbytes: int = 1 << 28, repeats: int = 5) -> float:
     """Memory write bandwidth in bytes/s: the faster of a parallel Numba store loop and NumPy's fill
     (memset, which may use non-temporal stores), best of ``repeats`` each (``machine.write_bandwidth``)."""
-    from computesim.benchmarks.machine import write_bandwidth as measure
 
     return measure(nbytes, repeats)["best"]
 

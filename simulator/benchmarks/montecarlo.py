@@ -12,6 +12,8 @@ from statistics import NormalDist
 
 import numpy as np
 
+from computesim.kernels import get_backend
+from computesim.kernels.mc_reference import accelerate
 from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
 
 from .registry import Case, Workload, register
@@ -63,7 +65,6 @@ def _check_order(
 
 
 def _kern(backend: str):
-    from computesim.kernels import get_backend
 
     return get_backend(backend).mc
 
@@ -175,8 +176,6 @@ def _mixed(n: int, backend: str) -> Case:
     if backend == "numpy":
         run, error = (lambda: numpy_way(n)), (lambda got: 0.0)
     else:
-        from computesim.kernels.mc_reference import accelerate
-
         kern = _kern(backend)
         fam, coef, par, tab, chol, const = mixed_model()
         par, tab, errs = accelerate(

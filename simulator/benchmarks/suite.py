@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
+from computesim.io.arrow import output_format, write_table
+
 from . import limits
 from .host import machine_info
 from .registry import Workload, capped, sizes_for, workloads
@@ -314,8 +316,6 @@ def read_results(path: str | Path) -> pa.Table:
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
 
-    from computesim.io.arrow import output_format
-
     if output_format(path) == "parquet":
         return pq.read_table(path)
     with ipc.open_file(str(path)) as f:
@@ -325,8 +325,6 @@ def read_results(path: str | Path) -> pa.Table:
 def append(rows: list[dict], path) -> int:
     """Append rows to the results file at ``path`` (created if absent), atomically; total rows."""
     import pyarrow as pa
-
-    from computesim.io.arrow import write_table
 
     table = to_table(rows)
     if os.path.exists(path):

@@ -25,7 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from computesim.core.units import PFS_DAY
-from computesim.kernels import sweep_reference  # noqa: F401
+from computesim.io.arrow import write_table
+from computesim.io.stream import write_batches
+from computesim.kernels import (
+    available_backends,
+    get_backend,
+    sweep_reference,  # noqa: F401
+)
+from computesim.sweeps.engine import AXES, Axis, Grid, materialize_batches, materialize_table
 
 from .registry import Case, Workload, capped, register
 
@@ -91,7 +98,6 @@ def count_at_least_exact(axes: list[np.ndarray], threshold: float) -> int:
 
 
 def _backend(name: str):
-    from computesim.kernels import get_backend
 
     return get_backend(name).sweep
 
@@ -183,7 +189,6 @@ def _reduced(size: int, backend: str) -> Case:
 
 def sweep_grid(size: int):
     """The 4-D grid as a ``computesim.sweeps.engine.Grid`` (device column labelled K40, K80)."""
-    from computesim.sweeps.engine import AXES, Axis, Grid
 
     a = grid(size)
     axes = [
@@ -196,10 +201,8 @@ def sweep_grid(size: int):
 
 
 def sweep_table(size: int):
-    """The materialised 4-D sweep as a pyarrow Table: device, peak, count, days, utilization, flop, pfs_days."""
-    from computesim.kernels import get_backend
-    from computesim.sweeps.engine import materialize_table
-
+    """The materialised 4-D sweep of about ``size`` rows as a pyarrow Table: device, peak, count,
+    days, utilization, flop, pfs_days (the table the Arrow/Parquet write workloads write)."""
     return materialize_table(sweep_grid(size), get_backend("numba"))
 
 
@@ -256,15 +259,11 @@ def _raw_bytes(table, g, path):
 
 
 def _table_write(table, g, path):
-    from computesim.io.arrow import write_table
 
     return lambda: write_table(table, path, {"kind": "bench"}, overwrite=True)
 
 
 def _stream_write(table, g, path):
-    from computesim.io.stream import write_batches
-    from computesim.kernels import get_backend
-    from computesim.sweeps.engine import materialize_batches
 
     be = get_backend("numba")
     return lambda: write_batches(
@@ -273,7 +272,6 @@ def _stream_write(table, g, path):
 
 
 def _kernel_backends() -> tuple[str, ...]:
-    from computesim.kernels import available_backends
 
     return ("reference", "numba") + (("cuda",) if "cuda" in available_backends() else ())
 

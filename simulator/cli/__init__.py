@@ -15,7 +15,9 @@ import sys
 from collections.abc import Iterator
 from typing import NoReturn
 
+from computesim import __version__
 from computesim.errors import InputError
+from computesim.io.arrow import describe_os_error
 
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
 COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "bench")
@@ -126,7 +128,6 @@ def _logging(verbose: bool) -> Iterator[None]:
 
 def build_parser() -> Parser:
     """The full parser: one subparser per module in COMMANDS."""
-    from computesim import __version__
 
     parser = Parser(prog="computesim", description="Estimate the compute used to train ML systems.")
     parser.add_argument("--version", action="version", version=f"computesim {__version__}")
@@ -176,7 +177,6 @@ def _run(argv: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``computesim`` script; returns the exit code."""
-    from computesim.io.arrow import describe_os_error
 
     with _signals():
         try:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 
+from computesim.benchmarks import WorkloadImportError, workloads
+from computesim.benchmarks.plot import plot_scaling
 from computesim.errors import InputError
+from computesim.io.arrow import check_output
+from computesim.kernels import get_backend
 
 from .output import emit_json, format_table
 
@@ -64,7 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _threads(text: str) -> list[int]:
-    from computesim.benchmarks.suite import all_threads
+    from computesim.benchmarks.suite import all_threads  # deferred: loads Numba (the limit kernels)
 
     out = []
     for part in text.split(","):
@@ -80,7 +84,6 @@ def _threads(text: str) -> list[int]:
 
 def _check_paths(args: argparse.Namespace) -> None:
     """--out (appended to when it exists) and --plot (replaced), checked before any run."""
-    from computesim.io.arrow import check_output
 
     if args.out:
         out = check_output(args.out, overwrite=True, field="--out")
@@ -97,7 +100,6 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def _backends(names: list[str] | None) -> list[str] | None:
-    from computesim.kernels import get_backend
 
     for name in names or []:
         get_backend(name)  # unavailable -> InputError naming why
@@ -179,8 +181,6 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite; a workload module that fails to import: one line on stderr, exit 1."""
     import sys
 
-    from computesim.benchmarks import WorkloadImportError, workloads
-
     _check_paths(args)
     _max_size(args.max_size)
     try:
@@ -215,7 +215,7 @@ def _check_only(only: list[str] | None, names: list[str]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from computesim.benchmarks import suite
+    from computesim.benchmarks import suite  # deferred: loads Numba (the limit kernels)
 
     backends = _backends(args.backend)
     threads = _threads(args.threads)
@@ -236,8 +236,6 @@ def _run(args: argparse.Namespace) -> int:
     if args.out:
         suite.append(rows, args.out)
     if args.plot:
-        from computesim.benchmarks.plot import plot_scaling
-
         plot_scaling(rows, args.plot)
     if args.json:
         emit_json(rows)

@@ -162,7 +162,7 @@ class LogNormal(Distribution):
     def ppf(self, u):
         import numpy as np
 
-        from computesim.kernels.philox import ndtri_np
+        from computesim.kernels.philox import ndtri_np  # deferred: NumPy
 
         return np.exp(self.mu + self.sigma * ndtri_np(np.asarray(u, float)))
 
@@ -265,7 +265,7 @@ class Normal(Distribution):
     def ppf(self, u):
         import numpy as np
 
-        from computesim.kernels.philox import ndtri_np
+        from computesim.kernels.philox import ndtri_np  # deferred: NumPy
 
         p0 = self._p0
         return np.maximum(

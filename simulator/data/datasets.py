@@ -38,6 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from computesim.core import units
+from computesim.core.examples import REPORTED_RESULTS, run_examples
+from computesim.core.inputs import parse_quantity
+from computesim.core.quantity import UpperBound
 from computesim.errors import InputError
 
 MIN_FLOP, MAX_FLOP = (
@@ -161,7 +164,6 @@ def make_table(rows: list[dict[str, Any]]):
 
 def builtin_points() -> Points:
     """The source's worked examples (one point per system) and its reported figures and bounds."""
-    from computesim.core.examples import REPORTED_RESULTS, run_examples
 
     by_system: dict[str, dict[str, Any]] = {}
     for r in run_examples():
@@ -260,8 +262,6 @@ def sniff_delimiter(header_line: str) -> str:
 def _compute(text: str, scale: float) -> tuple[float, str] | str:
     """(FLOP, bound kind) from a cell, or the reason it is skipped; bare numbers are in the
     column's unit (``scale`` FLOP)."""
-    from computesim.core.inputs import parse_quantity
-    from computesim.core.quantity import UpperBound
 
     s = text.strip()
     if not s:

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
+from computesim import __version__
 from computesim.errors import InputError
 
 FORMATS = {".arrow": "ipc", ".feather": "ipc", ".ipc": "ipc", ".parquet": "parquet"}
@@ -236,7 +237,6 @@ def atomic_path(
 
 def with_metadata(table, meta: dict):
     """``table`` with computesim metadata (JSON values under b'computesim.*' keys) in its schema."""
-    from computesim import __version__
 
     old = dict(table.schema.metadata or {})
     old[b"computesim.version"] = __version__.encode()

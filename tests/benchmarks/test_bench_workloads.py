@@ -125,10 +125,10 @@ def test_parquet_writes_float_columns_plain_and_reads_back_equal(tmp_path):
     """arrow_io.write_table skips dictionary encoding of float columns (a bench finding); data unchanged."""
     import pyarrow.parquet as pq
 
-    from computesim.benchmarks.core import results_table
+    from computesim.benchmarks.sweeps import sweep_table
     from computesim.io.arrow import write_table
 
-    t = results_table(5000)
+    t = sweep_table(5000)
     path = write_table(t, tmp_path / "t.parquet")
     back = pq.read_table(path)
     assert back.select(t.column_names).equals(t.cast(back.select(t.column_names).schema))

@@ -169,8 +169,8 @@ def test_limits_compute_and_check_their_loops():
 
 
 def test_results_table_written_atomically_has_the_same_data(tmp_path):
-    from computesim.benchmarks.core import results_table
+    from computesim.benchmarks.sweeps import sweep_table
 
-    t = results_table(1000)
+    t = sweep_table(1000)
     assert t.num_rows == 1000
     np.testing.assert_allclose(t["pfs_days"].to_numpy() * 8.64e19, t["flop"].to_numpy(), rtol=1e-15)
