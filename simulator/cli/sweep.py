@@ -7,6 +7,7 @@ import math
 import sys
 
 from computesim.errors import InputError
+from computesim.sweeps.axes import AXES, TABLE, flag_of
 
 MAX_PRINT = 50  #: rows printed for a materialised sweep without --out
 AXIS_HELP = "a list 1,8,64; a range low:high:n or low:high:nlog"
@@ -19,26 +20,14 @@ def register(sub) -> None:
         description="Cartesian grid of factor axes; " + AXIS_HELP + ".",
     )
     p.add_argument("scenario", nargs="?", help="TOML scenario file (flags override it)")
-    g = p.add_argument_group("axes (method 2)")
-    g.add_argument("--device", help="devices, peaks from the profiles: K40,K80")
-    g.add_argument(
-        "--tflops", help="peak TFLOP/s per device, as an axis (replaces the profiles' peak)"
+    groups = {
+        m: p.add_argument_group(f"axes (method {n})") for m, n in (("hardware", 2), ("ops", 1))
+    }
+    for axis in TABLE:
+        groups.get(axis.method, p).add_argument(axis.flag, help=axis.help)
+    groups["hardware"].add_argument(
+        flag_of("precision"), help="peak precision from the profiles (default fp32)"
     )
-    g.add_argument("--count", help="number of devices")
-    g.add_argument("--days", help="training days")
-    g.add_argument("--hours", help="training hours (instead of --days)")
-    g.add_argument(
-        "--utilization",
-        help="fraction of peak (default: each device's profile default, 0.33 GPU/TPU and 0.17 CPU,"
-        " written per row; 0.33 with --tflops alone)",
-    )
-    g.add_argument("--precision", help="peak precision from the profiles (default fp32)")
-    g = p.add_argument_group("axes (method 1)")
-    g.add_argument("--macs", help="forward multiply-adds per example")
-    g.add_argument("--examples", help="examples per epoch")
-    g.add_argument("--epochs", help="epochs")
-    g.add_argument("--networks", help="networks trained")
-    p.add_argument("--multiplier", help="extra multiplier (either method)")
     g = p.add_argument_group("modes")
     g.add_argument("--mode", choices=("materialize", "reduce", "inverse"), help="default: inferred")
     g.add_argument(
@@ -85,21 +74,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-_AXES = (
-    "device",
-    "tflops",
-    "count",
-    "days",
-    "hours",
-    "utilization",
-    "macs",
-    "examples",
-    "epochs",
-    "networks",
-    "multiplier",
-)
-
-
 def _float(text, field):
     try:
         return float(text)
@@ -126,7 +100,7 @@ def _kwargs(args) -> tuple[dict, set[str]]:
 
     kw = scenario.load(args.scenario) if args.scenario is not None else {}
     from_file = set(kw)
-    for name in _AXES + (
+    for name in tuple(AXES) + (
         "mode",
         "threshold",
         "group_by",

@@ -16,20 +16,7 @@ import numpy as np
 
 from computesim.core import units
 from computesim.errors import InputError
-
-#: The kind of text each axis takes, and what a bare number means in canonical units.
-_KIND = {
-    "tflops": ("rate", 1e12),
-    "days": ("time", units.SECONDS_PER_DAY),
-    "hours": ("time", 3600.0),
-    "count": ("count", 1.0),
-    "utilization": ("count", 1.0),
-    "macs": ("macs", 1.0),
-    "examples": ("count", 1.0),
-    "epochs": ("count", 1.0),
-    "networks": ("count", 1.0),
-    "multiplier": ("count", 1.0),
-}
+from computesim.sweeps.axes import AXES
 
 
 @dataclass
@@ -116,11 +103,12 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
     for name, value in factors.items():
         if not is_distribution_text(value):
             continue
-        if name not in _KIND:
+        axis = AXES.get(name)
+        if axis is None or axis.text is None:
             raise InputError(
                 f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)"
             )
-        kind, bare = _KIND[name]
+        kind, bare = axis.text, axis.text_scale
         try:
             dist = parse_distribution(value, kind, f"--{name}", bare)
         except (

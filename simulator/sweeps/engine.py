@@ -23,6 +23,8 @@ import numpy as np
 
 from computesim.core import units
 from computesim.errors import InputError, require_fraction, require_positive, shown
+from computesim.hardware_profiles import find_profile
+from computesim.sweeps.axes import AXES, AxisDef
 
 log = logging.getLogger("computesim.sweep")
 
@@ -33,34 +35,6 @@ MAX_POINTS_STREAM = 10**10
 CHUNK_POINTS = 1 << 20
 DEFAULT_UTILIZATION = 0.33
 
-
-@dataclass(frozen=True)
-class AxisSpec:
-    """A factor that can be swept: its method, column name, unit, and scale to canonical units."""
-
-    method: str
-    column: str
-    unit: str
-    scale: float
-    fraction: bool = False
-
-
-#: Sweepable factors in canonical axis order (the product is taken in this order).
-AXES: dict[str, AxisSpec] = {
-    "device": AxisSpec("hardware", "peak_tflop_per_s", "TFLOP/s", 1e12),
-    "tflops": AxisSpec("hardware", "tflop_per_s", "TFLOP/s", 1e12),
-    "count": AxisSpec("hardware", "count", "devices", 1.0),
-    "days": AxisSpec("hardware", "days", "days", units.SECONDS_PER_DAY),
-    "hours": AxisSpec("hardware", "hours", "h", 3600.0),
-    "utilization": AxisSpec("hardware", "utilization", "fraction", 1.0, fraction=True),
-    "macs": AxisSpec(
-        "ops", "forward_macs", "MAC per example", units.FLOP_PER_MAC * units.TRAIN_OVER_FORWARD
-    ),
-    "examples": AxisSpec("ops", "examples", "examples per epoch", 1.0),
-    "epochs": AxisSpec("ops", "epochs", "epochs", 1.0),
-    "networks": AxisSpec("ops", "networks", "networks trained", 1.0),
-    "multiplier": AxisSpec("any", "multiplier", "", 1.0),
-}
 
 _COUNT = re.compile(r"(\d+)\s*(log)?", re.I)
 
@@ -198,7 +172,7 @@ class Axis:
 
     name: str
     values: np.ndarray
-    spec: AxisSpec
+    spec: AxisDef
     labels: tuple[str, ...] = ()
     profiles: tuple = ()
     peak: bool = (
@@ -282,8 +256,6 @@ def build_grid(
 
     ``guard(points)`` is called with the grid's size before any axis is allocated (it raises when
     the grid is too large)."""
-    from computesim.hardware_profiles import find_profile
-
     given = {k: v for k, v in factors.items() if v is not None}
     for k in given:
         if k not in AXES:

@@ -9,9 +9,7 @@ import sys
 import time
 
 import pytest
-
 from signals_support import default_signals
-
 
 import computesim.cli as cli
 from computesim.io import arrow as arrow_io
