@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 
 from computesim.errors import InputError
-from computesim.sweeps.axes import AXES, TABLE, flag_of
+from computesim.io import arrow as arrow_io
+from computesim.kernels import get_backend
+from computesim.sweeps import scenario
+from computesim.sweeps.axes import AXES, FLAGS, TABLE, flag_of, parameter_of
+from computesim.sweeps.progress import tqdm_bar
+
+from .output import emit_json, format_table
 
 MAX_PRINT = 50  #: rows printed for a materialised sweep without --out
 AXIS_HELP = "a list 1,8,64; a range low:high:n or low:high:nlog"
@@ -96,8 +103,6 @@ def _int(text, field):
 def _kwargs(args) -> tuple[dict, set[str]]:
     """sweep() keyword arguments from the scenario file and the flags, and the keys the file set
     (not overridden by a flag), so that errors about them name the file and key."""
-    from computesim.sweeps import scenario
-
     kw = scenario.load(args.scenario) if args.scenario is not None else {}
     from_file = set(kw)
     for name in tuple(AXES) + (
@@ -138,20 +143,19 @@ def _kwargs(args) -> tuple[dict, set[str]]:
     return kw, from_file - flags
 
 
-def _in_file_terms(exc: InputError, path, from_file: set[str]) -> InputError:
-    """``exc`` renamed to the scenario file and key when the value came from the file."""
-    from computesim.sweeps import scenario
-
-    key = scenario.flag_key(exc.field)
-    if path is None or key is None or key not in from_file:
-        return exc
-    return InputError(scenario.key_field(str(path), key), exc.problem)
+def _in_cli_terms(exc: InputError, path, from_file: set[str]) -> InputError:
+    """``exc`` as the CLI shows it: naming the scenario file and key when the value came from the
+    file, else the flag of the API parameter it names (``group_by`` -> ``--group-by``)."""
+    key = scenario.key_of(exc.field)
+    if path is not None and key is not None and key in from_file:
+        return InputError(scenario.key_field(str(path), key), exc.problem)
+    name = parameter_of(exc.field)
+    flag = FLAGS.get(name) if name is not None else None
+    return exc if flag is None or flag == exc.field else InputError(flag, exc.problem)
 
 
 def run(args) -> int:
-    import logging
-
-    from computesim.kernels import get_backend
+    # deferred: the engine loads NumPy, and every subcommand's module is imported to build the parser
     from computesim.sweeps.engine import sweep
 
     kw, from_file = _kwargs(args)
@@ -161,20 +165,17 @@ def run(args) -> int:
             chosen = get_backend("auto")
             kw["backend"] = chosen.name
         logging.getLogger("computesim.sweep").info("sweep settings: %s", kw)
-        result = sweep(progress=not args.no_progress, **kw)
+        with tqdm_bar(not args.no_progress) as bar:
+            result = sweep(progress=bar or False, **kw)
     except InputError as exc:
-        raise _in_file_terms(exc, args.scenario, from_file) from None
+        raise _in_cli_terms(exc, args.scenario, from_file) from None
     if chosen is not None:  # said after the run, so that bad input still gets exactly one line
         print(f"computesim: backend auto -> {chosen.name} ({chosen.reason})", file=sys.stderr)
     return _report(args, kw, result)
 
 
 def _report(args, kw: dict, result) -> int:
-    from .output import emit_json, format_table
-
     if kw.get("out") is not None:
-        from computesim.io import arrow as arrow_io
-
         meta = arrow_io.read_metadata(result)
         summary = {
             "out": str(result),

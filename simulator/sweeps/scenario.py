@@ -138,7 +138,7 @@ def key_field(where: str, key: str) -> str:
     return f"{where}: {key}"
 
 
-def flag_key(field: str) -> str | None:
+def key_of(field: str) -> str | None:
     """The scenario key an error's field stands for (``max_points`` or ``--max-points`` ->
     ``max_points``), or None."""
     key = parameter_of(field)
