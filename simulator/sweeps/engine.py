@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -66,7 +66,7 @@ def _number(text: Any, field: str) -> float:
         raise InputError(
             field, f"axis values must be numbers or text, got {type(text).__name__} {shown(text)}"
         )
-    return require_positive(field, text)
+    return require_positive(field, cast(float, text))  # int or NumPy scalar: converted there
 
 
 def _items(spec: Any, field: str) -> list:
@@ -220,6 +220,14 @@ class Grid:
     def device(self) -> int:
         """Index of the device axis, or -1."""
         return next((i for i, a in enumerate(self.axes) if a.name == "device"), -1)
+
+    @property
+    def device_util(self) -> np.ndarray:
+        """Each device's default utilization, read per point by a ``by_device`` axis."""
+        util = self.axes[self.device].util
+        if util is None:
+            raise ValueError("this grid has no per-device utilization")
+        return util
 
     def axis_index(self, name: str, field: str = "group_by") -> int:
         names = [a.name for a in self.axes]
@@ -411,7 +419,7 @@ def axis_arrays(grid: Grid, cols: np.ndarray, codes: np.ndarray) -> list:
             if a.peak:
                 arrays.append(pa.array(cols[i] if a.util is None else a.values[codes]))
         elif a.by_device:
-            arrays.append(pa.array(grid.axes[dev].util[codes]))
+            arrays.append(pa.array(grid.device_util[codes]))
         else:
             arrays.append(pa.array(cols[i]))
     return arrays
@@ -436,7 +444,7 @@ def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
     bufs = alloc(min(chunk, size)) if reuse else None
     for start in range(0, size, chunk):
         n = min(chunk, size - start)
-        b = bufs if reuse else alloc(n)
+        b = alloc(n) if bufs is None else bufs
         flop, pfs, cols, codes = b[0][:n], b[1][:n], b[2][:, :n], b[3][:n]
         backend.sweep.materialize(
             factors, grid.const, start, flop, pfs, cols, codes, dev, units.PFS_DAY
@@ -485,12 +493,12 @@ def materialize_table(
 def _axis_columns(grid: Grid, flat_index: np.ndarray, prefix: str) -> dict[str, Any]:
     idx = np.unravel_index(np.asarray(flat_index, np.int64), grid.shape)
     dev = grid.device
-    out = {}
+    out: dict[str, Any] = {}
     for a, ix in zip(grid.axes, idx):
         if a.name == "device":
             out[f"{prefix}device"] = [a.labels[i] for i in ix]
         if a.by_device:
-            out[f"{prefix}{a.spec.column}"] = grid.axes[dev].util[idx[dev]]
+            out[f"{prefix}{a.spec.column}"] = grid.device_util[idx[dev]]
         elif a.name != "device" or a.peak:
             out[f"{prefix}{a.spec.column}"] = a.values[ix]
     return out
