@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 
 from computesim.errors import InputError
+from computesim.io import arrow as arrow_io
+from computesim.kernels import get_backend
+from computesim.sweeps import scenario
+from computesim.sweeps.axes import AXES, FLAGS, TABLE, flag_of, parameter_of
+from computesim.sweeps.progress import tqdm_bar
+
+from .output import emit_json, format_table
 
 MAX_PRINT = 50  #: rows printed for a materialised sweep without --out
 AXIS_HELP = "a list 1,8,64; a range low:high:n or low:high:nlog"
@@ -19,26 +27,14 @@ def register(sub) -> None:
         description="Cartesian grid of factor axes; " + AXIS_HELP + ".",
     )
     p.add_argument("scenario", nargs="?", help="TOML scenario file (flags override it)")
-    g = p.add_argument_group("axes (method 2)")
-    g.add_argument("--device", help="devices, peaks from the profiles: K40,K80")
-    g.add_argument(
-        "--tflops", help="peak TFLOP/s per device, as an axis (replaces the profiles' peak)"
+    groups = {
+        m: p.add_argument_group(f"axes (method {n})") for m, n in (("hardware", 2), ("ops", 1))
+    }
+    for axis in TABLE:
+        groups.get(axis.method, p).add_argument(axis.flag, help=axis.help)
+    groups["hardware"].add_argument(
+        flag_of("precision"), help="peak precision from the profiles (default fp32)"
     )
-    g.add_argument("--count", help="number of devices")
-    g.add_argument("--days", help="training days")
-    g.add_argument("--hours", help="training hours (instead of --days)")
-    g.add_argument(
-        "--utilization",
-        help="fraction of peak (default: each device's profile default, 0.33 GPU/TPU and 0.17 CPU,"
-        " written per row; 0.33 with --tflops alone)",
-    )
-    g.add_argument("--precision", help="peak precision from the profiles (default fp32)")
-    g = p.add_argument_group("axes (method 1)")
-    g.add_argument("--macs", help="forward multiply-adds per example")
-    g.add_argument("--examples", help="examples per epoch")
-    g.add_argument("--epochs", help="epochs")
-    g.add_argument("--networks", help="networks trained")
-    p.add_argument("--multiplier", help="extra multiplier (either method)")
     g = p.add_argument_group("modes")
     g.add_argument("--mode", choices=("materialize", "reduce", "inverse"), help="default: inferred")
     g.add_argument(
@@ -85,21 +81,6 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-_AXES = (
-    "device",
-    "tflops",
-    "count",
-    "days",
-    "hours",
-    "utilization",
-    "macs",
-    "examples",
-    "epochs",
-    "networks",
-    "multiplier",
-)
-
-
 def _float(text, field):
     try:
         return float(text)
@@ -122,11 +103,9 @@ def _int(text, field):
 def _kwargs(args) -> tuple[dict, set[str]]:
     """sweep() keyword arguments from the scenario file and the flags, and the keys the file set
     (not overridden by a flag), so that errors about them name the file and key."""
-    from computesim.sweeps import scenario
-
     kw = scenario.load(args.scenario) if args.scenario is not None else {}
     from_file = set(kw)
-    for name in _AXES + (
+    for name in tuple(AXES) + (
         "mode",
         "threshold",
         "group_by",
@@ -164,20 +143,19 @@ def _kwargs(args) -> tuple[dict, set[str]]:
     return kw, from_file - flags
 
 
-def _in_file_terms(exc: InputError, path, from_file: set[str]) -> InputError:
-    """``exc`` renamed to the scenario file and key when the value came from the file."""
-    from computesim.sweeps import scenario
-
-    key = scenario.flag_key(exc.field)
-    if path is None or key is None or key not in from_file:
-        return exc
-    return InputError(scenario.key_field(str(path), key), exc.problem)
+def _in_cli_terms(exc: InputError, path, from_file: set[str]) -> InputError:
+    """``exc`` as the CLI shows it: naming the scenario file and key when the value came from the
+    file, else the flag of the API parameter it names (``group_by`` -> ``--group-by``)."""
+    key = scenario.key_of(exc.field)
+    if path is not None and key is not None and key in from_file:
+        return InputError(scenario.key_field(str(path), key), exc.problem)
+    name = parameter_of(exc.field)
+    flag = FLAGS.get(name) if name is not None else None
+    return exc if flag is None or flag == exc.field else InputError(flag, exc.problem)
 
 
 def run(args) -> int:
-    import logging
-
-    from computesim.kernels import get_backend
+    # deferred: the engine loads NumPy, and every subcommand's module is imported to build the parser
     from computesim.sweeps.engine import sweep
 
     kw, from_file = _kwargs(args)
@@ -187,20 +165,17 @@ def run(args) -> int:
             chosen = get_backend("auto")
             kw["backend"] = chosen.name
         logging.getLogger("computesim.sweep").info("sweep settings: %s", kw)
-        result = sweep(progress=not args.no_progress, **kw)
+        with tqdm_bar(not args.no_progress) as bar:
+            result = sweep(progress=bar or False, **kw)
     except InputError as exc:
-        raise _in_file_terms(exc, args.scenario, from_file) from None
+        raise _in_cli_terms(exc, args.scenario, from_file) from None
     if chosen is not None:  # said after the run, so that bad input still gets exactly one line
         print(f"computesim: backend auto -> {chosen.name} ({chosen.reason})", file=sys.stderr)
     return _report(args, kw, result)
 
 
 def _report(args, kw: dict, result) -> int:
-    from .output import emit_json, format_table
-
     if kw.get("out") is not None:
-        from computesim.io import arrow as arrow_io
-
         meta = arrow_io.read_metadata(result)
         summary = {
             "out": str(result),

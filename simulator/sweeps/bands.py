@@ -8,28 +8,20 @@ so one band serves the whole grid (closed form when every uncertain factor is lo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from computesim.core import units
+from computesim.core.distributions import LogNormal, is_distribution_text, parse_distribution
+from computesim.core.inputs import require_fraction_quantity
 from computesim.errors import InputError
-
-#: The kind of text each axis takes, and what a bare number means in canonical units.
-_KIND = {
-    "tflops": ("rate", 1e12),
-    "days": ("time", units.SECONDS_PER_DAY),
-    "hours": ("time", 3600.0),
-    "count": ("count", 1.0),
-    "utilization": ("count", 1.0),
-    "macs": ("macs", 1.0),
-    "examples": ("count", 1.0),
-    "epochs": ("count", 1.0),
-    "networks": ("count", 1.0),
-    "multiplier": ("count", 1.0),
-}
+from computesim.sweeps.axes import AXES
+from computesim.uncertainty.band import PROBS, LogModel, qname
+from computesim.uncertainty.table import SharedBand, shared_band
 
 
 @dataclass
@@ -48,11 +40,8 @@ class BandSpec:
     def active(self) -> bool:
         return bool(self.dists) or self.method_error is not None
 
-    def model(self):
+    def model(self) -> LogModel:
         """LogModel of U = prod(dist / median) x method error (constant 0: median-free part only)."""
-        from computesim.core.distributions import LogNormal
-        from computesim.uncertainty.band import LogModel
-
         m = LogModel(0.0)
         for name, d in self.dists.items():
             m = m.with_factor(name, d.scaled(1.0 / d.median))
@@ -61,41 +50,38 @@ class BandSpec:
         return m
 
     def column_names(self) -> list[str]:
-        from computesim.uncertainty.band import PROBS, qname
-
         names = [f"flop_{qname(p)}" for p in PROBS] + ["flop_mean"]
         names += [f"pfs_days_{qname(p)}" for p in PROBS]
         return names + [f"p_above_{t:g}" for t in self.thresholds]
 
-    def columns(self, flop: np.ndarray) -> dict[str, np.ndarray]:
-        """Band columns for grid points whose point estimates are ``flop`` (FLOP)."""
-        from computesim.uncertainty.band import PROBS, qname
-        from computesim.uncertainty.table import grid_bands
-
-        try:
-            with np.errstate(divide="ignore"):
-                b = grid_bands(
-                    np.log(flop),
+    def shared(self) -> GridBand:
+        """The band of U, computed once per sweep, for every chunk's points."""
+        with self._named_overflow():
+            return GridBand(
+                self,
+                shared_band(
                     self.model(),
                     self.samples,
                     self.seed,
                     self.thresholds,
                     self.force_mc,
                     self.backend,
-                )
-        except (
-            OverflowError,
-            InputError,
-        ) as exc:  # e.g. "1e-300 to 1e300": the band's mean overflows
+                ),
+            )
+
+    @contextmanager
+    def _named_overflow(self) -> Iterator[None]:
+        """An overflow (e.g. "1e-300 to 1e300": the band's mean) as an InputError naming the
+        uncertain parameter."""
+        try:
+            yield
+        except (OverflowError, InputError) as exc:
             if isinstance(exc, InputError) and exc.field != "inputs":
                 raise
-            field_ = f"--{next(iter(self.dists))}" if self.dists else "--method-error"
+            field_ = next(iter(self.dists)) if self.dists else "method_error"
             raise InputError(
                 field_, "the band of this distribution overflows float64; narrow it"
             ) from None
-        out = {f"flop_{qname(p)}": b[qname(p)] for p in PROBS} | {"flop_mean": b["mean"]}
-        out |= {f"pfs_days_{qname(p)}": b[qname(p)] / units.PFS_DAY for p in PROBS}
-        return out | {f"p_above_{t:g}": b[f"p_above_{t:g}"] for t in self.thresholds}
 
     def to_meta(self) -> dict[str, Any]:
         return {
@@ -107,20 +93,34 @@ class BandSpec:
         }
 
 
+@dataclass(frozen=True)
+class GridBand:
+    """A sweep's band spec with U's band computed (``BandSpec.shared``): band columns per chunk."""
+
+    spec: BandSpec
+    band: SharedBand
+
+    def columns(self, flop: np.ndarray) -> dict[str, np.ndarray]:
+        """Band columns for grid points whose point estimates are ``flop`` (FLOP)."""
+        with self.spec._named_overflow(), np.errstate(divide="ignore"):
+            b = self.band.at(np.log(flop))
+        out = {f"flop_{qname(p)}": b[qname(p)] for p in PROBS} | {"flop_mean": b["mean"]}
+        out |= {f"pfs_days_{qname(p)}": b[qname(p)] / units.PFS_DAY for p in PROBS}
+        return out | {f"p_above_{t:g}": b[f"p_above_{t:g}"] for t in self.spec.thresholds}
+
+
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
     """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
-    from computesim.core.distributions import is_distribution_text, parse_distribution
-    from computesim.core.inputs import require_fraction_quantity
-
     out = dict(factors)
     for name, value in factors.items():
         if not is_distribution_text(value):
             continue
-        if name not in _KIND:
+        axis = AXES.get(name)
+        if axis is None or axis.text is None:
             raise InputError(
                 f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)"
             )
-        kind, bare = _KIND[name]
+        kind, bare = axis.text, axis.text_scale
         try:
             dist = parse_distribution(value, kind, f"--{name}", bare)
         except (
@@ -137,14 +137,15 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
     return out
 
 
-def append_band_columns(batches, schema, spec: BandSpec):
-    """Yield each RecordBatch with the band columns of ``spec`` appended (``schema``: the result's)."""
+def append_band_columns(batches, schema, band: GridBand):
+    """Yield each RecordBatch with the band columns of ``band`` appended (``schema``: the result's)."""
     import pyarrow as pa
 
+    names = band.spec.column_names()
     for b in batches:
-        cols = spec.columns(b.column("flop").to_numpy())
+        cols = band.columns(b.column("flop").to_numpy())
         yield pa.RecordBatch.from_arrays(
-            list(b.columns) + [pa.array(cols[n]) for n in spec.column_names()], schema=schema
+            list(b.columns) + [pa.array(cols[n]) for n in names], schema=schema
         )
 
 

@@ -17,50 +17,30 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from computesim.core import units
 from computesim.errors import InputError, require_fraction, require_positive, shown
+from computesim.hardware_profiles import find_profile
+from computesim.io import arrow as arrow_io
+from computesim.io.stream import write_batches
+from computesim.kernels import get_backend
+from computesim.sweeps.axes import AXES, AxisDef, parameter_of
+from computesim.sweeps.bands import BandSpec, append_band_columns, band_fields, split_uncertain
+from computesim.sweeps.progress import Progress, tqdm_bar
+from computesim.uncertainty.band import parse_factor, parse_thresholds
 
 log = logging.getLogger("computesim.sweep")
 
 MODES = ("materialize", "reduce", "inverse")
-#: Grid-size guards (points), overridable with max_points / --max-points.
+#: Grid-size guards (points), overridable with max_points.
 MAX_POINTS_MEMORY = 2 * 10**8
 MAX_POINTS_STREAM = 10**10
 CHUNK_POINTS = 1 << 20
 DEFAULT_UTILIZATION = 0.33
 
-
-@dataclass(frozen=True)
-class AxisSpec:
-    """A factor that can be swept: its method, column name, unit, and scale to canonical units."""
-
-    method: str
-    column: str
-    unit: str
-    scale: float
-    fraction: bool = False
-
-
-#: Sweepable factors in canonical axis order (the product is taken in this order).
-AXES: dict[str, AxisSpec] = {
-    "device": AxisSpec("hardware", "peak_tflop_per_s", "TFLOP/s", 1e12),
-    "tflops": AxisSpec("hardware", "tflop_per_s", "TFLOP/s", 1e12),
-    "count": AxisSpec("hardware", "count", "devices", 1.0),
-    "days": AxisSpec("hardware", "days", "days", units.SECONDS_PER_DAY),
-    "hours": AxisSpec("hardware", "hours", "h", 3600.0),
-    "utilization": AxisSpec("hardware", "utilization", "fraction", 1.0, fraction=True),
-    "macs": AxisSpec(
-        "ops", "forward_macs", "MAC per example", units.FLOP_PER_MAC * units.TRAIN_OVER_FORWARD
-    ),
-    "examples": AxisSpec("ops", "examples", "examples per epoch", 1.0),
-    "epochs": AxisSpec("ops", "epochs", "epochs", 1.0),
-    "networks": AxisSpec("ops", "networks", "networks trained", 1.0),
-    "multiplier": AxisSpec("any", "multiplier", "", 1.0),
-}
 
 _COUNT = re.compile(r"(\d+)\s*(log)?", re.I)
 
@@ -86,7 +66,7 @@ def _number(text: Any, field: str) -> float:
         raise InputError(
             field, f"axis values must be numbers or text, got {type(text).__name__} {shown(text)}"
         )
-    return require_positive(field, text)
+    return require_positive(field, cast(float, text))  # int or NumPy scalar: converted there
 
 
 def _items(spec: Any, field: str) -> list:
@@ -175,15 +155,15 @@ def _device_list(spec: Any) -> list[str]:
         names = [s.strip() for s in spec.split(",")]
     elif isinstance(spec, (list, tuple)):
         if not all(isinstance(s, str) for s in spec):
-            raise InputError("--device", f"device names must be text, got {shown(spec)}")
+            raise InputError("device", f"device names must be text, got {shown(spec)}")
         names = [s.strip() for s in spec]
     else:
         raise InputError(
-            "--device",
+            "device",
             f"give device names as text or a list of text, got {type(spec).__name__} {shown(spec)}",
         )
     if not names or not all(names):
-        raise InputError("--device", "empty device name in the list")
+        raise InputError("device", "empty device name in the list")
     return names
 
 
@@ -198,7 +178,7 @@ class Axis:
 
     name: str
     values: np.ndarray
-    spec: AxisSpec
+    spec: AxisDef
     labels: tuple[str, ...] = ()
     profiles: tuple = ()
     peak: bool = (
@@ -241,7 +221,15 @@ class Grid:
         """Index of the device axis, or -1."""
         return next((i for i, a in enumerate(self.axes) if a.name == "device"), -1)
 
-    def axis_index(self, name: str, field: str = "--group-by") -> int:
+    @property
+    def device_util(self) -> np.ndarray:
+        """Each device's default utilization, read per point by a ``by_device`` axis."""
+        util = self.axes[self.device].util
+        if util is None:
+            raise ValueError("this grid has no per-device utilization")
+        return util
+
+    def axis_index(self, name: str, field: str = "group_by") -> int:
         names = [a.name for a in self.axes]
         aliases = {a.name: i for i, a in enumerate(self.axes)} | {
             a.spec.column: i for i, a in enumerate(self.axes)
@@ -252,7 +240,7 @@ class Grid:
             raise InputError(
                 field,
                 f"{name!r} is each device's default here, not an axis; group by device "
-                "or give --utilization",
+                "or give utilization",
             )
         return aliases[name]
 
@@ -282,16 +270,14 @@ def build_grid(
 
     ``guard(points)`` is called with the grid's size before any axis is allocated (it raises when
     the grid is too large)."""
-    from computesim.hardware_profiles import find_profile
-
     given = {k: v for k, v in factors.items() if v is not None}
     for k in given:
         if k not in AXES:
-            raise InputError(f"--{k}", f"unknown sweep factor; known: {', '.join(AXES)}")
+            raise InputError(k, f"unknown sweep factor; known: {', '.join(AXES)}")
     methods = {AXES[k].method for k in given} - {"any"}
     if len(methods) > 1:
         raise InputError(
-            "--method", "mix of method-1 (macs/examples/epochs/networks) and method-2 factors"
+            "method", "mix of method-1 (macs/examples/epochs/networks) and method-2 factors"
         )
     method = methods.pop() if methods else "hardware"
     scenario = {
@@ -299,22 +285,22 @@ def build_grid(
     }
     if method == "hardware":
         if "days" in given and "hours" in given:
-            raise InputError("--hours", "give --days or --hours, not both")
+            raise InputError("hours", "give days or hours, not both")
         if "device" not in given and "tflops" not in given:
-            raise InputError("--device", "give --device (peaks from profiles) or --tflops")
+            raise InputError("device", "give device (peaks from profiles) or tflops")
         if not ({"days", "hours"} & set(given)) and "days" not in omit:
-            raise InputError("--days", "give --days or --hours (or --target to solve for days)")
+            raise InputError("days", "give days or hours (or a target, to solve for days)")
         given.setdefault("count", 1.0)
     else:
         for req in ("macs", "examples"):
             if req not in given:
-                raise InputError(f"--{req}", "required for a method-1 (operations) sweep")
+                raise InputError(req, "required for a method-1 (operations) sweep")
         given.setdefault("epochs", 1.0)
     names = [k for k in AXES if k in given and k not in omit]
     if guard is not None:
         guard(
             math.prod(
-                len(_device_list(given[k])) if k == "device" else axis_length(given[k], f"--{k}")
+                len(_device_list(given[k])) if k == "device" else axis_length(given[k], k)
                 for k in names
             )
         )
@@ -324,7 +310,7 @@ def build_grid(
         if name in omit or name not in given:
             if not (name == "utilization" and method == "hardware" and name not in omit):
                 continue
-        field_ = f"--{name}"
+        field_ = name
         if name == "device":
             profs = tuple(find_profile(n) for n in _device_list(given[name]))
             utils = np.array([p.default_utilization for p in profs], np.float64)
@@ -373,7 +359,7 @@ def check_range(grid: Grid, scale: float = 1.0) -> tuple[float, float]:
                 else "underflows float64 (in FLOP or pfs-days)"
             )
             raise InputError(
-                f"--{a.name}", f"the grid's compute {what} at this axis; use values in a sane range"
+                a.name, f"the grid's compute {what} at this axis; use values in a sane range"
             )
     return lo, hi
 
@@ -383,10 +369,10 @@ def _limit(max_points: Any) -> int | None:
     if max_points is None:
         return None
     if isinstance(max_points, bool) or not isinstance(max_points, _SCALARS):
-        raise InputError("--max-points", f"must be a positive integer, got {shown(max_points)}")
+        raise InputError("max_points", f"must be a positive integer, got {shown(max_points)}")
     x = float(max_points)
     if not (math.isfinite(x) and x >= 1 and x == int(x)):
-        raise InputError("--max-points", f"must be a positive integer, got {shown(max_points)}")
+        raise InputError("max_points", f"must be a positive integer, got {shown(max_points)}")
     return int(x)
 
 
@@ -394,9 +380,9 @@ def _guard(n: int, max_points: int | None, default: int, what: str) -> None:
     limit = default if max_points is None else max_points
     if n > limit:
         raise InputError(
-            "--max-points",
+            "max_points",
             f"the grid has {n:.3g} points, over the limit of {limit:.3g} for "
-            f"{what}; pass --max-points {n:.3g} (max_points=) to allow it",
+            f"{what}; raise the limit to at least {n:.3g} to allow it",
         )
 
 
@@ -433,7 +419,7 @@ def axis_arrays(grid: Grid, cols: np.ndarray, codes: np.ndarray) -> list:
             if a.peak:
                 arrays.append(pa.array(cols[i] if a.util is None else a.values[codes]))
         elif a.by_device:
-            arrays.append(pa.array(grid.axes[dev].util[codes]))
+            arrays.append(pa.array(grid.device_util[codes]))
         else:
             arrays.append(pa.array(cols[i]))
     return arrays
@@ -458,7 +444,7 @@ def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
     bufs = alloc(min(chunk, size)) if reuse else None
     for start in range(0, size, chunk):
         n = min(chunk, size - start)
-        b = bufs if reuse else alloc(n)
+        b = alloc(n) if bufs is None else bufs
         flop, pfs, cols, codes = b[0][:n], b[1][:n], b[2][:, :n], b[3][:n]
         backend.sweep.materialize(
             factors, grid.const, start, flop, pfs, cols, codes, dev, units.PFS_DAY
@@ -467,9 +453,14 @@ def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
 
 
 def materialize_batches(
-    grid: Grid, backend, chunk: int = CHUNK_POINTS, progress=None, reuse: bool = True
+    grid: Grid,
+    backend,
+    chunk: int = CHUNK_POINTS,
+    progress: Progress | None = None,
+    reuse: bool = True,
 ):
-    """Yield pyarrow RecordBatches of the materialised grid, chunk by chunk.
+    """Yield pyarrow RecordBatches of the materialised grid, chunk by chunk; after each,
+    ``progress(points_done, points_total)``.
 
     ``reuse`` (streaming): the batches share one set of buffers, so each is valid only until the
     next is asked for (pyarrow wraps NumPy buffers without copying). ``reuse=False``: every batch
@@ -477,14 +468,18 @@ def materialize_batches(
     import pyarrow as pa
 
     schema = pa.schema(_schema_fields(grid))
+    done = 0
     for flop, pfs, cols, codes in _chunks(grid, backend, chunk, reuse):
         arrays = axis_arrays(grid, cols, codes) + [pa.array(flop), pa.array(pfs)]
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+        done += len(flop)
         if progress is not None:
-            progress(len(flop))
+            progress(done, grid.size)
 
 
-def materialize_table(grid: Grid, backend, progress=None, chunk: int = CHUNK_POINTS):
+def materialize_table(
+    grid: Grid, backend, progress: Progress | None = None, chunk: int = CHUNK_POINTS
+):
     """The whole grid as one pyarrow Table (chunks in fresh buffers, combined into one)."""
     import pyarrow as pa
 
@@ -498,12 +493,12 @@ def materialize_table(grid: Grid, backend, progress=None, chunk: int = CHUNK_POI
 def _axis_columns(grid: Grid, flat_index: np.ndarray, prefix: str) -> dict[str, Any]:
     idx = np.unravel_index(np.asarray(flat_index, np.int64), grid.shape)
     dev = grid.device
-    out = {}
+    out: dict[str, Any] = {}
     for a, ix in zip(grid.axes, idx):
         if a.name == "device":
             out[f"{prefix}device"] = [a.labels[i] for i in ix]
         if a.by_device:
-            out[f"{prefix}{a.spec.column}"] = grid.axes[dev].util[idx[dev]]
+            out[f"{prefix}{a.spec.column}"] = grid.device_util[idx[dev]]
         elif a.name != "device" or a.peak:
             out[f"{prefix}{a.spec.column}"] = a.values[ix]
     return out
@@ -617,8 +612,6 @@ def inverse_table(
     """inverse_batches as one pyarrow Table (``backend``: a kernels Backend, default reference)."""
     import pyarrow as pa
 
-    from computesim.kernels import get_backend
-
     inv = Inverse(solve, target, pue, price_per_hour)
     be = backend or get_backend("reference")
     batches = list(inverse_batches(grid, be, inv, chunk, reuse=False))
@@ -636,7 +629,7 @@ def _mode(mode: str | None, threshold, quantiles, group_by, target) -> str:
     if mode in ("materialise",):
         mode = "materialize"
     if mode not in MODES:
-        raise InputError("--mode", f"unknown mode {mode!r}; choose {', '.join(MODES)}")
+        raise InputError("mode", f"unknown mode {mode!r}; choose {', '.join(MODES)}")
     return mode
 
 
@@ -647,11 +640,11 @@ def _solve_for(factors: Mapping[str, Any], solve: str | None) -> str:
         if factors.get("count") is None:
             return "count"
         raise InputError(
-            "--solve",
-            "inverse mode solves for days or count: leave one of them out, or pass --solve",
+            "solve",
+            "inverse mode solves for days or count: leave one of them out, or give solve",
         )
     if solve not in ("days", "count"):
-        raise InputError("--solve", f"solve for days or count, not {solve!r}")
+        raise InputError("solve", f"solve for days or count, not {solve!r}")
     return solve
 
 
@@ -703,12 +696,12 @@ def _quantile_list(quantiles: Any) -> list[float]:
     if quantiles is None:
         return []
     if isinstance(quantiles, (str, bytes)) or not isinstance(quantiles, (list, tuple, np.ndarray)):
-        raise InputError("--quantiles", f"give a list of numbers in [0, 1], got {shown(quantiles)}")
+        raise InputError("quantiles", f"give a list of numbers in [0, 1], got {shown(quantiles)}")
     if len(quantiles) == 0:
-        raise InputError("--quantiles", "empty list")
+        raise InputError("quantiles", "empty list")
     for q in quantiles:
         if isinstance(q, bool) or not isinstance(q, _SCALARS) or not 0 <= q <= 1:
-            raise InputError("--quantiles", f"quantiles must be numbers in [0, 1], got {shown(q)}")
+            raise InputError("quantiles", f"quantiles must be numbers in [0, 1], got {shown(q)}")
     return [float(q) for q in quantiles]
 
 
@@ -719,6 +712,259 @@ def _only_in(mode: str, given: Mapping[str, Any], wanted: str, hint: str) -> Non
             raise InputError(
                 field_, f"only used in {wanted} mode ({hint}); this sweep is in {mode} mode"
             )
+
+
+def _real(value: Any, field: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, _SCALARS):
+        raise InputError(field, f"must be a number, got {shown(value)}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class SweepRequest:
+    """``sweep()``'s arguments, checked: the mode, the axes (uncertain ones at their medians, their
+    spread in ``bands``), the kernel backend and each mode's settings (computes in FLOP)."""
+
+    mode: str
+    factors: dict[str, Any]
+    bands: BandSpec
+    backend: Any  #: a kernels Backend
+    out: str | Path | None = None
+    overwrite: bool = False
+    precision: str | None = None
+    max_points: int | None = None
+    chunk_points: int = CHUNK_POINTS
+    threshold: float | None = None  #: reduce (FLOP)
+    quantiles: tuple[float, ...] = ()
+    group_by: str | None = None
+    target: float | None = None  #: inverse (FLOP)
+    solve: str | None = None
+    pue: float = 1.0
+    price_per_hour: float | None = None
+
+    def guard(self, default: int, what: str) -> Callable[[int], None]:
+        """The grid-size guard (``max_points``, else ``default`` points) for ``build_grid``."""
+        return lambda n: _guard(n, self.max_points, default, what)
+
+    def memory_or_file(self, what: str) -> tuple[int, str]:
+        """The default size limit and what it is for: a file, or ``what`` in memory."""
+        if self.out is not None:
+            return MAX_POINTS_STREAM, "a file"
+        return MAX_POINTS_MEMORY, f"{what} (write to a file with out=)"
+
+
+def _bands(method_error, p_above, samples, seed, force_mc, backend: str) -> BandSpec:
+    """The band settings, checked (the uncertain axes are added by ``split_uncertain``)."""
+    if method_error is not None and (
+        isinstance(method_error, bool) or not isinstance(method_error, (str, int, float))
+    ):
+        raise InputError("method_error", f"give a factor such as '3x', got {shown(method_error)}")
+    if p_above is not None and not isinstance(p_above, str):
+        p_above = [str(t) if isinstance(t, str) else t for t in _items(p_above, "p_above")]
+    thresholds = tuple(parse_thresholds(p_above, "p_above")) if p_above is not None else ()
+    if p_above is not None and not thresholds:
+        raise InputError("p_above", "empty list")
+    return BandSpec(
+        method_error=None
+        if method_error is None
+        else parse_factor(str(method_error), "method_error"),
+        samples=samples,
+        seed=seed,
+        force_mc=force_mc,
+        backend=backend,
+        thresholds=thresholds,
+    )
+
+
+def parse_request(
+    factors: Mapping[str, Any],
+    *,
+    mode: Any = None,
+    out: Any = None,
+    overwrite: Any = False,
+    backend: Any = "auto",
+    threshold: Any = None,
+    quantiles: Any = None,
+    group_by: Any = None,
+    target: Any = None,
+    solve: Any = None,
+    pue: Any = None,
+    price_per_hour: Any = None,
+    precision: Any = None,
+    max_points: Any = None,
+    chunk_points: Any = CHUNK_POINTS,
+    method_error: Any = None,
+    samples: Any = None,
+    seed: Any = 0,
+    p_above: Any = None,
+    force_mc: Any = False,
+) -> SweepRequest:
+    """``sweep()``'s arguments (``factors``: the axes) checked into a SweepRequest; InputError
+    naming the parameter otherwise."""
+    overwrite, force_mc = _flag(overwrite, "overwrite"), _flag(force_mc, "force_mc")
+    mode, backend = _text(mode, "mode"), _text(backend, "backend")
+    precision, group_by, solve = (
+        _text(precision, "precision"),
+        _text(group_by, "group_by"),
+        _text(solve, "solve"),
+    )
+    limit = _limit(max_points)
+    chunk_points = _whole(chunk_points, "chunk_points")
+    samples = None if samples is None else _whole(samples, "samples")
+    seed = _whole(seed, "seed", 0)
+    if backend is None:
+        raise InputError("backend", "is empty")
+    be = get_backend(backend)  # validated whatever the mode
+    bands = _bands(method_error, p_above, samples, seed, force_mc, backend)
+    facs = split_uncertain(factors, bands)
+    qs = _quantile_list(quantiles)
+    mode = _mode(mode, threshold, qs, group_by, target)
+    if bands.active and mode != "materialize":
+        raise InputError(
+            "mode",
+            f"uncertain factors give every point a band in materialise mode, not in {mode}"
+            " mode; give fixed values or lists instead",
+        )
+    if bands.thresholds and not bands.active:
+        raise InputError(
+            "p_above",
+            "needs an uncertain factor (an axis given as a range such as '0.25 to 0.4')"
+            " or method_error",
+        )
+    _only_in(
+        mode,
+        {"threshold": threshold, "quantiles": quantiles, "group_by": group_by},
+        "reduce",
+        "threshold, quantiles or group_by",
+    )
+    _only_in(
+        mode,
+        {"target": target, "solve": solve, "pue": pue, "price_per_hour": price_per_hour},
+        "inverse",
+        "give target",
+    )
+    thr = compute_amount(threshold, "threshold")
+    if out is not None:
+        if not isinstance(out, (str, Path)):
+            raise InputError("out", f"give a file name, got {type(out).__name__} {shown(out)}")
+        arrow_io.check_writable(out, overwrite)
+    if mode == "inverse" and target is None:
+        raise InputError("target", "inverse mode needs a target compute, e.g. 1e25FLOP")
+    return SweepRequest(
+        mode,
+        facs,
+        bands,
+        be,
+        out,
+        overwrite,
+        precision,
+        limit,
+        chunk_points,
+        thr,
+        tuple(qs),
+        group_by,
+        compute_amount(target, "target"),
+        solve,
+        1.0 if pue is None else require_positive("pue", _real(pue, "pue")),
+        None
+        if price_per_hour is None
+        else require_positive("price_per_hour", _real(price_per_hour, "price_per_hour")),
+    )
+
+
+def run_materialize(req: SweepRequest, progress: Progress | None = None):
+    """Materialise mode: every point (with band columns when some axis is uncertain), in memory
+    (guarded) or streamed to ``req.out``; ``progress(done, total)`` after each chunk."""
+    grid = build_grid(
+        req.factors, req.precision, guard=req.guard(*req.memory_or_file("an in-memory table"))
+    )
+    check_range(grid)
+    bands = req.bands
+    meta = _meta(grid, req.mode, req.backend.name)
+    meta |= {"bands": bands.to_meta()} if bands.active else {}
+    shared = bands.shared() if bands.active else None  # U's band: once per sweep
+    import pyarrow as pa
+
+    if req.out is None:
+        table = materialize_table(grid, req.backend, progress, req.chunk_points)
+        if shared is not None:
+            for name, col in shared.columns(table["flop"].to_numpy()).items():
+                table = table.append_column(name, pa.array(col))
+        return _finish(table, meta, None, req.overwrite)
+    schema = pa.schema(_schema_fields(grid) + (band_fields(bands) if shared else []))
+    batches = materialize_batches(grid, req.backend, req.chunk_points, progress)
+    if shared is not None:
+        batches = append_band_columns(batches, schema, shared)
+    return write_batches(req.out, schema, batches, meta, req.overwrite)
+
+
+def run_reduce(req: SweepRequest, progress: Progress | None = None):
+    """Reduce mode: counts, extremes and quantiles (by ``group_by``), one row per group."""
+    grid = build_grid(req.factors, req.precision, guard=req.guard(MAX_POINTS_STREAM, "a reduction"))
+    check_range(grid)
+    table = reduce_table(grid, req.backend, req.threshold, req.quantiles, req.group_by)
+    meta = _meta(grid, req.mode, req.backend.name) | {
+        "threshold_flop": req.threshold,
+        "quantiles": list(req.quantiles),
+        "group_by": req.group_by,
+    }
+    return _finish(table, meta, req.out, req.overwrite)
+
+
+def run_inverse(req: SweepRequest, progress: Progress | None = None):
+    """Inverse mode: days (or devices) for ``req.target`` per point of the other axes, chunked on
+    the backend, in memory (guarded) or streamed to ``req.out``."""
+    assert req.target is not None  # parse_request requires it in inverse mode
+    tgt = req.target
+    facs = dict(req.factors)
+    what = _solve_for(facs, req.solve)
+    for k in ("days", "hours") if what == "days" else ("count",):
+        facs.pop(k, None)
+    grid = build_grid(
+        facs,
+        req.precision,
+        omit=(what, "hours") if what == "days" else (what,),
+        guard=req.guard(*req.memory_or_file("an inverse table")),
+    )
+    if grid.method != "hardware":
+        raise InputError("target", "inverse mode works on method-2 (hardware) factors")
+    lo, hi = check_range(
+        grid, units.SECONDS_PER_DAY if what == "days" else 1.0
+    )  # FLOP per day / per device
+    for need in (
+        tgt / lo * 24.0 * 10**4,
+        tgt / hi / 24.0 / 10**4,
+    ):  # days or devices, and device-hours
+        if not (math.isfinite(need) and need > np.finfo(np.float64).tiny):
+            raise InputError(
+                "target",
+                f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
+                "float64 range for this grid",
+            )
+    inv = Inverse(what, tgt, req.pue, req.price_per_hour)
+    meta = _meta(grid, "inverse", req.backend.name) | {
+        "target_flop": tgt,
+        "solve": what,
+        "pue": req.pue,
+        "price_per_hour_usd": req.price_per_hour,
+    }
+    if req.out is None:
+        table = inverse_table(
+            grid, what, tgt, req.pue, req.price_per_hour, req.backend, req.chunk_points
+        )
+        return _finish(table, meta, None, req.overwrite)
+    import pyarrow as pa
+
+    batches = inverse_batches(grid, req.backend, inv, req.chunk_points)
+    return write_batches(req.out, pa.schema(inv.fields(grid)), batches, meta, req.overwrite)
+
+
+#: One function per mode.
+RUNS: dict[str, Callable[[SweepRequest, Progress | None], Any]] = {
+    "materialize": run_materialize,
+    "reduce": run_reduce,
+    "inverse": run_inverse,
+}
 
 
 def sweep(
@@ -738,7 +984,7 @@ def sweep(
     precision: str | None = None,
     max_points: int | None = None,
     chunk_points: int = CHUNK_POINTS,
-    progress: bool = False,
+    progress: bool | Progress = False,
     method_error: float | str | None = None,
     samples: int | None = None,
     seed: int = 0,
@@ -756,229 +1002,55 @@ def sweep(
     ``group_by``) or inverse (for ``target``: days or devices needed, device-hours, kWh with
     ``pue``, USD with ``price_per_hour``). Computes are text with a unit ("1e25FLOP") or numbers
     in FLOP. ``backend``: auto | reference | numba | cuda (every mode). ``max_points``: grid size
-    guard (positive integer); ``chunk_points``: points per streamed chunk.
+    guard (positive integer); ``chunk_points``: points per streamed chunk. ``progress``: True for
+    a bar on stderr (a terminal only), or a callback ``progress(points_done, points_total)``.
 
     Uncertainty (materialise mode): an axis given as a distribution ("0.25 to 0.4") is held at its
     median and every point gets band columns (flop_p5..flop_p95, flop_mean, pfs_days_p5..p95, and
     p_above_<FLOP> for each ``p_above`` threshold); ``method_error`` ("3x") adds the method's own
     error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all lognormal).
+
+    Bad input raises InputError naming the parameter (``group_by``, ``days``, ...).
     """
-    from computesim.io import arrow as arrow_io
-    from computesim.kernels import get_backend
-    from computesim.sweeps.bands import BandSpec, split_uncertain
-    from computesim.uncertainty.band import parse_factor, parse_thresholds
-
-    overwrite, progress, force_mc = (
-        _flag(overwrite, "--overwrite"),
-        _flag(progress, "progress"),
-        _flag(force_mc, "--force-mc"),
-    )
-    mode, backend, precision = (
-        _text(mode, "--mode"),
-        _text(backend, "--backend"),
-        _text(precision, "--precision"),
-    )
-    group_by, solve = _text(group_by, "--group-by"), _text(solve, "--solve")
-    limit = _limit(max_points)
-    chunk_points = _whole(chunk_points, "chunk_points")
-    samples = None if samples is None else _whole(samples, "--samples")
-    seed = _whole(seed, "--seed", 0)
-    if backend is None:
-        raise InputError("--backend", "is empty")
-    be = get_backend(backend)  # validated whatever the mode
-    if method_error is not None and (
-        isinstance(method_error, bool) or not isinstance(method_error, (str, int, float))
-    ):
-        raise InputError("--method-error", f"give a factor such as '3x', got {shown(method_error)}")
-    if p_above is not None and not isinstance(p_above, str):
-        p_above = [str(t) if isinstance(t, str) else t for t in _items(p_above, "--p-above")]
-    thresholds = tuple(parse_thresholds(p_above, "--p-above")) if p_above is not None else ()
-    if p_above is not None and not thresholds:
-        raise InputError("--p-above", "empty list")
-    bands = BandSpec(
-        method_error=None if method_error is None else parse_factor(str(method_error)),
-        samples=samples,
-        seed=seed,
-        force_mc=force_mc,
-        backend=backend,
-        thresholds=thresholds,
-    )
-    facs = split_uncertain(dict(factors or {}) | axes, bands)
-    qs = _quantile_list(quantiles)
-    mode = _mode(mode, threshold, qs, group_by, target)
-    if bands.active and mode != "materialize":
-        raise InputError(
-            "--mode",
-            f"uncertain factors give every point a band in materialise mode, not in {mode}"
-            " mode; give fixed values or lists instead",
-        )
-    if thresholds and not bands.active:
-        raise InputError(
-            "--p-above",
-            "needs an uncertain factor (an axis given as a range such as '0.25 to 0.4')"
-            " or --method-error",
-        )
-    _only_in(
-        mode,
-        {"--threshold": threshold, "--quantiles": quantiles, "--group-by": group_by},
-        "reduce",
-        "--threshold, --quantiles or --group-by",
-    )
-    _only_in(
-        mode,
-        {"--target": target, "--solve": solve, "--pue": pue, "--price-per-hour": price_per_hour},
-        "inverse",
-        "give --target",
-    )
-    thr = compute_amount(threshold, "--threshold")
-    if out is not None:
-        if not isinstance(out, (str, Path)):
-            raise InputError("--out", f"give a file name, got {type(out).__name__} {shown(out)}")
-        arrow_io.check_writable(out, overwrite)
-    if mode == "inverse":
-        return _inverse(
-            facs,
-            be,
-            out,
-            overwrite,
-            target,
-            solve,
-            pue,
-            price_per_hour,
-            precision,
-            limit,
-            chunk_points,
-        )
-    if mode == "reduce":
-        grid = build_grid(
-            facs, precision, guard=lambda n: _guard(n, limit, MAX_POINTS_STREAM, "a reduction")
-        )
-        check_range(grid)
-        table = reduce_table(grid, be, thr, qs, group_by)
-        meta = _meta(grid, mode, be.name) | {
-            "threshold_flop": thr,
-            "quantiles": qs,
-            "group_by": group_by,
-        }
-        return _finish(table, meta, out, overwrite)
-    default, what = (
-        (MAX_POINTS_STREAM, "a file")
-        if out is not None
-        else (MAX_POINTS_MEMORY, "an in-memory table (write to a file with out= / --out)")
-    )
-    grid = build_grid(facs, precision, guard=lambda n: _guard(n, limit, default, what))
-    check_range(grid)
-    meta = _meta(grid, mode, be.name) | ({"bands": bands.to_meta()} if bands.active else {})
-    bar = _progress(grid.size, progress)
+    if not callable(progress):
+        _flag(progress, "progress")
     try:
-        import pyarrow as pa
-
-        if out is None:
-            table = materialize_table(grid, be, bar and bar.update, chunk_points)
-            if bands.active:
-                for name, col in bands.columns(table["flop"].to_numpy()).items():
-                    table = table.append_column(name, pa.array(col))
-            return _finish(table, meta, None, overwrite)
-        from computesim.io.stream import write_batches
-        from computesim.sweeps.bands import append_band_columns, band_fields
-
-        schema = pa.schema(_schema_fields(grid) + (band_fields(bands) if bands.active else []))
-        batches = materialize_batches(grid, be, chunk_points, bar and bar.update)
-        if bands.active:
-            batches = append_band_columns(batches, schema, bands)
-        return write_batches(out, schema, batches, meta, overwrite)
-    finally:
-        if bar:
-            bar.close()
-
-
-def _inverse(
-    facs: dict,
-    be,
-    out,
-    overwrite: bool,
-    target,
-    solve,
-    pue,
-    price_per_hour,
-    precision,
-    limit,
-    chunk,
-):
-    """Inverse mode: chunked on ``be``, in memory (guarded) or streamed to ``out``."""
-    if target is None:
-        raise InputError("--target", "inverse mode needs a target compute, e.g. --target 1e25FLOP")
-    tgt = compute_amount(target, "--target")
-    pue = 1.0 if pue is None else require_positive("--pue", _real(pue, "--pue"))
-    if price_per_hour is not None:
-        price_per_hour = require_positive(
-            "--price-per-hour", _real(price_per_hour, "--price-per-hour")
+        req = parse_request(
+            dict(factors or {}) | axes,
+            mode=mode,
+            out=out,
+            overwrite=overwrite,
+            backend=backend,
+            threshold=threshold,
+            quantiles=quantiles,
+            group_by=group_by,
+            target=target,
+            solve=solve,
+            pue=pue,
+            price_per_hour=price_per_hour,
+            precision=precision,
+            max_points=max_points,
+            chunk_points=chunk_points,
+            method_error=method_error,
+            samples=samples,
+            seed=seed,
+            p_above=p_above,
+            force_mc=force_mc,
         )
-    what = _solve_for(facs, solve)
-    for k in ("days", "hours") if what == "days" else ("count",):
-        facs.pop(k, None)
-    default, where = (
-        (MAX_POINTS_STREAM, "a file")
-        if out is not None
-        else (MAX_POINTS_MEMORY, "an inverse table (write to a file with out= / --out)")
-    )
-    grid = build_grid(
-        facs,
-        precision,
-        omit=(what, "hours") if what == "days" else (what,),
-        guard=lambda n: _guard(n, limit, default, where),
-    )
-    if grid.method != "hardware":
-        raise InputError("--target", "inverse mode works on method-2 (hardware) factors")
-    lo, hi = check_range(
-        grid, units.SECONDS_PER_DAY if what == "days" else 1.0
-    )  # FLOP per day / per device
-    for need in (
-        tgt / lo * 24.0 * 10**4,
-        tgt / hi / 24.0 / 10**4,
-    ):  # days or devices, and device-hours
-        if not (math.isfinite(need) and need > np.finfo(np.float64).tiny):
-            raise InputError(
-                "--target",
-                f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
-                "float64 range for this grid",
-            )
-    inv = Inverse(what, tgt, pue, price_per_hour)
-    meta = _meta(grid, "inverse", be.name) | {
-        "target_flop": tgt,
-        "solve": what,
-        "pue": pue,
-        "price_per_hour_usd": price_per_hour,
-    }
-    if out is None:
-        return _finish(
-            inverse_table(grid, what, tgt, pue, price_per_hour, be, chunk), meta, None, overwrite
-        )
-    import pyarrow as pa
-
-    from computesim.io.stream import write_batches
-
-    return write_batches(
-        out, pa.schema(inv.fields(grid)), inverse_batches(grid, be, inv, chunk), meta, overwrite
-    )
+        if callable(progress):
+            return RUNS[req.mode](req, progress)
+        with tqdm_bar(bool(progress)) as bar:
+            return RUNS[req.mode](req, bar)
+    except InputError as exc:
+        raise _in_api_terms(exc) from None
 
 
-def _real(value: Any, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, _SCALARS):
-        raise InputError(field, f"must be a number, got {shown(value)}")
-    return float(value)
-
-
-def _progress(total: int, enabled: bool):
-    if not enabled:
-        return None
-    import sys
-
-    from tqdm import tqdm
-
-    if not sys.stderr.isatty():
-        return None
-    return tqdm(total=total, unit="pt", unit_scale=True, desc="sweep", file=sys.stderr)
+def _in_api_terms(exc: InputError) -> InputError:
+    """``exc`` naming the API parameter where a lower layer named its CLI flag (``--device``)."""
+    name = parameter_of(exc.field)
+    if name is None or name == exc.field:
+        return exc
+    return InputError(name, exc.problem).with_traceback(exc.__traceback__)
 
 
 def _meta(grid: Grid, mode: str, backend: str) -> dict:
@@ -997,8 +1069,6 @@ def _meta(grid: Grid, mode: str, backend: str) -> dict:
 
 
 def _finish(table, meta: dict, out, overwrite: bool):
-    from computesim.io import arrow as arrow_io
-
     if out is None:
         return arrow_io.with_metadata(table, meta)
     return arrow_io.write_table(table, out, meta, overwrite)

@@ -25,12 +25,7 @@ from typing import Any
 
 from computesim.errors import InputError, shown
 from computesim.io.toml import read_toml
-
-SECTIONS = {
-    "sweep": {"mode", "out", "backend", "overwrite", "max_points", "precision", "chunk_points"},
-    "reduce": {"threshold", "quantiles", "group_by"},
-    "inverse": {"target", "solve", "pue", "price_per_hour"},
-}
+from computesim.sweeps.axes import AXES, SECTIONS, parameter_of
 
 
 def _is_number(v: Any) -> bool:
@@ -103,15 +98,12 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "solve": _text,
     "pue": _positive,
     "price_per_hour": _positive,
-    "device": _device,
-}
+} | {a.name: _device if a.check == "device" else _axis for a in AXES.values()}
 
 
 def load(path: str | Path) -> dict[str, Any]:
     """Keyword arguments for computesim.sweep() from a scenario file; InputError naming the file
     (and the key, for a bad value)."""
-    from computesim.sweeps.engine import AXES
-
     where = str(path)
     if not isinstance(path, (str, Path)) or not where.strip():
         raise InputError("scenario", f"give a file name, got {shown(path)}")
@@ -120,18 +112,16 @@ def load(path: str | Path) -> dict[str, Any]:
     for section, body in raw.items():
         if not isinstance(body, dict):
             raise InputError(where, f"{section!r} must be a [table]")
-        allowed = set(AXES) if section == "axes" else SECTIONS.get(section)
+        allowed = SECTIONS.get(section)
         if allowed is None:
-            raise InputError(
-                where, f"unknown section [{section}]; known: axes, {', '.join(SECTIONS)}"
-            )
+            raise InputError(where, f"unknown section [{section}]; known: {', '.join(SECTIONS)}")
         for key, value in body.items():
             if key not in allowed:
                 raise InputError(
                     f"{where} [{section}]",
                     f"unknown key {key!r}; known: {', '.join(sorted(allowed))}",
                 )
-            problem = CHECKS.get(key, _axis)(value)
+            problem = CHECKS[key](value)
             if problem:
                 raise InputError(key_field(where, key), f"{problem}, got {shown(value)}")
             out[key] = value
@@ -148,12 +138,8 @@ def key_field(where: str, key: str) -> str:
     return f"{where}: {key}"
 
 
-def flag_key(field: str) -> str | None:
-    """The scenario key a CLI flag stands for (``--max-points`` -> ``max_points``), or None."""
-    from computesim.sweeps.engine import AXES
-
-    if not field.startswith("--"):
-        return "chunk_points" if field == "chunk_points" else None
-    key = field[2:].replace("-", "_")
-    known = set(AXES).union(*SECTIONS.values())
-    return key if key in known else None
+def key_of(field: str) -> str | None:
+    """The scenario key an error's field stands for (``max_points`` or ``--max-points`` ->
+    ``max_points``), or None."""
+    key = parameter_of(field)
+    return key if key is not None and any(key in keys for keys in SECTIONS.values()) else None

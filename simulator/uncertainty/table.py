@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from computesim.core import units
 from computesim.errors import InputError
 from computesim.kernels.mc_scalar import NPAR
-from computesim.uncertainty.band import PROBS, LogModel, exact_band, qname
+from computesim.uncertainty.band import PROBS, Band, LogModel, band, exact_band, qname
 
 HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
 OPS_COLUMNS = (
@@ -350,6 +351,70 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
     return models, labels
 
 
+@dataclass(frozen=True)
+class SharedBand:
+    """The band of U, the product shared by every point of a sweep grid (see ``grid_bands``),
+    computed once; ``at`` gives any points their bands from it without recomputing it."""
+
+    band: Band
+    thresholds: tuple[float, ...] = ()
+    log_normal: tuple[float, float] | None = None  #: (mu, sigma) of log U, when exact
+    sorted_logs: Any = None  #: sorted draws of log U, when Monte Carlo and thresholds are asked
+
+    def at(self, log_offsets) -> dict[str, Any]:
+        """Bands (FLOP) of points whose computes are exp(log_offsets) x U: "p5".."p95", "mean",
+        "p_above_<FLOP>" and "exact"."""
+        import numpy as np
+
+        off = np.asarray(log_offsets, dtype=np.float64)
+        b = self.band
+        scale = np.exp(off)
+        out: dict[str, Any] = {qname(p): scale * b.quantiles[p] for p in PROBS}
+        out["mean"] = scale * b.mean
+        out["exact"] = b.exact
+        for t in self.thresholds:
+            if self.log_normal is not None:
+                mu, s = self.log_normal
+                erfc = np.vectorize(math.erfc, otypes=[float])
+                z = (
+                    (math.log(t) - off - mu) / s
+                    if s > 0
+                    else np.where(math.log(t) - off < mu, -np.inf, np.inf)
+                )
+                out[f"p_above_{t:g}"] = 0.5 * erfc(z / math.sqrt(2))
+            else:
+                logs = self.sorted_logs
+                out[f"p_above_{t:g}"] = 1.0 - np.searchsorted(
+                    logs, math.log(t) - off, side="right"
+                ) / len(logs)
+        return out
+
+
+def shared_band(
+    model: LogModel,
+    samples: int | None = None,
+    seed: int = 0,
+    thresholds: Sequence[float] = (),
+    force_mc: bool = False,
+    backend: str = "auto",
+) -> SharedBand:
+    """U's band for ``grid_bands`` (``model``: U, its constant included), computed once."""
+    import numpy as np
+
+    b = band(model, samples, seed, (), force_mc, backend)
+    if not thresholds:
+        return SharedBand(b)
+    if b.exact:
+        return SharedBand(b, tuple(thresholds), log_normal=model.log_normal_params())
+    from computesim.kernels import get_backend
+
+    fam, coef, par, tab, chol = model.kernel_arrays()
+    logs = get_backend(backend).mc.sample_log(
+        seed, 0, b.samples, fam, coef, par, tab, chol, model.const
+    )
+    return SharedBand(b, tuple(thresholds), sorted_logs=np.sort(logs))
+
+
 def grid_bands(
     log_offsets,
     model: LogModel,
@@ -366,43 +431,10 @@ def grid_bands(
     point are those of U shifted by its offset (one band computed once, no samples written); the
     threshold probabilities are evaluated per point from U's distribution: closed form when exact,
     else the empirical distribution of the same ``samples`` draws. Returns arrays (FLOP) keyed
-    "p5".."p95", "mean" and "p_above_<FLOP>", plus "exact".
+    "p5".."p95", "mean" and "p_above_<FLOP>", plus "exact". For many chunks of one grid, compute
+    ``shared_band`` once and call its ``at`` per chunk.
     """
-    import numpy as np
-
-    from computesim.uncertainty.band import band
-
-    off = np.asarray(log_offsets, dtype=np.float64)
-    b = band(model, samples, seed, (), force_mc, backend)
-    scale = np.exp(off)
-    out: dict[str, Any] = {qname(p): scale * b.quantiles[p] for p in PROBS}
-    out["mean"] = scale * b.mean
-    out["exact"] = b.exact
-    if thresholds:
-        if b.exact:
-            mu, s = model.log_normal_params()
-            erfc = np.vectorize(math.erfc, otypes=[float])
-            for t in thresholds:
-                z = (
-                    (math.log(t) - off - mu) / s
-                    if s > 0
-                    else np.where(math.log(t) - off < mu, -np.inf, np.inf)
-                )
-                out[f"p_above_{t:g}"] = 0.5 * erfc(z / math.sqrt(2))
-        else:
-            from computesim.kernels import get_backend
-
-            fam, coef, par, tab, chol = model.kernel_arrays()
-            logs = np.sort(
-                get_backend(backend).mc.sample_log(
-                    seed, 0, b.samples, fam, coef, par, tab, chol, model.const
-                )
-            )
-            for t in thresholds:
-                out[f"p_above_{t:g}"] = 1.0 - np.searchsorted(
-                    logs, math.log(t) - off, side="right"
-                ) / len(logs)
-    return out
+    return shared_band(model, samples, seed, thresholds, force_mc, backend).at(log_offsets)
 
 
 # --- the worked examples with bands ------------------------------------------------------------------

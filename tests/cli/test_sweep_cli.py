@@ -188,3 +188,35 @@ def test_ctrl_c_leaves_no_file(tmp_path):
     assert p.returncode != 0
     assert "interrupted" in err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["--group-by", "epochs"], "--group-by"),
+        (["--max-points", "2"], "--max-points"),
+        (["--threshold", "5"], "--threshold"),
+        (["--price-per-hour", "1"], "--price-per-hour"),
+    ],
+)
+def test_errors_name_flags(run, argv, flag):
+    code, _, err = run(*CARD, *argv, "--no-progress")
+    assert code == 2 and err.startswith(f"computesim: error: {flag}: "), err
+
+
+def test_progress_bar_is_drawn_by_the_cli(run, monkeypatch, tmp_path):
+    from computesim.cli import sweep as cli_sweep
+
+    calls = []
+
+    class Bar:
+        def __enter__(self):
+            return lambda done, total: calls.append((done, total))
+
+        def __exit__(self, *exc):
+            return False
+
+    monkeypatch.setattr(cli_sweep, "tqdm_bar", lambda enabled: Bar())
+    code, _, err = run(*CARD, "--out", str(tmp_path / "r.arrow"))
+    assert code == 0, err
+    assert calls[-1] == (120, 120)

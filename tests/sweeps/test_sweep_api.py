@@ -28,11 +28,11 @@ CARD = dict(device="GTX 580", count="1,8,64", days="1:100:10log", utilization="0
     ],
 )
 def test_parse_axis(spec, want):
-    np.testing.assert_allclose(parse_axis(spec, "--x"), want, rtol=1e-15)
+    np.testing.assert_allclose(parse_axis(spec, "x"), want, rtol=1e-15)
 
 
 def test_range_ends_are_exact():
-    v = parse_axis("1:365:50log", "--days")
+    v = parse_axis("1:365:50log", "days")
     assert len(v) == 50 and v[0] == 1.0 and v[-1] == 365.0
     assert np.all(np.diff(np.log(v)) > 0)
 
@@ -54,8 +54,8 @@ def test_range_ends_are_exact():
 )
 def test_parse_axis_bad(spec, msg):
     with pytest.raises(InputError, match=msg) as e:
-        parse_axis(spec, "--days")
-    assert e.value.field == "--days"
+        parse_axis(spec, "days")
+    assert e.value.field == "days"
 
 
 def test_utilization_above_one_rejected():
@@ -177,15 +177,15 @@ def test_inverse_devices_needed_without_price():
 def test_unknown_device_and_bad_group():
     with pytest.raises(InputError, match="unknown device") as e:
         computesim.sweep(device="GTX 580,Nonexistent 9000", days=1)
-    assert e.value.field == "--device"
+    assert e.value.field == "device"
     with pytest.raises(InputError, match="no axis 'epochs'"):
         computesim.sweep(**CARD, group_by="epochs")
 
 
 def test_max_points_guard():
-    with pytest.raises(InputError, match=r"has 1e\+09 points.*--max-points") as e:
+    with pytest.raises(InputError, match=r"has 1e\+09 points.*at least 1e\+09") as e:
         computesim.sweep(tflops="1:2:1000", days="1:2:1000", count="1:2:1000")
-    assert e.value.field == "--max-points"
+    assert e.value.field == "max_points"
     t = computesim.sweep(tflops="1,2", days="1,2", max_points=4)
     assert t.num_rows == 4
 
@@ -205,3 +205,25 @@ def test_lazy_import_stays_light():
         " if m in sys.modules]; assert not heavy, heavy; assert callable(computesim.sweep)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_progress_callback_and_flag():
+    seen = []
+    computesim.sweep(
+        tflops="1:2:10", days="1,2", chunk_points=4, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(4, 20), (8, 20), (12, 20), (16, 20), (20, 20)]
+    assert computesim.sweep(tflops=1, days=1, progress=True).num_rows == 1  # no terminal: no bar
+    with pytest.raises(InputError) as e:
+        computesim.sweep(tflops=1, days=1, progress="yes")
+    assert e.value.field == "progress"
+
+
+def test_errors_name_parameters_even_from_lower_layers():
+    """Fields raised below the engine with a CLI flag are given as the API parameter."""
+    with pytest.raises(InputError) as e:
+        computesim.sweep(tflops=1, days=1, backend="bogus")
+    assert e.value.field == "backend"
+    with pytest.raises(InputError) as e:
+        computesim.sweep(tflops=1, days=1, group_by="")
+    assert e.value.field == "group_by"

@@ -91,3 +91,33 @@ def test_bad_uncertain_sweeps_exit_2(cli, argv, field):
 def test_device_cannot_be_a_distribution(cli):
     r = cli("sweep", "--device", "1 to 2", "--days", "1")
     assert r.code == 2 and "--device" in r.err
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_shared_band_is_computed_once_per_sweep(tmp_path, monkeypatch, to_file):
+    """U's band (and its Monte Carlo draws) is computed once, however many chunks the grid has."""
+    from computesim.sweeps import bands as sweep_bands
+
+    calls = []
+    real = sweep_bands.shared_band
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(sweep_bands, "shared_band", counted)
+    out = tmp_path / "b.arrow" if to_file else None
+    chunks = []
+    computesim.sweep(
+        device="GTX 580",
+        count="1,2,4,8",
+        days="5 to 6",
+        utilization="uniform(0.25, 0.4)",
+        p_above=["5e17 FLOP"],
+        samples=2_000,
+        chunk_points=1,
+        out=out,
+        progress=lambda done, total: chunks.append((done, total)),
+    )
+    assert chunks == [(1, 4), (2, 4), (3, 4), (4, 4)]  # four chunks
+    assert len(calls) == 1

@@ -80,7 +80,7 @@ def test_mixed_devices_reduce_and_group():
     assert g["utilization"] == [0.33, 0.17]
     with pytest.raises(InputError, match="each device's default") as e:
         computesim.sweep(device=MIXED, days=1, group_by="utilization")
-    assert e.value.field == "--group-by"
+    assert e.value.field == "group_by"
 
 
 def test_mixed_devices_inverse_and_label_axis():
@@ -114,39 +114,39 @@ def test_mixed_devices_with_an_uncertain_axis():
 @pytest.mark.parametrize(
     "kw, field",
     [
-        (dict(max_points=float("nan")), "--max-points"),
-        (dict(max_points=-1), "--max-points"),
-        (dict(max_points=0), "--max-points"),
-        (dict(max_points=float("inf")), "--max-points"),
-        (dict(max_points=2.5), "--max-points"),
-        (dict(max_points="lots"), "--max-points"),
-        (dict(overwrite="no"), "--overwrite"),
+        (dict(max_points=float("nan")), "max_points"),
+        (dict(max_points=-1), "max_points"),
+        (dict(max_points=0), "max_points"),
+        (dict(max_points=float("inf")), "max_points"),
+        (dict(max_points=2.5), "max_points"),
+        (dict(max_points="lots"), "max_points"),
+        (dict(overwrite="no"), "overwrite"),
         (dict(chunk_points=0), "chunk_points"),
-        (dict(quantiles=0.5), "--quantiles"),
-        (dict(quantiles=[]), "--quantiles"),
-        (dict(quantiles="0.5"), "--quantiles"),
-        (dict(group_by=""), "--group-by"),
-        (dict(solve="days"), "--solve"),
-        (dict(pue=1.2), "--pue"),
-        (dict(backend="bogus"), "--backend"),
-        (dict(backend="bogus", target="1e25FLOP", days=None), "--backend"),
-        (dict(threshold="5"), "--threshold"),
-        (dict(threshold=",,,"), "--threshold"),
-        (dict(threshold=""), "--threshold"),
-        (dict(target="5", days=None), "--target"),
-        (dict(p_above=[]), "--p-above"),
-        (dict(p_above="1e25FLOP"), "--p-above"),
-        (dict(mode="materialize", threshold="1e25FLOP"), "--threshold"),
-        (dict(method_error=""), "--method-error"),
-        (dict(count=""), "--count"),
-        (dict(days=b"5"), "--days"),
-        (dict(days=[b"5"]), "--days"),
-        (dict(days={5}), "--days"),
-        (dict(days=True), "--days"),
-        (dict(device=5), "--device"),
-        (dict(out=5), "--out"),
-        (dict(seed=-1), "--seed"),
-        (dict(samples=0), "--samples"),
+        (dict(quantiles=0.5), "quantiles"),
+        (dict(quantiles=[]), "quantiles"),
+        (dict(quantiles="0.5"), "quantiles"),
+        (dict(group_by=""), "group_by"),
+        (dict(solve="days"), "solve"),
+        (dict(pue=1.2), "pue"),
+        (dict(backend="bogus"), "backend"),
+        (dict(backend="bogus", target="1e25FLOP", days=None), "backend"),
+        (dict(threshold="5"), "threshold"),
+        (dict(threshold=",,,"), "threshold"),
+        (dict(threshold=""), "threshold"),
+        (dict(target="5", days=None), "target"),
+        (dict(p_above=[]), "p_above"),
+        (dict(p_above="1e25FLOP"), "p_above"),
+        (dict(mode="materialize", threshold="1e25FLOP"), "threshold"),
+        (dict(method_error=""), "method_error"),
+        (dict(count=""), "count"),
+        (dict(days=b"5"), "days"),
+        (dict(days=[b"5"]), "days"),
+        (dict(days={5}), "days"),
+        (dict(days=True), "days"),
+        (dict(device=5), "device"),
+        (dict(out=5), "out"),
+        (dict(seed=-1), "seed"),
+        (dict(samples=0), "samples"),
     ],
 )
 def test_bad_options_name_their_field(kw, field):
@@ -203,7 +203,7 @@ def test_huge_axis_is_guarded_before_allocation(monkeypatch):
     monkeypatch.setattr(np, "linspace", no_alloc)
     with pytest.raises(InputError, match="1e\\+11 points") as e:
         computesim.sweep(device="K80", days="1:10:100000000000")
-    assert e.value.field == "--max-points"
+    assert e.value.field == "max_points"
     with pytest.raises(
         InputError, match="2e\\+06 points"
     ):  # the product, before any range is built
@@ -211,7 +211,7 @@ def test_huge_axis_is_guarded_before_allocation(monkeypatch):
     with pytest.raises(
         InputError, match="per axis"
     ) as e:  # allowed by max_points, but one axis too long
-        sweeps.parse_axis("1:2:" + "9" * 30, "--days")
+        sweeps.parse_axis("1:2:" + "9" * 30, "days")
 
 
 # ---- item 5: scenario files -------------------------------------------------------------------
@@ -333,7 +333,7 @@ def test_inverse_chunked_on_the_backend_matches(backend, tmp_path):
 def test_inverse_in_memory_is_guarded():
     with pytest.raises(InputError, match="inverse table") as e:
         computesim.sweep(tflops="1:2:1000", count="1:2:1000", target="1e25FLOP", max_points=10**5)
-    assert e.value.field == "--max-points"
+    assert e.value.field == "max_points"
 
 
 @pytest.mark.parametrize(
@@ -352,9 +352,9 @@ def test_axis_text_is_read_in_linear_time(text):
     old = signal.signal(signal.SIGALRM, hang)
     signal.alarm(30)
     try:
-        assert axis_length(text, "--days") >= 1
+        assert axis_length(text, "days") >= 1
         with pytest.raises(InputError):
-            parse_axis(text, "--days")
+            parse_axis(text, "days")
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
