@@ -291,6 +291,14 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
 
     ``extra`` profiles (from ``--profile-file``) take precedence. Unknown names raise InputError
     with the nearest names as suggestions.
+
+    >>> k80 = find_profile("tesla-k80")
+    >>> k80.name, k80.peak().flop_per_s, k80.default_utilization   # FLOP/s, fraction
+    ('Tesla K80', 8500000000000.0, 0.33)
+    >>> find_profile("GTX 508")
+    Traceback (most recent call last):
+    ...
+    computesim.kernels.errors.InputError: --device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', 'GeForce GTX 580'?
     """
     pool = [*extra, *builtin_profiles()]
     want = _norm(name)
