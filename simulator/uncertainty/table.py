@@ -10,6 +10,7 @@ CSV or Arrow table of systems, one per row, with the inputs of ``computesim esti
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -258,8 +259,6 @@ def _csv_header(p: str) -> tuple[list[str], str]:
 def read_systems(path: str) -> list[dict[str, str | None]]:
     """Rows of a CSV (.csv; delimiter ',' or, by its header row, ';' or tab) or Arrow/Parquet
     table; every value as text (ranges kept as written). A table without rows is an InputError."""
-    import os
-
     import pyarrow as pa
 
     p = str(path)
