@@ -293,7 +293,7 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
     with the nearest names as suggestions.
 
     >>> k80 = find_profile("tesla-k80")
-    >>> k80.name, k80.peak().flop_per_s, k80.default_utilization   # FLOP/s, fraction
+    >>> k80.name, k80.peak().flop_per_s, k80.default_utilization  # FLOP/s, fraction
     ('Tesla K80', 8500000000000.0, 0.33)
     >>> find_profile("GTX 508")
     Traceback (most recent call last):

@@ -4,7 +4,9 @@ Backends: ``reference`` (plain NumPy, the oracle and the benchmark baseline), ``
 parallel, fused) and ``cuda`` (numba-cuda kernels on CuPy arrays; runs under
 ``NUMBA_ENABLE_CUDASIM=1`` without a GPU). Each backend provides kernel *families*, one module per
 family and backend, named ``<family>_<backend>.py`` in this package; every backend's module of a
-family exposes the same functions with the same signatures (the reference module documents them).
+family exposes the same functions with the same signatures and defaults (``protocols``: one
+``typing.Protocol`` per family; the reference module is the oracle). Shared by all: the Monte Carlo
+encoding (``encoding``), host-side plans and results (``host``) and lookup tables (``tables``).
 
     be = get_backend("numba")
     be.sweep.materialize(...)    # family "sweep": grid sweeps
@@ -12,13 +14,13 @@ family exposes the same functions with the same signatures (the reference module
 
 Nothing is imported or compiled until a family is first used.
 
-Reproducibility contract (tested in tests/test_mc_kernels.py and tests/test_kernel_properties.py):
+Reproducibility contract (tested in tests/kernels/test_mc_kernels.py and test_kernel_properties.py):
 
 - One backend, any thread count or chunking: every result is bit for bit the same for a seed (float
   sums run over fixed chunks combined in a fixed order; counts are integers).
 - Across backends, pure arithmetic is bit for bit the same on every host: Philox words and
   uniforms, loguniform draws, lookup-table hits and their interpolation (the tables are built once
-  by ``mc_reference.accelerate`` and read by all), sweep products and counts. No kernel lets the
+  by ``tables.accelerate`` and read by all), sweep products and counts. No kernel lets the
   compiler contract a multiply and an add into an FMA (Numba ``fastmath=False``; NumPy does not).
   Exception: on a real GPU, NVVM contracts into FMA by default and numba-cuda has no switch to
   stop it, so there table interpolation may differ by 1 ulp too (the CUDA simulator is exact).

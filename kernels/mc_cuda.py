@@ -8,11 +8,12 @@ reference one. Variables with log-space correlations use at most ``MAX_CORRELATE
 from __future__ import annotations
 
 import numpy as np
-from numba import cuda
+from numba import config, cuda
 
 from . import mc_reference, mc_scalar, philox
-from .mc_reference import BatchSummary, Summary
-from .mc_scalar import LOGNORMAL
+from .encoding import LOGNORMAL
+from .host import BatchSummary, Summary, row_tables, stack_rows
+from .philox import TWO_M32 as _TWO_M32
 
 _dev = cuda.jit(device=True)
 _S = philox.build(_dev)
@@ -20,7 +21,6 @@ _philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
 _draw_log = mc_scalar.build_draw_log_fast(_dev, mc_scalar.build_draw_log(_dev, _ndtri))
 _MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
-_TWO_M32 = 2.0**-32
 MAX_CORRELATED = 16
 _THREADS = 128
 
@@ -30,7 +30,7 @@ def _sample_kernel(ks, start, n, fam, coef, par, tab, chol, const, row, out):
     k = fam.shape[0]
     corr = chol.shape[0] > 0
     z = cuda.local.array(MAX_CORRELATED, np.float64)
-    first = cuda.grid(1)
+    first = cuda.grid(1)  # type: ignore[call-arg,var-annotated]  # stub: the typing-time signature
     stride = cuda.gridsize(1)
     for i in range(first, n, stride):
         idx = np.uint64(start + i)
@@ -59,9 +59,7 @@ def _sample_kernel(ks, start, n, fam, coef, par, tab, chol, const, row, out):
 
 
 def _simulated() -> bool:
-    from numba import config
-
-    return bool(config.ENABLE_CUDASIM)
+    return bool(config.ENABLE_CUDASIM)  # type: ignore[attr-defined]  # set at run time: no stub
 
 
 def _to_device(a):
@@ -143,11 +141,12 @@ def reduce(
     ranks,
     log_thresholds,
     shift,
-    bins=0,
-    exact=True,
+    bins=None,
+    exact=False,
     log_range=None,
 ) -> Summary:
-    """Sample on the device and reduce there (exact order statistics)."""
+    """Sample on the device and reduce there (exact order statistics: ``bins``, ``exact`` and
+    ``log_range`` are ignored)."""
     return summarize(
         sample_log_device(seed, start, n, fam, coef, par, tab, chol, const),
         ranks,
@@ -161,7 +160,6 @@ def bands_batch(
 ) -> BatchSummary:
     """One band per row (row r uses Philox counter word 3 = r), reduced row by row; ``tab_index``: see
     mc_reference.bands_batch."""
-    rt = mc_reference.row_tables
     rows = [
         summarize(
             sample_log_device(
@@ -171,7 +169,7 @@ def bands_batch(
                 fam[r],
                 coef[r],
                 par[r],
-                rt(tab, tab_index, r),
+                row_tables(tab, tab_index, r),
                 np.zeros((0, 0)),
                 const[r],
                 r,
@@ -182,15 +180,7 @@ def bands_batch(
         )
         for r in range(len(const))
     ]
-    return BatchSummary(
-        np.array([s.order for s in rows]).reshape(len(rows), len(ranks)),
-        *(
-            np.array([getattr(s, f) for s in rows])
-            for f in ("sum_exp", "sum_exp2", "sum_x", "sum_x2")
-        ),
-        np.array([s.above for s in rows]).reshape(len(rows), len(log_thresholds)),
-        n,
-    )
+    return stack_rows(rows, n, len(ranks), len(log_thresholds))
 
 
 __all__ = ["bands_batch", "reduce", "sample_log", "sample_log_device", "summarize"]

@@ -10,23 +10,24 @@ combined in chunk order, so every result is the same whatever the thread count.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numba
 import numpy as np
 from numba import njit, prange
 
-from . import mc_reference as _ref
 from . import mc_scalar, philox
-from .mc_reference import BatchSummary, Summary
+from .encoding import LOGNORMAL, LOGUNIFORM, LUT_PAD, LUT_SPACING, LUT_TAIL, TAIL2, TAIL2_SPACING
+from .host import BatchSummary, Summary
+from .mc_reference import draw_log_np
+from .philox import TWO_M32 as _TWO_M32
 
-_JIT = dict(cache=True, fastmath=False, nogil=True)
+_JIT: dict[str, Any] = dict(cache=True, fastmath=False, nogil=True)
 _S = philox.build(njit(inline="always", **_JIT))
 _philox, _ndtri, _ndtr = _S.philox4x32_keyed, _S.ndtri, _S.ndtr
 _draw_exact = mc_scalar.build_draw_log(njit(inline="always", **_JIT), _ndtri)
 _draw_log = mc_scalar.build_draw_log_fast(njit(inline="always", **_JIT), _draw_exact)
-_MASK = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
-_TWO_M32 = 2.0**-32
 _BLOCK = 2048
 _BINS = 1 << 16
 
@@ -103,21 +104,19 @@ def _words(kk, base, m, blk, row, w):
         w[3, j] = x3
 
 
-# The default table grid (mc_reference) in word units: u = (word + 0.5) / 2**32.
-_UL = _ref.LUT_TAIL  #: main table over [_UL, 1 - _UL)
-_INV = 1.0 / _ref.LUT_SPACING  #: its intervals per unit of u (4096)
-_PAD = _ref.LUT_PAD  #: entries before u = _UL, so that word >> _S20 indexes from u = 0
+# The default table grid (encoding) in word units: u = (word + 0.5) / 2**32.
+_UL = LUT_TAIL  #: main table over [_UL, 1 - _UL)
+_INV = 1.0 / LUT_SPACING  #: its intervals per unit of u (4096)
+_PAD = LUT_PAD  #: entries before u = _UL, so that word >> _S20 indexes from u = 0
 _TAIL_W = int(_UL * 2**32)  #: words below it are the lower tail (2**26)
 _LO32 = np.uint32(_TAIL_W)
 _SPAN32 = np.uint32(2**32 - 2 * _TAIL_W)  #: word - _LO32 (mod 2**32) at or above it: a tail
-_S20 = np.uint32(round(math.log2(2**32 * _ref.LUT_SPACING)))  #: word bits below the interval (20)
+_S20 = np.uint32(round(math.log2(2**32 * LUT_SPACING)))  #: word bits below the interval (20)
 _LOW20 = np.uint32((1 << int(_S20)) - 1)
 _FRAC20 = 2.0 ** -int(_S20)
-_U2 = _ref.TAIL2  #: second-tier tables over [_U2, _UL) and [1 - _UL, 1 - _U2)
-_INV2 = 1.0 / _ref.TAIL2_SPACING  #: their intervals per unit of u (65536)
-_S16 = np.uint32(
-    round(math.log2(2**32 * _ref.TAIL2_SPACING))
-)  #: word bits below a tier interval (16)
+_U2 = TAIL2  #: second-tier tables over [_U2, _UL) and [1 - _UL, 1 - _U2)
+_INV2 = 1.0 / TAIL2_SPACING  #: their intervals per unit of u (65536)
+_S16 = np.uint32(round(math.log2(2**32 * TAIL2_SPACING)))  #: word bits below a tier interval (16)
 _LOW16 = np.uint32((1 << int(_S16)) - 1)
 _FRAC16 = 2.0 ** -int(_S16)
 _SKIP2 = int(_U2 * _INV2)  #: tier intervals below u = _U2 (64)
@@ -131,7 +130,7 @@ def _lut(wq, m, ul, inv, o, tv, x, tails):
     the tails (u < ul or u >= 1 - ul) go to ``tails`` (branch-free), their x[j] left to the caller;
     returns their count.
 
-    On the default grid (``mc_reference.LUT_TAIL`` = 1/64, spacing 2**-12 in u, ``LUT_PAD`` entries
+    On the default grid (``encoding.LUT_TAIL`` = 1/64, spacing 2**-12 in u, ``LUT_PAD`` entries
     on either side) the top 12 bits of the word index u's interval in [0, 1) directly and the low 20
     give the fraction: the same numbers as the float formula, with no conversion and no clamp."""
     nt = 0
@@ -162,7 +161,7 @@ def _lut(wq, m, ul, inv, o, tv, x, tails):
 def _tails(wq, tails, nt, f, par, v, tab, x):
     """x[j] for the tail words j in tails[:nt]: second-tier tables or the exact transform.
 
-    On the default grid (``mc_reference.TAIL2`` = 2**-10, spacing 2**-16) the tier and its interval
+    On the default grid (``encoding.TAIL2`` = 2**-10, spacing 2**-16) the tier and its interval
     are bit fields of the word too: the lower tier's interval is (w >> 16) - 64, the upper's
     (w - (2**32 - 2**26)) >> 16, each valid in [0, 960) (``_N2``); same numbers as ``draw_log_fast``."""
     if par.shape[1] > 9 and par[v, 9] == _U2 and par[v, 10] == _INV2 and par[v, 6] == _UL:
@@ -213,7 +212,7 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z, ta
             if ul > 0.0:  # lookup table: a tight loop, then the tails exactly
                 nt = _lut(w[q], m, ul, par[v, 7], int(par[v, 8]), tab[v], x, tails)
                 _tails(w[q], tails, nt, f, par, v, tab, x)
-            elif f == mc_scalar.LOGUNIFORM:  # linear in u: straight into the sum
+            elif f == LOGUNIFORM:  # linear in u: straight into the sum
                 p0, p1 = par[v, 0], par[v, 1]
                 wq = w[q]
                 for j in range(m):
@@ -233,7 +232,7 @@ def _fill(ks, base, m, row, fam, coef, par, tab, chol, const, w, buf, off, z, ta
                     zc += chol[v, t] * z[t, j]
                 if c == 0.0:
                     continue
-                if fam[v] == mc_scalar.LOGNORMAL:
+                if fam[v] == LOGNORMAL:
                     buf[off + j] += c * (par[v, 0] + par[v, 1] * zc)
                 else:
                     buf[off + j] += c * _draw_log(fam[v], _ndtr(zc), par, v, tab)
@@ -260,7 +259,11 @@ def _readonly(a, dtype):
     return v
 
 
-def _args(fam, coef, par, tab, chol):
+#: (fam, coef, par, tab, chol) as the kernels take them
+_Model = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _args(fam, coef, par, tab, chol) -> _Model:
     return (
         _readonly(fam, np.int64),
         _readonly(coef, np.float64),
@@ -381,6 +384,7 @@ STORE_MAX = (
 
 
 SMALL = 1 << 16
+HIST_BINS = 1 << 17  #: reduce's histogram bins at most, when the caller leaves ``bins`` None
 
 
 @njit(**_JIT)
@@ -453,16 +457,16 @@ def reduce(
     ranks,
     log_thresholds,
     shift,
-    bins=1 << 17,
+    bins=None,
     exact=False,
     log_range=None,
 ) -> Summary:
     """Sample and reduce in one fused pass (see mc_reference.reduce).
 
     Up to ``SMALL`` samples: one thread, stored, exact selection (no histogram set-up cost).
-    Otherwise one parallel pass samples, sums and fills a histogram of min(``bins``, max(2**14,
-    n / 8)) bins over ``log_range`` (e.g. mean +- 5 sd of the log, which holds p5..p95 by Cantelli)
-    clipped to the exact range of the logs. Up to ``STORE_MAX`` samples the pass also keeps them and
+    Otherwise one parallel pass samples, sums and fills a histogram of min(``bins`` (None:
+    ``HIST_BINS``), max(2**14, n / 8)) bins over ``log_range`` (e.g. mean +- 5 sd of the log,
+    which holds p5..p95 by Cantelli) clipped to the exact range of the logs. Up to ``STORE_MAX`` samples the pass also keeps them and
     the order statistics are exact (selected, ``Summary.error`` 0); beyond, each is placed by linear
     interpolation inside its histogram bin, off by at most one bin width (``Summary.error``, log
     units), or selected exactly from stored samples if a wanted rank falls outside the range. The
@@ -477,9 +481,8 @@ def reduce(
         return _small(seed, start, n, args, const, ranks, lth, shift)
     if exact or args[4].shape[0]:
         return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
-    bins = int(
-        min(bins, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8)))))
-    )  # ~8 samples a bin at most
+    cap = HIST_BINS if bins is None else bins
+    bins = int(min(cap, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))  # <= ~8 a bin
     lo, hi = log_bounds(*args[:4], const)
     if log_range is not None:
         lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
@@ -597,8 +600,6 @@ def _from_hist(hist, lo, width, shift, ranks, order, sums):
 def log_bounds(fam, coef, par, tab, const) -> tuple[float, float]:
     """Exact range of the log of the product for independent variables (uniforms are in
     [2**-33, 1 - 2**-33], and every transform is increasing in u)."""
-    from .mc_reference import draw_log_np
-
     umin = np.array([0.5 * _TWO_M32, 1.0 - 0.5 * _TWO_M32])
     lo = hi = float(const)
     for v in range(len(fam)):

@@ -1,7 +1,7 @@
 """Per-sample transforms of the "mc" family: plain Python on scalars, compiled by numba and numba-cuda.
 
-A variable is encoded as a family code and 6 parameters (``par[k]``), plus a table row for
-tabulated inverse CDFs. ``draw_log`` turns one uniform ``u`` in (0, 1) into the natural log of the
+A variable is encoded (see ``encoding``) as a family code and 6 parameters (``par[k]``), plus a
+table row for tabulated inverse CDFs. ``draw_log`` turns one uniform ``u`` in (0, 1) into the natural log of the
 variable's value. The NumPy reference (``mc_reference``) implements the same formulas on arrays.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 
-LOGNORMAL, LOGUNIFORM, UNIFORM, TRUNCNORMAL, TRIANGULAR, TABLE = 0, 1, 2, 3, 4, 5
-NPAR = 9  #: par[k, 0:6] the family's parameters; par[k, 6:9] its lookup table (see build_draw_log_fast)
+from .encoding import LOGNORMAL, LOGUNIFORM, TRIANGULAR, TRUNCNORMAL, UNIFORM
 
 
 def build_draw_log(jit, ndtri):
@@ -46,7 +45,7 @@ def build_draw_log(jit, ndtri):
 
 
 def build_draw_log_fast(jit, draw_log):
-    """``draw_log`` through a lookup table where one is set (``mc_reference.accelerate``).
+    """``draw_log`` through a lookup table where one is set (``tables.accelerate``).
 
     par[k, 6] = u_lo > 0 turns the table on: for u_lo <= u < 1 - u_lo the log-value is interpolated
     linearly between tab[k, o + j] and tab[k, o + j + 1], t = (u - u_lo) x par[k, 7], j = int(t),

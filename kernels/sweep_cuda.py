@@ -2,7 +2,7 @@
 
 On a real GPU the outputs live in CuPy arrays (device memory); NumPy outputs are filled through a
 device buffer and copied back. Under ``NUMBA_ENABLE_CUDASIM=1`` the kernels run on NumPy arrays in
-the simulator (small launches only). Reductions share the host-side logic of sweep_numba (plan,
+the simulator (small launches only). Reductions share the host-side logic of ``host`` (plan,
 bisection, extremes) and count on the device with one thread per outer combination.
 """
 
@@ -14,8 +14,10 @@ import os
 import numpy as np
 from numba import cuda
 
-from . import sweep_numba as _cpu
-from .sweep_numba import extremes, flat  # noqa: F401  (host-side, O(sum of axis sizes))
+from . import host
+from .host import Plan, extremes, flat
+
+__all__ = ["count_at_least", "count_le", "extremes", "materialize", "quantiles"]
 
 THREADS = 256
 SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
@@ -24,7 +26,7 @@ SIM = os.environ.get("NUMBA_ENABLE_CUDASIM") == "1"
 @cuda.jit
 def _materialize_k(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per):
     k = sizes.shape[0]
-    i0 = cuda.grid(1)
+    i0 = cuda.grid(1)  # type: ignore[call-arg,var-annotated]  # stub: the typing-time signature
     stride = cuda.gridsize(1)
     for i in range(i0, flop.shape[0], stride):
         # canonical product: decompose the flat index, then multiply left to right
@@ -94,7 +96,7 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
 @cuda.jit
 def _count_le_k(values, offsets, sizes, const, ax, ay, px, py, group, thr, n_outer, idxs, out):
     k = sizes.shape[0]
-    t = cuda.grid(1)
+    t = cuda.grid(1)  # type: ignore[call-arg,var-annotated]  # stub: the typing-time signature
     stride = cuda.gridsize(1)
     nx = px.shape[0]
     ny = py.shape[0]
@@ -129,11 +131,9 @@ def _count_le_k(values, offsets, sizes, const, ax, ay, px, py, group, thr, n_out
             cuda.atomic.add(out, (g, r), total)
 
 
-def count_le_plan(plan, thresholds) -> np.ndarray:
-    """count_le on a prepared sweep_numba.Plan, counting on the device."""
-    thr = np.array(
-        np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1]))
-    )
+def count_le_plan(plan: Plan, thresholds) -> np.ndarray:
+    """count_le on a prepared ``host.Plan``, counting on the device."""
+    thr = plan.thresholds(thresholds)
     blocks, threads = _launch(plan.n_outer)
     nthreads = blocks * threads
     idxs = _to_device(np.zeros((nthreads, len(plan.sizes)), np.int64))
@@ -157,14 +157,14 @@ def count_le_plan(plan, thresholds) -> np.ndarray:
 
 def count_le(axes, const, thresholds, group_axis) -> np.ndarray:
     """See sweep_reference.count_le."""
-    return count_le_plan(_cpu._plan(axes, const, group_axis), np.atleast_2d(thresholds))
+    return host.count_le(count_le_plan, axes, const, thresholds, group_axis)
 
 
 def count_at_least(axes, const, threshold, group_axis) -> np.ndarray:
     """See sweep_reference.count_at_least."""
-    return _cpu.count_at_least(axes, const, threshold, group_axis, counter=count_le_plan)
+    return host.count_at_least(count_le_plan, axes, const, threshold, group_axis)
 
 
 def quantiles(axes, const, qs, group_axis) -> np.ndarray:
-    """See sweep_reference.quantiles."""
-    return _cpu.quantiles(axes, const, qs, group_axis, counter=count_le_plan)
+    """See sweep_reference.quantiles: order statistics by bisection, each count on the device."""
+    return host.quantiles(host.bisect_order(count_le_plan), axes, const, qs, group_axis)

@@ -12,21 +12,14 @@ min/max come from the axes' extremes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from numba import njit, prange
 
+from . import host
+from .host import Plan, extremes, flat
+
+__all__ = ["count_at_least", "count_le", "extremes", "materialize", "quantiles"]
 BLOCK = 1 << 14  #: points per parallel work item in materialize
-
-
-def flat(axes: Sequence[np.ndarray]):
-    """(values, offsets, sizes): the axes concatenated, for kernels."""
-    sizes = np.array([len(a) for a in axes], np.int64)
-    offsets = np.zeros(len(axes), np.int64)
-    offsets[1:] = np.cumsum(sizes)[:-1]
-    values = np.ascontiguousarray(np.concatenate([np.asarray(a, np.float64) for a in axes]))
-    return values, offsets, sizes
 
 
 @njit(parallel=True, cache=True)
@@ -112,26 +105,6 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
 
 
 # ---- reductions on the product structure -------------------------------------------------------
-
-
-class Plan:
-    """Axes padded to >= 2 non-group axes, search axes (the two largest non-group), sort orders."""
-
-    def __init__(self, axes: Sequence[np.ndarray], group_axis: int) -> None:
-        axes = [np.asarray(a, np.float64) for a in axes]
-        pad = max(0, 2 - (len(axes) - (group_axis >= 0)))
-        self.pad = pad
-        self.axes = [np.ones(1)] * pad + axes  # const * 1.0 is exact: the products are unchanged
-        self.group = group_axis + pad if group_axis >= 0 else -1
-        self.values, self.offsets, self.sizes = flat(self.axes)
-        cand = [a for a in range(len(self.axes)) if a != self.group]
-        cand.sort(key=lambda a: -len(self.axes[a]))
-        self.ax, self.ay = sorted(cand[:2])
-        self.px = np.argsort(self.axes[self.ax], kind="stable").astype(np.int64)
-        self.py = np.argsort(self.axes[self.ay], kind="stable").astype(np.int64)
-        self.G = 1 if self.group < 0 else len(self.axes[self.group])
-        self.n_outer = int(np.prod(self.sizes)) // (len(self.px) * len(self.py))
-        self.group_size = int(np.prod(self.sizes)) // self.G
 
 
 @njit(cache=True)
@@ -237,113 +210,16 @@ def band_parts(
 
 def count_le_plan(plan: Plan, thresholds: np.ndarray) -> np.ndarray:
     """count_le on a prepared Plan; thresholds (G, R)."""
-    thr = np.array(
-        np.broadcast_to(np.asarray(thresholds, np.float64), (plan.G, np.shape(thresholds)[-1]))
-    )
+    thr = plan.thresholds(thresholds)
     return band_parts(plan, np.full(thr.shape, -np.inf), thr).sum(axis=0)
-
-
-def _plan(axes, const, group_axis) -> Plan:
-    plan = Plan(axes, group_axis)
-    plan.const = float(const)
-    return plan
-
-
-def count_le(axes, const, thresholds, group_axis) -> np.ndarray:
-    """See sweep_reference.count_le."""
-    return count_le_plan(_plan(axes, const, group_axis), np.atleast_2d(thresholds))
-
-
-def count_at_least(axes, const, threshold, group_axis, counter=count_le_plan) -> np.ndarray:
-    """See sweep_reference.count_at_least: group size minus the count strictly below."""
-    plan = _plan(axes, const, group_axis)
-    below = np.nextafter(float(threshold), 0.0)
-    return plan.group_size - counter(plan, np.full((plan.G, 1), below))[:, 0]
-
-
-def product_at(axes, const, index: Sequence[int]) -> float:
-    """The canonical product at one grid index."""
-    p = float(const)
-    for a, i in zip(axes, index):
-        p = p * float(a[i])
-    return p
-
-
-def extremes(axes, const, group_axis):
-    """See sweep_reference.extremes: the product is monotone, so the extremes sit at the axes'.
-
-    Arguments are first occurrences in C order, as the reference's: distinct axis values whose
-    products round to the same float are ties (``_first_at``)."""
-    axes = [np.asarray(a, np.float64) for a in axes]
-    sizes = tuple(len(a) for a in axes)
-    G = 1 if group_axis < 0 else sizes[group_axis]
-    out = [np.empty(G), np.empty(G, np.int64), np.empty(G), np.empty(G, np.int64)]
-    for g in range(G):
-        for slot, pick in ((0, np.argmin), (2, np.argmax)):
-            at = [int(pick(a)) for a in axes]
-            if group_axis >= 0:
-                at[group_axis] = g
-            best = product_at(axes, const, at)
-            at = _first_at(axes, const, at, best, group_axis, slot == 2)
-            out[slot][g], out[slot + 1][g] = best, np.ravel_multi_index(at, sizes)
-    return tuple(out)
-
-
-def _first_at(axes, const, at, best, fixed, is_max):
-    """The first index in C order whose product equals ``best`` (the max or min, reached at ``at``).
-
-    Axis by axis from the first, take the smallest index that still reaches ``best`` with the later
-    axes at their extremes (rounding is monotone, so that is possible exactly when it reaches it
-    there). Only values within 1e-9 relative of the extreme value can tie (or all, with zeros)."""
-    at = list(at)
-    for a, ax in enumerate(axes):
-        if a == fixed or len(ax) == 1:
-            continue
-        v = ax[at[a]]
-        if best == 0.0 or v == 0.0:  # a zero factor ties every value of this axis
-            near = np.ones(len(ax), bool)
-        else:
-            near = ax >= v * (1 - 1e-9) if is_max else ax <= v * (1 + 1e-9)
-        for i in np.flatnonzero(near):
-            if i >= at[a]:
-                break
-            trial = at[:a] + [int(i)] + at[a + 1 :]
-            if product_at(axes, const, trial) == best:
-                at[a] = int(i)
-                break
-    return at
-
-
-def _lerp(a, b, t):
-    """numpy's linear interpolation, rounding the same way as np.quantile."""
-    d = b - a
-    return np.where(t >= 0.5, b - d * (1 - t), a + d * t)
 
 
 BAND_LIMIT = 1 << 22  #: candidates (all targets together) gathered once the brackets are narrow
 BAND_MIN = 1 << 12  #: ... but at least this many per target
 
 
-def order_statistics(
-    plan: Plan, ranks: np.ndarray, lo: np.ndarray, hi: np.ndarray, counter
-) -> np.ndarray:
-    """The ranks[g, r]-th smallest product (0-based) per group: exact, a product of the grid.
-
-    Bisection on the float64 bit pattern between the per-group ``lo`` (min) and ``hi`` (max), each
-    step one counting pass on the device or CPU (``counter``).
-    """
-    R = ranks.shape[1]
-    lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
-    hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
-    while np.any(hi_b - lo_b > 1):
-        mid = lo_b + (hi_b - lo_b) // 2
-        up = counter(plan, mid.view(np.float64)) >= ranks + 1
-        hi_b, lo_b = np.where(up, mid, hi_b), np.where(up, lo_b, mid)
-    return hi_b.view(np.float64)
-
-
-def _sample_products(plan: Plan, n: int, seed: int = 0) -> np.ndarray:
-    """Products at ``n`` grid points drawn uniformly (fixed seed), computed in canonical order."""
+def _sample_products(plan: Plan, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(products, groups) at ``n`` grid points drawn uniformly (fixed seed), in canonical order."""
     rng = np.random.default_rng(seed)
     total = int(np.prod(plan.sizes))
     flat_ix = rng.integers(0, total, n) if total > n else np.arange(total)
@@ -452,24 +328,16 @@ def counter_pairs(plan: Plan, probes_b: np.ndarray) -> np.ndarray:
     return counts[:, inv.ravel()].reshape(G, R, P)
 
 
-def quantiles(axes, const, qs, group_axis, counter=None) -> np.ndarray:
-    """See sweep_reference.quantiles (numpy's linear method), without materialising the grid.
+def count_le(axes, const, thresholds, group_axis) -> np.ndarray:
+    """See sweep_reference.count_le."""
+    return host.count_le(count_le_plan, axes, const, thresholds, group_axis)
 
-    ``counter``: a count_le_plan of another backend, which then does every pass (plain bisection).
-    """
-    plan = _plan(axes, const, group_axis)
-    mn, _, mx, _ = extremes(axes, const, group_axis)
-    qs = np.asarray(qs, np.float64)
-    n = plan.group_size
-    h = qs * (n - 1)
-    r0 = np.floor(h).astype(np.int64)
-    r1 = np.minimum(r0 + 1, n - 1)
-    ranks = np.repeat(np.concatenate([r0, r1])[None, :], plan.G, axis=0)
-    if counter is None:
-        x = order_fast(
-            plan, ranks, mn, mx, np.repeat(np.concatenate([r0, r0])[None, :], plan.G, axis=0)
-        )
-    else:
-        x = order_statistics(plan, ranks, mn, mx, counter)
-    x0, x1 = x[:, : len(qs)], x[:, len(qs) :]
-    return _lerp(x0, x1, (h - r0)[None, :])
+
+def count_at_least(axes, const, threshold, group_axis) -> np.ndarray:
+    """See sweep_reference.count_at_least."""
+    return host.count_at_least(count_le_plan, axes, const, threshold, group_axis)
+
+
+def quantiles(axes, const, qs, group_axis) -> np.ndarray:
+    """See sweep_reference.quantiles: order statistics by ``order_fast``."""
+    return host.quantiles(order_fast, axes, const, qs, group_axis)

@@ -6,7 +6,8 @@ last axis fastest) has the *canonical product*
     flop[i] = (((const * a0[i0]) * a1[i1]) * ...) * a_{k-1}[i_{k-1}]
 
 multiplied left to right in exactly that order, so every backend rounds the same way. Every backend
-module of this family exposes the functions below with the same signatures:
+module of this family exposes the functions below with the same signatures
+(``protocols.SweepFamily``):
 
     materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> None
     count_le(axes, const, thresholds, group_axis) -> int64 (G, R)
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 CHUNK = 1 << 22  #: points per chunk in the chunked reductions
 
@@ -102,7 +104,7 @@ def _groups(sizes, group_axis, start, n):
 
 
 def count_le(
-    axes: Sequence[np.ndarray], const: float, thresholds: np.ndarray, group_axis: int
+    axes: Sequence[np.ndarray], const: float, thresholds: ArrayLike, group_axis: int
 ) -> np.ndarray:
     """Points with flop <= thresholds[g, r] in group g, shape (G, R)."""
     sizes = _sizes(axes)

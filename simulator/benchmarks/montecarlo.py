@@ -13,8 +13,8 @@ from statistics import NormalDist
 import numpy as np
 
 from computesim.kernels import get_backend
-from computesim.kernels.mc_reference import accelerate
-from computesim.kernels.mc_scalar import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
+from computesim.kernels.encoding import LOGNORMAL, LOGUNIFORM, NPAR, TRIANGULAR, UNIFORM
+from computesim.kernels.tables import accelerate
 
 from .registry import Case, Workload, register
 
@@ -160,7 +160,7 @@ def numpy_way(n: int, seed: int = SEED) -> np.ndarray:
 
 def _mixed(n: int, backend: str) -> Case:
     """Mixed-family product with p5/p50/p95, on a kernel backend (with the lookup tables of
-    ``mc_reference.accelerate``, as ``uncertainty.mc_band`` uses them) or the plain NumPy way ("numpy").
+    ``tables.accelerate``, as ``uncertainty.mc_band`` uses them) or the plain NumPy way ("numpy").
 
     Checked against an independent NumPy sample of ``big`` draws: the standard error of a sample
     quantile is sqrt(p(1-p)/n) / density, the log-density taken from that sample's quantile spacing.

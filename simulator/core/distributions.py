@@ -23,7 +23,7 @@ from typing import Any
 from computesim.core import units
 from computesim.core.quantity import Quantity
 from computesim.errors import InputError, shown
-from computesim.kernels.mc_scalar import (
+from computesim.kernels.encoding import (
     LOGNORMAL,
     LOGUNIFORM,
     TABLE,

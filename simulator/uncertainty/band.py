@@ -25,7 +25,8 @@ from computesim.core import units
 from computesim.core.distributions import Distribution, LogNormal
 from computesim.core.quantity import UpperBound
 from computesim.errors import InputError, shown
-from computesim.kernels.mc_scalar import NPAR
+from computesim.kernels import get_backend
+from computesim.kernels.encoding import NPAR
 
 PROBS = (0.05, 0.25, 0.50, 0.75, 0.95)  #: quantiles reported: p5, p25, p50, p75, p95
 DEFAULT_SAMPLES = 100_000
@@ -402,7 +403,7 @@ def _encoded(model: LogModel, lut: bool):
     fam, coef, par, tab, chol = model.kernel_arrays()
     lut_err = 0.0
     if lut:
-        from computesim.kernels.mc_reference import accelerate
+        from computesim.kernels.tables import accelerate  # imports NumPy at import time
 
         par, tab, errs = accelerate(fam, par, tab, coef)
         lut_err = float(np.abs(coef) @ errs)
@@ -427,12 +428,10 @@ def mc_band(
     An all-lognormal model draws one normal per sample (its sum is one lognormal). Quantile SEs
     come from the order statistics at ranks n p -+ sqrt(n p (1 - p)) (half their distance), the
     mean's from the sample variance, threshold probabilities' from the binomial variance.
-    With ``lut`` the costly transforms go through lookup tables (``kernels.mc_reference.accelerate``)
+    With ``lut`` the costly transforms go through lookup tables (``kernels.tables.accelerate``)
     whose error, with the histogram's, is ``Band.quantile_error_log`` (a bound, log units).
     """
     import numpy as np
-
-    from computesim.kernels import get_backend
 
     if not isinstance(samples, (int, np.integer)) or samples < 1:
         raise InputError("--samples", f"must be a whole number >= 1, got {samples!r}")

@@ -10,14 +10,28 @@ CSV or Arrow table of systems, one per row, with the inputs of ``computesim esti
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from computesim.core import units
+from computesim.core.distributions import LogNormal
+from computesim.core.methods import Estimate, Factor, estimate_hardware, estimate_ops
+from computesim.data.datasets import sniff_delimiter
 from computesim.errors import InputError
-from computesim.kernels.mc_scalar import NPAR
-from computesim.uncertainty.band import PROBS, Band, LogModel, band, exact_band, qname
+from computesim.kernels import get_backend
+from computesim.kernels.encoding import NPAR, NPAR_LUT
+from computesim.uncertainty.band import (
+    MAX_SAMPLES,
+    PROBS,
+    Band,
+    LogModel,
+    band,
+    exact_band,
+    model_of,
+    qname,
+)
 
 HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
 OPS_COLUMNS = (
@@ -68,10 +82,10 @@ MAX_TABLES = 256  #: lookup tables built per bands_table call (for the most used
 
 def _pooled(models: Sequence[LogModel]):
     """(fam, coef, par, pool, tab_index) of all rows with their tables shared: one lookup table per
-    distinct distribution (``mc_reference.accelerate``), rows index into the pool (padding: power 0)."""
+    distinct distribution (``tables.accelerate``), rows index into the pool (padding: power 0)."""
     import numpy as np
 
-    from computesim.kernels.mc_reference import NPAR_LUT, accelerate
+    from computesim.kernels.tables import accelerate  # imports NumPy at import time
 
     k = max([1] + [len(m.names) for m in models])
     uniq: dict[Any, int] = {}
@@ -127,9 +141,6 @@ def bands_table(
     import numpy as np
     import pyarrow as pa
 
-    from computesim.kernels import get_backend
-    from computesim.uncertainty.band import MAX_SAMPLES
-
     if (
         isinstance(samples, bool)
         or not isinstance(samples, (int, np.integer))
@@ -147,14 +158,14 @@ def bands_table(
     mean = np.empty(n_rows)
     above = np.empty((n_rows, len(thresholds)))
     exact = np.array([m.exact and not force_mc for m in models], bool)
-    for r in np.flatnonzero(exact):
+    for r in np.flatnonzero(exact).tolist():
         b = exact_band(models[r], thresholds)
         q[r] = [b.quantiles[p] for p in PROBS]
         mean[r] = b.mean
         above[r] = [b.p_above[t] for t in thresholds]
     mc = np.flatnonzero(~exact)
     if len(mc):
-        sub = [models[r] for r in mc]
+        sub = [models[r] for r in mc.tolist()]
         fam, coef, par, pool, index = _pooled(sub)
         const = np.array([m.const for m in sub])
         shift = const + np.array(
@@ -231,8 +242,6 @@ def _text_columns(table) -> list[dict[str, str | None]]:
 
 def _csv_header(p: str) -> tuple[list[str], str]:
     """(column names, delimiter) of the CSV file ``p`` from its first line (',' ';' or tab)."""
-    from computesim.data.datasets import sniff_delimiter
-
     with open(p, "rb") as f:
         raw = f.readline()
         while raw.strip() and not (chunk := f.read(1 << 16)).strip():
@@ -252,8 +261,6 @@ def _csv_header(p: str) -> tuple[list[str], str]:
 def read_systems(path: str) -> list[dict[str, str | None]]:
     """Rows of a CSV (.csv; delimiter ',' or, by its header row, ';' or tab) or Arrow/Parquet
     table; every value as text (ranges kept as written). A table without rows is an InputError."""
-    import os
-
     import pyarrow as pa
 
     p = str(path)
@@ -296,9 +303,6 @@ _FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
     """(models, labels) of system rows: ``method`` column "hardware" or "ops" (or guessed from the
     columns given), inputs in the columns HW_COLUMNS / OPS_COLUMNS, optional ``system``."""
-    from computesim.core.methods import estimate_hardware, estimate_ops
-    from computesim.uncertainty.band import model_of
-
     known = {"system", "method", *HW_COLUMNS, *OPS_COLUMNS}
     if rows and not known & set(rows[0]):
         raise InputError(
@@ -318,12 +322,13 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
         where = f"row {i + 1}"
         try:
             if method == "hardware":
-                if not g("days"):
+                days = g("days")
+                if not days:
                     raise InputError("days", "required for the hardware method")
                 est = estimate_hardware(
                     device=g("device"),
                     count=g("count") or 1,
-                    days=g("days"),
+                    days=days,
                     tflops=g("tflops"),
                     utilization=g("utilization"),
                     precision=g("precision"),
@@ -406,8 +411,6 @@ def shared_band(
         return SharedBand(b)
     if b.exact:
         return SharedBand(b, tuple(thresholds), log_normal=model.log_normal_params())
-    from computesim.kernels import get_backend
-
     fam, coef, par, tab, chol = model.kernel_arrays()
     logs = get_backend(backend).mc.sample_log(
         seed, 0, b.samples, fam, coef, par, tab, chol, model.const
@@ -448,10 +451,6 @@ def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
     Both: a method error with 90% interval /f to xf (default 2x: the source's "within 2-3x").
     All ranges are lognormal 90% intervals, so every band is exact.
     """
-    from computesim.core.distributions import LogNormal
-    from computesim.core.methods import Estimate, Factor
-    from computesim.uncertainty.band import model_of
-
     est: Estimate = result.estimate
     ex = result.example
     notes = []

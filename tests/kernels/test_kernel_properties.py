@@ -26,6 +26,7 @@ from computesim.kernels import (
 from computesim.kernels import (
     sweep_reference as sref,
 )
+from computesim.kernels.tables import accelerate
 
 pytest.importorskip("computesim.kernels.mc_numba")
 SETTINGS = dict(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -149,7 +150,7 @@ def models(draw, max_vars: int = 6):
         const, tuple(f"v{i}" for i in range(k)), dists, coefs
     ).kernel_arrays()
     if draw(st.booleans()):
-        par, tab, _ = ref.accelerate(fam, par, tab, coef)
+        par, tab, _ = accelerate(fam, par, tab, coef)
     return fam, coef, par, tab, const
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from computesim.kernels import get_backend, philox
 from computesim.kernels import mc_reference as ref
+from computesim.kernels.encoding import LUT_TAIL
+from computesim.kernels.tables import accelerate
 
 numba_mc = pytest.importorskip("computesim.kernels.mc_numba")
 
@@ -248,7 +250,7 @@ def test_batch_equals_reference():
 def test_numba_table_samples_equal_reference():
     """Lookup tables (every family but loguniform): numba reads the interval off the word's bits."""
     fam, coef, par, tab, chol = model().kernel_arrays()
-    par, tab, errs = ref.accelerate(fam, par, tab, coef)
+    par, tab, errs = accelerate(fam, par, tab, coef)
     assert np.count_nonzero(par[:, 6]) >= 4 and np.all(par[par[:, 6] > 0, 7] == 4096.0)
     for start, n, row in ((0, 20_000, 0), (2**32 - 5000, 10_000, 7)):
         a = ref.sample_log(5, start, n, fam, coef, par, tab, chol, 2.0, row)
@@ -260,9 +262,7 @@ def test_numba_table_samples_equal_reference():
     gap = np.abs(ref.sample_log(5, 0, 20_000, fam, coef, par, tab, chol, 2.0) - exact)
     assert gap.max() <= np.abs(coef) @ errs * (1 + 1e-9)  # the stated table error holds
     # a non-default grid takes the float path: same numbers as the reference
-    par2, tab2, _ = ref.accelerate(
-        fam, *model().kernel_arrays()[2:4], coef, intervals=1000, tail=0.01
-    )
+    par2, tab2, _ = accelerate(fam, *model().kernel_arrays()[2:4], coef, intervals=1000, tail=0.01)
     a = ref.sample_log(5, 0, 5000, fam, coef, par2, tab2, chol, 2.0)
     assert np.allclose(
         a, numba_mc.sample_log(5, 0, 5000, fam, coef, par2, tab2, chol, 2.0), rtol=0, atol=1e-12
@@ -342,6 +342,7 @@ import json, numpy as np, sys
 sys.path.insert(0, %r)
 from test_mc_kernels import model
 from computesim.kernels import get_backend, mc_reference as ref
+from computesim.kernels.tables import accelerate
 cu = get_backend("cuda").mc
 out = {}
 for corr in (False, True):
@@ -349,7 +350,7 @@ for corr in (False, True):
     a = ref.sample_log(9, 2**32 - 100, 300, fam, coef, par, tab, chol, 2.0, 3)
     b = cu.sample_log(9, 2**32 - 100, 300, fam, coef, par, tab, chol, 2.0, 3)
     out[str(corr)] = float(np.max(np.abs(a - b)))
-par2, tab2, _ = ref.accelerate(fam, par, tab, coef)
+par2, tab2, _ = accelerate(fam, par, tab, coef)
 a = ref.sample_log(9, 2**32 - 100, 300, fam, coef, par2, tab2, chol, 2.0, 3)
 out["tables"] = float(np.max(np.abs(a - cu.sample_log(9, 2**32 - 100, 300, fam, coef, par2, tab2, chol, 2.0, 3))))
 from test_mc_kernels import _mixed_rows
@@ -420,7 +421,7 @@ def test_table_bit_paths_at_boundary_words():
     NumPy reference on table hits (pure arithmetic), within ``draw_tolerance`` where the exact
     transform runs (NumPy's SIMD log vs the C library's); an unpadded table takes the float path."""
     fam, coef, par, tab, _chol = model().kernel_arrays()
-    par, tab, _ = ref.accelerate(fam, par, tab, coef)
+    par, tab, _ = accelerate(fam, par, tab, coef)
     edges = [
         0,
         1,
@@ -444,7 +445,7 @@ def test_table_bit_paths_at_boundary_words():
     for v in tabled:
         x, tails = np.empty(len(words)), np.empty(len(words) + 1, np.int64)
         nt = lookup(words, fam, par, tab, v, x, tails)
-        assert nt == np.count_nonzero((u < ref.LUT_TAIL) | (u >= 1 - ref.LUT_TAIL))
+        assert nt == np.count_nonzero((u < LUT_TAIL) | (u >= 1 - LUT_TAIL))
         one = np.empty(len(words))
         scalar(words, fam, par, tab, v, one)
         assert np.array_equal(x, one)  # same backend: bit for bit
