@@ -11,7 +11,7 @@ from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.kernels import get_backend
 from computesim.sweeps import scenario
-from computesim.sweeps.axes import AXES, FLAGS, TABLE, flag_of, parameter_of
+from computesim.sweeps.axes import AXES, AXIS_TABLE, FLAGS, flag_of, parameter_of
 from computesim.sweeps.progress import tqdm_bar
 
 from .output import emit_json, format_table
@@ -30,7 +30,7 @@ def register(sub) -> None:
     groups = {
         m: p.add_argument_group(f"axes (method {n})") for m, n in (("hardware", 2), ("ops", 1))
     }
-    for axis in TABLE:
+    for axis in AXIS_TABLE:
         groups.get(axis.method, p).add_argument(axis.flag, help=axis.help)
     groups["hardware"].add_argument(
         flag_of("precision"), help="peak precision from the profiles (default fp32)"

@@ -58,7 +58,7 @@ def flag_of(name: str) -> str:
 _PEAK = 1e12  #: TFLOP/s in FLOP/s
 
 #: Sweepable factors in canonical axis order (the product is taken in this order).
-TABLE: tuple[AxisDef, ...] = (
+AXIS_TABLE: tuple[AxisDef, ...] = (
     AxisDef(
         "device",
         "hardware",
@@ -126,7 +126,7 @@ TABLE: tuple[AxisDef, ...] = (
 )
 
 #: The axes by name, in canonical order.
-AXES: dict[str, AxisDef] = {a.name: a for a in TABLE}
+AXES: dict[str, AxisDef] = {a.name: a for a in AXIS_TABLE}
 
 #: Every other keyword of ``computesim.sweep()``, in the order the CLI lists them.
 OPTIONS: tuple[Option, ...] = (
@@ -159,7 +159,7 @@ SECTIONS: dict[str, set[str]] = {"axes": set(AXES)} | {
 }
 
 #: API parameter -> CLI flag, for every parameter the CLI has a flag for.
-FLAGS: dict[str, str] = {a.name: a.flag for a in TABLE} | {
+FLAGS: dict[str, str] = {a.name: a.flag for a in AXIS_TABLE} | {
     o.name: flag_of(o.name) for o in OPTIONS if o.cli
 }
 

@@ -20,11 +20,11 @@ def test_cli_flags_are_the_tables():
     flags = {o for o in _sweep_parser()._option_string_actions if o.startswith("--")}
     cli_only = {"--help", "--json", "--no-progress"}
     assert flags - cli_only == set(axes.FLAGS.values())
-    assert {a.flag for a in axes.TABLE} <= flags
+    assert {a.flag for a in axes.AXIS_TABLE} <= flags
 
 
 def test_scenario_keys_are_the_tables():
-    assert scenario.SECTIONS["axes"] == {a.name for a in axes.TABLE}
+    assert scenario.SECTIONS["axes"] == {a.name for a in axes.AXIS_TABLE}
     keys = set().union(*scenario.SECTIONS.values())
     assert keys == set(axes.AXES) | {o.name for o in axes.OPTIONS if o.section}
     assert set(scenario.CHECKS) == keys
@@ -34,7 +34,7 @@ def test_api_keywords_are_the_tables():
     params = inspect.signature(computesim.sweep).parameters
     named = {n for n, p in params.items() if p.kind is p.KEYWORD_ONLY}
     assert named == {o.name for o in axes.OPTIONS}
-    assert ENGINE_AXES is axes.AXES and list(axes.AXES) == [a.name for a in axes.TABLE]
+    assert ENGINE_AXES is axes.AXES and list(axes.AXES) == [a.name for a in axes.AXIS_TABLE]
 
 
 def test_parameter_and_flag_round_trip():
