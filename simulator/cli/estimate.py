@@ -6,8 +6,10 @@ import argparse
 from typing import Any
 
 from computesim.core import units
+from computesim.core.inputs import parse_seed, parse_whole
 from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
 from computesim.errors import InputError, shown
+from computesim.uncertainty.band import MAX_SAMPLES
 
 from .output import emit_json
 
@@ -124,34 +126,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-#: largest accepted value of the whole-number flags (the Monte Carlo limit; the seed is 64-bit)
-WHOLE_MAX = {"--samples": 10**10, "--seed": 2**64 - 1}
 METHODS = ("hardware", "ops", "auto")
 
 
-def whole(text: str | None, field: str, minimum: int) -> int | None:
-    """'1e6' -> 1000000; InputError unless a whole number >= ``minimum`` (and <= WHOLE_MAX[field])."""
-    if text is None:
-        return None
-    s = str(text).strip().replace(",", "").replace("_", "")
-    try:
-        v = int(s) if s.lstrip("+-").isdigit() and s.isascii() else float(s)
-    except (ValueError, OverflowError):
-        raise InputError(field, f"expected a whole number, got {shown(text)}") from None
-    if isinstance(v, float) and not (v == v and abs(v) != float("inf") and v == int(v)):
-        raise InputError(field, f"must be a whole number >= {minimum}, got {shown(text)}")
-    v = int(v)
-    top = WHOLE_MAX.get(field)
-    if v < minimum or (top is not None and v > top):
-        limit = (
-            f">= {minimum}"
-            if top is None
-            else f"in [{minimum}, {top:.4g}]"
-            if field == "--samples"
-            else f"in [{minimum}, 2**64 - 1]"
-        )
-        raise InputError(field, f"must be a whole number {limit}, got {shown(text)}")
-    return v
+def _samples(text: str | None) -> int | None:
+    """--samples as a whole number in [1, MAX_SAMPLES], or None when not given."""
+    return None if text is None else parse_whole(text, "--samples", 1, MAX_SAMPLES)
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
@@ -260,7 +240,7 @@ def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]
     from computesim.uncertainty import band as unc
 
     err = unc.parse_factor(args.method_error) if args.method_error else None
-    samples, seed = whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
+    samples, seed = _samples(args.samples), parse_seed(args.seed, "--seed")
     thresholds = unc.parse_thresholds(",".join(args.threshold)) if args.threshold else []
     corr = _correlations(args.correlate)
     models = [
@@ -394,7 +374,7 @@ def run(args: argparse.Namespace) -> int:
             f"unknown method {shown(args.method)}; choose hardware or ops "
             "(or leave it out: whichever inputs are given)",
         )
-    whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
+    _samples(args.samples), parse_seed(args.seed, "--seed")
     estimates = build(args)
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:

@@ -41,10 +41,10 @@ class Efficiency:
     reference: float = DEFAULT_REFERENCE
 
     def __post_init__(self) -> None:
-        require_positive("--efficiency-halving-months", self.halving_months)
+        require_positive("Efficiency.halving_months", self.halving_months)
         if self.halving_months < MIN_MONTHS:
             raise InputError(
-                "--efficiency-halving-months",
+                "Efficiency.halving_months",
                 f"must be at least {MIN_MONTHS:g}, got {self.halving_months:g}",
             )
 
@@ -98,7 +98,7 @@ def effective_table(table, eff: Efficiency):
     lf = np.log10(np.asarray(table.column("flop").to_numpy(zero_copy_only=False), float))
     if lg.size and not (np.all(np.abs(lg) < MAX_LOG10) and np.all(np.abs(lf + lg) < MAX_LOG10)):
         raise InputError(
-            "--efficiency-halving-months",
+            "Efficiency.halving_months",
             f"effective compute leaves the float64 range "
             f"(gain up to 10^{float(np.max(np.abs(lg))):.4g} over the data's dates); use a longer halving time",
         )
