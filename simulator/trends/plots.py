@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from computesim.core import units
+from computesim.io.arrow import atomic_path, check_output
+from computesim.trends.fit import TrendFits, decimal_year
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -21,8 +23,6 @@ _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
 def check_plot_path(path: str | Path, overwrite: bool = False, field: str = "path") -> Path:
     """Validate a plot path before any work (arrow_io.check_output with the plot extensions)."""
-    from computesim.io.arrow import check_output
-
     return check_output(path, overwrite, field, PLOT_FORMATS)
 
 
@@ -112,7 +112,7 @@ def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
 def plot_trend(
     path: str | Path,
     table,
-    report,
+    report: TrendFits,
     *,
     title: str = "Training compute over time",
     noise_factor: float | None = None,
@@ -120,13 +120,10 @@ def plot_trend(
     extra_caption: str = "",
 ) -> Path:
     """Draw the points and the fits of ``report`` (a ``fit.TrendFits``) to ``path`` (.png/.svg/.pdf)."""
-    import matplotlib
+    import matplotlib  # heavy, and only for plots: loaded when one is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from computesim.io.arrow import atomic_path
-    from computesim.trends.fit import decimal_year
 
     final = check_plot_path(path, overwrite)
     t = decimal_year(table.column("date").to_numpy(zero_copy_only=False))

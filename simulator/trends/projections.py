@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
+from computesim.core import units
 from computesim.errors import InputError, require_positive
 from computesim.trends.efficiency import MIN_MONTHS
-from computesim.trends.fit import LOG10_2, TrendFit, pow10, pow10_or_inf
+from computesim.trends.fit import LOG10_2, TrendFit, json_ready, pow10, pow10_or_inf
 
 #: The PricePerformance fields that must be positive, by the name messages give them.
 FIELDS = {
@@ -70,6 +71,7 @@ class PricePerformance:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the fields, flop_per_dollar and how it was derived."""
         d = asdict(self)
         d["flop_per_dollar"] = self.flop_per_dollar
         d["derivation"] = (
@@ -77,7 +79,7 @@ class PricePerformance:
             if self.flop_per_dollar_override is not None
             else "peak_flop_per_s x utilization x 3600 / gpu_hour_usd (V100-class cloud GPU, 2018)"
         )
-        return d
+        return json_ready(d)
 
 
 def year_to_iso(t: float) -> str | None:
@@ -101,8 +103,6 @@ def compute_at(fit: TrendFit, t: float, field: str = "t") -> dict[str, Any]:
     InputError naming ``field`` when the line or its band at ``t`` leaves the float64 range (a date
     far from the data on a steep trend): no ``inf`` or 0 FLOP is ever returned.
     """
-    from computesim.core import units
-
     what = f"the trend at {year_to_iso(t) or f'{t:g}'}"
     mid = pow10(float(fit.predict(t)), field, what)
     lo, hi = (pow10(float(v[0]), field, f"{what} (band)") for v in fit.band(t))
