@@ -6,9 +6,11 @@ import argparse
 from typing import Any
 
 from computesim.core import units
+from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
 from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
 from computesim.errors import InputError, shown
+from computesim.uncertainty import band as uncertainty
 from computesim.uncertainty.band import MAX_SAMPLES
 
 from .output import emit_json
@@ -221,8 +223,6 @@ def _correlations(pairs: list[str]) -> dict[tuple[str, str], float]:
 
 def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
     """A band when an input is uncertain or any uncertainty flag is given."""
-    from computesim.core.distributions import Distribution
-
     flags = (
         args.samples is not None
         or args.force_mc
@@ -237,26 +237,26 @@ def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
 
 def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
     """Each estimate's band (exact or Monte Carlo), and for both methods their combination."""
-    from computesim.uncertainty import band as unc
-
-    err = unc.parse_factor(args.method_error) if args.method_error else None
+    err = uncertainty.parse_factor(args.method_error) if args.method_error else None
     samples, seed = _samples(args.samples), parse_seed(args.seed, "--seed")
-    thresholds = unc.parse_thresholds(",".join(args.threshold)) if args.threshold else []
+    thresholds = uncertainty.parse_thresholds(",".join(args.threshold)) if args.threshold else []
     corr = _correlations(args.correlate)
     models = [
-        unc.model_of(
+        uncertainty.model_of(
             e, err, error_name="method_error" if len(estimates) == 1 else f"method_error.{e.method}"
         )
         for e in estimates
     ]
     if corr:  # every model over the same variables, so names from either method can be correlated
-        models = [m.correlated(corr) for m in unc.joint(models)]
-    out = [unc.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models]
+        models = [m.correlated(corr) for m in uncertainty.joint(models)]
+    out = [
+        uncertainty.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models
+    ]
     result: dict[str, Any] = {"bands": out, "models": models}
     if len(estimates) == 2:
-        result["combined"] = unc.combine(*out)
-        ratio = unc.band(
-            unc.ratio_model(models[1], models[0]),
+        result["combined"] = uncertainty.combine(out[0], out[1])
+        ratio = uncertainty.band(
+            uncertainty.ratio_model(models[1], models[0]),
             samples,
             seed,
             [1 / 3, 3.0],
@@ -326,7 +326,7 @@ def render(estimates: list[Estimate]) -> str:
     for e in estimates:
         lines += [f"{names[e.method]}: {e.formula()}", f"  = {units.format_compute(e.flop)}"]
     if len(estimates) == 2:
-        cmp = compare(*estimates)
+        cmp = compare(estimates[0], estimates[1])
         verdict = "agree" if cmp.agree else f"DISAGREE by more than {cmp.tolerance:g}x"
         lines.append(f"method 2 / method 1 = {cmp.ratio:.3g}: the methods {verdict}")
     return "\n".join(lines)

@@ -335,7 +335,7 @@ def _text(out: dict[str, Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from computesim.trends.plots import check_plot_path  # NumPy: loaded when the command runs
+    from computesim.trends.plots import check_plot_path, plot_trend  # NumPy: loaded on run
 
     if args.plot:
         check_plot_path(args.plot, args.overwrite)
@@ -344,8 +344,6 @@ def _run(args: argparse.Namespace) -> int:
     rep = build(args)
     out = rep.to_dict()
     if args.plot:
-        from computesim.trends.plots import plot_trend  # matplotlib: only when a plot is drawn
-
         out["plot"] = str(
             plot_trend(
                 args.plot,

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from computesim.core import units
+from computesim.core.distributions import (
+    Distribution,
+    LogNormal,
+    is_distribution_text,
+    parse_distribution,
+)
 from computesim.core.inputs import parse_quantity, require_fraction_quantity
 from computesim.core.quantity import Point, Quantity, UpperBound
 from computesim.errors import InputError
+from computesim.hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0
@@ -123,12 +130,14 @@ def _check_representable(e: Estimate) -> None:
         raise InputError(name, f"result overflows float64 (above 1.8e308 FLOP): {e.formula()}")
     if not flop > 0 or flop < 2.2250738585072014e-308:
         raise InputError(name, f"result underflows float64 (below 2.2e-308 FLOP): {e.formula()}")
-    dists = [f.value for f in e.factors if hasattr(f.value, "ppf")]
+    dists = [f.value for f in e.factors if isinstance(f.value, Distribution)]
     if not dists:
         return
-    import numpy as np
+    import numpy as np  # heavy: only for estimates with uncertain inputs
 
-    lo = hi = mean = sum(math.log(f.value.point) for f in e.factors if not hasattr(f.value, "ppf"))
+    lo = hi = mean = sum(
+        math.log(f.value.point) for f in e.factors if not isinstance(f.value, Distribution)
+    )
     for d in dists:
         with np.errstate(over="ignore", under="ignore"):
             lo += math.log(max(float(d.ppf(_TAIL)), 5e-324))
@@ -179,22 +188,8 @@ def _extras(extra: Mapping[str, float | str] | None) -> list[Factor]:
     ]
 
 
-def _is_dist(text: Any) -> bool:
-    from computesim.core.distributions import is_distribution_text
-
-    return is_distribution_text(text)
-
-
-def _dist(text: str, kind: str, field: str, bare_scale: float) -> Quantity:
-    from computesim.core.distributions import parse_distribution
-
-    return parse_distribution(text, kind, field, bare_scale)
-
-
 def _profile_range(peak: Any, field: str = "--tflops") -> Quantity:
     """A profile's peak range (low to high, e.g. base to boost clock) as a lognormal 90% interval."""
-    from computesim.core.distributions import LogNormal
-
     if peak.high_flop_per_s > peak.low_flop_per_s:
         return LogNormal.from_interval(peak.low_flop_per_s, peak.high_flop_per_s)
     return Point(peak.flop_per_s)
@@ -214,8 +209,8 @@ def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
     """A duration: bare numbers are days; text with a unit ("12,000 h") is converted to seconds."""
     if isinstance(days, Quantity):
         return days
-    if _is_dist(days):
-        return _dist(days, "time", field, units.SECONDS_PER_DAY)
+    if isinstance(days, str) and is_distribution_text(days):
+        return parse_distribution(days, "time", field, units.SECONDS_PER_DAY)
     if isinstance(days, str) and units._split(days, field)[1]:
         return parse_quantity(days, "time", field)
     return Point(
@@ -229,8 +224,8 @@ def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
     """A peak rate: bare numbers are TFLOP/s; text with a unit ("1.58 TFLOP/s") is converted."""
     if isinstance(tflops, Quantity):
         return tflops
-    if _is_dist(tflops):
-        return _dist(tflops, "rate", field, 1e12)
+    if isinstance(tflops, str) and is_distribution_text(tflops):
+        return parse_distribution(tflops, "rate", field, 1e12)
     if isinstance(tflops, str) and units._split(tflops, field)[1]:
         return parse_quantity(tflops, "rate", field)
     return Point(
@@ -259,8 +254,6 @@ def estimate_hardware(
     a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
     defaults to the profile's (0.33 GPU/TPU, 0.17 CPU), or 0.33 when no device is named.
     """
-    from computesim.hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
-
     inputs: dict[str, Any] = {}
     profile = None
     if device is not None:
@@ -376,6 +369,7 @@ def estimate_ops(
             ]
             inputs["forward_macs"] = forward[0].value.to_json()
         else:
+            assert forward_flop is not None  # exactly one forward cost is given (checked above)
             forward = [
                 Factor("forward", parse_quantity(forward_flop, "ops", "--forward-flop"), "FLOP")
             ]

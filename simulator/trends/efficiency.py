@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from computesim.core import units
 from computesim.errors import InputError, require_positive
@@ -67,7 +68,7 @@ class Efficiency:
         """Effective compute (FLOP of ``reference``-era algorithms) = physical FLOP x gain(t)."""
         return np.asarray(flop, dtype=float) * self.gain(t)
 
-    def effective_doubling_months(self, physical_oom_per_year: float | np.ndarray) -> np.ndarray:
+    def effective_doubling_months(self, physical_oom_per_year: ArrayLike) -> np.ndarray:
         """Doubling time of effective compute when physical compute grows at the given OOM/year."""
         return (
             12.0

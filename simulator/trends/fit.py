@@ -140,7 +140,11 @@ def ols(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def _boot_lines(
-    t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: int, rng: np.random.Generator
+    t: np.ndarray,
+    y: np.ndarray,
+    half: tuple[np.ndarray, np.ndarray] | None,
+    n_boot: int,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Slopes and levels at the original center of ``n_boot`` pairs-bootstrap refits.
 
@@ -565,7 +569,9 @@ def analyse(
             "breaks", f"breakpoints must be distinct and inside the window {_span(start, end)}"
         )
     rng = np.random.default_rng(seed)
-    kw = dict(n_boot=n_boot, seed=rng, level=level, propagate=propagate, noise_factor=noise_factor)
+    kw: dict[str, Any] = dict(
+        n_boot=n_boot, seed=rng, level=level, propagate=propagate, noise_factor=noise_factor
+    )
     overall = fit_trend(data, label="window", start=start, end=end, **kw)
     edges = [start, *bks, end]
     eras = (

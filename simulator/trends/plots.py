@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from computesim.core import units
 from computesim.io.arrow import atomic_path, check_output
@@ -24,6 +25,14 @@ _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 def check_plot_path(path: str | Path, overwrite: bool = False, field: str = "path") -> Path:
     """Validate a plot path before any work (arrow_io.check_output with the plot extensions)."""
     return check_output(path, overwrite, field, PLOT_FORMATS)
+
+
+def _to_pfs_days(flop: ArrayLike) -> np.ndarray:
+    return np.asarray(flop, float) / units.PFS_DAY
+
+
+def _to_flop(pfs_days: ArrayLike) -> np.ndarray:
+    return np.asarray(pfs_days, float) * units.PFS_DAY
 
 
 def _fmt_months(m: float | None) -> str:
@@ -177,9 +186,7 @@ def plot_trend(
         ax.set_xlim(float(t.min()) - 0.04 * span, float(t.max()) + 0.18 * span)
         ax.set_xlabel("publication date (year)")
         ax.set_ylabel("training compute (FLOP)")
-        sec = ax.secondary_yaxis(
-            "right", functions=(lambda f: f / units.PFS_DAY, lambda p: p * units.PFS_DAY)
-        )
+        sec = ax.secondary_yaxis("right", functions=(_to_pfs_days, _to_flop))
         sec.set_ylabel("petaflop/s-days")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(True, which="major", alpha=0.3)

@@ -116,7 +116,9 @@ def compute_at(fit: TrendFit, t: float, field: str = "t") -> dict[str, Any]:
     }
 
 
-def _solve(level: float, slope: float | np.ndarray, center: float, target: float) -> np.ndarray:
+def _solve(
+    level: float | np.ndarray, slope: float | np.ndarray, center: float, target: float
+) -> np.ndarray:
     """t where level + slope (t - center) = target; +inf where the line never rises to it."""
     slope = np.asarray(slope, float)
     with np.errstate(divide="ignore", invalid="ignore"):
