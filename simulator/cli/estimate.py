@@ -13,7 +13,7 @@ from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
 from computesim.uncertainty.band import MAX_SAMPLES
 
-from .output import emit_json
+from .output import emit_json, with_flags
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
 OPS_FLAGS = (
@@ -129,6 +129,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 METHODS = ("hardware", "ops", "auto")
+#: API parameter (as InputError names it) -> the flag that sets it, for messages.
+FLAGS = {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
 
 
 def _samples(text: str | None) -> int | None:
@@ -368,6 +370,14 @@ def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The command; an API error names its flag (FLAGS), not the parameter."""
+    try:
+        return _run(args)
+    except InputError as exc:
+        raise with_flags(exc, FLAGS) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(
             "estimate",

@@ -14,7 +14,7 @@ from computesim.data.datasets import Points
 from computesim.errors import InputError, require_positive
 from computesim.io.arrow import check_writable, write_table
 
-from .output import emit_json, format_table
+from .output import emit_json, format_table, with_flags
 
 if TYPE_CHECKING:
     from computesim.trends.report import TrendReport
@@ -375,6 +375,4 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InputError as exc:
-        if exc.field not in FLAGS:
-            raise
-        raise InputError(FLAGS[exc.field], exc.problem) from None
+        raise with_flags(exc, FLAGS) from None

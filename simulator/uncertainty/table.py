@@ -287,10 +287,13 @@ def read_systems(path: str) -> list[dict[str, str | None]]:
     return _text_columns(table)
 
 
-#: Option names in estimate's messages -> the column of a systems table they come from.
-_FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS} | {
-    "method": "method"
-}
+#: Names in estimate's messages (parameters, or the options of profile lookups) -> the column
+#: of a systems table they come from.
+_FLAG_COLUMNS = (
+    {c: c for c in HW_COLUMNS + OPS_COLUMNS}
+    | {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS}
+    | {"method": "method"}
+)
 
 
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
