@@ -23,6 +23,8 @@ _LAZY = {
     "reported": "computesim.core.methods:reported",
     "Estimate": "computesim.core.methods:Estimate",
     "run_examples": "computesim.core.examples:run_examples",
+    "trend_report": "computesim.trends.report:trend_report",
+    "TrendReport": "computesim.trends.report:TrendReport",
     "find_profile": "computesim.hardware_profiles:find_profile",
     "get_backend": "computesim.kernels:get_backend",
     "InputError": "computesim.errors:InputError",

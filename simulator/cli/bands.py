@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from computesim.errors import InputError
+from computesim.core.inputs import parse_seed, parse_whole
+from computesim.io.arrow import check_writable, write_table
+from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
+from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
 
 from .output import emit_json, format_table
 
@@ -41,18 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from computesim.io.arrow import check_writable, write_table
-    from computesim.trends.fit import parse_seed
-    from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
-    from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
-
-    from .estimate import whole
-
     if args.out:
         check_writable(args.out, args.overwrite)
-    samples, seed = whole(args.samples, "--samples", 1), parse_seed(args.seed)
-    if samples > MAX_SAMPLES:
-        raise InputError("--samples", f"at most {MAX_SAMPLES:.0e} per system, got {args.samples!r}")
+    samples = parse_whole(args.samples, "--samples", 1, MAX_SAMPLES)
+    seed = parse_seed(args.seed, "--seed")
     err = parse_factor(args.method_error) if args.method_error else None
     thresholds = parse_thresholds(",".join(args.threshold)) if args.threshold else []
     models, labels = models_of_rows(read_systems(args.input), err)

@@ -6,10 +6,14 @@ import argparse
 from typing import Any
 
 from computesim.core import units
+from computesim.core.distributions import Distribution
+from computesim.core.inputs import parse_seed, parse_whole
 from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
 from computesim.errors import InputError, shown
+from computesim.uncertainty import band as uncertainty
+from computesim.uncertainty.band import MAX_SAMPLES
 
-from .output import emit_json
+from .output import emit_json, with_flags
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
 OPS_FLAGS = (
@@ -124,34 +128,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-#: largest accepted value of the whole-number flags (the Monte Carlo limit; the seed is 64-bit)
-WHOLE_MAX = {"--samples": 10**10, "--seed": 2**64 - 1}
 METHODS = ("hardware", "ops", "auto")
+#: API parameter (as InputError names it) -> the flag that sets it, for messages.
+FLAGS = {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
 
 
-def whole(text: str | None, field: str, minimum: int) -> int | None:
-    """'1e6' -> 1000000; InputError unless a whole number >= ``minimum`` (and <= WHOLE_MAX[field])."""
-    if text is None:
-        return None
-    s = str(text).strip().replace(",", "").replace("_", "")
-    try:
-        v = int(s) if s.lstrip("+-").isdigit() and s.isascii() else float(s)
-    except (ValueError, OverflowError):
-        raise InputError(field, f"expected a whole number, got {shown(text)}") from None
-    if isinstance(v, float) and not (v == v and abs(v) != float("inf") and v == int(v)):
-        raise InputError(field, f"must be a whole number >= {minimum}, got {shown(text)}")
-    v = int(v)
-    top = WHOLE_MAX.get(field)
-    if v < minimum or (top is not None and v > top):
-        limit = (
-            f">= {minimum}"
-            if top is None
-            else f"in [{minimum}, {top:.4g}]"
-            if field == "--samples"
-            else f"in [{minimum}, 2**64 - 1]"
-        )
-        raise InputError(field, f"must be a whole number {limit}, got {shown(text)}")
-    return v
+def _samples(text: str | None) -> int | None:
+    """--samples as a whole number in [1, MAX_SAMPLES], or None when not given."""
+    return None if text is None else parse_whole(text, "--samples", 1, MAX_SAMPLES)
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
@@ -241,8 +225,6 @@ def _correlations(pairs: list[str]) -> dict[tuple[str, str], float]:
 
 def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
     """A band when an input is uncertain or any uncertainty flag is given."""
-    from computesim.core.distributions import Distribution
-
     flags = (
         args.samples is not None
         or args.force_mc
@@ -257,26 +239,26 @@ def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
 
 def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
     """Each estimate's band (exact or Monte Carlo), and for both methods their combination."""
-    from computesim.uncertainty import band as unc
-
-    err = unc.parse_factor(args.method_error) if args.method_error else None
-    samples, seed = whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
-    thresholds = unc.parse_thresholds(",".join(args.threshold)) if args.threshold else []
+    err = uncertainty.parse_factor(args.method_error) if args.method_error else None
+    samples, seed = _samples(args.samples), parse_seed(args.seed, "--seed")
+    thresholds = uncertainty.parse_thresholds(",".join(args.threshold)) if args.threshold else []
     corr = _correlations(args.correlate)
     models = [
-        unc.model_of(
+        uncertainty.model_of(
             e, err, error_name="method_error" if len(estimates) == 1 else f"method_error.{e.method}"
         )
         for e in estimates
     ]
     if corr:  # every model over the same variables, so names from either method can be correlated
-        models = [m.correlated(corr) for m in unc.joint(models)]
-    out = [unc.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models]
+        models = [m.correlated(corr) for m in uncertainty.joint(models)]
+    out = [
+        uncertainty.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models
+    ]
     result: dict[str, Any] = {"bands": out, "models": models}
     if len(estimates) == 2:
-        result["combined"] = unc.combine(*out)
-        ratio = unc.band(
-            unc.ratio_model(models[1], models[0]),
+        result["combined"] = uncertainty.combine(out[0], out[1])
+        ratio = uncertainty.band(
+            uncertainty.ratio_model(models[1], models[0]),
             samples,
             seed,
             [1 / 3, 3.0],
@@ -346,7 +328,7 @@ def render(estimates: list[Estimate]) -> str:
     for e in estimates:
         lines += [f"{names[e.method]}: {e.formula()}", f"  = {units.format_compute(e.flop)}"]
     if len(estimates) == 2:
-        cmp = compare(*estimates)
+        cmp = compare(estimates[0], estimates[1])
         verdict = "agree" if cmp.agree else f"DISAGREE by more than {cmp.tolerance:g}x"
         lines.append(f"method 2 / method 1 = {cmp.ratio:.3g}: the methods {verdict}")
     return "\n".join(lines)
@@ -388,13 +370,21 @@ def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """The command; an API error names its flag (FLAGS), not the parameter."""
+    try:
+        return _run(args)
+    except InputError as exc:
+        raise with_flags(exc, FLAGS) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(
             "estimate",
             f"unknown method {shown(args.method)}; choose hardware or ops "
             "(or leave it out: whichever inputs are given)",
         )
-    whole(args.samples, "--samples", 1), whole(args.seed, "--seed", 0)
+    _samples(args.samples), parse_seed(args.seed, "--seed")
     estimates = build(args)
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:

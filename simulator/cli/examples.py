@@ -6,6 +6,9 @@ import argparse
 
 from computesim.core import units
 from computesim.core.examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
+from computesim.io.arrow import check_writable, write_table
+from computesim.uncertainty.band import Band, band, parse_factor
+from computesim.uncertainty.table import example_model
 
 from .output import emit_json, format_table
 
@@ -46,11 +49,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple]:
+def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple[Band, str]]:
     """(band, assumptions) of each worked example (all exact: every range is lognormal)."""
-    from computesim.uncertainty.band import band, parse_factor
-    from computesim.uncertainty.table import example_model
-
     err = parse_factor(method_error)
     out = []
     for r in results:
@@ -59,7 +59,7 @@ def example_bands(results: list[ExampleResult], method_error: str) -> list[tuple
     return out
 
 
-def _bands_text(results: list[ExampleResult], bands: list[tuple]) -> str:
+def _bands_text(results: list[ExampleResult], bands: list[tuple[Band, str]]) -> str:
     headers = [
         "system",
         "method",
@@ -96,7 +96,7 @@ def _bands_text(results: list[ExampleResult], bands: list[tuple]) -> str:
 
 def examples_table(results: list[ExampleResult]):
     """The worked examples as a pyarrow Table (one row per example)."""
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded only when a table is written
 
     rows = [r.to_dict() for r in results]
     cols = {
@@ -128,7 +128,8 @@ def _text(results: list[ExampleResult]) -> str:
         f"<= {TOLERANCE:g}x",
         "m2/m1",
     ]
-    rows, notes = [], []
+    rows: list[list[object]] = []
+    notes: list[str] = []
     for r in results:
         mark = ""
         if r.flagged:
@@ -174,7 +175,7 @@ def _reported_text() -> str:
 
 def reported_table():
     """The results the source reports without a worked calculation, as a pyarrow Table."""
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded only when a table is written
 
     ests = [b.estimate() for b in REPORTED_RESULTS]
     return pa.table(
@@ -191,14 +192,12 @@ def reported_table():
 
 
 def pa_array(values):
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded only when a table is written
 
     return pa.array(values)
 
 
 def run(args: argparse.Namespace) -> int:
-    from computesim.io.arrow import check_writable, write_table
-
     if args.out:
         check_writable(args.out, args.overwrite)
     if args.reported:

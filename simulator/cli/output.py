@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from computesim.errors import InputError
 
 
 def _clean(obj: Any) -> Any:
@@ -42,3 +45,10 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
     sep = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), sep] + [line(c, r) for c, r in zip(cells, rows)])
+
+
+def with_flags(exc: InputError, flags: Mapping[str, str]) -> InputError:
+    """``exc`` as the CLI shows it: its field, and each `name` quoted in its problem, as the flag
+    that sets it (``flags``: API parameter -> flag; names not in it are left as they are)."""
+    problem = re.sub(r"`(\w+)`", lambda m: flags.get(m.group(1), m.group(0)), exc.problem)
+    return InputError(flags.get(exc.field, exc.field), problem)

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from computesim.errors import InputError
+from computesim.core import units
+from computesim.core.inputs import parse_seed
+from computesim.data import datasets
+from computesim.data.datasets import Points
+from computesim.errors import InputError, require_positive
+from computesim.io.arrow import check_writable, write_table
 
-from .output import emit_json, format_table
+from .output import emit_json, format_table, with_flags
+
+if TYPE_CHECKING:
+    from computesim.trends.report import TrendReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -148,9 +156,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _load(args: argparse.Namespace):
-    from computesim.data import datasets
+#: API parameter (as InputError names it) -> the flag that sets it, for messages.
+FLAGS = {
+    "start": "--from",
+    "end": "--to",
+    "breaks": "--breaks",
+    "large_threshold": "--large",
+    "n_boot": "--bootstrap",
+    "seed": "--seed",
+    "level": "--ci",
+    "noise_factor": "--noise-factor",
+    "t": "--project",
+    "project": "--project",
+    "threshold_flop": "--threshold",
+    "years": "--cost-years",
+    "budget_usd": "--budget",
+    "path": "--plot",
+    "Efficiency.halving_months": "--efficiency-halving-months",
+    "PricePerformance.gpu_hour_usd": "--gpu-hour-usd",
+    "PricePerformance.doubling_months": "--price-doubling-months",
+    "PricePerformance.flop_per_dollar_override": "--flop-per-dollar",
+}
 
+
+def _load(args: argparse.Namespace) -> Points:
     if args.examples == bool(args.data):
         raise InputError("DATA", "give a CSV file or --examples (one of them)")
     if args.examples:
@@ -165,7 +194,7 @@ def _load(args: argparse.Namespace):
 
 
 def _dates(values: list[str], field: str) -> list[float]:
-    from computesim.trends.fit import parse_when
+    from computesim.trends.fit import parse_when  # NumPy: loaded when the command runs
 
     out = []
     for v in values:
@@ -174,24 +203,23 @@ def _dates(values: list[str], field: str) -> list[float]:
 
 
 def _flop(text: str, field: str) -> float:
-    from computesim.core import units
-    from computesim.errors import require_positive
-
     return require_positive(field, units.parse(text, "ops", field))
 
 
-def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
-    """(points, report, JSON dict) for parsed arguments."""
-    from computesim.trends import projections as pj
-    from computesim.trends.efficiency import Efficiency, effective_table
-    from computesim.trends.fit import analyse, parse_seed, parse_when
+def build(args: argparse.Namespace) -> TrendReport:
+    """The trend report the parsed arguments ask for."""
+    # NumPy-heavy modules, loaded when the command runs (not when the CLI starts)
+    from computesim.trends.efficiency import Efficiency
+    from computesim.trends.fit import parse_when
+    from computesim.trends.projections import PricePerformance
+    from computesim.trends.report import trend_report
 
-    seed = parse_seed(args.seed)
+    seed = parse_seed(args.seed, "--seed")
     start = parse_when(args.start, "--from") if args.start is not None else -math.inf
     end = parse_when(args.end, "--to", end=True) if args.end is not None else math.inf
     breaks = _dates(args.breaks, "--breaks")
     thresholds = [_flop(x, "--threshold") for x in args.threshold] or [1e26]
-    price = pj.PricePerformance(
+    price = PricePerformance(
         gpu_hour_usd=args.gpu_hour_usd,
         year=parse_when(args.price_year, "--price-year"),
         doubling_months=args.price_doubling_months,
@@ -202,74 +230,25 @@ def build(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any]]:
     )
     cost_years = _dates([args.cost_years], "--cost-years")
     project = _dates(args.project, "--project")
-    pts = _load(args)
-    if args.effective:
-        pts.table = effective_table(pts.table, eff)
-        pts.origin += f" (effective compute, x efficiency gain since {eff.reference:g})"
-    try:
-        rep = analyse(
-            pts.table,
-            start=start,
-            end=end,
-            breaks=breaks,
-            large_threshold=args.large,
-            include_bounds=args.include_bounds,
-            n_boot=args.bootstrap,
-            seed=seed,
-            level=args.ci,
-            propagate=args.propagate,
-            noise_factor=args.noise_factor,
-        )
-    except InputError as exc:
-        if exc.field != "data" or not pts.skipped:
-            raise
-        raise InputError(exc.field, f"{exc.problem}; {_skipped_text(pts.skipped)}") from None
-    out = rep.to_dict()
-    fit = rep.overall
-    eff_ci = eff.effective_doubling_months(fit.slope_ci()[::-1])
-    out |= {
-        "n_skipped": pts.n_skipped,
-        "skipped": pts.skipped,
-        "data": pts.origin,
-        "projections": {
-            "compute_at": [pj.compute_at(fit, t) for t in project],
-            "threshold_crossing": [pj.crossing(fit, x) for x in thresholds],
-            "cost": pj.cost(fit, price, cost_years, args.budget),
-            "on": "whole-window fit",
-        },
-        "efficiency": eff.to_dict()
-        | {
-            "fitted_effective_compute": args.effective,
-            "effective_doubling_months": float(eff.effective_doubling_months(fit.slope)),
-            "effective_doubling_months_ci": [float(v) for v in eff_ci],
-        },
-        "assumptions": {
-            "price_performance": price.to_dict(),
-            "budget_usd": args.budget,
-            "efficiency_halving_months": eff.halving_months,
-            "efficiency_reference_year": eff.reference,
-            "bootstrap": {
-                "resamples": args.bootstrap,
-                "seed": seed,
-                "ci_level": args.ci,
-                "method": "percentile, pairs resampled",
-            },
-            "point_noise": (
-                f"log-uniform within band, else /{args.noise_factor:g} to x{args.noise_factor:g}"
-                if args.propagate
-                else "none"
-            ),
-            "upper_bounds": out["upper_bounds"],
-            "bands": "uncertainty of the trend line",
-        },
-    }
-    return pts, rep, out
-
-
-def _skipped_text(skipped: dict[str, int]) -> str:
-    """'3 rows skipped: 2 unreadable date, 1 compute not positive'."""
-    return f"{sum(skipped.values())} rows skipped: " + ", ".join(
-        f"{v} {k}" for k, v in skipped.items()
+    return trend_report(
+        _load(args),
+        start=start,
+        end=end,
+        breaks=breaks,
+        large_threshold=args.large,
+        include_bounds=args.include_bounds,
+        n_boot=args.bootstrap,
+        seed=seed,
+        level=args.ci,
+        propagate=args.propagate,
+        noise_factor=args.noise_factor,
+        project=project,
+        thresholds=thresholds,
+        price=price,
+        efficiency=eff,
+        effective=args.effective,
+        cost_years=cost_years,
+        budget_usd=args.budget,
     )
 
 
@@ -355,32 +334,33 @@ def _text(out: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(args: argparse.Namespace) -> int:
-    from computesim.io.arrow import check_writable, write_table
-    from computesim.trends.plots import check_plot_path
+def _run(args: argparse.Namespace) -> int:
+    from computesim.trends.plots import check_plot_path, plot_trend  # NumPy: loaded on run
 
     if args.plot:
         check_plot_path(args.plot, args.overwrite)
     if args.out:
         check_writable(args.out, args.overwrite)
-    pts, rep, out = build(args)
+    rep = build(args)
+    out = rep.to_dict()
     if args.plot:
-        from computesim.trends.plots import plot_trend
-
         out["plot"] = str(
             plot_trend(
                 args.plot,
-                pts.table,
-                rep,
+                rep.points.table,
+                rep.fits,
                 overwrite=args.overwrite,
                 noise_factor=args.noise_factor if args.propagate else None,
-                title=f"Training compute: {pts.origin}",
+                title=f"Training compute: {rep.points.origin}",
             )
         )
     if args.out:
         out["out"] = str(
             write_table(
-                pts.table, args.out, {"skipped": pts.skipped, "origin": pts.origin}, args.overwrite
+                rep.points.table,
+                args.out,
+                {"skipped": rep.points.skipped, "origin": rep.points.origin},
+                args.overwrite,
             )
         )
     if args.json:
@@ -388,3 +368,11 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_text(out))
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """The command; an API error names its flag (FLAGS), not the parameter."""
+    try:
+        return _run(args)
+    except InputError as exc:
+        raise with_flags(exc, FLAGS) from None

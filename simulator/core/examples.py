@@ -2,7 +2,9 @@
 
 Each row holds only the inputs as printed; compute is always computed from them. The printed
 result is kept as the reference the computed value is compared with (``printed_pfs_days``).
-Readings the source leaves open are stated next to the row (``reading``).
+Readings the source leaves open are stated next to the row (``reading``), and so is what is
+uncertain about its inputs (``uncertain``, with the rules every hardware row shares:
+``ExampleResult.with_stated_precision``), from which ``computesim examples --bands`` draws bands.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from computesim.core import architectures as arch
+from computesim.core import units
+from computesim.core.distributions import LogNormal
 from computesim.core.methods import (
     Comparison,
     Estimate,
+    Factor,
     compare,
     estimate_hardware,
     estimate_ops,
@@ -25,6 +30,30 @@ from computesim.core.methods import (
 
 #: The source's stated accuracy: estimates are good to within 2-3x.
 TOLERANCE = 3.0
+#: The source's default utilization guess, and the range it stands for.
+DEFAULT_UTILIZATION, DEFAULT_UTILIZATION_RANGE = 0.33, (0.2, 0.5)
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """A factor of a worked example known only within a range: a lognormal 90% interval
+    [low, high] in the factor's canonical units (s, FLOP/s, fraction), and the assumption as text."""
+
+    factor: str
+    low: float
+    high: float
+    note: str
+
+    def value(self) -> LogNormal:
+        return LogNormal.from_interval(self.low, self.high)
+
+
+#: Peak ranges by device: the source prints both figures for the GTX 580 (TFLOP/s).
+PEAK_RANGES = {
+    "GTX 580": Uncertain(
+        "peak", 1.54e12, 1.58e12, "peak 1.54 to 1.58 TFLOPS (both figures of the source)"
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -40,6 +69,7 @@ class WorkedExample:
     inputs_as_printed: str
     reading: str = ""
     reference: str = ""
+    uncertain: tuple[Uncertain, ...] = ()  #: ranges stated for this row (else the shared rules)
 
     def estimate(self) -> Estimate:
         return self.build()
@@ -68,6 +98,28 @@ class ExampleResult:
         """Printed figure more than 25% from what its own inputs multiply to."""
         return abs(math.log(self.ratio_to_printed)) > math.log(1.25)
 
+    def with_stated_precision(self) -> tuple[Estimate, list[str]]:
+        """The estimate with its inputs' stated precision as lognormal 90% intervals, and one note
+        per uncertain factor.
+
+        Hardware rows: the row's own ``uncertain`` ranges first; else days as printed +- half a day
+        (whole days as reported), the device's peak range (``PEAK_RANGES``), utilization 0.33 as
+        0.2 to 0.5 (the source's default guess), a stated utilization u as 0.7u to min(1.3u, 0.95).
+        Other inputs, and operation counts, as printed.
+        """
+        est = self.estimate
+        if est.method != "hardware":
+            return est, []
+        own = {u.factor: u for u in self.example.uncertain}
+        factors, notes = [], []
+        for f in est.factors:
+            u = own.get(f.name) or _shared_rule(f, str(est.inputs.get("device", "")))
+            if u is not None:
+                f = Factor(f.name, u.value(), f.unit, f.note)
+                notes.append(u.note)
+            factors.append(f)
+        return Estimate(est.method, tuple(factors), est.inputs, est.label), notes
+
     def to_dict(self) -> dict[str, Any]:
         ex = self.example
         out = self.estimate.to_dict() | {
@@ -86,6 +138,34 @@ class ExampleResult:
             out["methods_ratio"] = self.comparison.ratio
             out["methods_agree"] = self.comparison.agree
         return out
+
+
+def _shared_rule(f: Factor, device: str) -> Uncertain | None:
+    """The range every hardware row assumes for factor ``f`` (None: as printed)."""
+    if f.name == "time":
+        days = f.value.point / units.SECONDS_PER_DAY
+        return _days(days - 0.5, days + 0.5, "rounded to whole days")
+    if f.name == "peak":
+        return next((u for name, u in PEAK_RANGES.items() if name in device), None)
+    if f.name == "utilization":
+        u = f.value.point
+        lo, hi = (
+            DEFAULT_UTILIZATION_RANGE
+            if abs(u - DEFAULT_UTILIZATION) < 1e-9
+            else (0.7 * u, min(1.3 * u, 0.95))
+        )
+        return Uncertain("utilization", lo, hi, f"utilization {lo:.2g} to {hi:.2g}")
+    return None
+
+
+def _days(lo: float, hi: float, why: str) -> Uncertain:
+    """Training time between ``lo`` and ``hi`` days."""
+    return Uncertain(
+        "time",
+        lo * units.SECONDS_PER_DAY,
+        hi * units.SECONDS_PER_DAY,
+        f"days {lo:g} to {hi:g} ({why})",
+    )
 
 
 def _hw(
@@ -148,6 +228,7 @@ WORKED_EXAMPLES: tuple[WorkedExample, ...] = (
         "2 GTX 580 x 1.58 TFLOPS x 5.5 days x 0.33",
         reading="'five to six days' taken as 5.5 days, as printed.",
         reference="NeurIPS 2012",
+        uncertain=(_days(5.0, 6.0, "the paper's 'five to six days'"),),
     ),
     WorkedExample(
         "Dropout",

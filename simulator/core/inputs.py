@@ -1,8 +1,11 @@
 """User input to Quantities: a number with a unit, an upper bound ("< 0.0007 pfs-days") or a range
-or distribution ("5 to 6 days"), in canonical units; fractions checked over their whole range."""
+or distribution ("5 to 6 days"), in canonical units; fractions checked over their whole range;
+whole numbers and random seeds (one parser for every command)."""
 
 from __future__ import annotations
 
+import math
+import numbers
 import re
 
 from computesim.core import units
@@ -13,7 +16,7 @@ from computesim.core.distributions import (
     require_fraction_dist,
 )
 from computesim.core.quantity import Point, Quantity, UpperBound
-from computesim.errors import InputError, require_fraction, require_positive
+from computesim.errors import InputError, require_fraction, require_positive, shown
 
 _BOUND = re.compile(r"^\s*(<=?|≤)\s*(.+)$")
 
@@ -53,3 +56,57 @@ def require_fraction_quantity(field: str, q: Quantity) -> Quantity:
     if isinstance(q, Distribution):
         require_fraction_dist(field, q)
     return q
+
+
+SEED_LIMIT = 2**64  #: seeds are 0 <= seed < 2**64 (Philox keys and numpy's generators take 64 bits)
+_WHOLE_CHARS = 40  #: longest whole-number text accepted (2**64 has 20 digits)
+
+
+def _range(minimum: int, maximum: int | None) -> str:
+    """'>= 1', 'in 1 .. 1e+10' or 'in 0 .. 2**64 - 1' for messages."""
+    if maximum is None:
+        return f">= {minimum}"
+    top = "2**64 - 1" if maximum == SEED_LIMIT - 1 else f"{maximum:.4g}"
+    return f"in {minimum} .. {top}"
+
+
+def parse_whole(text: str | int, field: str, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole number from user text: digits exactly ('18446744073709551615', '1_000', '1,000')
+    or a float form that is whole ('1e6'); InputError naming ``field`` unless
+    ``minimum`` <= value (<= ``maximum``)."""
+    if isinstance(text, bool):
+        raise InputError(field, f"expected a whole number, got {text!r}")
+    s = str(text).strip().replace(",", "").replace("_", "")
+    if len(s) > _WHOLE_CHARS:
+        raise InputError(field, f"expected a whole number, got {shown(text)}")
+    try:
+        v = int(s) if s.lstrip("+-").isdigit() and s.isascii() else float(s)
+    except (ValueError, OverflowError):
+        raise InputError(field, f"expected a whole number, got {shown(text)}") from None
+    if isinstance(v, float) and not (math.isfinite(v) and v == int(v)):
+        raise InputError(
+            field, f"must be a whole number {_range(minimum, maximum)}, got {shown(text)}"
+        )
+    v = int(v)
+    if v < minimum or (maximum is not None and v > maximum):
+        raise InputError(
+            field, f"must be a whole number {_range(minimum, maximum)}, got {shown(text)}"
+        )
+    return v
+
+
+def parse_seed(text: str | int, field: str = "seed") -> int:
+    """A random seed from user text: a whole number 0 <= seed < 2**64 (see ``parse_whole``)."""
+    return parse_whole(text, field, 0, SEED_LIMIT - 1)
+
+
+def check_seed(seed: object, field: str = "seed") -> int:
+    """``seed`` as an int if it is an integer (Python or NumPy) with 0 <= seed < 2**64, else
+    InputError naming ``field``."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise InputError(field, f"must be a whole number, got {shown(repr(seed))[1:-1]}")
+    if not 0 <= int(seed) < SEED_LIMIT:
+        raise InputError(
+            field, f"must be in 0 .. 2**64 - 1 (18446744073709551615), got {int(seed)}"
+        )
+    return int(seed)

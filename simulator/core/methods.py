@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from computesim.core import units
+from computesim.core.distributions import (
+    Distribution,
+    LogNormal,
+    is_distribution_text,
+    parse_distribution,
+)
 from computesim.core.inputs import parse_quantity, require_fraction_quantity
 from computesim.core.quantity import Point, Quantity, UpperBound
 from computesim.errors import InputError
+from computesim.hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0
@@ -123,12 +130,14 @@ def _check_representable(e: Estimate) -> None:
         raise InputError(name, f"result overflows float64 (above 1.8e308 FLOP): {e.formula()}")
     if not flop > 0 or flop < 2.2250738585072014e-308:
         raise InputError(name, f"result underflows float64 (below 2.2e-308 FLOP): {e.formula()}")
-    dists = [f.value for f in e.factors if hasattr(f.value, "ppf")]
+    dists = [f.value for f in e.factors if isinstance(f.value, Distribution)]
     if not dists:
         return
-    import numpy as np
+    import numpy as np  # heavy: only for estimates with uncertain inputs
 
-    lo = hi = mean = sum(math.log(f.value.point) for f in e.factors if not hasattr(f.value, "ppf"))
+    lo = hi = mean = sum(
+        math.log(f.value.point) for f in e.factors if not isinstance(f.value, Distribution)
+    )
     for d in dists:
         with np.errstate(over="ignore", under="ignore"):
             lo += math.log(max(float(d.ppf(_TAIL)), 5e-324))
@@ -179,22 +188,8 @@ def _extras(extra: Mapping[str, float | str] | None) -> list[Factor]:
     ]
 
 
-def _is_dist(text: Any) -> bool:
-    from computesim.core.distributions import is_distribution_text
-
-    return is_distribution_text(text)
-
-
-def _dist(text: str, kind: str, field: str, bare_scale: float) -> Quantity:
-    from computesim.core.distributions import parse_distribution
-
-    return parse_distribution(text, kind, field, bare_scale)
-
-
-def _profile_range(peak: Any, field: str = "--tflops") -> Quantity:
+def _profile_range(peak: Any, field: str = "tflops") -> Quantity:
     """A profile's peak range (low to high, e.g. base to boost clock) as a lognormal 90% interval."""
-    from computesim.core.distributions import LogNormal
-
     if peak.high_flop_per_s > peak.low_flop_per_s:
         return LogNormal.from_interval(peak.low_flop_per_s, peak.high_flop_per_s)
     return Point(peak.flop_per_s)
@@ -210,12 +205,12 @@ def _scaled(value: float, scale: float, field: str, unit: str, canonical: str) -
     return x
 
 
-def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
+def _time(days: float | str | Quantity, field: str = "days") -> Quantity:
     """A duration: bare numbers are days; text with a unit ("12,000 h") is converted to seconds."""
     if isinstance(days, Quantity):
         return days
-    if _is_dist(days):
-        return _dist(days, "time", field, units.SECONDS_PER_DAY)
+    if isinstance(days, str) and is_distribution_text(days):
+        return parse_distribution(days, "time", field, units.SECONDS_PER_DAY)
     if isinstance(days, str) and units._split(days, field)[1]:
         return parse_quantity(days, "time", field)
     return Point(
@@ -225,12 +220,12 @@ def _time(days: float | str | Quantity, field: str = "--days") -> Quantity:
     )
 
 
-def _peak(tflops: float | str | Quantity, field: str = "--tflops") -> Quantity:
+def _peak(tflops: float | str | Quantity, field: str = "tflops") -> Quantity:
     """A peak rate: bare numbers are TFLOP/s; text with a unit ("1.58 TFLOP/s") is converted."""
     if isinstance(tflops, Quantity):
         return tflops
-    if _is_dist(tflops):
-        return _dist(tflops, "rate", field, 1e12)
+    if isinstance(tflops, str) and is_distribution_text(tflops):
+        return parse_distribution(tflops, "rate", field, 1e12)
     if isinstance(tflops, str) and units._split(tflops, field)[1]:
         return parse_quantity(tflops, "rate", field)
     return Point(
@@ -259,8 +254,6 @@ def estimate_hardware(
     a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
     defaults to the profile's (0.33 GPU/TPU, 0.17 CPU), or 0.33 when no device is named.
     """
-    from computesim.hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
-
     inputs: dict[str, Any] = {}
     profile = None
     if device is not None:
@@ -269,25 +262,23 @@ def estimate_hardware(
         inputs |= {"device": profile.name, "precision": precision}
     if isinstance(tflops, str) and tflops.strip().lower() == "range":
         if profile is None:
-            raise InputError(
-                "--tflops", "'range' needs a --device whose profile gives a peak range"
-            )
+            raise InputError("tflops", "'range' needs a `device` whose profile gives a peak range")
         peak, peak_src = _profile_range(profile.peak(precision)), f"profile {profile.key} (range)"
     elif tflops is not None:
         peak, peak_src = _peak(tflops), "--tflops"
     elif profile is not None:
         peak, peak_src = Point(profile.peak(precision).flop_per_s), f"profile {profile.key}"
     else:
-        raise InputError("--tflops", "give a peak (--tflops) or a --device whose profile has one")
+        raise InputError("tflops", "give a peak (`tflops`) or a `device` whose profile has one")
     if utilization is None:
         util: Quantity = Point(
             profile.default_utilization if profile else DEFAULT_UTILIZATION["gpu"]
         )
         util_src = f"default for {profile.kind if profile else 'gpu'}"
     else:
-        util, util_src = parse_quantity(utilization, "count", "--utilization"), "given"
-    require_fraction_quantity("--utilization", util)
-    devices = parse_quantity(count, "count", "--count")
+        util, util_src = parse_quantity(utilization, "count", "utilization"), "given"
+    require_fraction_quantity("utilization", util)
+    devices = parse_quantity(count, "count", "count")
     seconds = _time(days)
     inputs |= {
         "count": devices.to_json(),
@@ -337,58 +328,59 @@ def estimate_ops(
     given = [
         n
         for n, v in (
-            ("--forward-macs", forward_macs),
-            ("--forward-flop", forward_flop),
-            ("--params", params),
+            ("`forward_macs`", forward_macs),
+            ("`forward_flop`", forward_flop),
+            ("`params`", params),
         )
         if v is not None
     ]
     if len(given) != 1:
         raise InputError(
-            "--forward-macs",
-            "give exactly one of --forward-macs, --forward-flop, --params"
+            "forward_macs",
+            "give exactly one of `forward_macs`, `forward_flop`, `params`"
             + (f" (got {', '.join(given)})" if given else ""),
         )
     inputs: dict[str, Any] = {}
     if params is not None:
         if tokens is None:
-            raise InputError("--tokens", "required with --params (6 x params x tokens)")
+            raise InputError("tokens", "required with `params` (6 x params x tokens)")
         if examples is not None:
-            raise InputError("--examples", "use --tokens with --params, not --examples")
+            raise InputError("examples", "use `tokens` with `params`, not `examples`")
         forward = [
             Factor(
                 "forward",
-                parse_quantity(params, "count", "--params"),
+                parse_quantity(params, "count", "params"),
                 "MAC",
                 "params: 1 MAC/param/token",
             ),
             Factor("flop_per_mac", Point(units.FLOP_PER_MAC)),
         ]
-        count = Factor("examples", parse_quantity(tokens, "count", "--tokens"), "", "tokens")
+        count = Factor("examples", parse_quantity(tokens, "count", "tokens"), "", "tokens")
         inputs |= {"params": forward[0].value.to_json(), "tokens": count.value.to_json()}
     else:
         if examples is None:
-            raise InputError("--examples", "required (examples, tokens or timesteps per epoch)")
+            raise InputError("examples", "required (examples, tokens or timesteps per epoch)")
         if forward_macs is not None:
             forward = [
-                Factor("forward", parse_quantity(forward_macs, "macs", "--forward-macs"), "MAC"),
+                Factor("forward", parse_quantity(forward_macs, "macs", "forward_macs"), "MAC"),
                 Factor("flop_per_mac", Point(units.FLOP_PER_MAC)),
             ]
             inputs["forward_macs"] = forward[0].value.to_json()
         else:
+            assert forward_flop is not None  # exactly one forward cost is given (checked above)
             forward = [
-                Factor("forward", parse_quantity(forward_flop, "ops", "--forward-flop"), "FLOP")
+                Factor("forward", parse_quantity(forward_flop, "ops", "forward_flop"), "FLOP")
             ]
             inputs["forward_flop"] = forward[0].value.to_json()
-        count = Factor("examples", parse_quantity(examples, "count", "--examples"))
+        count = Factor("examples", parse_quantity(examples, "count", "examples"))
         inputs["examples"] = count.value.to_json()
     factors = [*forward, Factor("train_over_forward", Point(units.TRAIN_OVER_FORWARD)), count]
     if batch_size is not None:
-        factors.append(Factor("batch_size", parse_quantity(batch_size, "count", "--batch-size")))
+        factors.append(Factor("batch_size", parse_quantity(batch_size, "count", "batch_size")))
         inputs["batch_size"] = factors[-1].value.to_json()
-    factors.append(Factor("epochs", parse_quantity(epochs, "count", "--epochs")))
+    factors.append(Factor("epochs", parse_quantity(epochs, "count", "epochs")))
     inputs["epochs"] = factors[-1].value.to_json()
-    mult = parse_quantity(multiplier, "count", "--multiplier")
+    mult = parse_quantity(multiplier, "count", "multiplier")
     if not (isinstance(mult, Point) and mult.point == 1):
         factors.append(Factor("multiplier", mult))
         inputs["multiplier"] = mult.to_json()

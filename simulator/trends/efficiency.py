@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from computesim.core import units
 from computesim.errors import InputError, require_positive
-from computesim.trends.fit import pow10_or_inf
+from computesim.trends.fit import MAX_LOG10, decimal_year, json_ready, pow10_or_inf
 
 DEFAULT_HALVING_MONTHS = 16.0  #: Hernandez & Brown (2020), fitted trend
 DEFAULT_REFERENCE = 2012.0  #: start of their series (AlexNet, 2012)
@@ -41,10 +43,10 @@ class Efficiency:
     reference: float = DEFAULT_REFERENCE
 
     def __post_init__(self) -> None:
-        require_positive("--efficiency-halving-months", self.halving_months)
+        require_positive("Efficiency.halving_months", self.halving_months)
         if self.halving_months < MIN_MONTHS:
             raise InputError(
-                "--efficiency-halving-months",
+                "Efficiency.halving_months",
                 f"must be at least {MIN_MONTHS:g}, got {self.halving_months:g}",
             )
 
@@ -66,7 +68,7 @@ class Efficiency:
         """Effective compute (FLOP of ``reference``-era algorithms) = physical FLOP x gain(t)."""
         return np.asarray(flop, dtype=float) * self.gain(t)
 
-    def effective_doubling_months(self, physical_oom_per_year: float | np.ndarray) -> np.ndarray:
+    def effective_doubling_months(self, physical_oom_per_year: ArrayLike) -> np.ndarray:
         """Doubling time of effective compute when physical compute grows at the given OOM/year."""
         return (
             12.0
@@ -75,30 +77,30 @@ class Efficiency:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (a gain past float64 as None)."""
         f, a, b = SOURCE_TOTAL
-        return {
-            "halving_months": self.halving_months,
-            "reference_year": self.reference,
-            "gain_per_year": pow10_or_inf(self.oom_per_year),
-            "gain_2012_to_2019": pow10_or_inf(self.oom_per_year * (b - a)),
-            "source": f"Hernandez & Brown 2020: {f:g}x from {a:g} to {b:g} "
-            f"(implies {halving_months_from_total(f, b - a):.1f} months), fitted 16 months",
-        }
+        return json_ready(
+            {
+                "halving_months": self.halving_months,
+                "reference_year": self.reference,
+                "gain_per_year": pow10_or_inf(self.oom_per_year),
+                "gain_2012_to_2019": pow10_or_inf(self.oom_per_year * (b - a)),
+                "source": f"Hernandez & Brown 2020: {f:g}x from {a:g} to {b:g} "
+                f"(implies {halving_months_from_total(f, b - a):.1f} months), fitted 16 months",
+            }
+        )
 
 
 def effective_table(table, eff: Efficiency):
     """A points Table with compute replaced by effective compute (flop, bands and pfs_days x gain)."""
-    import pyarrow as pa
+    import pyarrow as pa  # heavy: loaded when effective compute is asked for
     import pyarrow.compute as pc
-
-    from computesim.core import units
-    from computesim.trends.fit import MAX_LOG10, decimal_year
 
     lg = eff.log10_gain(decimal_year(table.column("date").to_numpy(zero_copy_only=False)))
     lf = np.log10(np.asarray(table.column("flop").to_numpy(zero_copy_only=False), float))
     if lg.size and not (np.all(np.abs(lg) < MAX_LOG10) and np.all(np.abs(lf + lg) < MAX_LOG10)):
         raise InputError(
-            "--efficiency-halving-months",
+            "Efficiency.halving_months",
             f"effective compute leaves the float64 range "
             f"(gain up to 10^{float(np.max(np.abs(lg))):.4g} over the data's dates); use a longer halving time",
         )

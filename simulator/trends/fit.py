@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from computesim.data.datasets import YEAR_MAX, YEAR_MIN
+from computesim.core.inputs import check_seed
+from computesim.data.datasets import YEAR_MAX, YEAR_MIN, parse_date
 from computesim.errors import InputError
 
 LOG10_2 = math.log10(2.0)
@@ -36,7 +37,6 @@ MAX_BOOT = 100_000  #: most bootstrap resamples (memory grows with resamples x p
 MAX_BOOT_CELLS = 50_000_000  #: most resamples x points (about 2.4 GB of working arrays at the peak)
 MAX_LOG10 = math.log10(sys.float_info.max)  #: 308.25: 10**x overflows float64 above
 MIN_LOG10 = math.log10(sys.float_info.min)  #: -307.65: 10**x is subnormal or 0 below
-SEED_LIMIT = 2**64  #: seeds are 0 <= seed < 2**64 (numpy's generators take any, Philox 64 bits)
 DEFAULT_LEVEL = 0.95
 DEFAULT_NOISE = 2.0
 DEFAULT_LARGE_OOM = 1.0
@@ -57,8 +57,6 @@ def parse_when(text: str | float, field: str, end: bool = False) -> float:
     A bare year means the start of that year, or its end (start of the next) with ``end`` (so
     ``--from 2012 --to 2018`` covers 2012 through 2018). Every form must lie in YEAR_MIN..YEAR_MAX.
     """
-    from computesim.data.datasets import parse_date
-
     s = str(text).strip()
     if len(s) > 40:
         raise InputError(field, f"not a date or year: {s[:20]!r}... ({len(s)} characters)")
@@ -76,29 +74,6 @@ def parse_when(text: str | float, field: str, end: bool = False) -> float:
     if not (YEAR_MIN <= x < YEAR_MAX + 1):
         raise InputError(field, f"year out of range: {text!r} (allowed {YEAR_MIN} to {YEAR_MAX})")
     return x + (1.0 if end and s.isdigit() and len(s) == 4 else 0.0)
-
-
-def check_seed(seed: object, field: str = "--seed") -> int:
-    """``seed`` as an int if it is a whole number with 0 <= seed < 2**64, else InputError."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InputError(field, f"must be a whole number, got {seed!r}")
-    if not 0 <= int(seed) < SEED_LIMIT:
-        raise InputError(
-            field, f"must be in 0 .. 2**64 - 1 (18446744073709551615), got {int(seed)}"
-        )
-    return int(seed)
-
-
-def parse_seed(text: str | int, field: str = "--seed") -> int:
-    """A seed option: a whole number written exactly (no float rounding), 0 <= seed < 2**64."""
-    s = str(text).strip().replace("_", "")
-    if (
-        isinstance(text, bool)
-        or not (s.isdigit() or (s[:1] in "+-" and s[1:].isdigit()))
-        or len(s) > 40
-    ):
-        raise InputError(field, f"must be a whole number in 0 .. 2**64 - 1, got {str(text)[:40]!r}")
-    return check_seed(int(s), field)
 
 
 def pow10(x: float, field: str, what: str) -> float:
@@ -165,7 +140,11 @@ def ols(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def _boot_lines(
-    t: np.ndarray, y: np.ndarray, half: np.ndarray | None, n_boot: int, rng: np.random.Generator
+    t: np.ndarray,
+    y: np.ndarray,
+    half: tuple[np.ndarray, np.ndarray] | None,
+    n_boot: int,
+    rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Slopes and levels at the original center of ``n_boot`` pairs-bootstrap refits.
 
@@ -249,10 +228,10 @@ class TrendFit:
     def residuals(self) -> np.ndarray:
         return self.y - self.predict(self.t)
 
-    def to_dict(self) -> dict[str, Any]:
+    def summary(self) -> dict[str, Any]:
         """Plain Python values (floats may be inf: a flat trend doubles in inf months; JSON form:
-        ``json_ready`` of this, as ``TrendReport.to_dict`` gives): doubling_months(+_ci),
-        growth_per_year(+_ci), oom_per_year(+_ci), n_points, span (decimal years)."""
+        ``to_dict``): doubling_months(+_ci), growth_per_year(+_ci), oom_per_year(+_ci), n_points,
+        span (decimal years)."""
         lo, hi = self.slope_ci()
         return {
             "label": self.label,
@@ -273,6 +252,10 @@ class TrendFit:
             "data_from": float(self.t.min()),
             "data_to": float(self.t.max()),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """``summary`` JSON-ready: plain types, inf and NaN as None."""
+        return json_ready(self.summary())
 
 
 @dataclass
@@ -330,11 +313,11 @@ def fit_trend(
     InputError when fewer than MIN_POINTS points fall in the window or ``n_boot`` < 100.
     """
     if n_boot < 100:
-        raise InputError("--bootstrap", f"need at least 100 resamples, got {n_boot}")
+        raise InputError("n_boot", f"need at least 100 resamples, got {n_boot}")
     if n_boot > MAX_BOOT:
-        raise InputError("--bootstrap", f"at most {MAX_BOOT} resamples, got {n_boot}")
+        raise InputError("n_boot", f"at most {MAX_BOOT} resamples, got {n_boot}")
     if not (0 < level < 1):
-        raise InputError("--ci", f"must be between 0 and 1, got {level}")
+        raise InputError("level", f"must be between 0 and 1, got {level}")
     mask = (data.t >= start) & (data.t < end)
     d = data.subset(mask)
     if d.t.size < MIN_POINTS:
@@ -347,7 +330,7 @@ def fit_trend(
         )
     if n_boot * d.t.size > MAX_BOOT_CELLS:
         raise InputError(
-            "--bootstrap",
+            "n_boot",
             f"{n_boot} resamples of {d.t.size} points need too much memory; "
             f"at most {MAX_BOOT_CELLS // d.t.size} for this data",
         )
@@ -356,7 +339,7 @@ def fit_trend(
     half = None
     if propagate:
         if not (math.isfinite(noise_factor) and noise_factor >= 1):
-            raise InputError("--noise-factor", f"must be a finite factor >= 1, got {noise_factor}")
+            raise InputError("noise_factor", f"must be a finite factor >= 1, got {noise_factor}")
         f = math.log10(noise_factor)
         half = (np.where(np.isnan(d.low), -f, d.low), np.where(np.isnan(d.high), f, d.high))
     bs, bl = _boot_lines(d.t, d.y, half, n_boot, rng)
@@ -474,7 +457,7 @@ def break_test(
 
 
 @dataclass
-class TrendReport:
+class TrendFits:
     """Fit over the window, eras, break test and large-scale subset."""
 
     overall: TrendFit
@@ -487,12 +470,12 @@ class TrendReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (plain types, NaN/inf as None): the window's fit, eras, break test and
         the large-scale subset (without its TrendFit object)."""
-        out = self.overall.to_dict()
+        out = self.overall.summary()
         out["upper_bounds_excluded"] = self.n_bounds_excluded
         out["upper_bounds"] = (
             "included as points" if self.include_bounds else "excluded from the fit"
         )
-        out["eras"] = [e.to_dict() for e in self.eras]
+        out["eras"] = [e.summary() for e in self.eras]
         out["break_test"] = self.break_test
         out["large_scale"] = (
             None if self.large is None else {k: v for k, v in self.large.items() if k != "fit"}
@@ -526,7 +509,7 @@ def large_scale(
     }
     if sel.sum() >= MIN_POINTS:
         sub = fit_trend(data.subset(sel), label="large-scale", start=fit.start, end=fit.end, **kw)
-        out |= {k: v for k, v in sub.to_dict().items() if k not in ("label", "n_points")}
+        out |= {k: v for k, v in sub.summary().items() if k not in ("label", "n_points")}
         out["fit"] = sub
     else:
         out["note"] = f"fewer than {MIN_POINTS} points above the threshold: no separate fit"
@@ -544,14 +527,13 @@ def _check_options(
         or isinstance(n_boot, bool)
         or not 100 <= n_boot <= MAX_BOOT
     ):
-        raise InputError(
-            "--bootstrap", f"must be a whole number from 100 to {MAX_BOOT}, got {n_boot!r}"
-        )
+        raise InputError("n_boot", f"must be a whole number from 100 to {MAX_BOOT}, got {n_boot!r}")
     if not (math.isfinite(noise_factor) and noise_factor >= 1):
-        raise InputError("--noise-factor", f"must be a finite factor >= 1, got {noise_factor}")
+        raise InputError("noise_factor", f"must be a finite factor >= 1, got {noise_factor}")
     if large_threshold is not None and not math.isfinite(large_threshold):
         raise InputError(
-            "--large", f"must be a finite number of orders of magnitude, got {large_threshold}"
+            "large_threshold",
+            f"must be a finite number of orders of magnitude, got {large_threshold}",
         )
 
 
@@ -568,26 +550,28 @@ def analyse(
     level: float = DEFAULT_LEVEL,
     propagate: bool = False,
     noise_factor: float = DEFAULT_NOISE,
-) -> TrendReport:
+) -> TrendFits:
     """Fit the window, each era between ``breaks`` (decimal years), and the large-scale subset."""
     _check_options(n_boot, seed, noise_factor, large_threshold)
     if start >= end:
-        raise InputError("--from", f"window is empty: from {start:g} is not before to {end:g}")
+        raise InputError("start", f"window is empty: from {start:g} is not before to {end:g}")
     data, n_bounds = fit_data(table, include_bounds)
     in_window = int(((data.t >= start) & (data.t < end)).sum())
     if in_window == 0:
         raise InputError(
-            "--from",
+            "start",
             f"no data points in the window {_span(start, end)}"
             + (f" ({n_bounds} upper bounds excluded)" if n_bounds else ""),
         )
     bks = sorted(float(b) for b in breaks)
     if any(not (start < b < end) for b in bks) or len(set(bks)) != len(bks):
         raise InputError(
-            "--breaks", f"breakpoints must be distinct and inside the window {_span(start, end)}"
+            "breaks", f"breakpoints must be distinct and inside the window {_span(start, end)}"
         )
     rng = np.random.default_rng(seed)
-    kw = dict(n_boot=n_boot, seed=rng, level=level, propagate=propagate, noise_factor=noise_factor)
+    kw: dict[str, Any] = dict(
+        n_boot=n_boot, seed=rng, level=level, propagate=propagate, noise_factor=noise_factor
+    )
     overall = fit_trend(data, label="window", start=start, end=end, **kw)
     edges = [start, *bks, end]
     eras = (
@@ -602,4 +586,4 @@ def analyse(
     large = (
         large_scale(overall, data, large_threshold, **kw) if large_threshold is not None else None
     )
-    return TrendReport(overall, eras, bt, large, n_bounds, include_bounds)
+    return TrendFits(overall, eras, bt, large, n_bounds, include_bounds)

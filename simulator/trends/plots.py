@@ -12,18 +12,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from computesim.core import units
+from computesim.io.arrow import atomic_path, check_output
+from computesim.trends.fit import TrendFits, decimal_year
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
 
 
-def check_plot_path(path: str | Path, overwrite: bool = False) -> Path:
+def check_plot_path(path: str | Path, overwrite: bool = False, field: str = "path") -> Path:
     """Validate a plot path before any work (arrow_io.check_output with the plot extensions)."""
-    from computesim.io.arrow import check_output
+    return check_output(path, overwrite, field, PLOT_FORMATS)
 
-    return check_output(path, overwrite, "--plot", PLOT_FORMATS)
+
+def _to_pfs_days(flop: ArrayLike) -> np.ndarray:
+    return np.asarray(flop, float) / units.PFS_DAY
+
+
+def _to_flop(pfs_days: ArrayLike) -> np.ndarray:
+    return np.asarray(pfs_days, float) * units.PFS_DAY
 
 
 def _fmt_months(m: float | None) -> str:
@@ -112,21 +121,18 @@ def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
 def plot_trend(
     path: str | Path,
     table,
-    report,
+    report: TrendFits,
     *,
     title: str = "Training compute over time",
     noise_factor: float | None = None,
     overwrite: bool = False,
     extra_caption: str = "",
 ) -> Path:
-    """Draw the points and the fits of ``report`` (a trends.TrendReport) to ``path`` (.png/.svg/.pdf)."""
-    import matplotlib
+    """Draw the points and the fits of ``report`` (a ``fit.TrendFits``) to ``path`` (.png/.svg/.pdf)."""
+    import matplotlib  # heavy, and only for plots: loaded when one is drawn
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from computesim.io.arrow import atomic_path
-    from computesim.trends.fit import decimal_year
 
     final = check_plot_path(path, overwrite)
     t = decimal_year(table.column("date").to_numpy(zero_copy_only=False))
@@ -137,7 +143,7 @@ def plot_trend(
         fits = report.eras or [report.overall]
         lines = []
         for i, f in enumerate(fits):
-            d = f.to_dict()
+            d = f.summary()
             name = f.label if report.eras else "fit"
             _draw_fit(ax, f, _COLORS[i % len(_COLORS)], f"{name}: {_rate(d['doubling_months'])} mo")
             lines.append(_caption_line(name, d))
@@ -152,7 +158,7 @@ def plot_trend(
                 lw=1,
                 label=f"whole window: {_rate(o.doubling_months)} mo",
             )
-            lines.insert(0, _caption_line("whole window", o.to_dict()))
+            lines.insert(0, _caption_line("whole window", o.summary()))
             for b in [e.start for e in report.eras[1:]]:
                 ax.axvline(b, color="0.6", ls=":", lw=1)
         if report.large and report.large.get("fit") is not None:
@@ -162,7 +168,7 @@ def plot_trend(
             )
             lines.append(
                 _caption_line(
-                    f"large-scale (> {report.large['threshold_oom']:g} OOM above)", lf.to_dict()
+                    f"large-scale (> {report.large['threshold_oom']:g} OOM above)", lf.summary()
                 )
             )
         if report.n_bounds_excluded:
@@ -180,9 +186,7 @@ def plot_trend(
         ax.set_xlim(float(t.min()) - 0.04 * span, float(t.max()) + 0.18 * span)
         ax.set_xlabel("publication date (year)")
         ax.set_ylabel("training compute (FLOP)")
-        sec = ax.secondary_yaxis(
-            "right", functions=(lambda f: f / units.PFS_DAY, lambda p: p * units.PFS_DAY)
-        )
+        sec = ax.secondary_yaxis("right", functions=(_to_pfs_days, _to_flop))
         sec.set_ylabel("petaflop/s-days")
         ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(True, which="major", alpha=0.3)
@@ -192,7 +196,7 @@ def plot_trend(
             0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace"
         )
         fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.9, top=0.94)
-        with atomic_path(final, overwrite, "--plot", PLOT_FORMATS, keep_suffix=True) as tmp:
+        with atomic_path(final, overwrite, "path", PLOT_FORMATS, keep_suffix=True) as tmp:
             fig.savefig(tmp, dpi=110)
     finally:
         plt.close(fig)

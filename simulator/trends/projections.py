@@ -21,16 +21,15 @@ from typing import Any
 
 import numpy as np
 
+from computesim.core import units
 from computesim.errors import InputError, require_positive
 from computesim.trends.efficiency import MIN_MONTHS
-from computesim.trends.fit import LOG10_2, TrendFit, pow10, pow10_or_inf
+from computesim.trends.fit import LOG10_2, TrendFit, json_ready, pow10, pow10_or_inf
 
-#: The option (or, without one, the field) each PricePerformance field is set by, for messages.
+#: The PricePerformance fields that must be positive, by the name messages give them.
 FIELDS = {
-    "gpu_hour_usd": "--gpu-hour-usd",
-    "peak_flop_per_s": "PricePerformance.peak_flop_per_s",
-    "utilization": "PricePerformance.utilization",
-    "doubling_months": "--price-doubling-months",
+    name: f"PricePerformance.{name}"
+    for name in ("gpu_hour_usd", "peak_flop_per_s", "utilization", "doubling_months")
 }
 
 
@@ -50,11 +49,13 @@ class PricePerformance:
             require_positive(flag, getattr(self, name))
         if self.doubling_months < MIN_MONTHS:
             raise InputError(
-                "--price-doubling-months",
+                FIELDS["doubling_months"],
                 f"must be at least {MIN_MONTHS:g}, got {self.doubling_months:g}",
             )
         if self.flop_per_dollar_override is not None:
-            require_positive("--flop-per-dollar", self.flop_per_dollar_override)
+            require_positive(
+                "PricePerformance.flop_per_dollar_override", self.flop_per_dollar_override
+            )
 
     @property
     def flop_per_dollar(self) -> float:
@@ -70,6 +71,7 @@ class PricePerformance:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: the fields, flop_per_dollar and how it was derived."""
         d = asdict(self)
         d["flop_per_dollar"] = self.flop_per_dollar
         d["derivation"] = (
@@ -77,7 +79,7 @@ class PricePerformance:
             if self.flop_per_dollar_override is not None
             else "peak_flop_per_s x utilization x 3600 / gpu_hour_usd (V100-class cloud GPU, 2018)"
         )
-        return d
+        return json_ready(d)
 
 
 def year_to_iso(t: float) -> str | None:
@@ -95,14 +97,12 @@ def _q(a: np.ndarray, level: float) -> list[float]:
     return [float(v) for v in np.quantile(a, [lo, 1 - lo], method="inverted_cdf")]
 
 
-def compute_at(fit: TrendFit, t: float, field: str = "--project") -> dict[str, Any]:
+def compute_at(fit: TrendFit, t: float, field: str = "t") -> dict[str, Any]:
     """Compute on the trend at decimal year ``t`` (FLOP) with its band.
 
     InputError naming ``field`` when the line or its band at ``t`` leaves the float64 range (a date
     far from the data on a steep trend): no ``inf`` or 0 FLOP is ever returned.
     """
-    from computesim.core import units
-
     what = f"the trend at {year_to_iso(t) or f'{t:g}'}"
     mid = pow10(float(fit.predict(t)), field, what)
     lo, hi = (pow10(float(v[0]), field, f"{what} (band)") for v in fit.band(t))
@@ -116,7 +116,9 @@ def compute_at(fit: TrendFit, t: float, field: str = "--project") -> dict[str, A
     }
 
 
-def _solve(level: float, slope: float | np.ndarray, center: float, target: float) -> np.ndarray:
+def _solve(
+    level: float | np.ndarray, slope: float | np.ndarray, center: float, target: float
+) -> np.ndarray:
     """t where level + slope (t - center) = target; +inf where the line never rises to it."""
     slope = np.asarray(slope, float)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -126,7 +128,7 @@ def _solve(level: float, slope: float | np.ndarray, center: float, target: float
 
 def crossing(fit: TrendFit, threshold_flop: float) -> dict[str, Any]:
     """The date the trend reaches ``threshold_flop``, with its band (inf: never, on that refit)."""
-    target = math.log10(require_positive("--threshold", threshold_flop))
+    target = math.log10(require_positive("threshold_flop", threshold_flop))
     t = float(_solve(fit.level, fit.slope, fit.center, target))
     tb = _solve(fit.boot_level, fit.boot_slope, fit.center, target)
     lo, hi = _q(tb, fit.level_ci)
@@ -143,14 +145,14 @@ def cost(
     fit: TrendFit, price: PricePerformance, years: list[float], budget_usd: float
 ) -> dict[str, Any]:
     """Cost in dollars of the run on the trend at each of ``years``, and the year it reaches ``budget_usd``."""
-    require_positive("--budget", budget_usd)
+    require_positive("budget_usd", budget_usd)
     dl = 12.0 * LOG10_2 / price.doubling_months  # OOM/year of price-performance
     rows = []
     for y in years:
-        c = compute_at(fit, y, "--cost-years")
+        c = compute_at(fit, y, "years")
         lp = float(price.log10_at(y))
         what = f"the cost of the trend's run in {y:g}"
-        usd = [pow10(math.log10(v) - lp, "--cost-years", what) for v in [c["flop"], *c["flop_ci"]]]
+        usd = [pow10(math.log10(v) - lp, "years", what) for v in [c["flop"], *c["flop_ci"]]]
         rows.append({"year": y, "flop": c["flop"], "usd": usd[0], "usd_ci": usd[1:]})
     # log10 cost(t) = line(t) - log10 P(t): a line of slope (slope - dl) through center
     lp_c = float(price.log10_at(fit.center))

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from computesim.core import units
-from computesim.core.distributions import LogNormal
-from computesim.core.methods import Estimate, Factor, estimate_hardware, estimate_ops
+from computesim.core.examples import ExampleResult
+from computesim.core.methods import estimate_hardware, estimate_ops
 from computesim.data.datasets import sniff_delimiter
 from computesim.errors import InputError
 from computesim.kernels import get_backend
@@ -294,10 +294,13 @@ def read_systems(path: str) -> list[dict[str, str | None]]:
     return _text_columns(table)
 
 
-#: Option names in estimate's messages -> the column of a systems table they come from.
-_FLAG_COLUMNS = {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS} | {
-    "method": "method"
-}
+#: Names in estimate's messages (parameters, or the options of profile lookups) -> the column
+#: of a systems table they come from.
+_FLAG_COLUMNS = (
+    {c: c for c in HW_COLUMNS + OPS_COLUMNS}
+    | {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS}
+    | {"method": "method"}
+)
 
 
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
@@ -441,46 +444,13 @@ def grid_bands(
 
 
 # --- the worked examples with bands ------------------------------------------------------------------
-def example_model(result, method_error: float = 2.0) -> tuple[LogModel, str]:
-    """A worked example's LogModel with the stated precision of its inputs, and those assumptions.
+def example_model(result: ExampleResult, method_error: float = 2.0) -> tuple[LogModel, str]:
+    """A worked example's LogModel with the stated precision of its inputs
+    (``ExampleResult.with_stated_precision``), and those assumptions as text.
 
-    Hardware rows: days "5 to 6" for AlexNet (the paper's "five to six days"), else the printed
-    days +- half a day (whole days as reported); GTX 580 peak 1.54 to 1.58 TFLOPS (both figures
-    of the source); utilization 0.33 as 0.2 to 0.5 (the source's default guess), a stated
-    utilization u as 0.7u to min(1.3u, 0.95); other inputs as printed. Operation counts: as printed.
-    Both: a method error with 90% interval /f to xf (default 2x: the source's "within 2-3x").
+    Plus a method error with 90% interval /f to xf (default 2x: the source's "within 2-3x").
     All ranges are lognormal 90% intervals, so every band is exact.
     """
-    est: Estimate = result.estimate
-    ex = result.example
-    notes = []
-    factors = []
-    for f in est.factors:
-        v = f.value
-        if est.method == "hardware" and f.name == "time":
-            days = v.point / units.SECONDS_PER_DAY
-            lo, hi = (5.0, 6.0) if ex.system == "AlexNet" else (days - 0.5, days + 0.5)
-            why = (
-                "the paper's 'five to six days'"
-                if ex.system == "AlexNet"
-                else "rounded to whole days"
-            )
-            v = LogNormal.from_interval(lo * units.SECONDS_PER_DAY, hi * units.SECONDS_PER_DAY)
-            notes.append(f"days {lo:g} to {hi:g} ({why})")
-        elif (
-            est.method == "hardware"
-            and f.name == "peak"
-            and "GTX 580" in str(est.inputs.get("device", ""))
-        ):
-            v = LogNormal.from_interval(1.54e12, 1.58e12)
-            notes.append("peak 1.54 to 1.58 TFLOPS (both figures of the source)")
-        elif est.method == "hardware" and f.name == "utilization":
-            u = v.point
-            lo, hi = (0.2, 0.5) if abs(u - 0.33) < 1e-9 else (0.7 * u, min(1.3 * u, 0.95))
-            v = LogNormal.from_interval(lo, hi)
-            notes.append(f"utilization {lo:.2g} to {hi:.2g}")
-        factors.append(Factor(f.name, v, f.unit, f.note))
+    est, notes = result.with_stated_precision()
     notes.append(f"method error /{method_error:g} to x{method_error:g}")
-    return model_of(
-        Estimate(est.method, tuple(factors), est.inputs, est.label), method_error
-    ), "; ".join(notes)
+    return model_of(est, method_error), "; ".join(notes)

@@ -180,7 +180,7 @@ def test_long_whitespace_inside_the_limit_still_parses():
 def test_utilization_must_stay_at_most_one_over_the_whole_distribution(text):
     with pytest.raises(InputError) as exc:
         estimate_hardware(tflops=1, days=1, utilization=text)
-    assert exc.value.field == "--utilization" and "at most 1" in exc.value.problem
+    assert exc.value.field == "utilization" and "at most 1" in exc.value.problem
 
 
 @pytest.mark.parametrize(

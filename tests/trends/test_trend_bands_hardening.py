@@ -212,7 +212,7 @@ def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
 def test_trend_flat_fit_to_dict_has_no_inf():
     import numpy as np
 
-    from computesim.trends.fit import TrendFit, TrendReport
+    from computesim.trends.fit import TrendFit, TrendFits
 
     t = np.array([2010.0, 2011.0, 2012.0])
     fit = TrendFit(
@@ -228,7 +228,7 @@ def test_trend_flat_fit_to_dict_has_no_inf():
         np.zeros(200),
         np.full(200, 20.0),
     )
-    d = TrendReport(fit, [], None, None, 0, False).to_dict()
+    d = TrendFits(fit, [], None, None, 0, False).to_dict()
     assert d["doubling_months"] is None and d["from"] is None
     assert json.loads(json.dumps(d, allow_nan=False)) == d
 

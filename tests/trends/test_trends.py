@@ -132,10 +132,10 @@ def test_window_and_errors():
         trends.analyse(tab, start=2015, end=2020)
     with pytest.raises(InputError) as e:
         trends.analyse(tab, start=2016, end=2012)
-    assert e.value.field == "--from"
+    assert e.value.field == "start"
     with pytest.raises(InputError) as e:
         trends.analyse(tab, start=2012, end=2016, breaks=[2017])
-    assert e.value.field == "--breaks"
+    assert e.value.field == "breaks"
     with pytest.raises(InputError, match="at least 3 points"):  # an era with too few points
         trends.analyse(tab, start=2012, end=2016, breaks=[2013])
     with pytest.raises(
@@ -144,7 +144,7 @@ def test_window_and_errors():
         trends.analyse(tab, start=2012, end=2016, breaks=[2015])
     with pytest.raises(InputError) as e:
         trends.fit_trend(fit_data_from(t, t), n_boot=10)
-    assert e.value.field == "--bootstrap"
+    assert e.value.field == "n_boot"
     with pytest.raises(InputError, match="same date"):
         trends.ols(np.ones(4), np.arange(4.0))
 

@@ -57,7 +57,7 @@ def test_default_price_performance():
     assert pj.PricePerformance(flop_per_dollar_override=1e17).flop_per_dollar == 1e17
     with pytest.raises(InputError) as e:
         pj.PricePerformance(gpu_hour_usd=0)
-    assert e.value.field == "--gpu-hour-usd"
+    assert e.value.field == "PricePerformance.gpu_hour_usd"
 
 
 def test_cost_and_budget_year(fit):
