@@ -114,6 +114,9 @@ def get_backend(name: str = "auto") -> Backend:
     """The backend called ``name``; "auto" takes cuda when a real GPU is usable, else numba.
 
     An unavailable backend is an InputError naming why, never a silent fallback.
+
+    >>> get_backend("reference").name
+    'reference'
     """
     if name == "auto":
         ok, why = cuda_status()

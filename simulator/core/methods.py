@@ -45,7 +45,14 @@ class Factor:
 
 @dataclass(frozen=True)
 class Estimate:
-    """Training compute as a product of factors. ``method``: "ops", "hardware" or "reported"."""
+    """Training compute as a product of factors. ``method``: "ops", "hardware" or "reported".
+
+    >>> e = estimate_hardware(device="GTX 580", count=2, days=5.5)
+    >>> [f.name for f in e.factors], e.method
+    (['devices', 'peak', 'time', 'utilization'], 'hardware')
+    >>> e.to_dict()["pfs_days"]
+    0.0057354
+    """
 
     method: str
     factors: tuple[Factor, ...]
@@ -253,6 +260,10 @@ def estimate_hardware(
     peak and is required without a device; ``tflops="range"`` takes the profile's low to high peak as
     a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
     defaults to the profile's (0.33 GPU/TPU, 0.17 CPU), or 0.33 when no device is named.
+
+    >>> e = estimate_hardware(device="K80", count=1000, days=30, utilization=0.4)
+    >>> e.pfs_days, e.formula()  # pfs-days; the product it is
+    (102.0, '1000 x 8.5e12 FLOP/s x 2.59e6 s x 0.4')
     """
     inputs: dict[str, Any] = {}
     profile = None
@@ -324,6 +335,11 @@ def estimate_ops(
     ``forward_flop`` (FLOP per example; no x2 applied) or ``params`` (a dense transformer: N MACs
     per token, so the total is 6 x N x ``tokens``). ``batch_size`` makes ``examples`` a count of
     updates (DQN); ``multiplier`` counts networks trained (NAS: 12,800).
+
+    >>> estimate_ops(forward_macs=0.75e9, examples=1.2e6, epochs=90).flop  # AlexNet, FLOP
+    4.86e+17
+    >>> estimate_ops(params=175e9, tokens=300e9).flop  # 6 N D
+    3.15e+23
     """
     given = [
         n
@@ -390,12 +406,23 @@ def estimate_ops(
 
 
 def reported(compute: float | str | Quantity, label: str = "", kind: str = "ops") -> Estimate:
-    """A figure reported elsewhere, possibly a bound: "0.089 pfs-days", "< 0.0007 pfs-days"."""
+    """A figure reported elsewhere, possibly a bound: "0.089 pfs-days", "< 0.0007 pfs-days".
+
+    >>> reported("3.14e23 FLOP", "GPT-3").flop
+    3.14e+23
+    """
     q = parse_quantity(compute, kind, "compute", bounds=True)
     inputs = {"compute_flop": q.to_json()}
     return Estimate("reported", (Factor("compute", q, "FLOP"),), inputs, label)
 
 
 def compare(ops: Estimate, hardware: Estimate, tolerance: float = AGREEMENT_FACTOR) -> Comparison:
-    """The method-1 / method-2 consistency check of the source."""
+    """The method-1 / method-2 consistency check of the source.
+
+    >>> ops = estimate_ops(forward_macs=0.75e9, examples=1.2e6, epochs=90)
+    >>> hw = estimate_hardware(device="GTX 580", count=2, days=5.5)
+    >>> c = compare(ops, hw)
+    >>> round(c.ratio, 2), c.agree  # hardware / ops, within the 3x the source allows
+    (1.02, True)
+    """
     return Comparison(ops, hardware, tolerance)

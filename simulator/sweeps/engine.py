@@ -1011,6 +1011,13 @@ def sweep(
     error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all lognormal).
 
     Bad input raises InputError naming the parameter (``group_by``, ``days``, ...).
+
+    >>> t = sweep(device="K40,K80", count="1,8,64", days="1:100:10log")  # materialise: every point
+    >>> t.num_rows, t.column_names[-2:]
+    (60, ['flop', 'pfs_days'])
+    >>> r = sweep(device="K80", count="1,8,64", days="1:100:10log", threshold="1e20FLOP")  # reduce
+    >>> r["count_at_least"][0].as_py(), r["points"][0].as_py()
+    (8, 30)
     """
     if not callable(progress):
         _flag(progress, "progress")

@@ -33,7 +33,13 @@ DEFAULT_BUDGET_USD = 1e12  #: the source's world hardware budget per year, dolla
 
 @dataclass(frozen=True)
 class TrendReport:
-    """Fits of ``points`` with projections from the window's fit and their assumptions."""
+    """Fits of ``points`` with projections from the window's fit and their assumptions.
+
+    >>> from computesim.data.datasets import builtin_points
+    >>> d = trend_report(builtin_points(), start=2012, end=2019).to_dict()
+    >>> round(d["doubling_months"], 2), [round(x, 1) for x in d["doubling_months_ci"]]
+    (4.45, [2.7, 8.4])
+    """
 
     points: Points  #: the points fitted (effective compute when ``effective``)
     fits: TrendFits
@@ -136,6 +142,13 @@ def trend_report(
 
     InputError naming the parameter for bad input; a fit without enough points says how many rows
     of the data were skipped.
+
+    >>> from computesim.data.datasets import builtin_points
+    >>> r = trend_report(
+    ...     builtin_points(), start=2012, end=2019
+    ... )  # AI and Compute's 2012-2018 points
+    >>> r.overall.n, round(r.overall.doubling_months, 1)  # points; months per doubling
+    (13, 4.5)
     """
     price = price or pj.PricePerformance()
     eff = efficiency or Efficiency()
