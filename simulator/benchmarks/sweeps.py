@@ -32,7 +32,9 @@ from computesim.kernels import (
     get_backend,
     sweep_reference,  # noqa: F401
 )
-from computesim.sweeps.engine import AXES, Axis, Grid, materialize_batches, materialize_table
+from computesim.sweeps.axes import AXES
+from computesim.sweeps.grid import Axis, Grid
+from computesim.sweeps.modes import materialize_batches, materialize_table
 
 from .registry import Case, Workload, capped, register
 
@@ -188,7 +190,7 @@ def _reduced(size: int, backend: str) -> Case:
 
 
 def sweep_grid(size: int):
-    """The 4-D grid as a ``computesim.sweeps.engine.Grid`` (device column labelled K40, K80)."""
+    """The 4-D grid as a ``computesim.sweeps.grid.Grid`` (device column labelled K40, K80)."""
 
     a = grid(size)
     axes = [

@@ -10,7 +10,7 @@ import pytest
 import computesim
 from computesim.core import units
 from computesim.errors import InputError
-from computesim.sweeps.engine import build_grid, parse_axis
+from computesim.sweeps.grid import build_grid, parse_axis
 
 CARD = dict(device="GTX 580", count="1,8,64", days="1:100:10log", utilization="0.2:0.5:4")
 

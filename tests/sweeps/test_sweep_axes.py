@@ -8,7 +8,7 @@ import inspect
 import computesim
 from computesim.cli import build_parser
 from computesim.sweeps import axes, scenario
-from computesim.sweeps.engine import AXES as ENGINE_AXES
+from computesim.sweeps.grid import AXES as ENGINE_AXES
 
 
 def _sweep_parser() -> argparse.ArgumentParser:

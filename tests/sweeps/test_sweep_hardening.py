@@ -16,6 +16,7 @@ from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.kernels import get_backend
 from computesim.sweeps import engine as sweeps
+from computesim.sweeps import grid
 
 MIXED = "K80,Xeon E5-2680 v2"
 
@@ -211,7 +212,7 @@ def test_huge_axis_is_guarded_before_allocation(monkeypatch):
     with pytest.raises(
         InputError, match="per axis"
     ) as e:  # allowed by max_points, but one axis too long
-        sweeps.parse_axis("1:2:" + "9" * 30, "days")
+        grid.parse_axis("1:2:" + "9" * 30, "days")
 
 
 # ---- item 5: scenario files -------------------------------------------------------------------
@@ -284,7 +285,7 @@ def test_scenario_path_problems_one_line(run, tmp_path):
 
 
 def test_unreused_batches_own_their_buffers():
-    g = sweeps.build_grid({"tflops": "1:2:7", "days": "1:3:5"})
+    g = grid.build_grid({"tflops": "1:2:7", "days": "1:3:5"})
     be = get_backend("reference")
     batches = list(sweeps.materialize_batches(g, be, chunk=10, reuse=False))
     assert len(batches) == 4
@@ -344,7 +345,7 @@ def test_axis_text_is_read_in_linear_time(text):
     SIGALRM turns a regression into a failure instead of a hang."""
     import signal
 
-    from computesim.sweeps.engine import axis_length, parse_axis
+    from computesim.sweeps.grid import axis_length, parse_axis
 
     def hang(signum, frame):
         raise AssertionError("axis parsing did not finish in 30 s: quadratic again?")

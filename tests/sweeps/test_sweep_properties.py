@@ -24,7 +24,7 @@ import computesim
 from computesim.errors import InputError
 from computesim.io import toml as toml_io
 from computesim.sweeps import scenario
-from computesim.sweeps.engine import parse_axis
+from computesim.sweeps.grid import parse_axis
 
 FAST = settings(max_examples=150, deadline=None)
 
