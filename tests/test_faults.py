@@ -16,21 +16,14 @@ import time
 from pathlib import Path
 
 import pytest
+from argv import BIG_SWEEP
 from signals_support import default_signals
 
 PY = [sys.executable, "-m", "computesim"]
 #: A streamed sweep that runs for many seconds (2e8 points); it is stopped long before the end. The
 #: NumPy reference backend: no JIT compilation, and the same streamed writer as the others.
 BIG = [
-    "sweep",
-    "--tflops",
-    "1:9:100",
-    "--count",
-    "1:64:100",
-    "--days",
-    "1:365:1000log",
-    "--utilization",
-    "0.2:0.5:20",
+    *BIG_SWEEP,
     "--backend",
     "reference",
     "--no-progress",

@@ -43,6 +43,7 @@ import json
 from pathlib import Path
 
 import pytest
+from argv import ALEXNET_BAND
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 HW = ["--tflops", "8.5", "--count", "2", "--days", "3"]
@@ -328,20 +329,7 @@ def test_examples_json_rows_have_the_keys(cli):
         )
 
 
-BAND = [
-    "estimate",
-    "hardware",
-    "--device",
-    "GTX 580",
-    "--tflops",
-    "1.58",
-    "--count",
-    "2",
-    "--days",
-    "5 to 6",
-    "--utilization",
-    "0.25 to 0.4",
-]
+BAND = ALEXNET_BAND
 
 
 def test_band_json_contract(cli):

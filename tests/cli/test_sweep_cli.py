@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from argv import BIG_SWEEP
 from signals_support import default_signals
 
 import computesim.cli as cli
@@ -157,15 +158,7 @@ def test_ctrl_c_leaves_no_file(tmp_path):
         "import sys, computesim.cli as c; c.COMMANDS = ('sweep',); sys.exit(c.main(sys.argv[1:]))"
     )
     argv = [
-        "sweep",
-        "--tflops",
-        "1:9:100",
-        "--count",
-        "1:64:100",
-        "--days",
-        "1:365:1000log",
-        "--utilization",
-        "0.2:0.5:20",
+        *BIG_SWEEP,
         "--out",
         str(out),
         "--backend",

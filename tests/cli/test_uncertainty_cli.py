@@ -4,24 +4,11 @@ import json
 import math
 
 import pytest
+from argv import ALEXNET_BAND
 
 from computesim.cli import main
 
-ACCEPT = [
-    "estimate",
-    "hardware",
-    "--device",
-    "GTX 580",
-    "--tflops",
-    "1.58",
-    "--count",
-    "2",
-    "--days",
-    "5 to 6",
-    "--utilization",
-    "0.25 to 0.4",
-    "--json",
-]
+ACCEPT = [*ALEXNET_BAND, "--json"]
 
 
 def run_json(capsys, argv):
