@@ -127,12 +127,10 @@ def get_backend(name: str = "auto") -> Backend:
         log.info("backend auto -> %s: %s", choice, reason)
         return Backend(choice, reason)
     if name not in BACKENDS:
-        raise InputError(
-            "--backend", f"unknown backend {name!r}; choose auto, {', '.join(BACKENDS)}"
-        )
+        raise InputError("backend", f"unknown backend {name!r}; choose auto, {', '.join(BACKENDS)}")
     if name == "reference":
         return Backend(name, "NumPy")
     ok, why = (_numba_status if name == "numba" else cuda_status)()
     if not ok:
-        raise InputError("--backend", f"{name} is not available: {why}")
+        raise InputError("backend", f"{name} is not available: {why}")
     return Backend(name, why)

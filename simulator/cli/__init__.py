@@ -19,6 +19,8 @@ from computesim import __version__
 from computesim.errors import InputError
 from computesim.io.arrow import describe_os_error
 
+from .output import with_flags
+
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
 COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "bench")
 
@@ -140,6 +142,20 @@ def build_parser() -> Parser:
     return parser
 
 
+def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
+    """The subcommand's own parser."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[command]
+    raise KeyError(command)  # pragma: no cover - build_parser always adds the subcommands
+
+
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """API parameter -> the long flag that sets it in ``parser`` (``forward_macs`` ->
+    ``--forward-macs``)."""
+    return {a.dest: max(a.option_strings, key=len) for a in parser._actions if a.option_strings}
+
+
 def _detach_stdout() -> None:
     """Point the stdout descriptor at /dev/null so the interpreter's final flush cannot fail again."""
     with contextlib.suppress(OSError, ValueError, AttributeError, io.UnsupportedOperation):
@@ -170,7 +186,12 @@ def _run(argv: list[str] | None) -> int:
             "COMMAND", f"missing; choose one of {', '.join(COMMANDS)} (computesim -h for help)"
         )
     with _logging(args.verbose):
-        code = int(args.func(args) or 0)
+        try:
+            code = int(args.func(args) or 0)
+        except (
+            InputError
+        ) as exc:  # the library names API parameters; say them as this command's flags
+            raise with_flags(exc, flag_names(_subparser(parser, args.command))) from None
     sys.stdout.flush()  # e.g. stdout on /dev/full: fail here, inside the handlers below
     return code
 

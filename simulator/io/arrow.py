@@ -51,7 +51,7 @@ _WRITE_ERRORS = {
 }
 
 
-def output_format(path: str | Path, field: str = "--out") -> str:
+def output_format(path: str | Path, field: str = "out") -> str:
     """'ipc' or 'parquet' from the extension; InputError otherwise."""
     ext = Path(path).suffix.lower()
     if ext not in FORMATS:
@@ -80,7 +80,7 @@ def _folder(p: Path) -> Path:
 def check_output(
     path: str | Path,
     overwrite: bool = False,
-    field: str = "--out",
+    field: str = "out",
     extensions: Collection[str] | None = tuple(FORMATS),
 ) -> Path:
     """Check an output path before any work is done; the Path, or InputError naming ``field``.
@@ -105,7 +105,7 @@ def check_output(
         if p.is_dir():
             raise InputError(field, f"{p} is a directory")
         if p.exists() and not overwrite:
-            raise InputError(field, f"{p} exists; pass --overwrite to replace it")
+            raise InputError(field, f"{p} exists; pass `overwrite` to replace it")
         if not parent.is_dir():
             raise InputError(field, f"directory {parent} does not exist")
     except OSError as exc:
@@ -115,7 +115,7 @@ def check_output(
     return p
 
 
-def check_writable(path: str | Path, overwrite: bool = False, field: str = "--out") -> Path:
+def check_writable(path: str | Path, overwrite: bool = False, field: str = "out") -> Path:
     """``check_output`` for an Arrow/Parquet table (kept for existing callers)."""
     return check_output(path, overwrite, field)
 
@@ -207,7 +207,7 @@ def clean_stale(folder: str | Path) -> list[Path]:
 def atomic_path(
     path: str | Path,
     overwrite: bool = False,
-    field: str = "--out",
+    field: str = "out",
     extensions: Collection[str] | None = tuple(FORMATS),
     keep_suffix: bool = False,
 ) -> Iterator[Path]:
@@ -259,7 +259,7 @@ def dictionary_columns(schema) -> list[str]:
 
 
 def write_table(
-    table, path: str | Path, meta: dict | None = None, overwrite: bool = False, field: str = "--out"
+    table, path: str | Path, meta: dict | None = None, overwrite: bool = False, field: str = "out"
 ) -> Path:
     """Write a pyarrow Table to .arrow (IPC) or .parquet (zstd) atomically; returns the path."""
     import pyarrow as pa

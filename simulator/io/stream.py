@@ -20,7 +20,7 @@ def write_batches(
     batches: Iterable,
     meta: dict | None = None,
     overwrite: bool = False,
-    field: str = "--out",
+    field: str = "out",
 ) -> Path:
     """Write ``batches`` (pyarrow RecordBatches of ``schema``) to ``path``; returns the path.
 

@@ -90,18 +90,16 @@ class LogModel:
             for n in (a, b):
                 if n not in self.names:
                     raise InputError(
-                        "--correlate",
+                        "correlate",
                         f"{n!r} is not an uncertain input here; uncertain: "
                         + (", ".join(self.names) or "none"),
                     )
             if a == b:
                 raise InputError(
-                    "--correlate", f"{a}:{b}: a variable is always fully correlated with itself"
+                    "correlate", f"{a}:{b}: a variable is always fully correlated with itself"
                 )
             if not -1.0 <= rho <= 1.0 or rho != rho:
-                raise InputError(
-                    "--correlate", f"{a}:{b}={rho:g}: a correlation must lie in [-1, 1]"
-                )
+                raise InputError("correlate", f"{a}:{b}={rho:g}: a correlation must lie in [-1, 1]")
             i, j = self.names.index(a), self.names.index(b)
             m[i][j] = m[j][i] = float(rho)
         cholesky(m)
@@ -228,7 +226,7 @@ def cholesky(m: Sequence[Sequence[float]]) -> list[list[float]]:
             if i == j:
                 if s <= 1e-12:
                     raise InputError(
-                        "--correlate",
+                        "correlate",
                         "the correlation matrix is not positive definite "
                         "(correlations of +-1, or inconsistent with each other)",
                     )
@@ -266,7 +264,7 @@ def model_of(
 MAX_FACTOR = 1000.0
 
 
-def parse_factor(text: str, field: str = "--method-error") -> float:
+def parse_factor(text: str, field: str = "method_error") -> float:
     """'3x', '3', 'x3' -> 3.0 (in (1, MAX_FACTOR])."""
     t = str(text).strip().lower().removesuffix("x").removeprefix("x").strip()
     try:
@@ -280,7 +278,7 @@ def parse_factor(text: str, field: str = "--method-error") -> float:
     return f
 
 
-def parse_thresholds(text: str | Iterable[str], field: str = "--threshold") -> list[float]:
+def parse_thresholds(text: str | Iterable[str], field: str = "threshold") -> list[float]:
     """'1e25FLOP,1e26FLOP' or '0.1 pfs-days' -> FLOP. A unit is required (FLOP, PF, pfs-days)."""
     parts = [p.strip() for p in (text.split(",") if isinstance(text, str) else text) if p.strip()]
     out = []
@@ -434,11 +432,11 @@ def mc_band(
     import numpy as np
 
     if not isinstance(samples, (int, np.integer)) or samples < 1:
-        raise InputError("--samples", f"must be a whole number >= 1, got {samples!r}")
+        raise InputError("samples", f"must be a whole number >= 1, got {samples!r}")
     if samples > MAX_SAMPLES:
-        raise InputError("--samples", f"at most {MAX_SAMPLES:.0e}")
+        raise InputError("samples", f"at most {MAX_SAMPLES:.0e}")
     if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
-        raise InputError("--seed", f"must be a whole number in [0, 2**64), got {seed!r}")
+        raise InputError("seed", f"must be a whole number in [0, 2**64), got {seed!r}")
     n = int(samples)
     sample_model = model
     if model.exact and model.dists:

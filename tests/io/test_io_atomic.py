@@ -29,7 +29,7 @@ def _dead_pid() -> int:
 
 
 def test_name_too_long_is_one_error(tmp_path):
-    with pytest.raises(InputError, match="--out: file name too long"):
+    with pytest.raises(InputError, match="out: file name too long"):
         check_output(tmp_path / ("a" * 300 + ".arrow"))
 
 
@@ -86,7 +86,7 @@ def test_write_errors_keep_the_old_file(tmp_path, exc, why):
     """A failing write: InputError naming the field and the reason; temp removed; old file intact."""
     out = tmp_path / "r.arrow"
     out.write_bytes(b"old")
-    with pytest.raises(InputError, match=f"--out: cannot write .*: {why}"):
+    with pytest.raises(InputError, match=f"out: cannot write .*: {why}"):
         with atomic_path(out, overwrite=True) as tmp:
             tmp.write_bytes(b"new, half")
             raise exc

@@ -61,7 +61,7 @@ def test_streamed_file_equals_table_and_opens_in_duckdb(tmp_path, ext):
 def test_existing_output_needs_overwrite(tmp_path):
     path = tmp_path / "r.parquet"
     path.write_bytes(b"old")
-    with pytest.raises(InputError, match="exists; pass --overwrite"):
+    with pytest.raises(InputError, match="exists; pass `overwrite`"):
         computesim.sweep(**CARD, out=path)
     assert path.read_bytes() == b"old"
     computesim.sweep(**CARD, out=path, overwrite=True)
