@@ -74,7 +74,9 @@ def test_csv_json_counts_skipped_and_recovers(tmp_path, capsys):
     assert d["projections"]["threshold_crossing"][0]["threshold_flop"] == 1e26
     assert d["projections"]["compute_at"][0]["date"] == "2025-01-01"
     assert d["assumptions"]["price_performance"]["flop_per_dollar"] == 1e17
-    assert d["large_scale"]["threshold_oom"] == 1.0
+    rule = d["large_scale"]["rule"]
+    assert rule["rule"] == "zscore" and rule["z_threshold"] == 0.72 and rule["window_years"] == 2
+    assert "Sevilla" in rule["source"]
 
 
 def test_text_output(tmp_path, capsys):
