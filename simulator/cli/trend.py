@@ -169,6 +169,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="halving time of compute needed (16)",
     )
     e.add_argument(
+        "--efficiency-data",
+        metavar="FILE.csv",
+        help="fit the halving time from FILE (date, compute needed for a fixed level; "
+        "see `computesim efficiency`) instead of assuming it; its interval is carried into the "
+        "effective doubling time's",
+    )
+    e.add_argument(
         "--efficiency-ref", default="2012", help="date where the efficiency gain is 1 (2012)"
     )
     e.add_argument(
@@ -279,9 +286,18 @@ def build(args: argparse.Namespace) -> TrendReport:
         doubling_months=args.price_doubling_months,
         flop_per_dollar_override=args.flop_per_dollar,
     )
-    eff = Efficiency(
-        args.efficiency_halving_months, parse_when(args.efficiency_ref, "--efficiency-ref")
-    )
+    ref = parse_when(args.efficiency_ref, "--efficiency-ref")
+    if args.efficiency_data:
+        from computesim.trends.efficiency import fit_efficiency
+
+        eff = fit_efficiency(
+            datasets.read_csv_points(args.efficiency_data).table,
+            n_boot=args.bootstrap,
+            seed=seed,
+            level=args.ci,
+        ).efficiency(ref)
+    else:
+        eff = Efficiency(args.efficiency_halving_months, ref)
     cost_years = _dates([args.cost_years], "--cost-years")
     project = _dates(args.project, "--project")
     return trend_report(
@@ -399,8 +415,9 @@ def _text(out: dict[str, Any]) -> str:
     lines.append(f"reaches ${cost['budget_usd']:.3g} per run: {cost['budget_reached_date']}")
     ef = out["efficiency"]
     lines.append(
-        f"effective compute (algorithmic efficiency halving every {ef['halving_months']:g} months) "
-        f"doubles every {_g(ef['effective_doubling_months'])} months"
+        f"effective compute (algorithmic efficiency halving every {ef['halving_months']:.3g} months, "
+        f"{ef['origin']}) doubles every {_g(ef['effective_doubling_months'])} months "
+        f"(CI {_fmt_ci(ef['effective_doubling_months_ci'])})"
     )
     return "\n".join(lines)
 

@@ -59,7 +59,7 @@ class TrendReport:
         the data's origin and skipped rows, projections, efficiency and assumptions."""
         out = self.fits.to_dict()
         fit, eff = self.overall, self.efficiency
-        eff_ci = eff.effective_doubling_months(fit.slope_ci()[::-1])
+        eff_ci = eff.effective_doubling_months_ci(fit.boot_slope, fit.level_ci, self.seed)
         out |= {
             "n_skipped": self.points.n_skipped,
             "skipped": self.points.skipped,

@@ -269,3 +269,39 @@ def test_large_flag_values(tmp_path, capsys):
     assert rc == 2 and "--large" in err and not out
     rc, out, err = _run(capsys, data, "--large", "--large-window", "0")
     assert rc == 2 and "--large-window" in err
+
+
+def test_efficiency_examples_print_each_halving_time(capsys):
+    from computesim.trends.efficiency import EXAMPLES
+
+    assert main(["efficiency", "--examples"]) == 0
+    out = capsys.readouterr().out
+    for e in EXAMPLES:
+        assert e.name in out and f"{e.halving_months:.3g}" in out
+    assert main(["efficiency", "--examples", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert len(d["examples"]) == 6 and "Hernandez" in d["source"]
+
+
+def test_efficiency_fit_json_and_trend_takes_it(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(2012, 2020, 25))
+    y = 18 - 12 * math.log10(2) / 16 * (t - 2012) + rng.normal(0, 0.15, 25)
+    lines = ["System,Publication date,Training compute (FLOP)"]
+    lines += [
+        f"M{i},{int(a)}-{1 + int((a % 1) * 12):02d}-15,{10**b:.4e}"
+        for i, (a, b) in enumerate(zip(t, y))
+    ]
+    p = tmp_path / "eff.csv"
+    p.write_text("\n".join(lines) + "\n")
+    assert main(["efficiency", str(p), "--json", "--bootstrap", "500"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    lo, hi = d["halving_months_ci"]
+    assert lo < d["halving_months"] < hi and lo < 16 < hi and d["n_points"] == 25
+    rc, out, err = _run(capsys, str(_csv(tmp_path)), "--efficiency-data", str(p), "--json")
+    assert rc == 0, err
+    ef = json.loads(out)["efficiency"]
+    assert ef["origin"] == "fitted from data"
+    assert ef["halving_months"] == pytest.approx(d["halving_months"], rel=1e-12)
+    assert main(["efficiency", str(p), "--seed", "-1"]) == 2
+    assert "--seed" in capsys.readouterr().err
