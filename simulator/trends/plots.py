@@ -2,7 +2,10 @@
 
 Log-scale compute (FLOP, with pfs-days on the right) against date; each point with its band (the
 two methods' values where both exist, else the assumed x/÷ noise when propagated); upper bounds as
-downward arrows; each fitted line with its bootstrap band; a caption with the doubling times.
+downward arrows; each fitted line with its bootstrap band; a caption with the doubling times
+(also stored in a PNG's "Description" text, so a figure can be checked against a run). Eras found
+from the data: their break intervals shaded; large-scale systems ringed, with the regular-scale
+and large-scale trends and their bands.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ def _to_flop(pfs_days: ArrayLike) -> np.ndarray:
 
 
 def _fmt_months(m: float | None) -> str:
-    return "inf" if m is None or not math.isfinite(m) else f"{m:.1f}"
+    return "inf" if m is None or not math.isfinite(m) else f"{m:.3g}"  # as the CLI prints
 
 
 def _rate(m: float) -> str:
@@ -61,7 +64,15 @@ def _draw_fit(ax, fit, color: str, label: str, dashed: bool = False) -> None:
     t = np.linspace(float(fit.t.min()), float(fit.t.max()), 100)
     lo, hi = fit.band(t)
     ax.fill_between(t, 10**lo, 10**hi, color=color, alpha=0.15, linewidth=0)
-    ax.plot(t, 10 ** fit.predict(t), color=color, lw=2, ls="--" if dashed else "-", label=label)
+    ax.plot(
+        t,
+        10 ** fit.predict(t),
+        color=color,
+        lw=2.5 if dashed else 2,
+        ls="--" if dashed else "-",
+        label=label,
+        zorder=5 if dashed else 2,
+    )
 
 
 def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
@@ -228,7 +239,8 @@ def plot_trend(
         )
         fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.9, top=0.94)
         with atomic_path(final, overwrite, "path", PLOT_FORMATS, keep_suffix=True) as tmp:
-            fig.savefig(tmp, dpi=110)
+            meta = {"Description": "\n".join(lines)} if final.suffix == ".png" else None
+            fig.savefig(tmp, dpi=110, metadata=meta)
     finally:
         plt.close(fig)
     return final
