@@ -38,7 +38,7 @@ def test_committed_figure_matches_a_run(tmp_path, name):
     assert _caption(DOCS / name) == _caption(out), "rerun: python docs/make_figures.py"
 
 
-def test_readme_trend_transcript_is_the_figures_command(cli, tmp_path, monkeypatch):
+def test_readme_trend_transcript_is_the_figures_command():
     pytest.importorskip("matplotlib")
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     m = re.search(
