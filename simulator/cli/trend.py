@@ -17,6 +17,7 @@ from computesim.io.arrow import check_writable, write_table
 from .output import emit_json, format_table, with_flags
 
 if TYPE_CHECKING:
+    from computesim.trends.large_scale import LargeRule
     from computesim.trends.report import TrendReport
 
 
@@ -58,17 +59,44 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--breaks",
         action="append",
         default=[],
-        metavar="DATE[,DATE]",
-        help="era breakpoints (a bare year: 1 January); one line per era, with a Chow F-test",
+        metavar="DATE[,DATE]|auto",
+        help="era breakpoints (a bare year: 1 January); one line per era, with a Chow F-test; "
+        "'auto': up to --max-breaks found from the data (segmented regression, BIC)",
+    )
+    f.add_argument(
+        "--max-breaks", type=int, default=2, choices=(0, 1, 2), help="most breaks for auto (2)"
     )
     f.add_argument(
         "--large",
         nargs="?",
-        const=1.0,
-        type=float,
+        const="zscore",
         default=None,
+        metavar="RULE|OOM",
+        help="select large-scale systems and fit them beside the regular-scale ones: 'zscore' "
+        "(default; Sevilla et al. 2022: log compute more than --large-z SD above the systems "
+        "within --large-window years), 'residual', or a number of OOM above the span's line",
+    )
+    f.add_argument(
+        "--large-z", type=float, default=0.72, metavar="Z", help="z-value threshold (0.72)"
+    )
+    f.add_argument(
+        "--large-window",
+        type=float,
+        default=2.0,
+        metavar="YEARS",
+        help="comparison window centred on each system (2)",
+    )
+    f.add_argument(
+        "--large-oom",
+        type=float,
+        default=1.0,
         metavar="OOM",
-        help="fit the large-scale subset: points more than OOM orders of magnitude above the trend (1)",
+        help="residual rule: orders of magnitude above the line (1)",
+    )
+    f.add_argument(
+        "--large-from",
+        metavar="DATE",
+        help="large-scale candidates from DATE (default: the window's start; the paper: 2015-09)",
     )
     f.add_argument(
         "--include-bounds", action="store_true", help="fit upper bounds as if they were points"
@@ -141,6 +169,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="halving time of compute needed (16)",
     )
     e.add_argument(
+        "--efficiency-data",
+        metavar="FILE.csv",
+        help="fit the halving time from FILE (date, compute needed for a fixed level; "
+        "see `computesim efficiency`) instead of assuming it; its interval is carried into the "
+        "effective doubling time's",
+    )
+    e.add_argument(
         "--efficiency-ref", default="2012", help="date where the efficiency gain is 1 (2012)"
     )
     e.add_argument(
@@ -162,6 +197,11 @@ FLAGS = {
     "end": "--to",
     "breaks": "--breaks",
     "large_threshold": "--large",
+    "large": "--large",
+    "large_z": "--large-z",
+    "large_window": "--large-window",
+    "large_from": "--large-from",
+    "max_breaks": "--max-breaks",
     "n_boot": "--bootstrap",
     "seed": "--seed",
     "level": "--ci",
@@ -206,6 +246,26 @@ def _flop(text: str, field: str) -> float:
     return require_positive(field, units.parse(text, "ops", field))
 
 
+def _large(args: argparse.Namespace) -> LargeRule | None:
+    """The large-scale rule the flags ask for (None without --large)."""
+    from computesim.trends.fit import parse_when
+    from computesim.trends.large_scale import LargeRule
+
+    if args.large is None:
+        return None
+    start = parse_when(args.large_from, "--large-from") if args.large_from else None
+    text = str(args.large).strip()
+    if text in ("zscore", "residual"):
+        return LargeRule(text, args.large_z, args.large_window, args.large_oom, start)
+    try:
+        oom = float(text)
+    except ValueError:
+        raise InputError(
+            "--large", f"'zscore', 'residual' or a number of OOM, got {text!r}"
+        ) from None
+    return LargeRule("residual", args.large_z, args.large_window, oom, start)
+
+
 def build(args: argparse.Namespace) -> TrendReport:
     """The trend report the parsed arguments ask for."""
     # NumPy-heavy modules, loaded when the command runs (not when the CLI starts)
@@ -217,7 +277,8 @@ def build(args: argparse.Namespace) -> TrendReport:
     seed = parse_seed(args.seed, "--seed")
     start = parse_when(args.start, "--from") if args.start is not None else -math.inf
     end = parse_when(args.end, "--to", end=True) if args.end is not None else math.inf
-    breaks = _dates(args.breaks, "--breaks")
+    auto = [b.strip() for b in args.breaks] == ["auto"]
+    breaks: list[float] | str = "auto" if auto else _dates(args.breaks, "--breaks")
     thresholds = [_flop(x, "--threshold") for x in args.threshold] or [1e26]
     price = PricePerformance(
         gpu_hour_usd=args.gpu_hour_usd,
@@ -225,9 +286,18 @@ def build(args: argparse.Namespace) -> TrendReport:
         doubling_months=args.price_doubling_months,
         flop_per_dollar_override=args.flop_per_dollar,
     )
-    eff = Efficiency(
-        args.efficiency_halving_months, parse_when(args.efficiency_ref, "--efficiency-ref")
-    )
+    ref = parse_when(args.efficiency_ref, "--efficiency-ref")
+    if args.efficiency_data:
+        from computesim.trends.efficiency import fit_efficiency
+
+        eff = fit_efficiency(
+            datasets.read_csv_points(args.efficiency_data).table,
+            n_boot=args.bootstrap,
+            seed=seed,
+            level=args.ci,
+        ).efficiency(ref)
+    else:
+        eff = Efficiency(args.efficiency_halving_months, ref)
     cost_years = _dates([args.cost_years], "--cost-years")
     project = _dates(args.project, "--project")
     return trend_report(
@@ -235,7 +305,8 @@ def build(args: argparse.Namespace) -> TrendReport:
         start=start,
         end=end,
         breaks=breaks,
-        large_threshold=args.large,
+        large=_large(args),
+        max_breaks=args.max_breaks,
         include_bounds=args.include_bounds,
         n_boot=args.bootstrap,
         seed=seed,
@@ -261,32 +332,25 @@ def _fmt_ci(ci: list[float | None]) -> str:
     return "-".join(_g(v) for v in ci)
 
 
+def _row(name: str, d: dict[str, Any]) -> list[Any]:
+    ci = _fmt_ci(d["doubling_months_ci"]) if d["oom_per_year_ci"][0] > 0 else "includes no growth"
+    return [
+        name,
+        d["n_points"],
+        _g(d["doubling_months"]),
+        ci,
+        _g(d["growth_per_year"]),
+        _g(d["oom_per_year"]),
+    ]
+
+
 def _text(out: dict[str, Any]) -> str:
-    rows = []
-    for name, d in (
-        [("window", out)]
-        + [(e["label"], e) for e in out["eras"]]
-        + (
-            [("large-scale", out["large_scale"])]
-            if out["large_scale"] and "doubling_months" in out["large_scale"]
-            else []
-        )
-    ):
-        ci = (
-            _fmt_ci(d["doubling_months_ci"])
-            if d["oom_per_year_ci"][0] > 0
-            else "includes no growth"
-        )
-        rows.append(
-            [
-                name,
-                d["n_points"],
-                _g(d["doubling_months"]),
-                ci,
-                _g(d["growth_per_year"]),
-                _g(d["oom_per_year"]),
-            ]
-        )
+    ls = out["large_scale"]
+    rows = [_row("window", out)] + [_row(e["label"], e) for e in out["eras"]]
+    if ls:
+        rows += [
+            _row(k.replace("_", "-"), ls[k]) for k in ("regular_scale", "large_scale") if ls[k]
+        ]
     lines = [
         f"data: {out['data']} ({out['n_points']} points fitted, {out['n_skipped']} rows skipped"
         + (
@@ -299,6 +363,18 @@ def _text(out: dict[str, Any]) -> str:
             ["fit", "n", "doubling months", f"{out['ci_level']:.0%} CI", "x/year", "OOM/year"], rows
         ),
     ]
+    bp = out["breakpoints"]
+    if bp:
+        lines.append(
+            f"eras found ({bp['chosen']}, by BIC over {len(bp['models'])} models; {bp['fitted_on']}): "
+            + (
+                ", ".join(
+                    f"break {b['date']} ({bp['ci_level']:.0%} CI {b['ci_dates'][0]} to {b['ci_dates'][1]})"
+                    for b in bp["breaks"]
+                )
+                or "no break"
+            )
+        )
     if out["break_test"]:
         bt = out["break_test"]
         lines.append(
@@ -309,9 +385,20 @@ def _text(out: dict[str, Any]) -> str:
                 f"breaks {'warranted' if bt['warranted'] else 'not warranted'} at 5%"
             )
         )
-    if out["large_scale"] and "note" in out["large_scale"]:
+    if ls:
+        off = ls["offset"]
         lines.append(
-            f"large-scale: {out['large_scale']['note']} ({', '.join(out['large_scale']['systems'])})"
+            f"large-scale: {ls['n_points']} of {ls['n_candidates']} systems"
+            + (f" from {ls['from']:.2f}" if ls["from"] is not None else "")
+            + f" "
+            f"({ls['rule']['description']})"
+            + (
+                f"; large-scale trend {_g(off['oom'])} OOM above the regular-scale one "
+                f"(CI {_fmt_ci(off['oom_ci'])})"
+                if off
+                else ""
+            )
+            + (f"; {ls['note']}" if ls.get("note") else "")
         )
     pj = out["projections"]
     for c in pj["compute_at"]:
@@ -328,8 +415,9 @@ def _text(out: dict[str, Any]) -> str:
     lines.append(f"reaches ${cost['budget_usd']:.3g} per run: {cost['budget_reached_date']}")
     ef = out["efficiency"]
     lines.append(
-        f"effective compute (algorithmic efficiency halving every {ef['halving_months']:g} months) "
-        f"doubles every {_g(ef['effective_doubling_months'])} months"
+        f"effective compute (algorithmic efficiency halving every {ef['halving_months']:.3g} months, "
+        f"{ef['origin']}) doubles every {_g(ef['effective_doubling_months'])} months "
+        f"(CI {_fmt_ci(ef['effective_doubling_months_ci'])})"
     )
     return "\n".join(lines)
 

@@ -2,7 +2,10 @@
 
 Log-scale compute (FLOP, with pfs-days on the right) against date; each point with its band (the
 two methods' values where both exist, else the assumed x/÷ noise when propagated); upper bounds as
-downward arrows; each fitted line with its bootstrap band; a caption with the doubling times.
+downward arrows; each fitted line with its bootstrap band; a caption with the doubling times
+(also stored in a PNG's "Description" text, so a figure can be checked against a run). Eras found
+from the data: their break intervals shaded; large-scale systems ringed, with the regular-scale
+and large-scale trends and their bands.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from numpy.typing import ArrayLike
 
 from computesim.core import units
 from computesim.io.arrow import atomic_path, check_output
-from computesim.trends.fit import TrendFits, decimal_year
+from computesim.trends.analysis import TrendFits
+from computesim.trends.fit import decimal_year
 
 PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
@@ -36,7 +40,7 @@ def _to_flop(pfs_days: ArrayLike) -> np.ndarray:
 
 
 def _fmt_months(m: float | None) -> str:
-    return "inf" if m is None or not math.isfinite(m) else f"{m:.1f}"
+    return "inf" if m is None or not math.isfinite(m) else f"{m:.3g}"  # as the CLI prints
 
 
 def _rate(m: float) -> str:
@@ -60,7 +64,15 @@ def _draw_fit(ax, fit, color: str, label: str, dashed: bool = False) -> None:
     t = np.linspace(float(fit.t.min()), float(fit.t.max()), 100)
     lo, hi = fit.band(t)
     ax.fill_between(t, 10**lo, 10**hi, color=color, alpha=0.15, linewidth=0)
-    ax.plot(t, 10 ** fit.predict(t), color=color, lw=2, ls="--" if dashed else "-", label=label)
+    ax.plot(
+        t,
+        10 ** fit.predict(t),
+        color=color,
+        lw=2.5 if dashed else 2,
+        ls="--" if dashed else "-",
+        label=label,
+        zorder=5 if dashed else 2,
+    )
 
 
 def _draw_points(ax, table, t: np.ndarray, noise_factor: float | None) -> None:
@@ -161,14 +173,44 @@ def plot_trend(
             lines.insert(0, _caption_line("whole window", o.summary()))
             for b in [e.start for e in report.eras[1:]]:
                 ax.axvline(b, color="0.6", ls=":", lw=1)
-        if report.large and report.large.get("fit") is not None:
-            lf = report.large["fit"]
-            _draw_fit(
-                ax, lf, "#ff7f0e", f"large-scale: {_rate(lf.doubling_months)} mo", dashed=True
-            )
+        if report.found is not None:
+            for lo, hi in report.found.breaks_ci:
+                ax.axvspan(lo, hi, color="0.5", alpha=0.12, lw=0)
             lines.append(
-                _caption_line(
-                    f"large-scale (> {report.large['threshold_oom']:g} OOM above)", lf.summary()
+                f"eras found: {report.found.chosen.name} (BIC); breaks "
+                + ", ".join(
+                    f"{b:.1f} ({report.found.level:.0%} CI {lo:.1f}-{hi:.1f})"
+                    for b, (lo, hi) in zip(report.found.breaks, report.found.breaks_ci)
+                )
+            )
+        ls = report.large
+        if ls is not None:
+            if report.data is not None:
+                m = ls.mask
+                ax.scatter(
+                    report.data.t[m],
+                    10 ** report.data.y[m],
+                    s=90,
+                    facecolors="none",
+                    edgecolors="#ff7f0e",
+                    linewidths=1.8,
+                    label=f"large-scale ({ls.n_points} of {ls.n_candidates})",
+                    zorder=4,
+                )
+            for name, lf, color in (
+                ("regular-scale", ls.regular, "#17becf"),
+                ("large-scale", ls.large, "#ff7f0e"),
+            ):
+                if lf is not None:
+                    _draw_fit(ax, lf, color, f"{name}: {_rate(lf.doubling_months)} mo", dashed=True)
+                    lines.append(_caption_line(name, lf.summary()))
+            off = ls.offset()
+            lines.append(
+                f"large-scale rule: {ls.rule.describe()}"
+                + (
+                    f"; offset {off['oom']:.2f} OOM (CI {off['oom_ci'][0]:.2f}-{off['oom_ci'][1]:.2f})"
+                    if off
+                    else ""
                 )
             )
         if report.n_bounds_excluded:
@@ -197,7 +239,8 @@ def plot_trend(
         )
         fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.9, top=0.94)
         with atomic_path(final, overwrite, "path", PLOT_FORMATS, keep_suffix=True) as tmp:
-            fig.savefig(tmp, dpi=110)
+            meta = {"Description": "\n".join(lines)} if final.suffix == ".png" else None
+            fig.savefig(tmp, dpi=110, metadata=meta)
     finally:
         plt.close(fig)
     return final

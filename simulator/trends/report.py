@@ -15,16 +15,10 @@ from typing import Any
 from computesim.data.datasets import Points
 from computesim.errors import InputError
 from computesim.trends import projections as pj
+from computesim.trends.analysis import TrendFits, analyse
 from computesim.trends.efficiency import Efficiency, effective_table
-from computesim.trends.fit import (
-    DEFAULT_BOOT,
-    DEFAULT_LEVEL,
-    DEFAULT_NOISE,
-    TrendFit,
-    TrendFits,
-    analyse,
-    json_ready,
-)
+from computesim.trends.fit import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_NOISE, TrendFit, json_ready
+from computesim.trends.large_scale import LargeRule
 
 DEFAULT_THRESHOLDS = (1e26,)  #: FLOP whose crossing date is reported when none is given
 DEFAULT_COST_YEARS = (2018.0, 2020.0, 2025.0)  #: years at which the trend's run is priced
@@ -65,7 +59,7 @@ class TrendReport:
         the data's origin and skipped rows, projections, efficiency and assumptions."""
         out = self.fits.to_dict()
         fit, eff = self.overall, self.efficiency
-        eff_ci = eff.effective_doubling_months(fit.slope_ci()[::-1])
+        eff_ci = eff.effective_doubling_months_ci(fit.boot_slope, fit.level_ci, self.seed)
         out |= {
             "n_skipped": self.points.n_skipped,
             "skipped": self.points.skipped,
@@ -118,8 +112,10 @@ def trend_report(
     *,
     start: float = -math.inf,
     end: float = math.inf,
-    breaks: Sequence[float] = (),
+    breaks: Sequence[float] | str = (),
+    large: LargeRule | None = None,
     large_threshold: float | None = None,
+    max_breaks: int = 2,
     include_bounds: bool = False,
     n_boot: int = DEFAULT_BOOT,
     seed: int = 0,
@@ -134,7 +130,7 @@ def trend_report(
     cost_years: Sequence[float] = DEFAULT_COST_YEARS,
     budget_usd: float = DEFAULT_BUDGET_USD,
 ) -> TrendReport:
-    """Fit ``points`` (``fit.analyse``: window [start, end), eras between ``breaks``, large-scale
+    """Fit ``points`` (``analysis.analyse``: window [start, end), eras between ``breaks``, large-scale
     subset) and project from the window's fit: compute at each ``project`` year (FLOP), the date it
     crosses each of ``thresholds`` (FLOP), and the run's cost in dollars at ``cost_years`` under
     ``price`` with the year it reaches ``budget_usd``. ``effective``: fit effective compute
@@ -165,7 +161,9 @@ def trend_report(
             start=start,
             end=end,
             breaks=breaks,
+            large=large,
             large_threshold=large_threshold,
+            max_breaks=max_breaks,
             include_bounds=include_bounds,
             n_boot=n_boot,
             seed=seed,

@@ -74,7 +74,9 @@ def test_csv_json_counts_skipped_and_recovers(tmp_path, capsys):
     assert d["projections"]["threshold_crossing"][0]["threshold_flop"] == 1e26
     assert d["projections"]["compute_at"][0]["date"] == "2025-01-01"
     assert d["assumptions"]["price_performance"]["flop_per_dollar"] == 1e17
-    assert d["large_scale"]["threshold_oom"] == 1.0
+    rule = d["large_scale"]["rule"]
+    assert rule["rule"] == "zscore" and rule["z_threshold"] == 0.72 and rule["window_years"] == 2
+    assert "Sevilla" in rule["source"]
 
 
 def test_text_output(tmp_path, capsys):
@@ -205,3 +207,101 @@ def test_effective_compute_fit_is_faster(capsys):
     assert eff["doubling_months"] == pytest.approx(
         phys["efficiency"]["effective_doubling_months"], rel=1e-9
     )
+
+
+def _three_eras_csv(tmp_path):
+    """1950-2022: 20-month doubling, 6 months from 2010, and 16 systems 2 OOM above from 2015.7."""
+    import datetime as dt
+
+    l2 = math.log10(2)
+    rng = np.random.default_rng(7)
+    t = np.sort(np.r_[rng.uniform(1950, 2010, 45), rng.uniform(2010, 2022, 90)])
+    y = 12 + 12 * l2 / 20 * (t - 1950) + 12 * l2 * (1 / 6 - 1 / 20) * np.maximum(t - 2010, 0)
+    y += rng.normal(0, 0.6, t.size)
+    tl = rng.uniform(2015.7, 2022, 16)
+    yl = 12 + 12 * l2 / 20 * 65.7 + 12 * l2 * (1 / 6 - 1 / 20) * 5.7 + 2.0
+    yl = yl + 12 * l2 / 10 * (tl - 2015.7) + rng.normal(0, 0.3, 16)
+    lines = ["System,Publication date,Training compute (FLOP)"]
+    for i, (a, b) in enumerate(zip(np.r_[t, tl], np.r_[y, yl])):
+        d = dt.date(int(a), 1, 1) + dt.timedelta(days=int((a - int(a)) * 365))
+        lines.append(f"{'L' if i >= t.size else 'S'}{i},{d},{10**b:.4e}")
+    p = tmp_path / "three_eras.csv"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_breaks_auto_large_json(tmp_path, capsys):
+    rc, out, err = _run(
+        capsys,
+        str(_three_eras_csv(tmp_path)),
+        "--breaks",
+        "auto",
+        "--large",
+        "--large-from",
+        "2015-09-01",
+        "--json",
+        "--bootstrap",
+        "300",
+    )
+    assert rc == 0, err
+    d = json.loads(out)
+    bp = d["breakpoints"]
+    assert bp["chosen"].startswith("1 break") and len(d["eras"]) == 2
+    lo, hi = bp["breaks"][0]["ci"]
+    assert lo <= 2010 <= hi
+    assert 15 < d["eras"][0]["doubling_months"] < 27 and 4.5 < d["eras"][1]["doubling_months"] < 8
+    ls = d["large_scale"]
+    assert ls["rule"]["rule"] == "zscore" and ls["rule"]["z_threshold"] == 0.72
+    flagged = set(ls["systems"])
+    planted = {f"L{i}" for i in range(135, 151)}
+    assert len(flagged & planted) >= 12 and len(flagged - planted) <= 3
+    assert ls["regular_scale"]["n_points"] > 40 and ls["large_scale"]["n_points"] == len(flagged)
+    assert 1.0 < ls["offset"]["oom"] < 2.5 and ls["offset"]["oom_ci"][0] < ls["offset"]["oom"]
+    assert d["break_test"] is None  # a Chow test at a searched break is not valid
+
+
+def test_large_flag_values(tmp_path, capsys):
+    data = str(_csv(tmp_path))
+    rc, out, err = _run(capsys, data, "--large", "0.5", "--json")
+    assert rc == 0, err
+    assert json.loads(out)["large_scale"]["rule"]["threshold_oom"] == 0.5
+    rc, out, err = _run(capsys, data, "--large", "biggest")
+    assert rc == 2 and "--large" in err and not out
+    rc, out, err = _run(capsys, data, "--large", "--large-window", "0")
+    assert rc == 2 and "--large-window" in err
+
+
+def test_efficiency_examples_print_each_halving_time(capsys):
+    from computesim.trends.efficiency import EXAMPLES
+
+    assert main(["efficiency", "--examples"]) == 0
+    out = capsys.readouterr().out
+    for e in EXAMPLES:
+        assert e.name in out and f"{e.halving_months:.3g}" in out
+    assert main(["efficiency", "--examples", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert len(d["examples"]) == 6 and "Hernandez" in d["source"]
+
+
+def test_efficiency_fit_json_and_trend_takes_it(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    t = np.sort(rng.uniform(2012, 2020, 25))
+    y = 18 - 12 * math.log10(2) / 16 * (t - 2012) + rng.normal(0, 0.15, 25)
+    lines = ["System,Publication date,Training compute (FLOP)"]
+    lines += [
+        f"M{i},{int(a)}-{1 + int((a % 1) * 12):02d}-15,{10**b:.4e}"
+        for i, (a, b) in enumerate(zip(t, y))
+    ]
+    p = tmp_path / "eff.csv"
+    p.write_text("\n".join(lines) + "\n")
+    assert main(["efficiency", str(p), "--json", "--bootstrap", "500"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    lo, hi = d["halving_months_ci"]
+    assert lo < d["halving_months"] < hi and lo < 16 < hi and d["n_points"] == 25
+    rc, out, err = _run(capsys, str(_csv(tmp_path)), "--efficiency-data", str(p), "--json")
+    assert rc == 0, err
+    ef = json.loads(out)["efficiency"]
+    assert ef["origin"] == "fitted from data"
+    assert ef["halving_months"] == pytest.approx(d["halving_months"], rel=1e-12)
+    assert main(["efficiency", str(p), "--seed", "-1"]) == 2
+    assert "--seed" in capsys.readouterr().err

@@ -171,7 +171,7 @@ def test_trend_semicolon_csv_is_read(cli, tmp_path):
 
 def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
     from computesim.data import datasets
-    from computesim.trends.fit import analyse
+    from computesim.trends.analysis import analyse
 
     rows = [
         f"S{i},{2010 + i // 2}-{1 + 5 * (i % 2):02d}-01,{10 ** (18 + 0.5 * i + (3 if i in (3, 5, 9, 11, 13) else 0)):.3e}"
@@ -212,7 +212,8 @@ def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
 def test_trend_flat_fit_to_dict_has_no_inf():
     import numpy as np
 
-    from computesim.trends.fit import TrendFit, TrendFits
+    from computesim.trends.analysis import TrendFits
+    from computesim.trends.fit import TrendFit
 
     t = np.array([2010.0, 2011.0, 2012.0])
     fit = TrendFit(

@@ -10,6 +10,7 @@ import pytest
 from trends_support import fit_data_from, synthetic, to_table
 
 from computesim.errors import InputError
+from computesim.trends import analysis
 from computesim.trends import fit as trends
 
 
@@ -112,7 +113,7 @@ def test_eras_fit_each_segment():
     rng = np.random.default_rng(4)
     t1, y1 = synthetic(rng, 40, 20.0, 0.3, 1990, 2010, level=14)
     t2, y2 = synthetic(rng, 40, 6.0, 0.3, 2010, 2020, level=17)
-    rep = trends.analyse(to_table(np.r_[t1, t2], np.r_[y1, y2]), breaks=[2010.0], n_boot=300)
+    rep = analysis.analyse(to_table(np.r_[t1, t2], np.r_[y1, y2]), breaks=[2010.0], n_boot=300)
     e1, e2 = rep.eras
     for era, truth in ((e1, 20.0), (e2, 6.0)):  # within 4 standard errors of the true slope
         se = 0.3 / math.sqrt(((era.t - era.t.mean()) ** 2).sum())
@@ -124,24 +125,24 @@ def test_eras_fit_each_segment():
 def test_window_and_errors():
     t = np.array([2005.5, 2012.5, 2013.5, 2014.5, 2015.5, 2019.5])
     tab = to_table(t, 17 + (t - 2012))
-    rep = trends.analyse(tab, start=2012, end=2016, n_boot=200)
+    rep = analysis.analyse(tab, start=2012, end=2016, n_boot=200)
     assert rep.overall.n == 4
     with pytest.raises(InputError, match="no data points in the window"):
-        trends.analyse(tab, start=2020, end=2030)
+        analysis.analyse(tab, start=2020, end=2030)
     with pytest.raises(InputError, match="at least 3 points"):
-        trends.analyse(tab, start=2015, end=2020)
+        analysis.analyse(tab, start=2015, end=2020)
     with pytest.raises(InputError) as e:
-        trends.analyse(tab, start=2016, end=2012)
+        analysis.analyse(tab, start=2016, end=2012)
     assert e.value.field == "start"
     with pytest.raises(InputError) as e:
-        trends.analyse(tab, start=2012, end=2016, breaks=[2017])
+        analysis.analyse(tab, start=2012, end=2016, breaks=[2017])
     assert e.value.field == "breaks"
     with pytest.raises(InputError, match="at least 3 points"):  # an era with too few points
-        trends.analyse(tab, start=2012, end=2016, breaks=[2013])
+        analysis.analyse(tab, start=2012, end=2016, breaks=[2013])
     with pytest.raises(
         InputError, match="too few for a bootstrap"
     ):  # 3 points: most resamples degenerate
-        trends.analyse(tab, start=2012, end=2016, breaks=[2015])
+        analysis.analyse(tab, start=2012, end=2016, breaks=[2015])
     with pytest.raises(InputError) as e:
         trends.fit_trend(fit_data_from(t, t), n_boot=10)
     assert e.value.field == "n_boot"
@@ -154,11 +155,11 @@ def test_upper_bounds_excluded_by_default():
     y = 17 + (t - 2012)
     y[2] = 10.0  # a far-low bound would drag the fit if it were fitted
     tab = to_table(t, y, bound=["point", "point", "upper", "point", "point"])
-    rep = trends.analyse(tab, n_boot=200)
+    rep = analysis.analyse(tab, n_boot=200)
     assert rep.overall.n == 4 and rep.n_bounds_excluded == 1
     assert rep.overall.slope == pytest.approx(1.0)
     assert rep.to_dict()["upper_bounds"] == "excluded from the fit"
-    inc = trends.analyse(tab, n_boot=200, include_bounds=True)
+    inc = analysis.analyse(tab, n_boot=200, include_bounds=True)
     assert inc.overall.n == 5 and inc.overall.slope != pytest.approx(1.0)
 
 
@@ -168,14 +169,14 @@ def test_large_scale_subset():
     tl, yl = synthetic(
         rng, 12, 10.0, 0.2, 2016, 2020, level=16 + 6 * 12 * math.log10(2) / 6.0 + 2.0
     )
-    rep = trends.analyse(to_table(np.r_[t, tl], np.r_[y, yl]), large_threshold=1.0, n_boot=300)
+    rep = analysis.analyse(to_table(np.r_[t, tl], np.r_[y, yl]), large_threshold=1.0, n_boot=300)
     large = rep.large
-    assert set(large["systems"]) == {f"s{i}" for i in range(60, 72)}
-    fit = large["fit"]
+    assert set(large.systems) == {f"s{i}" for i in range(60, 72)}
+    fit = large.large
     se = 0.2 / math.sqrt(((fit.t - fit.t.mean()) ** 2).sum())
     assert abs(fit.slope - 12 * math.log10(2) / 10.0) < 4 * se
-    few = trends.analyse(to_table(t, y), large_threshold=1.0, n_boot=200).large
-    assert few["n_points"] == 0 and "note" in few
+    few = analysis.analyse(to_table(t, y), large_threshold=1.0, n_boot=200).large
+    assert few.n_points == 0 and few.large is None and "note" in few.to_dict()
 
 
 def test_bands_replace_default_noise():
@@ -183,10 +184,10 @@ def test_bands_replace_default_noise():
     t, y = synthetic(rng, 12, 5.0, 0.3)
     flop = 10**y
     zero = to_table(t, y, low=flop, high=flop)  # zero-width bands: nothing to perturb
-    fixed = trends.analyse(zero, n_boot=300, seed=1).overall
-    prop = trends.analyse(zero, n_boot=300, seed=1, propagate=True, noise_factor=10).overall
+    fixed = analysis.analyse(zero, n_boot=300, seed=1).overall
+    prop = analysis.analyse(zero, n_boot=300, seed=1, propagate=True, noise_factor=10).overall
     np.testing.assert_allclose(prop.boot_slope, fixed.boot_slope, rtol=0, atol=1e-12)
-    plain = trends.analyse(
+    plain = analysis.analyse(
         to_table(t, y), n_boot=300, seed=1, propagate=True, noise_factor=10
     ).overall
     assert np.std(plain.boot_slope) > 1.5 * np.std(fixed.boot_slope)
@@ -195,7 +196,7 @@ def test_bands_replace_default_noise():
 def test_builtin_points_2012_2018_give_a_few_months():
     from computesim.data.datasets import builtin_points
 
-    rep = trends.analyse(builtin_points().table, start=2012, end=2019)
+    rep = analysis.analyse(builtin_points().table, start=2012, end=2019)
     d = rep.to_dict()
     assert 2 < d["doubling_months"] < 12
     lo, hi = d["doubling_months_ci"]

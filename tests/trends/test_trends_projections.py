@@ -9,6 +9,7 @@ import pytest
 from trends_support import fit_data_from, synthetic
 
 from computesim.errors import InputError
+from computesim.trends import analysis
 from computesim.trends import fit as trends
 from computesim.trends import projections as pj
 from computesim.trends.efficiency import Efficiency, halving_months_from_total
@@ -133,6 +134,8 @@ def test_effective_table_multiplies_by_gain():
         }
         for i, ti in enumerate(t)
     ]
-    phys = trends.analyse(make_table(rows), n_boot=200).overall.slope
-    effs = trends.analyse(effective_table(make_table(rows), Efficiency()), n_boot=200).overall.slope
+    phys = analysis.analyse(make_table(rows), n_boot=200).overall.slope
+    effs = analysis.analyse(
+        effective_table(make_table(rows), Efficiency()), n_boot=200
+    ).overall.slope
     assert effs - phys == pytest.approx(Efficiency().oom_per_year, rel=1e-9)

@@ -1,0 +1,241 @@
+"""Large-scale systems: which systems sit far above those published around them, and the
+regular-scale and large-scale trends side by side.
+
+Two rules, each one pass over the data (no selection depends on an earlier selection):
+
+- ``zscore`` (the default; Sevilla et al. 2022, "Compute Trends Across Three Eras of Machine
+  Learning", as its authors describe it): a system is large-scale when its log10 compute is more
+  than ``z`` standard deviations above the mean log10 compute of the systems published within a
+  window of ``window_years`` centred on its date (the system itself included). Defaults: ``z`` =
+  0.72, window 2 years (1 year either side).
+- ``residual``: a system is large-scale when it lies more than ``oom`` orders of magnitude above
+  a robust line through every candidate (Theil-Sen: the median of the slopes between pairs of
+  points, and the median intercept), which a cluster of fewer than about 29% of the points
+  does not pull towards itself.
+
+Only systems dated in [``start``, end of the window) are candidates (default: the window's start;
+the paper's large-scale era starts in late 2015); the z-value's comparison sample is every system
+of the data, in the window or not. The regular-scale trend is the candidates that were not
+selected. ``offset_oom`` is the large-scale line minus the regular-scale line (orders of magnitude)
+at the mean date of the large-scale systems, with a bootstrap interval.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from computesim.errors import InputError
+from computesim.trends.fit import MIN_POINTS, FitData, TrendFit, fit_trend, json_ready
+
+PAPER_Z = 0.72  #: Sevilla et al. 2022 (authors' description): z above 0.72 standard deviations
+PAPER_WINDOW_YEARS = 2.0  #: ... of the log compute of systems published within 2 years
+PAPER_LARGE_FROM = 2015.0 + 8 / 12  #: the paper's large-scale era starts in September 2015
+DEFAULT_RESIDUAL_OOM = 1.0  #: residual rule: 10x above the span's line
+RULES = ("zscore", "residual")
+SOURCE = (
+    "Sevilla et al. 2022, Compute Trends Across Three Eras of Machine Learning (arXiv 2202.05924): "
+    "large-scale if log compute exceeds the mean of systems published within 2 years by more "
+    "than 0.72 standard deviations"
+)
+
+
+@dataclass(frozen=True)
+class LargeRule:
+    """How large-scale systems are selected (see the module docstring).
+
+    >>> LargeRule().describe()
+    'log10 compute more than 0.72 SD above the mean of systems within +-1 years (the system included)'
+    """
+
+    rule: str = "zscore"
+    z: float = PAPER_Z
+    window_years: float = PAPER_WINDOW_YEARS
+    oom: float = DEFAULT_RESIDUAL_OOM
+    start: float | None = None  #: candidates from this decimal year (None: the window's start)
+
+    def __post_init__(self) -> None:
+        if self.rule not in RULES:
+            raise InputError("large", f"unknown rule {self.rule!r} (use {' or '.join(RULES)})")
+        if not math.isfinite(self.z):
+            raise InputError("large_z", f"must be a finite number of SD, got {self.z}")
+        if not (math.isfinite(self.window_years) and self.window_years > 0):
+            raise InputError(
+                "large_window", f"must be a positive number of years, got {self.window_years}"
+            )
+        if not math.isfinite(self.oom):
+            raise InputError(
+                "large_threshold",
+                f"must be a finite number of orders of magnitude, got {self.oom}",
+            )
+
+    def describe(self) -> str:
+        """The rule in one line, with its parameters."""
+        if self.rule == "zscore":
+            return (
+                f"log10 compute more than {self.z:g} SD above the mean of systems within "
+                f"+-{self.window_years / 2:g} years (the system included)"
+            )
+        return f"more than {self.oom:g} OOM above the span's Theil-Sen line (one pass)"
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"rule": self.rule, "description": self.describe()}
+        if self.rule == "zscore":
+            d |= {
+                "z_threshold": self.z,
+                "window_years": self.window_years,
+                "paper_defaults": {"z_threshold": PAPER_Z, "window_years": PAPER_WINDOW_YEARS},
+                "source": SOURCE,
+            }
+        else:
+            d["threshold_oom"] = self.oom
+        return d
+
+
+def window_z(t: np.ndarray, y: np.ndarray, at: np.ndarray, half: float) -> np.ndarray:
+    """z-value of each ``y[at]`` against every y with |t - t[at]| <= ``half`` (NaN with SD 0)."""
+    order = np.argsort(t, kind="stable")
+    ts, ys = t[order], y[order]
+    c1 = np.r_[0.0, np.cumsum(ys)]
+    c2 = np.r_[0.0, np.cumsum(ys * ys)]
+    lo = np.searchsorted(ts, t[at] - half, side="left")
+    hi = np.searchsorted(ts, t[at] + half, side="right")
+    n = (hi - lo).astype(float)
+    mean = (c1[hi] - c1[lo]) / n
+    var = np.maximum((c2[hi] - c2[lo]) / n - mean * mean, 0.0) * n / np.maximum(n - 1, 1)
+    sd = np.sqrt(var)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(sd > 1e-12, (y[at] - mean) / sd, np.nan)
+
+
+MAX_PAIRS = 2_000_000  #: Theil-Sen: most pairs used (a seeded sample of them beyond)
+
+
+def theil_sen(t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Theil-Sen line y = intercept + slope t: median pairwise slope, median intercept.
+
+    >>> theil_sen(np.array([0.0, 1, 2, 3, 4]), np.array([0.0, 1, 2, 3, 40]))
+    (1.0, 0.0)
+    """
+    i, j = np.triu_indices(t.size, k=1)
+    if i.size > MAX_PAIRS:
+        pick = np.random.default_rng(0).choice(i.size, MAX_PAIRS, replace=False)
+        i, j = i[pick], j[pick]
+    dt_ = t[j] - t[i]
+    ok = dt_ != 0
+    if not ok.any():
+        raise InputError("data", "all points have the same date: no trend can be fitted")
+    slope = float(np.median((y[j] - y[i])[ok] / dt_[ok]))
+    return slope, float(np.median(y - slope * t))
+
+
+def select(
+    data: FitData, rule: LargeRule, start: float, end: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(candidate mask, large-scale mask) over ``data``; candidates are dated in [start, end)."""
+    cand = (data.t >= start) & (data.t < end)
+    large = np.zeros_like(cand)
+    idx = np.flatnonzero(cand)
+    if rule.rule == "zscore":
+        z = window_z(data.t, data.y, idx, rule.window_years / 2)
+        large[idx] = np.nan_to_num(z, nan=-np.inf) > rule.z
+    elif idx.size >= MIN_POINTS:
+        slope, intercept = theil_sen(data.t[idx], data.y[idx])
+        large[idx] = data.y[idx] - (intercept + slope * data.t[idx]) > rule.oom
+    return cand, large
+
+
+@dataclass
+class LargeScale:
+    """The selection, the regular-scale and large-scale fits and their offset."""
+
+    rule: LargeRule
+    start: float
+    end: float
+    n_candidates: int
+    systems: list[str]
+    regular: TrendFit | None
+    large: TrendFit | None
+    notes: list[str] = field(default_factory=list)
+    mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)  #: over data
+
+    @property
+    def n_points(self) -> int:
+        return len(self.systems)
+
+    def offset(self) -> dict[str, Any] | None:
+        """Large-scale minus regular-scale line (OOM) at the large-scale systems' mean date."""
+        if self.regular is None or self.large is None:
+            return None
+        at = float(self.large.t.mean())
+        k = min(self.large.boot_slope.size, self.regular.boot_slope.size)
+        b_large = self.large.boot_level[:k] + self.large.boot_slope[:k] * (at - self.large.center)
+        b_reg = self.regular.boot_level[:k] + self.regular.boot_slope[:k] * (
+            at - self.regular.center
+        )
+        a = round((1 - self.large.level_ci) / 2, 12)
+        lo, hi = np.quantile(b_large - b_reg, [a, 1 - a])
+        return {
+            "oom": float(self.large.predict(at) - self.regular.predict(at)),
+            "oom_ci": [float(lo), float(hi)],
+            "at": at,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: rule, span, selected systems, both fits (n and interval), offset."""
+        out: dict[str, Any] = {
+            "rule": self.rule.to_dict(),
+            "from": self.start,
+            "to": self.end,
+            "n_candidates": self.n_candidates,
+            "n_points": self.n_points,
+            "systems": self.systems,
+            "regular_scale": None if self.regular is None else self.regular.summary(),
+            "large_scale": None if self.large is None else self.large.summary(),
+            "offset": self.offset(),
+        }
+        if self.rule.rule == "residual":
+            out["threshold_oom"] = self.rule.oom
+        if self.large is not None:  # the large-scale fit's figures at the top level, as before
+            out |= {
+                k: v
+                for k, v in self.large.summary().items()
+                if k not in ("label", "n_points", "from", "to")
+            }
+        if self.notes:
+            out["note"] = "; ".join(self.notes)
+        return json_ready(out)
+
+
+def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: Any) -> LargeScale:
+    """Select large-scale systems by ``rule`` in [rule.start or start, end) and fit both sets
+    (``kw``: fit_trend's bootstrap options)."""
+    lo = start if rule.start is None else max(start, rule.start)
+    if lo >= end:
+        raise InputError("large_from", f"{lo:g} is not before the window's end {end:g}")
+    cand, large = select(data, rule, lo, end)
+    notes = []
+    fits: dict[str, TrendFit | None] = {}
+    for name, mask in (("regular-scale", cand & ~large), ("large-scale", large)):
+        fits[name] = None
+        if int(mask.sum()) < MIN_POINTS:
+            notes.append(f"{int(mask.sum())} {name} points: fewer than {MIN_POINTS}, no fit")
+            continue
+        try:
+            fits[name] = fit_trend(data.subset(mask), label=name, start=lo, end=end, **kw)
+        except InputError as exc:
+            notes.append(f"{name}: {exc.problem}")
+    return LargeScale(
+        rule,
+        lo,
+        end,
+        int(cand.sum()),
+        [s for s, m in zip(data.systems, large) if m],
+        fits["regular-scale"],
+        fits["large-scale"],
+        notes,
+        large,
+    )
