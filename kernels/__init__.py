@@ -35,9 +35,11 @@ Reproducibility contract (tested in tests/kernels/test_mc_kernels.py and test_ke
 
 from __future__ import annotations
 
+import glob
 import importlib
 import logging
 import os
+import sys
 from functools import cache
 from types import ModuleType
 
@@ -66,6 +68,14 @@ class Backend:
         return f"Backend({self.name!r})"
 
 
+def _gpu_device_nodes() -> bool:
+    """Whether a GPU driver's device node exists (Linux: /dev/nvidia0.., WSL: /dev/dxg); True
+    elsewhere, where only numba.cuda itself can tell."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(glob.glob("/dev/nvidia[0-9]*")) or os.path.exists("/dev/dxg")
+
+
 def cuda_status() -> tuple[bool, str]:
     """(usable, why): a real GPU with numba-cuda and CuPy, or the CUDA simulator."""
     if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1":
@@ -74,6 +84,8 @@ def cuda_status() -> tuple[bool, str]:
         except ImportError as exc:  # pragma: no cover
             return False, f"numba.cuda unavailable: {exc}"
         return True, "NUMBA_ENABLE_CUDASIM=1 (CUDA simulator, small launches only)"
+    if not _gpu_device_nodes():  # no driver device: skip importing numba.cuda (0.3-0.7 s)
+        return False, "no CUDA GPU found (no /dev/nvidia* or /dev/dxg device)"
     try:
         from numba import cuda
     except ImportError as exc:
@@ -110,8 +122,15 @@ def available_backends() -> dict[str, str]:
     return out
 
 
-def get_backend(name: str = "auto") -> Backend:
-    """The backend called ``name``; "auto" takes cuda when a real GPU is usable, else numba.
+#: "auto" runs work of at most this many draws (Monte Carlo samples x variables) or grid points on
+#: the NumPy reference: starting Numba and loading its cached kernels costs 0.5-1 s, the reference
+#: does this much in about 0.1 s.
+SMALL_WORK = 1 << 21
+
+
+def get_backend(name: str = "auto", work: int | None = None) -> Backend:
+    """The backend called ``name``; "auto" takes the NumPy reference for ``work`` up to SMALL_WORK,
+    else cuda when a real GPU is usable, else numba.
 
     An unavailable backend is an InputError naming why, never a silent fallback.
 
@@ -119,6 +138,10 @@ def get_backend(name: str = "auto") -> Backend:
     'reference'
     """
     if name == "auto":
+        if work is not None and work <= SMALL_WORK:
+            reason = f"NumPy: small work, {work:,} <= {SMALL_WORK:,} (no JIT start-up)"
+            log.info("backend auto -> reference: %s", reason)
+            return Backend("reference", reason)
         ok, why = cuda_status()
         if ok and os.environ.get("NUMBA_ENABLE_CUDASIM") != "1":
             choice, reason = "cuda", why

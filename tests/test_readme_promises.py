@@ -17,7 +17,7 @@ Files
   F2 nothing under the final name on failure, and an existing file is kept when a command with
      --overwrite fails                                                 test_failure_leaves_no_file_and_keeps_existing
   F3 sweep "schema metadata holds the scenario, units, version, backend"; the README's
-     sweep transcript ("wrote 240 rows (materialize, backend numba)") test_sweep_file_metadata_and_summary
+     sweep summary line ("wrote 240 rows (materialize, backend numba)") test_sweep_file_metadata_and_summary
   F4 examples/bands --out .arrow/.parquet written with metadata         test_examples_and_bands_out_metadata
   F5 "The file opens in pandas, Polars and DuckDB" (each if installed)   test_sweep_file_opens_elsewhere
 Reproducibility and JSON

@@ -157,12 +157,13 @@ def _in_cli_terms(exc: InputError, path, from_file: set[str]) -> InputError:
 def run(args) -> int:
     # deferred: the engine loads NumPy, and every subcommand's module is imported to build the parser
     from computesim.sweeps.engine import sweep
+    from computesim.sweeps.grid import planned_points
 
     kw, from_file = _kwargs(args)
     chosen = None
     try:
         if kw.get("backend", "auto") == "auto":
-            chosen = get_backend("auto")
+            chosen = get_backend("auto", work=planned_points(kw))
             kw["backend"] = chosen.name
         logging.getLogger("computesim.sweep").info("sweep settings: %s", kw)
         with tqdm_bar(not args.no_progress) as bar:

@@ -79,6 +79,12 @@ def axis_length(spec: Any, field: str) -> int:
     return 1
 
 
+def planned_points(factors: Mapping[str, Any]) -> int:
+    """The number of grid points ``factors`` (sweep() keywords; others are ignored) would give,
+    counted without parsing or allocating any axis."""
+    return math.prod(axis_length(v, k) for k, v in factors.items() if k in AXES and v is not None)
+
+
 def parse_axis(spec: Any, field: str, fraction: bool = False) -> np.ndarray:
     """Axis values from a list/range string, a number or a sequence; InputError on bad input."""
     n = axis_length(spec, field)

@@ -16,7 +16,7 @@ from computesim.errors import InputError, require_positive, shown
 from computesim.io import arrow as arrow_io
 from computesim.kernels import get_backend
 from computesim.sweeps.bands import BandSpec, split_uncertain
-from computesim.sweeps.grid import SCALAR_TYPES, axis_items
+from computesim.sweeps.grid import SCALAR_TYPES, axis_items, planned_points
 from computesim.sweeps.modes import CHUNK_POINTS
 from computesim.uncertainty.band import parse_factor, parse_thresholds
 
@@ -241,9 +241,9 @@ def parse_request(
     seed = _whole(seed, "seed", 0)
     if backend is None:
         raise InputError("backend", "is empty")
-    be = get_backend(backend)  # validated whatever the mode
     bands = _bands(method_error, p_above, samples, seed, force_mc, backend)
     facs = split_uncertain(factors, bands)
+    be = get_backend(backend, work=planned_points(facs))  # validated whatever the mode
     qs = _quantile_list(quantiles)
     mode = _mode(mode, threshold, qs, group_by, target)
     if bands.active and mode != "materialize":

@@ -442,7 +442,7 @@ def mc_band(
     if model.exact and model.dists:
         mu, s = model.log_normal_params()
         sample_model = LogModel(0.0, ("log_compute",), (LogNormal(mu, s),), (1.0,))
-    be = get_backend(backend)
+    be = get_backend(backend, work=n * max(1, len(sample_model.dists)))
     fam, coef, par, tab, chol, lut_err, (mean_log, sd_log) = _encoded(sample_model, bool(lut))
     ranks, need = _ranks(n, PROBS)
     centre = model.const + sum(c * math.log(d.median) for c, d in zip(model.coefs, model.dists))

@@ -44,10 +44,10 @@ def test_card_example_to_parquet(run, tmp_path):
     out = tmp_path / "results.parquet"
     code, stdout, err = run(*CARD, "--out", str(out), "--no-progress")
     assert code == 0, err
-    assert "backend auto -> numba" in err
+    assert "backend auto -> reference (NumPy: small work, 120" in err  # no JIT start-up
     assert "wrote 120 rows" in stdout
     meta = arrow_io.read_metadata(out)
-    assert meta["backend"] == "numba" and meta["shape"] == [1, 3, 10, 4]
+    assert meta["backend"] == "reference" and meta["shape"] == [1, 3, 10, 4]
 
 
 def test_reduce_json(run):

@@ -69,7 +69,7 @@ def test_method_error_and_mixed_families(capsys):
             "--json",
         ],
     )
-    assert d["exact"] is False and d["backend"] == "numba"
+    assert d["exact"] is False and d["backend"] == "reference"  # small work: auto takes NumPy
     assert d["attribution"]["method_error"] > 0.9
     assert d["spread_factor"] == pytest.approx(3.0, rel=0.1)
 

@@ -619,8 +619,13 @@ TREND = {
     "--compute-unit": pool(["flop", "pfs-days"], ["FLOP", ""]),
     "--from": pool(DATES, BAD_DATES),
     "--to": pool(DATES, BAD_DATES),
-    "--breaks": pool(["2015", "2014,2016"], BAD_DATES + [",,", "2015,2015"]),
-    "--large": pool(["1", "0.5"], ["-1", "nan", "inf", "x"]),
+    "--breaks": pool(["2015", "2014,2016", "auto"], BAD_DATES + [",,", "2015,2015", "Auto!"]),
+    "--large": pool(["1", "0.5", "zscore", "residual"], ["-1", "nan", "inf", "x"]),
+    "--large-z": pool(["0.72", "1"], ["-1", "nan", "inf", "x"]),
+    "--large-window": pool(["2", "1.5"], ["0", "-1", "nan", "inf"]),
+    "--large-oom": pool(["1", "0.5"], ["0", "-1", "nan", "inf"]),
+    "--large-from": pool(DATES, BAD_DATES),
+    "--max-breaks": pool(["0", "1", "2"], ["3", "-1", "x"]),
     "--include-bounds": FLAG,
     "--bootstrap": pool(["100", "200"], ["0", "-1", "1", "x", "1e3", "99"]),
     "--seed": pool(SEEDS, BAD_SEEDS),
@@ -637,6 +642,7 @@ TREND = {
     "--cost-years": pool(["2018,2020"], BAD_DATES),
     "--efficiency-halving-months": pool(["16"], ["0", "-16", "nan", "inf"]),
     "--efficiency-ref": pool(DATES, BAD_DATES),
+    "--efficiency-data": lambda rng, ws: TRENDS_DATA(rng, ws),
     "--effective": FLAG,
     "--json": FLAG,
     "--plot": lambda rng, ws: (
@@ -658,6 +664,19 @@ TRENDS_DATA = inputs(
         "systems.csv",
     ],
 )
+EFFICIENCY = {
+    "--examples": FLAG,
+    "--date-col": pool(["Publication date"], ["bogus", ""]),
+    "--compute-col": pool(["Training compute (FLOP)"], ["bogus", ""]),
+    "--name-col": pool(["System"], ["bogus"]),
+    "--compute-unit": pool(["flop", "pfs-days"], ["FLOP", ""]),
+    "--from": pool(DATES, BAD_DATES),
+    "--to": pool(DATES, BAD_DATES),
+    "--bootstrap": pool(["100", "200"], ["0", "-1", "1", "x", "1e3", "99"]),
+    "--seed": pool(SEEDS, BAD_SEEDS),
+    "--ci": pool(["0.95", "0.9"], ["0", "1", "1.5", "nan", "-0.5"]),
+    "--json": FLAG,
+}
 BENCH = {
     "--quick": FLAG,
     "--json": FLAG,
@@ -690,6 +709,7 @@ COMMANDS: dict[str, tuple[dict, list[tuple[Pick, float]], float]] = {
     "sweep": (SWEEP, [(SCENARIOS, 0.15)], 0.26),
     "bands": (BANDS, [(SYSTEMS, 0.97)], 0.1),
     "trend": (TREND, [(TRENDS_DATA, 0.5)], 0.1),
+    "efficiency": (EFFICIENCY, [(TRENDS_DATA, 0.5)], 0.04),
     "bench": (BENCH, [], 0.04),
 }
 
@@ -776,7 +796,7 @@ def _bounded(cmd: str, argv: list[str], rng: random.Random) -> list[str]:
     """Bound the expensive cases: sweep grids under --max-points, trend bootstraps small."""
     if cmd == "sweep" and "--max-points" not in " ".join(argv) and rng.random() < 0.8:
         argv += ["--max-points", "1e5"]
-    if cmd == "trend" and "--bootstrap" not in " ".join(argv):
+    if cmd in ("trend", "efficiency") and "--bootstrap" not in " ".join(argv):
         argv += ["--bootstrap", "100"]
     return argv
 
