@@ -10,6 +10,7 @@ import pytest
 from trends_support import synthetic
 
 from computesim.cli import main
+from computesim.trends.synthetic import three_eras_csv
 
 KEYS = {"doubling_months", "doubling_months_ci", "growth_per_year", "n_points"}
 
@@ -209,31 +210,10 @@ def test_effective_compute_fit_is_faster(capsys):
     )
 
 
-def _three_eras_csv(tmp_path):
-    """1950-2022: 20-month doubling, 6 months from 2010, and 16 systems 2 OOM above from 2015.7."""
-    import datetime as dt
-
-    l2 = math.log10(2)
-    rng = np.random.default_rng(7)
-    t = np.sort(np.r_[rng.uniform(1950, 2010, 45), rng.uniform(2010, 2022, 90)])
-    y = 12 + 12 * l2 / 20 * (t - 1950) + 12 * l2 * (1 / 6 - 1 / 20) * np.maximum(t - 2010, 0)
-    y += rng.normal(0, 0.6, t.size)
-    tl = rng.uniform(2015.7, 2022, 16)
-    yl = 12 + 12 * l2 / 20 * 65.7 + 12 * l2 * (1 / 6 - 1 / 20) * 5.7 + 2.0
-    yl = yl + 12 * l2 / 10 * (tl - 2015.7) + rng.normal(0, 0.3, 16)
-    lines = ["System,Publication date,Training compute (FLOP)"]
-    for i, (a, b) in enumerate(zip(np.r_[t, tl], np.r_[y, yl])):
-        d = dt.date(int(a), 1, 1) + dt.timedelta(days=int((a - int(a)) * 365))
-        lines.append(f"{'L' if i >= t.size else 'S'}{i},{d},{10**b:.4e}")
-    p = tmp_path / "three_eras.csv"
-    p.write_text("\n".join(lines) + "\n")
-    return p
-
-
 def test_breaks_auto_large_json(tmp_path, capsys):
     rc, out, err = _run(
         capsys,
-        str(_three_eras_csv(tmp_path)),
+        str(three_eras_csv(tmp_path / "three_eras.csv")),
         "--breaks",
         "auto",
         "--large",

@@ -611,7 +611,8 @@ SYSTEMS = inputs(
         "binary.csv",
     ],
 )
-TREND = {
+#: the flags trend and efficiency share: the data, its columns and window, the bootstrap
+FIT_FLAGS = {
     "--examples": FLAG,
     "--date-col": pool(["Publication date"], ["bogus", ""]),
     "--compute-col": pool(["Training compute (FLOP)"], ["bogus", ""]),
@@ -619,6 +620,13 @@ TREND = {
     "--compute-unit": pool(["flop", "pfs-days"], ["FLOP", ""]),
     "--from": pool(DATES, BAD_DATES),
     "--to": pool(DATES, BAD_DATES),
+    "--bootstrap": pool(["100", "200"], ["0", "-1", "1", "x", "1e3", "99"]),
+    "--seed": pool(SEEDS, BAD_SEEDS),
+    "--ci": pool(["0.95", "0.9"], ["0", "1", "1.5", "nan", "-0.5"]),
+    "--json": FLAG,
+}
+TREND = {
+    **FIT_FLAGS,
     "--breaks": pool(["2015", "2014,2016", "auto"], BAD_DATES + [",,", "2015,2015", "Auto!"]),
     "--large": pool(["1", "0.5", "zscore", "residual"], ["-1", "nan", "inf", "x"]),
     "--large-z": pool(["0.72", "1"], ["-1", "nan", "inf", "x"]),
@@ -627,9 +635,6 @@ TREND = {
     "--large-from": pool(DATES, BAD_DATES),
     "--max-breaks": pool(["0", "1", "2"], ["3", "-1", "x"]),
     "--include-bounds": FLAG,
-    "--bootstrap": pool(["100", "200"], ["0", "-1", "1", "x", "1e3", "99"]),
-    "--seed": pool(SEEDS, BAD_SEEDS),
-    "--ci": pool(["0.95", "0.9"], ["0", "1", "1.5", "nan", "-0.5"]),
     "--propagate": FLAG,
     "--noise-factor": pool(["2", "3"], ["0", "1", "-2", "nan", "inf", "0.5"]),
     "--project": pool(DATES + ["2030"], BAD_DATES),
@@ -644,7 +649,6 @@ TREND = {
     "--efficiency-ref": pool(DATES, BAD_DATES),
     "--efficiency-data": lambda rng, ws: TRENDS_DATA(rng, ws),
     "--effective": FLAG,
-    "--json": FLAG,
     "--plot": lambda rng, ws: (
         out_path(rng, ws, (".png", ".svg"))
         if rng.random() < 0.5
@@ -664,19 +668,7 @@ TRENDS_DATA = inputs(
         "systems.csv",
     ],
 )
-EFFICIENCY = {
-    "--examples": FLAG,
-    "--date-col": pool(["Publication date"], ["bogus", ""]),
-    "--compute-col": pool(["Training compute (FLOP)"], ["bogus", ""]),
-    "--name-col": pool(["System"], ["bogus"]),
-    "--compute-unit": pool(["flop", "pfs-days"], ["FLOP", ""]),
-    "--from": pool(DATES, BAD_DATES),
-    "--to": pool(DATES, BAD_DATES),
-    "--bootstrap": pool(["100", "200"], ["0", "-1", "1", "x", "1e3", "99"]),
-    "--seed": pool(SEEDS, BAD_SEEDS),
-    "--ci": pool(["0.95", "0.9"], ["0", "1", "1.5", "nan", "-0.5"]),
-    "--json": FLAG,
-}
+EFFICIENCY = FIT_FLAGS
 BENCH = {
     "--quick": FLAG,
     "--json": FLAG,
