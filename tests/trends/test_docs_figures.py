@@ -57,8 +57,9 @@ def test_readme_synthetic_counts_match_a_run(tmp_path):
     from computesim.data.datasets import read_csv_points
     from computesim.trends.analysis import analyse
     from computesim.trends.large_scale import LargeRule
+    from computesim.trends.synthetic import three_eras_csv
 
-    path = _make_figures().three_eras_csv(tmp_path)
+    path = three_eras_csv(tmp_path / "three_eras.csv")
     r = analyse(read_csv_points(path).table, large=LargeRule(start=2015 + 8 / 12), n_boot=200)
     flagged = set(r.large.systems)
     planted = {s for s in read_csv_points(path).table.column("system").to_pylist() if s[0] == "L"}
