@@ -124,6 +124,8 @@ def _read_csv(data: bytes, name: str) -> tuple[Any, str, int]:
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
         msg = str(exc).splitlines()[0][:200]
+        if "skip initial" in msg:  # a header row and nothing after it
+            return pa.table({c: pa.array([], pa.string()) for c in names}), delim, bad[0]
         if "UTF8" in msg or "utf8" in msg.lower():
             raise InputError("DATA", f"{name}: not UTF-8 text ({msg})") from None
         raise InputError("DATA", f"{name}: not a readable CSV file ({msg})") from None
