@@ -305,3 +305,61 @@ def dataset_bands(
         "seed": seed,
     }
     return RowBands(table, audits, meta)
+
+
+def bands(
+    source: Any,
+    *,
+    layout: str | None = None,
+    columns: Mapping[str, str | None] | None = None,
+    confidence_factors: Mapping[str, float] | str | None = None,
+    thresholds: Sequence[float | str] = (),
+    unknown: str = "widest",
+    bounds_level: float = 0.9,
+    samples: int = 10_000,
+    seed: int = 0,
+) -> Any:
+    """A band for every row of a table (a file path, a pyarrow Table, or any object with
+    ``__arrow_c_stream__``: pandas, Polars, DuckDB): a pyarrow Table, one row per input row,
+    band columns in FLOP, ``p_above_<FLOP>`` per threshold (numbers in FLOP, or text with a
+    unit: "1e25FLOP"), and the layout, confidence table, audit and seed in its schema metadata
+    (``computesim.*`` keys, JSON). Rules: ``dataset_bands``.
+
+    >>> import pyarrow as pa, computesim
+    >>> t = computesim.bands(
+    ...     pa.table(
+    ...         {
+    ...             "Model": ["A"],
+    ...             "Publication date": ["2024-03-01"],
+    ...             "Training compute (FLOP)": [2e25],
+    ...             "Confidence": ["Likely"],
+    ...         }
+    ...     ),
+    ...     thresholds=["1e25FLOP"],
+    ... )
+    >>> row = t.to_pylist()[0]
+    >>> row["band_source"], f"{row['p5_flop']:.1e}", f"{row['p95_flop']:.1e}"
+    ('confidence', '2.0e+24', '2.0e+26')
+    >>> round(row["p_above_1e+25"], 3)
+    0.69
+    """
+    from computesim.data.table import read_table
+    from computesim.io.arrow import with_metadata
+    from computesim.uncertainty.band import parse_thresholds
+
+    if isinstance(confidence_factors, str):
+        confidence_factors = parse_confidence_factors(confidence_factors)
+    flop = [
+        t if not isinstance(t, str) else parse_thresholds(t, "thresholds")[0] for t in thresholds
+    ]
+    ds = read_table(source, layout=layout, columns=columns)
+    rb = dataset_bands(
+        ds,
+        confidence_factors=confidence_factors,
+        bounds_level=bounds_level,
+        unknown=unknown,
+        thresholds=flop,
+        samples=samples,
+        seed=seed,
+    )
+    return with_metadata(rb.table, {"kind": "dataset bands", **rb.to_dict()})
