@@ -109,6 +109,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(args)
     except InputError as exc:
+        if exc.field.startswith("columns["):  # columns[flop]: the --col that named it
+            exc = InputError("columns", f"{exc.field[8:-1]}: {exc.problem}")
         raise with_flags(exc, FLAGS) from None
 
 
