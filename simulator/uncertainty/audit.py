@@ -2,8 +2,8 @@
 
 Each row is above the threshold with its own probability p_i (from its band); rows are taken as
 independent, so the number above is a sum of independent Bernoullis (Poisson-binomial). Its
-distribution is computed exactly by convolution (``count_pmf``, O(n^2) for n uncertain rows;
-rows with p = 0 or 1 only shift it), not sampled.
+distribution is computed by convolution (``count_pmf``: exact but for entries below 1e-18, one
+step per row with 0 < p < 1; rows with p = 0 or 1 only shift it), not sampled.
 """
 
 from __future__ import annotations
@@ -16,23 +16,32 @@ UNCERTAIN = (0.05, 0.95)  #: a row's classification is uncertain when P is stric
 LEVEL = 0.90  #: the interval reported for counts
 
 
+TRIM = 1e-18  #: pmf entries below this at either end are dropped (their mass is < n x TRIM)
+
+
 def count_pmf(probs: Sequence[float]) -> list[float]:
-    """P(N = k), k = 0..n, for N the sum of independent Bernoulli(probs[i]) (exact up to
-    rounding: one convolution per uncertain row)."""
+    """P(N = k), k = 0..n, for N the sum of independent Bernoulli(probs[i]): one convolution per
+    row with 0 < p < 1, over the window of k where the pmf is above ``TRIM`` (entries outside it
+    are set to 0: total error below n x TRIM)."""
     import numpy as np
 
     p = np.asarray(probs, np.float64)
     if p.size and (np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1))):
         raise ValueError("probabilities must be in [0, 1]")
-    sure = int(np.count_nonzero(p >= 1.0))
-    mid = p[(p > 0) & (p < 1)]
-    pmf = np.zeros(mid.size + 1)
-    pmf[0] = 1.0
-    for j, q in enumerate(mid.tolist()):
-        pmf[1 : j + 2] = pmf[1 : j + 2] * (1 - q) + pmf[: j + 1] * q
-        pmf[0] *= 1 - q
+    mid = p[(p >= TRIM) & (p <= 1 - TRIM)]  # others: 0 or 1 within TRIM
+    sure = int(np.count_nonzero(p > 1 - TRIM))
+    pmf = np.ones(1)
+    off = 0  # pmf[j] is P(N_mid = off + j)
+    for q in mid.tolist():
+        nxt = np.empty(pmf.size + 1)
+        nxt[0] = pmf[0] * (1 - q)
+        nxt[1:-1] = pmf[1:] * (1 - q) + pmf[:-1] * q
+        nxt[-1] = pmf[-1] * q
+        a = 1 if nxt[0] < TRIM and nxt.size > 1 else 0  # the window grows by one a step:
+        b = nxt.size - 1 if nxt[-1] < TRIM and nxt.size - 1 > a else nxt.size  # trim one an end
+        pmf, off = nxt[a:b], off + a
     out = np.zeros(p.size + 1)
-    out[sure : sure + mid.size + 1] = pmf
+    out[sure + off : sure + off + pmf.size] = pmf
     return out.tolist()
 
 
