@@ -32,6 +32,8 @@ _LAZY = {
     "get_backend": "computesim.kernels:get_backend",
     "InputError": "computesim.errors:InputError",
     "sweep": "computesim.sweeps.engine:sweep",
+    "read_table": "computesim.data.table:read_table",
+    "bands": "computesim.uncertainty.rows:bands",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -1,26 +1,78 @@
-"""``computesim bands``: a band for every system of a CSV or Arrow table (Arrow out, quantile columns)."""
+"""``computesim bands``: a band for every row of a table (CSV, Parquet, Arrow; Arrow or Parquet out).
+
+Tables of computesim's own columns (``method``, ``days``, ``tflops``, ...) get the band
+``computesim estimate`` would give each system; any other recognised layout (Epoch AI's exports,
+the AI and Compute chart table, ...) goes through ``uncertainty.rows.dataset_bands``: bounds,
+confidence levels or re-derived inputs, and the threshold audit.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from computesim.core.inputs import parse_seed, parse_whole
+from computesim.data.layouts import LAYOUTS, ROLES
+from computesim.data.table import read_table
+from computesim.errors import InputError
 from computesim.io.arrow import check_writable, write_table
 from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
+from computesim.uncertainty.rows import RowBands, dataset_bands, parse_confidence_factors
 from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
 
-from .output import emit_json, format_table
+from .output import emit_json, format_table, with_flags
+
+#: API parameter (as InputError names it) -> the flag that sets it.
+FLAGS = {
+    "layout": "--layout",
+    "columns": "--col",
+    "confidence_factors": "--confidence-factors",
+    "unknown": "--unknown-confidence",
+    "bounds_level": "--bounds-level",
+    "source": "INPUT",
+    "DATA": "INPUT",
+    "samples": "--samples",
+    "seed": "--seed",
+}
+MAX_SHOWN = 20  #: rows printed in text mode (all rows: --json or --out)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "bands",
-        help="uncertainty bands for a table of systems (CSV/Arrow in, Arrow out)",
-        description="One row per system: a 'method' column (hardware or ops) and the inputs of "
-        "`computesim estimate` as columns (days, tflops, count, utilization, device; "
-        "forward_macs, examples, epochs, ...), ranges written as '5 to 6 days'.",
+        help="a band for every row of a table (CSV/Parquet/Arrow in, Arrow/Parquet out)",
+        description="A band for every row. Layouts recognised by their columns: "
+        + ", ".join(lay.name for lay in LAYOUTS)
+        + ". Dataset rows: bounds columns (a 90%% interval), else the Confidence level's factor, "
+        "else re-derived from hardware x quantity x hours or 6 x parameters x tokens. computesim's "
+        "own columns: a 'method' column (hardware or ops) and the inputs of `computesim estimate` "
+        "(days, tflops, count, ...; ranges as '5 to 6 days').",
     )
-    p.add_argument("input", metavar="INPUT", help="a .csv, .arrow or .parquet table of systems")
+    p.add_argument("input", metavar="INPUT", help="a .csv, .parquet or .arrow table")
+    p.add_argument("--layout", help="use this layout instead of the one recognised")
+    p.add_argument(
+        "--col",
+        action="append",
+        default=[],
+        metavar="ROLE=COLUMN",
+        help="take ROLE from COLUMN (roles: " + ", ".join(ROLES) + "); ROLE= for none",
+    )
+    p.add_argument(
+        "--confidence-factors",
+        metavar="LEVEL=F,...",
+        help="90%% interval factor per confidence level (default Confident=3,Likely=10,"
+        "Speculative=30: assumptions)",
+    )
+    p.add_argument(
+        "--unknown-confidence",
+        choices=("widest", "exclude"),
+        default="widest",
+        help="rows with a blank or unknown level: the widest factor (default) or no band",
+    )
+    p.add_argument(
+        "--bounds-level",
+        default="0.9",
+        help="the interval the lower/upper bound columns give (default 0.9)",
+    )
     p.add_argument("--out", metavar="FILE", help="write the bands to FILE.arrow or FILE.parquet")
     p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
     p.add_argument(
@@ -43,13 +95,102 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _columns(items: list[str]) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for item in items:
+        role, eq, col = item.partition("=")
+        if not eq:
+            raise InputError("--col", f"expected ROLE=COLUMN, got {item!r}")
+        out[role.strip()] = col.strip() or None
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except InputError as exc:
+        if exc.field.startswith("columns["):  # columns[flop]: the --col that named it
+            exc = InputError("columns", f"{exc.field[8:-1]}: {exc.problem}")
+        raise with_flags(exc, FLAGS) from None
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.out:
         check_writable(args.out, args.overwrite)
     samples = parse_whole(args.samples, "--samples", 1, MAX_SAMPLES)
     seed = parse_seed(args.seed, "--seed")
     err = parse_factor(args.method_error) if args.method_error else None
     thresholds = parse_thresholds(",".join(args.threshold)) if args.threshold else []
+    ds = read_table(args.input, layout=args.layout, columns=_columns(args.col))
+    if ds.recognised.layout == "computesim-systems":
+        return _systems(args, samples, seed, err, thresholds)
+    cols = ds.recognised.columns
+    if not {"flop", "pfs_days", "hardware", "params"} & set(cols):
+        raise InputError(
+            "INPUT",
+            f"no known column (no compute column, nor inputs to derive it; give one with --col "
+            f"flop=COLUMN); columns are: {', '.join(ds.raw.column_names)[:200]}",
+        )
+    try:
+        level = float(args.bounds_level)
+    except ValueError:
+        raise InputError(
+            "--bounds-level", f"expected a number, got {args.bounds_level!r}"
+        ) from None
+    factors = (
+        parse_confidence_factors(args.confidence_factors, "--confidence-factors")
+        if args.confidence_factors
+        else None
+    )
+    rb = dataset_bands(
+        ds,
+        confidence_factors=factors,
+        bounds_level=level,
+        unknown=args.unknown_confidence,
+        thresholds=thresholds,
+        samples=samples,
+        seed=seed,
+        method_error=err or 2.0,
+        backend=args.backend,
+    )
+    if args.out:
+        write_table(rb.table, args.out, {"kind": "dataset bands", **rb.to_dict()}, args.overwrite)
+    if args.json:
+        emit_json({**rb.to_dict(), "rows": rb.rows()})
+    else:
+        _print(rb)
+    return 0
+
+
+def _print(rb: RowBands) -> None:
+    m = rb.meta
+    print(f"{m['origin']['name']}: layout {m['layout']} ({m['title']})")
+    print("columns: " + ", ".join(f"{r}={c!r}" for r, c in m["columns"].items()))
+    for note in m["notes"]:
+        print(f"dates: {note}")
+    print(f"confidence factors: {m['confidence_source']}; unknown level: {m['unknown_confidence']}")
+    print("rows: " + ", ".join(f"{v} {k}" for k, v in rb.counts().items()))
+    cols = ["row", "system", "band_source", "p5_flop", "p50_flop", "p95_flop", "status"]
+    rows = rb.table.select(cols).to_pylist()
+    shown = [
+        [r[c] if not isinstance(r[c], float) else f"{r[c]:.3g}" for c in cols]
+        for r in rows[:MAX_SHOWN]
+    ]
+    print(format_table(cols, [[("" if v is None else v) for v in r] for r in shown]))
+    if len(rows) > MAX_SHOWN:
+        print(f"... {len(rows) - MAX_SHOWN} more rows (all of them: --json or --out)")
+    for a in rb.audits:
+        lo, hi = a.interval
+        print(
+            f"above {a.threshold_flop:g} FLOP: expected {a.expected:.2f} models "
+            f"(90% interval {lo} to {hi}), {len(a.uncertain)} uncertain (0.05 < P < 0.95)"
+        )
+        for u in a.uncertain[:MAX_SHOWN]:
+            print(f"  P={u['p_above']:.2f}  {u['name']}")
+
+
+def _systems(args: argparse.Namespace, samples: int, seed: int, err, thresholds) -> int:
+    """computesim's own systems table: each row the band `computesim estimate` gives it."""
     models, labels = models_of_rows(read_systems(args.input), err)
     table = bands_table(models, labels, samples, seed, thresholds, args.force_mc, args.backend)
     if args.out:

@@ -19,39 +19,34 @@ method the source prefers when the architecture is known) and keeps both values 
 [min, max]; a system with one method has no band. The source's modest-compute results are added
 as points (a figure) or upper bounds ("< x pfs-days").
 
-CSV files (``read_csv_points``): columns chosen by name, or recognised automatically (for example
-Epoch AI's "System", "Publication date", "Training compute (FLOP)"); the delimiter is a comma,
-or a semicolon or tab when the header row has no comma but one of those (``sniff_delimiter``).
-Dates: YYYY-MM-DD, DD/MM/YYYY, YYYY-MM or a bare year (read as 1 July, mid-year). Rows whose
-compute or date is empty, unreadable or out of range (dates YEAR_MIN..YEAR_MAX, compute
-MIN_FLOP..MAX_FLOP FLOP, cells up to MAX_CELL characters) are skipped and counted by reason,
-never dropped silently.
+Files (``read_csv_points``): CSV, Parquet or Arrow, read by the one table reader
+(``computesim.data.table.read_table``), their layout recognised (``computesim.data.layouts``) or
+columns chosen by name. Rows whose compute or date is empty, unreadable or out of range are
+skipped and counted by reason, never dropped silently.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from computesim.core import units
 from computesim.core.examples import REPORTED_RESULTS, run_examples
-from computesim.core.inputs import parse_quantity
-from computesim.core.quantity import UpperBound
+from computesim.data import cells
+from computesim.data.layouts import GENERIC, norm
+from computesim.data.table import (  # noqa: F401 (re-exported: the names callers used before)
+    DELIMITERS,
+    MAX_CELL,
+    MAX_FLOP,
+    MIN_FLOP,
+    read_table,
+    sniff_delimiter,
+)
 from computesim.errors import InputError
 
-MIN_FLOP, MAX_FLOP = (
-    1e-10,
-    1e40,
-)  #: compute accepted in data rows (FLOP); others are skipped, counted
-YEAR_MIN, YEAR_MAX = 1900, 2200  #: dates accepted in options and data (decimal years)
-MAX_CELL = (
-    1000  #: longest cell read (characters); longer compute or date cells are skipped, counted
-)
-DELIMITERS = (",", ";", "\t")
+YEAR_MIN, YEAR_MAX = cells.YEAR_MIN, cells.YEAR_MAX  #: dates accepted in options and data
 
 COLUMNS = (
     "system",
@@ -85,31 +80,6 @@ DOMAINS = {
     "GANs": "vision",
     "Word2Vec": "language",
     "Variational Auto Encoders": "vision",
-}
-
-# Normalised header names recognised automatically (first match wins).
-_AUTO = {
-    "date": ("publication date", "publication_date", "date", "published", "pub date", "year"),
-    "flop": (
-        "training compute (flop)",
-        "training_compute_flop",
-        "training compute flop",
-        "training compute",
-        "compute (flop)",
-        "compute_flop",
-        "flop",
-        "flops",
-    ),
-    "pfs-days": (
-        "training compute (pfs-days)",
-        "training compute (petaflop/s-days)",
-        "pfs_days",
-        "pfs-days",
-        "petaflop/s-days",
-        "compute (pfs-days)",
-    ),
-    "name": ("system", "model", "name", "system name", "model name"),
-    "domain": ("domain", "task domain"),
 }
 
 
@@ -206,117 +176,10 @@ def builtin_points() -> Points:
     return Points(make_table(rows), {}, "built-in: AI and Compute (2018)")
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_YM = re.compile(r"^(\d{4})-(\d{1,2})$")
-_YEAR = re.compile(r"^(\d{4})(?:\.0+)?$")
-
-
 def parse_date(text: str) -> dt.date | None:
-    """YYYY-MM-DD, DD/MM/YYYY, YYYY-MM (the 15th) or YYYY (1 July); None if unreadable."""
-    s = str(text).strip()
-    try:
-        if m := _ISO.match(s):
-            return dt.date(int(m[1]), int(m[2]), int(m[3]))
-        if m := _DMY.match(s):
-            return dt.date(int(m[3]), int(m[2]), int(m[1]))
-        if m := _YM.match(s):
-            return dt.date(int(m[1]), int(m[2]), 15)
-        if m := _YEAR.match(s):
-            return dt.date(int(m[1]), 7, 1)
-    except ValueError:
-        return None
-    return None
-
-
-def _norm(name: str) -> str:
-    return re.sub(r"\s+", " ", name.strip().lower().replace("\ufeff", ""))
-
-
-def _pick(header: list[str], given: str | None, kind: str, option: str) -> str | None:
-    """The column named ``given`` (InputError if absent), else the first recognised one, else None."""
-    if given is not None:
-        if given in header:
-            return given
-        match = [h for h in header if _norm(h) == _norm(given)]
-        if match:
-            return match[0]
-        raise InputError(option, f"no column {given!r}; columns are: {', '.join(header)}")
-    normed = {_norm(h): h for h in header}
-    for cand in _AUTO[kind]:
-        if cand in normed:
-            return normed[cand]
-    return None
-
-
-def sniff_delimiter(header_line: str) -> str:
-    """The delimiter of a CSV file from its header row: ',' unless the row has no comma and has
-    semicolons or tabs (then the more frequent of those)."""
-    if "," in header_line:
-        return ","
-    counts = {d: header_line.count(d) for d in DELIMITERS[1:]}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] else ","
-
-
-def _compute(text: str, scale: float) -> tuple[float, str] | str:
-    """(FLOP, bound kind) from a cell, or the reason it is skipped; bare numbers are in the
-    column's unit (``scale`` FLOP)."""
-
-    s = text.strip()
-    if not s:
-        return "empty compute"
-    if len(s) > MAX_CELL:
-        return f"compute cell longer than {MAX_CELL} characters"
-    try:
-        bare = units._split(s.lstrip("<=≤ "), "compute")[1] == ""
-        q = parse_quantity(s, "ops", "compute", bounds=True)
-    except InputError as exc:
-        return (
-            "compute not positive"
-            if "positive" in exc.problem
-            else "compute not finite"
-            if "finite" in exc.problem or "NaN" in exc.problem
-            else "unreadable compute"
-        )
-    value = q.point * (scale if bare else 1.0)
-    if not MIN_FLOP <= value <= MAX_FLOP:
-        return f"compute out of range ({MIN_FLOP:g} to {MAX_FLOP:g} FLOP)"
-    return value, ("upper" if isinstance(q, UpperBound) else "point")
-
-
-def _date(text: str) -> dt.date | str:
-    """The date of a cell, or the reason it is skipped."""
-
-    if not text:
-        return "empty date"
-    d = parse_date(text) if len(text) <= MAX_CELL else None
-    if d is None:
-        return "unreadable date"
-    if not YEAR_MIN <= d.year <= YEAR_MAX:
-        return f"date out of range ({YEAR_MIN} to {YEAR_MAX})"
-    return d
-
-
-def _read_rows(p: Path) -> list[list[str]]:
-    """All rows of the CSV file ``p`` (InputError: a directory, missing, not UTF-8, not CSV)."""
-    if p.is_dir():
-        raise InputError("DATA", f"{p}: is a directory, not a CSV file")
-    if not p.is_file():
-        raise InputError("DATA", f"{p}: no such file")
-    try:
-        with p.open(newline="", encoding="utf-8-sig") as fh:
-            delim = sniff_delimiter(fh.readline())
-            fh.seek(0)
-            return list(csv.reader(fh, delimiter=delim))
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "DATA", f"{p}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
-        ) from None
-    except csv.Error as exc:
-        raise InputError("DATA", f"{p}: not a readable CSV file ({exc})") from None
-    except OSError as exc:
-        raise InputError("DATA", f"{p}: cannot read: {exc.strerror or exc}") from None
+    """YYYY-MM-DD, DD/MM/YYYY, YYYY-MM (the 15th), YYYY (1 July) or an Excel serial day; None if
+    unreadable (``cells.parse_date``, day first)."""
+    return cells.parse_date(text, day_first=True)
 
 
 def read_csv_points(
@@ -328,75 +191,62 @@ def read_csv_points(
     compute_unit: str | None = None,
     domain_col: str | None = None,
 ) -> Points:
-    """Read data points from a CSV file (see the module docstring for columns and dates).
+    """Read data points from a table file (CSV, Parquet or Arrow) through the one reader,
+    ``table.read_table``: the layout is recognised (``layouts``), ``*_col`` override its columns.
 
     ``compute_unit`` ("flop" or "pfs-days") is the unit of bare numbers; by default it follows the
     recognised column ("Training compute (FLOP)" -> flop). Cells may carry a unit ("3e23 FLOP",
-    "0.1 pfs-days") or be a bound ("< 1e20").
+    "0.1 pfs-days") or be a bound ("< 1e20"). Rows without a usable date or compute are counted
+    by reason in ``Points.skipped``.
     """
-    p = Path(path)
     if compute_unit not in (None, "flop", "pfs-days"):
         raise InputError("--compute-unit", f"must be flop or pfs-days, got {compute_unit!r}")
-    rows = _read_rows(p)
-    if not rows or not any(c.strip() for c in rows[0]):
-        raise InputError("DATA", f"{p}: empty file, or no header row")
-    header = [h.strip() for h in rows[0]]
-    dcol = _pick(header, date_col, "date", "--date-col")
-    if dcol is None:
+    given = {"date": date_col, "name": name_col, "domain": domain_col}
+    columns = {k: v for k, v in given.items() if v is not None}
+    if compute_col is not None:
+        pfs = norm(compute_col) in GENERIC.roles["pfs_days"]
+        columns["pfs_days" if pfs else "flop"] = compute_col
+    flags = {"date": "--date-col", "flop": "--compute-col", "pfs_days": "--compute-col"}
+    flags |= {"name": "--name-col", "domain": "--domain-col", "compute_unit": "--compute-unit"}
+    try:
+        ds = read_table(path, columns=columns, compute_unit=compute_unit)
+    except InputError as exc:
+        role = exc.field.removeprefix("columns[").removesuffix("]")
+        raise InputError(flags.get(role, exc.field), exc.problem) from None
+    p = Path(path)
+    cols = ds.recognised.columns
+    header = ", ".join(ds.raw.column_names)[:300]
+    if "date" not in cols:
         raise InputError(
-            "--date-col", f"no date column recognised in {p.name}; columns are: {', '.join(header)}"
+            "--date-col", f"no date column recognised in {p.name}; columns are: {header}"
         )
-    ccol = _pick(header, compute_col, "flop", "--compute-col")
-    unit = "pfs-days" if ccol is not None and _norm(ccol) in _AUTO["pfs-days"] else "flop"
-    if compute_col is None and ccol is None:
-        ccol, unit = _pick(header, None, "pfs-days", "--compute-col"), "pfs-days"
-    if ccol is None:
+    if "flop" not in cols and "pfs_days" not in cols:
         raise InputError(
-            "--compute-col",
-            f"no compute column recognised in {p.name}; columns are: {', '.join(header)}",
+            "--compute-col", f"no compute column recognised in {p.name}; columns are: {header}"
         )
-    unit = compute_unit or unit
-    scale = units.PFS_DAY if unit == "pfs-days" else 1.0
-    ncol = _pick(header, name_col, "name", "--name-col")
-    mcol = _pick(header, domain_col, "domain", "--domain-col")
-    idx = {h: i for i, h in enumerate(header)}
+    if ds.n_rows == 0:
+        raise InputError("DATA", f"{p}: a header but no data rows")
+    reasons = ds.reasons(["flop", "date"])
+    skipped = ds.skipped(["flop", "date"])
+    domains = ds.text.get("domain", [None] * ds.n_rows)
     out: list[dict[str, Any]] = []
-    skipped: dict[str, int] = {}
-
-    def skip(reason: str) -> None:
-        skipped[reason] = skipped.get(reason, 0) + 1
-
-    for n, row in enumerate(rows[1:], start=2):
-        if not any(c.strip() for c in row):
-            continue  # blank line: not a data row
-
-        def cell(col: str | None, row: list[str] = row) -> str:
-            return row[idx[col]].strip() if col is not None and idx[col] < len(row) else ""
-
-        comp = _compute(cell(ccol), scale)
-        if isinstance(comp, str):
-            skip(comp)
-            continue
-        date = _date(cell(dcol))
-        if isinstance(date, str):
-            skip(date)
-            continue
-        out.append(
-            {
-                "system": cell(ncol)[:MAX_CELL] or f"row {n}",
-                "date": date,
-                "flop": comp[0],
-                "bound": comp[1],
-                "domain": cell(mcol) or None,
-                "method": "reported",
-                "source": f"{p.name}:{n}",
-            }
-        )
+    for i, why in enumerate(reasons):
+        if why is None:
+            out.append(
+                {
+                    "system": ds.names[i],
+                    "date": ds.dates[i],
+                    "flop": float(ds.flop[i]),
+                    "bound": ds.bound[i],
+                    "domain": domains[i],
+                    "method": "reported",
+                    "source": f"{p.name}:row {i + 1}",
+                }
+            )
     if not out:
-        if not skipped:
-            raise InputError("DATA", f"{p}: a header but no data rows")
         detail = ", ".join(f"{v} {k}" for k, v in skipped.items())
         if all("compute" in k for k in skipped):
+            ccol = cols.get("flop", cols.get("pfs_days"))
             raise InputError(
                 "--compute-col",
                 f"no usable compute values in column {ccol!r} of {p.name} ({detail})",

@@ -10,7 +10,6 @@ CSV or Arrow table of systems, one per row, with the inputs of ``computesim esti
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from computesim.core import units
 from computesim.core.examples import ExampleResult
 from computesim.core.methods import estimate_hardware, estimate_ops
-from computesim.data.datasets import sniff_delimiter
+from computesim.data.table import load
 from computesim.errors import InputError
 from computesim.kernels import get_backend
 from computesim.kernels.encoding import NPAR, NPAR_LUT
@@ -240,57 +239,15 @@ def _text_columns(table) -> list[dict[str, str | None]]:
     return out
 
 
-def _csv_header(p: str) -> tuple[list[str], str]:
-    """(column names, delimiter) of the CSV file ``p`` from its first line (',' ';' or tab)."""
-    with open(p, "rb") as f:
-        raw = f.readline()
-        while raw.strip() and not (chunk := f.read(1 << 16)).strip():
-            if not chunk:
-                raise InputError("INPUT", f"{p}: no systems (a header but no rows)")
-    try:
-        line = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            "INPUT",
-            f"{p}: header is not UTF-8 text (byte {raw[exc.start]:#04x} at offset {exc.start})",
-        ) from None
-    delim = sniff_delimiter(line)
-    return [h.strip().strip('"') for h in line.strip().split(delim)], delim
-
-
 def read_systems(path: str) -> list[dict[str, str | None]]:
-    """Rows of a CSV (.csv; delimiter ',' or, by its header row, ';' or tab) or Arrow/Parquet
-    table; every value as text (ranges kept as written). A table without rows is an InputError."""
-    import pyarrow as pa
-
-    p = str(path)
-    if os.path.isdir(p):
-        raise InputError("INPUT", f"{p}: is a directory, not a table file")
+    """Rows of a table of systems (any file ``data.table.load`` reads: CSV, Parquet, Arrow);
+    every value as text (ranges kept as written). A table without rows is an InputError."""
     try:
-        if p.endswith(".csv"):
-            import pyarrow.csv as pc
-
-            head, delim = _csv_header(p)
-            table = pc.read_csv(
-                p,
-                parse_options=pc.ParseOptions(delimiter=delim),
-                convert_options=pc.ConvertOptions(column_types={c: pa.string() for c in head}),
-            )
-        elif p.endswith(".parquet"):
-            import pyarrow.parquet as pq
-
-            table = pq.read_table(p)
-        else:
-            import pyarrow.ipc as ipc
-
-            with pa.memory_map(p) as src:
-                table = ipc.open_file(src).read_all()
-    except FileNotFoundError:
-        raise InputError("INPUT", f"no such file: {p}") from None
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError("INPUT", f"cannot read {p}: {str(exc).splitlines()[0][:200]}") from None
+        table, _ = load(path)
+    except InputError as exc:
+        raise InputError("INPUT", exc.problem) from None
     if table.num_rows == 0:
-        raise InputError("INPUT", f"{p}: no systems (a header but no rows)")
+        raise InputError("INPUT", f"{path}: no systems (a header but no rows)")
     return _text_columns(table)
 
 

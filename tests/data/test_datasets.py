@@ -85,7 +85,7 @@ def test_csv_epoch_layout_recognised_and_skips_counted(tmp_path):
         "GPT-3 175B,Language,OpenAI,2020-05-28,1.75e11,3.14e23\n"
         "AlexNet,Vision,Toronto,2012-09-30,6e7,4.7e17\n"
         "NoCompute,Vision,X,2016-01-01,1e6,\n"
-        "Garbage,Vision,X,2016-01-01,1e6,unknown\n"
+        "Garbage,Vision,X,2016-01-01,1e6,lots\n"
         "Negative,Vision,X,2016-01-01,1e6,-5\n"
         "NoDate,Vision,X,,1e6,1e20\n"
         "BadDate,Vision,X,sometime,1e6,1e20\n"

@@ -1,0 +1,52 @@
+"""Threshold audit: the exact count distribution against brute-force enumeration."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from computesim.uncertainty.audit import audit, count_interval, count_pmf
+
+
+def _brute(ps):
+    out = [0.0] * (len(ps) + 1)
+    for bits in itertools.product((0, 1), repeat=len(ps)):
+        w = 1.0
+        for b, p in zip(bits, ps):
+            w *= p if b else 1 - p
+        out[sum(bits)] += w
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_count_pmf_matches_enumeration(seed):
+    rng = random.Random(seed)
+    n = rng.randint(0, 11)
+    ps = [rng.choice([0.0, 1.0, rng.random(), rng.random()]) for _ in range(n)]
+    got, want = count_pmf(ps), _brute(ps)
+    assert len(got) == len(want)
+    assert max(abs(a - b) for a, b in zip(got, want)) < 1e-12
+    assert abs(sum(got) - 1) < 1e-12
+
+
+def test_interval_against_enumerated_cdf():
+    ps = [0.1, 0.5, 0.9, 0.3, 0.7, 0.99, 0.01]
+    pmf = _brute(ps)
+    lo, hi = count_interval(pmf)
+    cdf = [sum(pmf[: k + 1]) for k in range(len(pmf))]
+    assert cdf[lo] >= 0.05 and (lo == 0 or cdf[lo - 1] < 0.05)
+    assert cdf[hi] >= 0.95 and (hi == 0 or cdf[hi - 1] < 0.95)
+
+
+def test_audit_rows_years_and_missing():
+    a = audit(1e25, [0.02, 0.5, 0.97, None, 1.0], list("abcde"), [2023, 2023, 2024, 2024, None])
+    assert a.expected == pytest.approx(2.49)
+    assert [u["name"] for u in a.uncertain] == ["b"] and a.certain_above == 2
+    assert set(a.by_year) == {"2023", "2024", "unknown"}
+    assert a.by_year["2023"]["expected"] == pytest.approx(0.52)
+    d = a.to_dict()
+    assert d["interval_90"] == list(count_interval(_brute([0.02, 0.5, 0.97, 1.0])))
+    with pytest.raises(ValueError):
+        count_pmf([1.5])

@@ -1,0 +1,124 @@
+"""A band for every dataset row: bounds, confidence levels, re-derived inputs; coverage."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from computesim.data.table import read_table
+from computesim.errors import InputError
+from computesim.uncertainty.rows import dataset_bands, parse_confidence_factors
+
+Z90 = 1.6448536269514722
+
+
+def _ds(**cols):
+    base = {"Model": [f"m{i}" for i in range(len(next(iter(cols.values()))))]}
+    base["Publication date"] = ["2020-01-01"] * len(base["Model"])
+    return read_table(pa.table({**base, **cols}))
+
+
+def test_rules_in_order_and_flags():
+    ds = _ds(
+        **{
+            "Training compute (FLOP)": [1e23, 1e23, 1e23, 1e23, None, 1e23],
+            "Training compute lower bound": [5e22, None, None, None, None, 2e23],
+            "Training compute upper bound": [2e23, None, None, None, None, 4e23],
+            "Confidence": ["Likely", "Confident", "", "High", "Likely", None],
+        }
+    )
+    rb = dataset_bands(ds)
+    rows = rb.table.to_pylist()
+    assert [r["band_source"] for r in rows] == [
+        "bounds",
+        "confidence",
+        "confidence",
+        "confidence",
+        None,
+        "bounds",
+    ]
+    assert rows[0]["p5_flop"] == pytest.approx(5e22) and rows[0]["p95_flop"] == pytest.approx(2e23)
+    assert rows[1]["p95_flop"] == pytest.approx(3e23) and rows[1]["p50_flop"] == pytest.approx(1e23)
+    assert rows[2]["confidence_used"] == "Speculative" and "widest" in rows[2]["flags"]
+    assert "unrecognised confidence 'High'" in rows[3]["flags"]
+    assert rows[4]["status"] == "empty compute" and rows[4]["p50_flop"] is None
+    assert "outside its bounds" in rows[5]["flags"]
+    assert rb.table.num_rows == ds.n_rows
+    ex = dataset_bands(ds, unknown="exclude").table.column("status").to_pylist()
+    assert ex[2] == ex[3] == "excluded: no confidence level"
+    own = dataset_bands(ds, confidence_factors={"Likely": 4.0, "Confident": 2.0})
+    assert own.table.column("p95_flop")[1].as_py() == pytest.approx(2e23)
+    assert own.meta["confidence_source"] == "given by the user"
+
+
+def test_bounds_level_and_threshold_probability_closed_form():
+    ds = _ds(
+        **{
+            "Training compute (FLOP)": [1e25],
+            "Training compute lower bound": [1e24],
+            "Training compute upper bound": [1e26],
+        }
+    )
+    r = dataset_bands(ds, bounds_level=0.8, thresholds=[3e25]).table.to_pylist()[0]
+    sd = math.log(100) / 2 / 1.2815515655446004
+    want = 0.5 * math.erfc(math.log(3) / (sd * math.sqrt(2)))
+    assert r["p_above_3e+25"] == pytest.approx(want, rel=1e-12)
+
+
+@pytest.mark.parametrize("rule", ["confidence", "bounds"])
+def test_coverage_on_synthetic_rows_with_known_truth(rule):
+    """Truth T; the dataset records T x error, error lognormal with 90% interval [1/f, f] (what
+    the level means); the band must hold T in 90% of rows."""
+    rng = np.random.default_rng(7)
+    n, f = 4000, 10.0
+    truth = np.exp(rng.uniform(40, 60, n))
+    rec = truth * np.exp(rng.normal(0, math.log(f) / Z90, n))
+    cols = {"Training compute (FLOP)": rec, "Confidence": ["Likely"] * n}
+    if rule == "bounds":
+        cols |= {"Training compute lower bound": rec / f, "Training compute upper bound": rec * f}
+    t = dataset_bands(_ds(**cols)).table
+    lo, hi = np.array(t.column("p5_flop")), np.array(t.column("p95_flop"))
+    cover = np.mean((lo <= truth) & (truth <= hi))
+    assert abs(cover - 0.9) < 4 * math.sqrt(0.09 / n)
+
+
+def test_rows_rederived_from_inputs():
+    ds = read_table(
+        pa.table(
+            {
+                "Model": ["hw", "unknown chip", "two chips", "ops", "nothing"],
+                "Publication date": ["2021-01-01"] * 5,
+                "Training compute (FLOP)": [None] * 5,
+                "Training hardware": [
+                    "NVIDIA A100",
+                    "Cerebras CS-9",
+                    "NVIDIA A100,NVIDIA V100",
+                    None,
+                    None,
+                ],
+                "Hardware quantity": [64.0, 8, 8, None, None],
+                "Training time (hours)": [240.0, 10, 10, None, None],
+                "Parameters": [None, None, None, 1e9, None],
+                "Training dataset size (total)": [None, None, None, 2e10, None],
+                "Domain": ["Language"] * 5,
+            }
+        )
+    )
+    rb = dataset_bands(ds, samples=2000)
+    rows = rb.table.to_pylist()
+    assert [r["band_source"] for r in rows] == ["hardware", None, None, "ops", None]
+    assert rows[3]["p50_flop"] == pytest.approx(6 * 1e9 * 2e10, rel=1e-9)
+    assert rows[1]["status"] == "empty compute; unknown hardware"
+    assert rows[2]["status"] == "empty compute; several chips in one cell"
+    assert rb.meta["hardware_missing_profiles"] == {"Cerebras CS-9": 1}
+    assert rows[0]["p5_flop"] < rows[0]["p50_flop"] < rows[0]["p95_flop"]
+
+
+def test_confidence_factor_parsing():
+    assert parse_confidence_factors("Confident=3,Likely=10x") == {"Confident": 3.0, "Likely": 10.0}
+    for bad in ("Likely", "Likely=1", "=3", ""):
+        with pytest.raises(InputError):
+            parse_confidence_factors(bad)
