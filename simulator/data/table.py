@@ -321,7 +321,8 @@ def compute_column(col: Any, scale: float, decimal_comma: bool = False):
     fast = _fast_numbers(col)
     if fast is not None:
         raw, null = fast
-        v = raw * scale
+        with np.errstate(over="ignore"):  # overflow to inf is reported below as out of range
+            v = raw * scale
         why: list[str | None] = []
         for x, f, b in zip(raw.tolist(), v.tolist(), null.tolist()):
             if b:

@@ -587,6 +587,13 @@ SCENARIOS = inputs(
     ],
 )
 BANDS = {
+    "--layout": pool(["epoch-ai-models", "epoch-pcd", "computesim-systems"], ["bogus", ""]),
+    "--col": pool(["name=system", "flop=", "date=date"], ["bogus=x", "=", "name", "flop=nope"]),
+    "--confidence-factors": pool(
+        ["Confident=3,Likely=10", "Speculative=30"], ["Confident=0", "x", "Likely=-1", "=3"]
+    ),
+    "--unknown-confidence": pool(["widest", "exclude"], ["bogus", ""]),
+    "--bounds-level": pool(["0.9", "0.8"], ["0", "1", "1.5", "nan", "x"]),
     "--out": outs(),
     "--overwrite": FLAG,
     "--samples": pool(SAMPLES, BAD_SAMPLES),
