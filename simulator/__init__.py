@@ -26,6 +26,7 @@ _LAZY = {
     "trend_report": "computesim.trends.report:trend_report",
     "TrendReport": "computesim.trends.report:TrendReport",
     "find_profile": "computesim.hardware_profiles:find_profile",
+    "precision_of": "computesim.hardware_profiles.formats:precision_of",
     "get_backend": "computesim.kernels:get_backend",
     "InputError": "computesim.errors:InputError",
     "sweep": "computesim.sweeps.engine:sweep",

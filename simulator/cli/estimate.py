@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from computesim.core import units
@@ -57,8 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     hw.add_argument(
         "--precision",
-        help="profile peak to use: fp32, tf32, fp16, bf16, ... "
-        "(default: the profile's, fp32 for GPUs, bf16 for TPUs)",
+        help="number format of the profile's dense peak: fp64, fp32, tf32, bf16, fp16, fp8, fp4, "
+        "int8 (default: what training on that chip typically used: fp32 before tensor units, "
+        "bf16/fp16 tensor from Volta on, bf16 on TPUs; printed with the estimate)",
     )
     hw.add_argument(
         "--profile-file",
@@ -327,11 +329,24 @@ def render(estimates: list[Estimate]) -> str:
     lines = []
     for e in estimates:
         lines += [f"{names[e.method]}: {e.formula()}", f"  = {units.format_compute(e.flop)}"]
+        if "precision" in e.inputs and e.inputs.get("peak_source") != "--tflops":
+            lines.append(_precision_line(e.inputs))
     if len(estimates) == 2:
         cmp = compare(estimates[0], estimates[1])
         verdict = "agree" if cmp.agree else f"DISAGREE by more than {cmp.tolerance:g}x"
         lines.append(f"method 2 / method 1 = {cmp.ratio:.3g}: the methods {verdict}")
     return "\n".join(lines)
+
+
+def _precision_line(inputs: Mapping[str, Any]) -> str:
+    """Which number format's peak the estimate used, and where that choice came from."""
+    where = inputs.get("device", "")
+    src = inputs.get("precision_source", "")
+    line = f"  precision {inputs['precision']} ({src}" + (f", {where}" if where else "") + ")"
+    sparse = inputs.get("sparse_peak_flop_per_s_not_used")
+    if sparse is not None:
+        line += f"; dense peak used, not the sparse {units.sig(sparse / 1e12)} TFLOP/s"
+    return line
 
 
 def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
