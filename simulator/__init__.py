@@ -19,6 +19,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "estimate_hardware": "computesim.core.methods:estimate_hardware",
     "estimate_ops": "computesim.core.methods:estimate_ops",
+    "estimate_transformer": "computesim.core.transformer_ops:estimate_transformer",
+    "TransformerShape": "computesim.core.transformer:TransformerShape",
     "compare": "computesim.core.methods:compare",
     "reported": "computesim.core.methods:reported",
     "Estimate": "computesim.core.methods:Estimate",

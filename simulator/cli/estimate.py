@@ -10,6 +10,7 @@ from computesim.core import units
 from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
 from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
+from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
 from computesim.uncertainty.band import MAX_SAMPLES
@@ -17,6 +18,20 @@ from computesim.uncertainty.band import MAX_SAMPLES
 from .output import emit_json, with_flags
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
+TRANSFORMER_FLAGS = (
+    "active_params",
+    "config",
+    "experts",
+    "experts_per_token",
+    "expert_params",
+    "shared_experts",
+    "shared_expert_params",
+    "layers",
+    "width",
+    "context",
+    "causal",
+    "recompute",
+)
 OPS_FLAGS = (
     "forward_macs",
     "forward_flop",
@@ -26,6 +41,7 @@ OPS_FLAGS = (
     "epochs",
     "batch_size",
     "multiplier",
+    *TRANSFORMER_FLAGS,
 )
 
 
@@ -76,6 +92,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     ops.add_argument("--forward-flop", help="FLOP per forward pass per example (no x2 applied)")
     ops.add_argument("--params", help="dense transformer parameters N (6 x N x tokens)")
     ops.add_argument("--tokens", help="training tokens D, with --params")
+    ops.add_argument(
+        "--active-params",
+        help="mixture-of-experts: parameters used per token (6 x active x tokens; "
+        "--params is then the total, reported)",
+    )
+    ops.add_argument(
+        "--config",
+        metavar="PATH",
+        help="a local config.json of an open model release (hidden_size, num_hidden_layers, "
+        "num_attention_heads, num_key_value_heads, intermediate_size, vocab_size, "
+        "num_local_experts, num_experts_per_tok): total and active parameters counted",
+    )
+    ops.add_argument("--experts", help="mixture-of-experts: routed experts (with --params total)")
+    ops.add_argument("--experts-per-token", help="routed experts each token uses (top-k)")
+    ops.add_argument(
+        "--expert-params", help="parameters of one routed expert, summed over all layers"
+    )
+    ops.add_argument("--shared-experts", help="shared (always active) experts (default 0)")
+    ops.add_argument(
+        "--shared-expert-params", help="parameters of one shared expert (default --expert-params)"
+    )
+    ops.add_argument("--layers", help="attention term: transformer layers")
+    ops.add_argument("--width", help="attention term: heads x head dim (usually the model width)")
+    ops.add_argument(
+        "--context",
+        help="attention term: training sequence length (tokens); adds 2 x layers "
+        "x context x width MAC per token",
+    )
+    ops.add_argument(
+        "--causal",
+        action="store_true",
+        default=None,
+        help="causal mask: a token sees (context + 1) / 2 keys on average (halves the term)",
+    )
+    ops.add_argument(
+        "--recompute",
+        help="activation recomputation: none (default), selective (attention core) or full "
+        "(8ND): the hardware FLOP (HFU), reported next to the model FLOP (MFU)",
+    )
     ops.add_argument("--examples", help="examples (or tokens, timesteps, updates) per epoch")
     ops.add_argument("--epochs", help="passes over the examples (default 1)")
     ops.add_argument("--batch-size", help="with --examples as updates: examples per update (DQN)")
@@ -169,7 +224,38 @@ def _hardware(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
     )
 
 
+def _transformer(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
+    other = _given(args, ("forward_macs", "forward_flop", "examples", "batch_size", "multiplier"))
+    if other:
+        raise InputError(
+            f"--{other[0].replace('_', '-')}",
+            f"not with the transformer inputs (--{_given(args, TRANSFORMER_FLAGS)[0].replace('_', '-')})",
+        )
+    if args.tokens is None:
+        raise InputError("--tokens", "required with --params, --active-params or --config")
+    return estimate_transformer(
+        tokens=args.tokens,
+        params=args.params,
+        active_params=args.active_params,
+        config=args.config,
+        experts=args.experts,
+        experts_per_token=args.experts_per_token,
+        expert_params=args.expert_params,
+        shared_experts=args.shared_experts or 0,
+        shared_expert_params=args.shared_expert_params,
+        layers=args.layers,
+        width=args.width,
+        context=args.context,
+        causal=bool(args.causal),
+        recompute=args.recompute or "none",
+        epochs=args.epochs or 1,
+        extra=extra,
+    )
+
+
 def _ops(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
+    if _given(args, TRANSFORMER_FLAGS):
+        return _transformer(args, extra)
     return estimate_ops(
         forward_macs=args.forward_macs,
         forward_flop=args.forward_flop,
@@ -320,6 +406,19 @@ def result_dict(estimates: list[Estimate], unc: dict[str, Any] | None = None) ->
         "inputs": {"ops": dict(ops.inputs), "hardware": dict(hw.inputs)},
         "estimates": [ops.to_dict(), hw.to_dict()],
         **cmp.to_dict(),
+        **_utilization_implied(ops, hw),
+    }
+
+
+def _utilization_implied(ops: Estimate, hw: Estimate) -> dict[str, float]:
+    """For a transformer count and a hardware time: MFU = model FLOP / (devices x peak x time),
+    HFU = hardware FLOP (with recomputation) / the same (point values)."""
+    if "model_flop" not in ops.inputs and "params" not in ops.inputs:
+        return {}
+    capacity = hw.flop / next(f.value.point for f in hw.factors if f.name == "utilization")
+    return {
+        "implied_mfu": ops.inputs.get("model_flop", ops.flop) / capacity,
+        "implied_hfu": ops.inputs.get("hardware_flop", ops.flop) / capacity,
     }
 
 
@@ -331,10 +430,18 @@ def render(estimates: list[Estimate]) -> str:
         lines += [f"{names[e.method]}: {e.formula()}", f"  = {units.format_compute(e.flop)}"]
         if "precision" in e.inputs and e.inputs.get("peak_source") != "--tflops":
             lines.append(_precision_line(e.inputs))
+        if "model_flop" in e.inputs:
+            lines += _transformer_lines(e.inputs)
     if len(estimates) == 2:
         cmp = compare(estimates[0], estimates[1])
         verdict = "agree" if cmp.agree else f"DISAGREE by more than {cmp.tolerance:g}x"
         lines.append(f"method 2 / method 1 = {cmp.ratio:.3g}: the methods {verdict}")
+        implied = _utilization_implied(estimates[0], estimates[1])
+        if implied:
+            lines.append(
+                f"implied MFU {implied['implied_mfu']:.3g}, HFU {implied['implied_hfu']:.3g} "
+                "(model / hardware FLOP over devices x peak x time)"
+            )
     return "\n".join(lines)
 
 
@@ -347,6 +454,31 @@ def _precision_line(inputs: Mapping[str, Any]) -> str:
     if sparse is not None:
         line += f"; dense peak used, not the sparse {units.sig(sparse / 1e12)} TFLOP/s"
     return line
+
+
+def _transformer_lines(inputs: Mapping[str, Any]) -> list[str]:
+    """Total and active parameters, the attention term, model vs hardware FLOP."""
+    sig = units.sig
+    total, active = inputs.get("params_total"), inputs["params_active"]
+    lines = [
+        f"  parameters: {'total ' + sig(total) + ', ' if total else ''}active {sig(active)}"
+        + (
+            f"; 6 x total x tokens would be {sig(inputs['six_n_d_total_flop'])} FLOP "
+            f"({inputs['six_n_d_total_flop'] / inputs['six_n_d_active_flop']:.3g}x)"
+            if total and total != active
+            else ""
+        )
+    ]
+    if "attention_macs_per_token" in inputs:
+        lines.append(
+            f"  attention: {sig(inputs['attention_macs_per_token'])} MAC/token "
+            f"(context {inputs['context']}{', causal' if inputs['causal'] else ''})"
+        )
+    lines.append(
+        f"  model FLOP (for MFU) {sig(inputs['model_flop'])}; hardware FLOP (for HFU, "
+        f"recompute {inputs['recompute']}) {sig(inputs['hardware_flop'])}"
+    )
+    return lines
 
 
 def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:

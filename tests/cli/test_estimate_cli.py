@@ -26,3 +26,82 @@ def test_bad_precision_names_the_flag(cli):
     assert r.code == 2 and "--precision" in r.err and "fp32" in r.err
     r = cli("estimate", "--device", "H100", "--days", 1, "--precision", "quick")
     assert r.code == 2 and "--precision" in r.err and r.out == ""
+
+
+def test_active_params_reports_total_and_active(cli):
+    r = cli(
+        "estimate", "ops", "--params", "46.7e9", "--active-params", "12.9e9", "--tokens", "1e12"
+    )
+    assert r.code == 0 and "total 4.67e10, active 1.29e10" in r.out
+    d = cli(
+        "estimate", "--params", "46.7e9", "--active-params", "12.9e9", "--tokens", "1e12", "--json"
+    ).json()
+    assert d["flop"] == pytest.approx(6 * 12.9e9 * 1e12, rel=1e-12)
+    assert d["inputs"]["params_total"] == 46.7e9 and d["inputs"]["params_active"] == 12.9e9
+    assert d["inputs"]["six_n_d_total_flop"] == pytest.approx(6 * 46.7e9 * 1e12, rel=1e-12)
+
+
+def test_config_json_and_attention_and_recompute(cli, tmp_path):
+    cfg = tmp_path / "config.json"
+    cfg.write_text(
+        '{"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, '
+        '"num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 100, '
+        '"num_local_experts": 4, "num_experts_per_tok": 1}',
+        encoding="utf-8",
+    )
+    d = cli(
+        "estimate",
+        "ops",
+        "--config",
+        cfg,
+        "--tokens",
+        "1e9",
+        "--context",
+        16,
+        "--causal",
+        "--recompute",
+        "full",
+        "--json",
+    ).json()
+    i = d["inputs"]
+    # by hand: per layer attention 64*16*(2*4+2*2) = 12288, expert 3*64*128 = 24576, router 256,
+    # norms 128; embeddings 2 * 100 * 64; final norm 64
+    assert i["params_total"] == 2 * (12288 + 4 * 24576 + 256 + 128) + 12800 + 64
+    assert i["params_active"] == 2 * (12288 + 24576 + 256 + 128) + 12800 + 64
+    macs = 2 * (12288 + 24576 + 256) + 6400
+    attn = 2 * 2 * (17 / 2) * 64
+    assert d["flop"] == pytest.approx(6 * (macs + attn) * 1e9, rel=1e-12)
+    assert i["hardware_flop"] == pytest.approx(8 * (macs + attn) * 1e9, rel=1e-12)
+
+
+def test_implied_mfu_with_both_methods(cli):
+    d = cli(
+        "estimate",
+        "--params",
+        "70e9",
+        "--tokens",
+        "2e12",
+        "--device",
+        "A100",
+        "--count",
+        2048,
+        "--days",
+        35,
+        "--json",
+    ).json()
+    assert d["implied_mfu"] == pytest.approx(6 * 70e9 * 2e12 / (2048 * 312e12 * 35 * 86_400))
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["--config", "/nonexistent/config.json", "--tokens", "1"], "--config"),
+        (["--params", "1e9", "--tokens", "1", "--context", "8"], "--layers"),
+        (["--params", "1e9", "--tokens", "1", "--recompute", "half"], "--recompute"),
+        (["--params", "1e9", "--experts", "8", "--tokens", "1"], "--experts-per-token"),
+        (["--active-params", "1e9", "--examples", "5"], "--examples"),
+    ],
+)
+def test_transformer_bad_input_names_the_flag(cli, argv, flag):
+    r = cli("estimate", "ops", *argv)
+    assert r.code == 2 and r.err.count("\n") == 1 and flag in r.err and r.out == ""
