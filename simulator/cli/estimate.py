@@ -15,6 +15,7 @@ from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
 from computesim.uncertainty.band import MAX_SAMPLES
 
+from . import estimate_costs
 from .output import emit_json, with_flags
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
@@ -181,13 +182,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     unc.add_argument(
         "--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda"
     )
+    estimate_costs.register(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 METHODS = ("hardware", "ops", "auto")
 #: API parameter (as InputError names it) -> the flag that sets it, for messages.
-FLAGS = {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
+FLAGS = {
+    name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")
+} | estimate_costs.FLAGS
 
 
 def _samples(text: str | None) -> int | None:
@@ -533,11 +537,14 @@ def _run(args: argparse.Namespace) -> int:
         )
     _samples(args.samples), parse_seed(args.seed, "--seed")
     estimates = build(args)
+    extra = estimate_costs.report(args, estimates) if estimate_costs.wanted(args) else {}
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
-        emit_json(result_dict(estimates, unc))
+        emit_json(result_dict(estimates, unc) | extra)
     else:
         print(render(estimates))
         if unc is not None:
             print(render_band(estimates, unc))
+        if extra:
+            print(estimate_costs.render(extra))
     return 0

@@ -3,6 +3,8 @@ transformer inputs of method 1."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 
@@ -105,3 +107,68 @@ def test_implied_mfu_with_both_methods(cli):
 def test_transformer_bad_input_names_the_flag(cli, argv, flag):
     r = cli("estimate", "ops", *argv)
     assert r.code == 2 and r.err.count("\n") == 1 and flag in r.err and r.out == ""
+
+
+def test_energy_cost_emissions_acceptance_command(cli):
+    d = cli(
+        "estimate",
+        "hardware",
+        "--device",
+        "H100",
+        "--precision",
+        "fp8",
+        "--count",
+        1024,
+        "--days",
+        30,
+        "--energy",
+        "--cost",
+        "--emissions",
+        "--carbon-intensity",
+        "300 to 500 g/kWh",
+        "--price-per-hour",
+        "2.5",
+        "--pue",
+        "1.1 to 1.3",
+        "--json",
+    ).json()
+    kwh = 1024 * 700 * 30 * 24 / 1000 * math.sqrt(1.1 * 1.3)
+    assert d["energy"]["unit"] == "kWh" and d["energy"]["value"] == pytest.approx(kwh, rel=1e-12)
+    assert d["energy"]["band"]["exact"] and d["energy"]["band"]["quantiles"][
+        "p50"
+    ] == pytest.approx(kwh, rel=1e-9)
+    assert d["emissions"]["unit"] == "t CO2e"
+    assert d["emissions"]["value"] == pytest.approx(kwh * math.sqrt(0.3 * 0.5) / 1000, rel=1e-9)
+    assert set(d["emissions"]["band"]["attribution"]) == {"pue", "carbon_intensity"}
+    assert d["cost"]["value"] == pytest.approx(1024 * 30 * 24 * 2.5, rel=1e-12)
+    assert "band" not in d["cost"]  # every input of the cost is a single number
+    r = cli(
+        "estimate",
+        "hardware",
+        "--device",
+        "H100",
+        "--count",
+        8,
+        "--days",
+        1,
+        "--energy",
+        "--cost",
+        "--purchase-usd",
+        "25000",
+    )
+    assert r.code == 0 and "energy:" in r.out and "kWh" in r.out and "USD" in r.out
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["--emissions"], "--carbon-intensity"),
+        (["--emissions", "--carbon-intensity", "400"], "--carbon-intensity"),
+        (["--cost"], "--price-per-hour"),
+        (["--pue", "1.2"], "--pue"),
+        (["--energy", "--pue", "0.5"], "--pue"),
+    ],
+)
+def test_energy_cost_bad_input_names_the_flag(cli, argv, flag):
+    r = cli("estimate", "hardware", "--device", "A100", "--days", 1, *argv)
+    assert r.code == 2 and flag in r.err and r.out == ""
