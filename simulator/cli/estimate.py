@@ -9,7 +9,8 @@ from typing import Any
 from computesim.core import units
 from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
-from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
+from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops, reported
+from computesim.core.stages import ONE_THIRD, ONE_THIRD_SOURCE, modification_share
 from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
@@ -32,6 +33,7 @@ TRANSFORMER_FLAGS = (
     "context",
     "causal",
     "recompute",
+    "trainable_params",
 )
 OPS_FLAGS = (
     "forward_macs",
@@ -132,6 +134,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="activation recomputation: none (default), selective (attention core) or full "
         "(8ND): the hardware FLOP (HFU), reported next to the model FLOP (MFU)",
     )
+    ops.add_argument(
+        "--trainable-params",
+        help="LoRA/adapter fine-tuning: trainable parameters A on a frozen base "
+        "(2N + 3A MAC per token instead of 3N)",
+    )
     ops.add_argument("--examples", help="examples (or tokens, timesteps, updates) per epoch")
     ops.add_argument("--epochs", help="passes over the examples (default 1)")
     ops.add_argument("--batch-size", help="with --examples as updates: examples per update (DQN)")
@@ -182,6 +189,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     unc.add_argument(
         "--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda"
     )
+    p.add_argument(
+        "--original-compute",
+        metavar="COMPUTE",
+        help="a modification (fine-tuning): the original model's training compute with a unit "
+        "('3.8e25 FLOP', a range); reports modification / original and P(> 1/3), the EU "
+        "guidelines' threshold for a modifier becoming a provider",
+    )
     estimate_costs.register(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -189,9 +203,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 METHODS = ("hardware", "ops", "auto")
 #: API parameter (as InputError names it) -> the flag that sets it, for messages.
-FLAGS = {
-    name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")
-} | estimate_costs.FLAGS
+FLAGS = (
+    {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
+    | estimate_costs.FLAGS
+    | {"compute": "--original-compute"}
+)
 
 
 def _samples(text: str | None) -> int | None:
@@ -252,6 +268,7 @@ def _transformer(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
         context=args.context,
         causal=bool(args.causal),
         recompute=args.recompute or "none",
+        trainable_params=args.trainable_params,
         epochs=args.epochs or 1,
         extra=extra,
     )
@@ -528,6 +545,38 @@ def run(args: argparse.Namespace) -> int:
         raise with_flags(exc, FLAGS) from None
 
 
+def one_third_rule(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
+    """The modification (the one estimate) over --original-compute: point ratio, whether it
+    exceeds one third, and its probability (a ratio band when an input is uncertain)."""
+    if len(estimates) != 1:
+        raise InputError("--original-compute", "name one method (estimate ops|hardware)")
+    mod, orig = estimates[0], reported(args.original_compute)
+    if orig.is_upper_bound:
+        raise InputError("--original-compute", "an upper bound cannot decide the rule")
+    share = modification_share(mod, orig)
+    out: dict[str, Any] = {
+        "original_flop": orig.flop,
+        "ratio": share,
+        "threshold": ONE_THIRD,
+        "exceeds": share > ONE_THIRD,
+        "source": ONE_THIRD_SOURCE,
+    }
+    uncertain = any(isinstance(f.value, Distribution) for e in (mod, orig) for f in e.factors)
+    if not uncertain:
+        return out | {"p_exceeds": float(share > ONE_THIRD), "exact": True}
+    r = uncertainty.band(
+        uncertainty.ratio_model(
+            uncertainty.model_of(mod), uncertainty.model_of(orig, prefix="original.")
+        ),
+        _samples(args.samples),
+        parse_seed(args.seed, "--seed"),
+        [ONE_THIRD],
+        args.force_mc,
+        args.backend,
+    )
+    return out | {"p_exceeds": r.p_above[ONE_THIRD], "exact": r.exact}
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(
@@ -538,6 +587,8 @@ def _run(args: argparse.Namespace) -> int:
     _samples(args.samples), parse_seed(args.seed, "--seed")
     estimates = build(args)
     extra = estimate_costs.report(args, estimates) if estimate_costs.wanted(args) else {}
+    if args.original_compute is not None:
+        extra["one_third_rule"] = one_third_rule(args, estimates)
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
         emit_json(result_dict(estimates, unc) | extra)
@@ -545,6 +596,13 @@ def _run(args: argparse.Namespace) -> int:
         print(render(estimates))
         if unc is not None:
             print(render_band(estimates, unc))
+        rule = extra.pop("one_third_rule", None)
         if extra:
             print(estimate_costs.render(extra))
+        if rule is not None:
+            print(
+                f"modification / original = {rule['ratio']:.3g} (threshold 1/3): "
+                + ("exceeds" if rule["exceeds"] else "does not exceed")
+                + f"; P(> 1/3) = {rule['p_exceeds']:.3g}"
+            )
     return 0

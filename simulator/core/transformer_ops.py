@@ -71,6 +71,7 @@ def estimate_transformer(
     context: int | str | None = None,
     causal: bool = False,
     recompute: str = "none",
+    trainable_params: float | str | None = None,
     epochs: float | str = 1,
     extra: Mapping[str, float | str] | None = None,
     label: str = "",
@@ -85,7 +86,11 @@ def estimate_transformer(
     The attention term needs ``context`` (training sequence length) and, without a config,
     ``layers`` and ``width`` (heads x head dim, usually the model width); ``causal`` halves it.
     ``recompute`` ("none", "selective", "full") sets the hardware FLOP (HFU) apart from the
-    model FLOP (MFU), both in ``inputs``.
+    model FLOP (MFU), both in ``inputs``. ``trainable_params`` (LoRA, adapters: the base is frozen)
+    makes the pass forward through base and adapters, backward through both for activation
+    gradients but weight gradients for the adapters only: 2N + 3A MAC per token instead of 3N
+    (factors ``adapter`` = 1 + A/N and ``train_over_forward`` = 2 + A/(N + A); the attention term,
+    if any, is counted the same way, which understates its backward pass).
 
     >>> e = estimate_transformer(params="46.7e9", active_params="12.9e9", tokens="1e12")
     >>> e.flop, e.inputs["six_n_d_total_flop"]  # 6 x active x D, and the all-experts error
@@ -193,9 +198,22 @@ def estimate_transformer(
     elif causal:
         raise InputError("causal", "needs `context` (the attention term)")
     tok = parse_quantity(tokens, "count", "tokens")
+    train_over_forward = units.TRAIN_OVER_FORWARD
+    if trainable_params is not None:
+        adapter = _point(trainable_params, "trainable_params")
+        if adapter >= forward_point:
+            raise InputError("trainable_params", "must be below the (active) parameters")
+        factors.append(Factor("adapter", Point(1 + adapter / forward_point), "", "1 + A/N"))
+        train_over_forward = 2 + adapter / (forward_point + adapter)
+        inputs["trainable_params"] = adapter
     factors += [
         Factor("flop_per_mac", Point(units.FLOP_PER_MAC)),
-        Factor("train_over_forward", Point(units.TRAIN_OVER_FORWARD)),
+        Factor(
+            "train_over_forward",
+            Point(train_over_forward),
+            "",
+            "" if trainable_params is None else "frozen base: 2 + A/(N + A)",
+        ),
         Factor("examples", tok, "", "tokens"),
     ]
     ep_q = parse_quantity(epochs, "count", "epochs")
@@ -207,7 +225,7 @@ def estimate_transformer(
     inputs |= {f"extra.{f.name}": f.value.to_json() for f in ex}
     f_all = forward_point + attention
     rec = recompute_macs_per_token(recompute, f_all, attention)
-    hw_over_model = (units.TRAIN_OVER_FORWARD * f_all + rec) / (units.TRAIN_OVER_FORWARD * f_all)
+    hw_over_model = (train_over_forward * f_all + rec) / (train_over_forward * f_all)
     model_flop = math.prod(f.value.point for f in factors)
     six_nd = units.FLOP_PER_MAC * units.TRAIN_OVER_FORWARD * tok.point
     inputs |= {

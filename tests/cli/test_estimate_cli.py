@@ -172,3 +172,31 @@ def test_energy_cost_emissions_acceptance_command(cli):
 def test_energy_cost_bad_input_names_the_flag(cli, argv, flag):
     r = cli("estimate", "hardware", "--device", "A100", "--days", 1, *argv)
     assert r.code == 2 and flag in r.err and r.out == ""
+
+
+def test_one_third_rule_probability_is_the_closed_form(cli):
+    d = cli(
+        "estimate",
+        "ops",
+        "--params",
+        "70e9",
+        "--tokens",
+        "1e12 to 4e12",
+        "--original-compute",
+        "8.4e23 to 1.2e24 FLOP",
+        "--json",
+    ).json()
+    rule = d["one_third_rule"]
+    z = 1.6448536269514722
+    sd = math.hypot(math.log(4) / (2 * z), math.log(1.2e24 / 8.4e23) / (2 * z))
+    median = 6 * 70e9 * 2e12 / math.sqrt(8.4e23 * 1.2e24)
+    p = 0.5 * math.erfc((math.log(1 / 3) - math.log(median)) / (sd * math.sqrt(2)))
+    assert rule["exact"] and rule["p_exceeds"] == pytest.approx(p, rel=1e-9)
+    r = cli(
+        "estimate", "ops", "--params", "70e9", "--tokens", "1e10", "--original-compute", "1e24 FLOP"
+    )
+    assert "does not exceed; P(> 1/3) = 0" in r.out
+    r = cli(
+        "estimate", "ops", "--params", "7e9", "--tokens", "1", "--original-compute", "< 1e20 FLOP"
+    )
+    assert r.code == 2 and "--original-compute" in r.err

@@ -536,6 +536,8 @@ ESTIMATE = {
     "--context": WHOLE,
     "--causal": FLAG,
     "--recompute": pool(["none", "selective", "full"], ["", "half", "FULL"]),
+    "--trainable-params": NUM,
+    "--original-compute": pool(["1e24 FLOP", "1e23 to 1e24 FLOP"], ["< 1e20 FLOP", "1e24", "x"]),
     "--energy": FLAG,
     "--emissions": FLAG,
     "--cost": FLAG,
