@@ -5,8 +5,10 @@ Schema (units in key names; every figure carries a source):
     name, aliases[], kind ("gpu"|"tpu"|"cpu"), vendor, release_date (TOML date),
     per ("chip"|"board"), chips_per_board, memory_gib, memory_bandwidth_gb_per_s, tdp_w,
     default_utilization (optional; else by kind), default_precision (optional; else fp32 if
-    present, else the first peak listed: TPUs train in bf16), note (optional)
-    [sources]   one entry per top-level figure above (release_date, memory_gib, ...)
+    present, else the first peak listed): the format training on that chip typically used (fp32
+    before tensor units; dense bf16/fp16 tensor from Volta on; bf16 on TPUs), note (optional)
+    [sources]   one entry per top-level figure above (release_date, memory_gib, ...), and
+                default_precision whenever a default other than fp32 is stated
     [peak.<precision>]  precision in PRECISIONS; keys: tflop_per_s (the default figure),
                 low_tflop_per_s / high_tflop_per_s (range across clocks or sources, optional),
                 sparse_tflop_per_s (optional, with structured sparsity), clock ("base"|"boost"|"single"),
@@ -31,7 +33,7 @@ from computesim.errors import InputError
 from computesim.io.toml import loads as _toml_loads
 from computesim.io.toml import read_toml
 
-PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "int8", "int4")
+PRECISIONS = ("fp64", "fp32", "tf32", "fp16", "bf16", "fp8", "fp4", "int8", "int4")
 KINDS = ("gpu", "tpu", "cpu")
 #: The source's defaults: 0.33 for GPUs, 0.17 for CPUs. TPUs get the GPU figure: the source gives
 #: none, and accelerators running dense matrix work are its closest analogue.
@@ -132,6 +134,11 @@ class Profile:
             "peak_range_flop_per_s": {
                 p: [v.low_flop_per_s, v.high_flop_per_s] for p, v in self.peaks.items()
             },
+            "sparse_peak_flop_per_s": {
+                p: v.sparse_flop_per_s
+                for p, v in self.peaks.items()
+                if v.sparse_flop_per_s is not None
+            },
             "sources": dict(self.sources),
         }
 
@@ -210,7 +217,7 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
     sources = raw["sources"]
     if not isinstance(sources, dict):
         raise InputError(where, "[sources] must be a table")
-    _unknown(f"{where} [sources]", sources, _TOP_FIGURES | {"release_date"})
+    _unknown(f"{where} [sources]", sources, _TOP_FIGURES | {"release_date", "default_precision"})
     for fig in sorted(_TOP_FIGURES | {"release_date"}):
         if not str(sources.get(fig, "")).strip():
             raise InputError(where, f"no source for {fig} (add it under [sources])")
@@ -234,6 +241,13 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
         raise InputError(
             where, f"default_precision {default_prec!r} has no [peak.{default_prec}] table"
         )
+    if "default_precision" in raw and default_prec != "fp32":
+        if not str(sources.get("default_precision", "")).strip():
+            raise InputError(
+                where,
+                "no source for default_precision (add under [sources] why training on this "
+                "chip used that format)",
+            )
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise InputError(where, "aliases must be a list of strings")

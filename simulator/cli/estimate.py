@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Any
 
 from computesim.core import units
 from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
-from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops
+from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops, reported
+from computesim.core.stages import ONE_THIRD, ONE_THIRD_SOURCE, modification_share
+from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
 from computesim.uncertainty.band import MAX_SAMPLES
 
+from . import estimate_costs
 from .output import emit_json, with_flags
 
 HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
+TRANSFORMER_FLAGS = (
+    "active_params",
+    "config",
+    "experts",
+    "experts_per_token",
+    "expert_params",
+    "shared_experts",
+    "shared_expert_params",
+    "layers",
+    "width",
+    "context",
+    "causal",
+    "recompute",
+    "trainable_params",
+)
 OPS_FLAGS = (
     "forward_macs",
     "forward_flop",
@@ -25,6 +44,7 @@ OPS_FLAGS = (
     "epochs",
     "batch_size",
     "multiplier",
+    *TRANSFORMER_FLAGS,
 )
 
 
@@ -57,8 +77,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     hw.add_argument(
         "--precision",
-        help="profile peak to use: fp32, tf32, fp16, bf16, ... "
-        "(default: the profile's, fp32 for GPUs, bf16 for TPUs)",
+        help="number format of the profile's dense peak: fp64, fp32, tf32, bf16, fp16, fp8, fp4, "
+        "int8 (default: what training on that chip typically used: fp32 before tensor units, "
+        "bf16/fp16 tensor from Volta on, bf16 on TPUs; printed with the estimate)",
     )
     hw.add_argument(
         "--profile-file",
@@ -74,6 +95,50 @@ def register(sub: argparse._SubParsersAction) -> None:
     ops.add_argument("--forward-flop", help="FLOP per forward pass per example (no x2 applied)")
     ops.add_argument("--params", help="dense transformer parameters N (6 x N x tokens)")
     ops.add_argument("--tokens", help="training tokens D, with --params")
+    ops.add_argument(
+        "--active-params",
+        help="mixture-of-experts: parameters used per token (6 x active x tokens; "
+        "--params is then the total, reported)",
+    )
+    ops.add_argument(
+        "--config",
+        metavar="PATH",
+        help="a local config.json of an open model release (hidden_size, num_hidden_layers, "
+        "num_attention_heads, num_key_value_heads, intermediate_size, vocab_size, "
+        "num_local_experts, num_experts_per_tok): total and active parameters counted",
+    )
+    ops.add_argument("--experts", help="mixture-of-experts: routed experts (with --params total)")
+    ops.add_argument("--experts-per-token", help="routed experts each token uses (top-k)")
+    ops.add_argument(
+        "--expert-params", help="parameters of one routed expert, summed over all layers"
+    )
+    ops.add_argument("--shared-experts", help="shared (always active) experts (default 0)")
+    ops.add_argument(
+        "--shared-expert-params", help="parameters of one shared expert (default --expert-params)"
+    )
+    ops.add_argument("--layers", help="attention term: transformer layers")
+    ops.add_argument("--width", help="attention term: heads x head dim (usually the model width)")
+    ops.add_argument(
+        "--context",
+        help="attention term: training sequence length (tokens); adds 2 x layers "
+        "x context x width MAC per token",
+    )
+    ops.add_argument(
+        "--causal",
+        action="store_true",
+        default=None,
+        help="causal mask: a token sees (context + 1) / 2 keys on average (halves the term)",
+    )
+    ops.add_argument(
+        "--recompute",
+        help="activation recomputation: none (default), selective (attention core) or full "
+        "(8ND): the hardware FLOP (HFU), reported next to the model FLOP (MFU)",
+    )
+    ops.add_argument(
+        "--trainable-params",
+        help="LoRA/adapter fine-tuning: trainable parameters A on a frozen base "
+        "(2N + 3A MAC per token instead of 3N)",
+    )
     ops.add_argument("--examples", help="examples (or tokens, timesteps, updates) per epoch")
     ops.add_argument("--epochs", help="passes over the examples (default 1)")
     ops.add_argument("--batch-size", help="with --examples as updates: examples per update (DQN)")
@@ -124,13 +189,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     unc.add_argument(
         "--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda"
     )
+    p.add_argument(
+        "--original-compute",
+        metavar="COMPUTE",
+        help="a modification (fine-tuning): the original model's training compute with a unit "
+        "('3.8e25 FLOP', a range); reports modification / original and P(> 1/3), the EU "
+        "guidelines' threshold for a modifier becoming a provider",
+    )
+    estimate_costs.register(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
 
 METHODS = ("hardware", "ops", "auto")
 #: API parameter (as InputError names it) -> the flag that sets it, for messages.
-FLAGS = {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
+FLAGS = (
+    {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
+    | estimate_costs.FLAGS
+    | {"compute": "--original-compute"}
+)
 
 
 def _samples(text: str | None) -> int | None:
@@ -167,7 +244,39 @@ def _hardware(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
     )
 
 
+def _transformer(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
+    other = _given(args, ("forward_macs", "forward_flop", "examples", "batch_size", "multiplier"))
+    if other:
+        raise InputError(
+            f"--{other[0].replace('_', '-')}",
+            f"not with the transformer inputs (--{_given(args, TRANSFORMER_FLAGS)[0].replace('_', '-')})",
+        )
+    if args.tokens is None:
+        raise InputError("--tokens", "required with --params, --active-params or --config")
+    return estimate_transformer(
+        tokens=args.tokens,
+        params=args.params,
+        active_params=args.active_params,
+        config=args.config,
+        experts=args.experts,
+        experts_per_token=args.experts_per_token,
+        expert_params=args.expert_params,
+        shared_experts=args.shared_experts or 0,
+        shared_expert_params=args.shared_expert_params,
+        layers=args.layers,
+        width=args.width,
+        context=args.context,
+        causal=bool(args.causal),
+        recompute=args.recompute or "none",
+        trainable_params=args.trainable_params,
+        epochs=args.epochs or 1,
+        extra=extra,
+    )
+
+
 def _ops(args: argparse.Namespace, extra: dict[str, str]) -> Estimate:
+    if _given(args, TRANSFORMER_FLAGS):
+        return _transformer(args, extra)
     return estimate_ops(
         forward_macs=args.forward_macs,
         forward_flop=args.forward_flop,
@@ -318,6 +427,19 @@ def result_dict(estimates: list[Estimate], unc: dict[str, Any] | None = None) ->
         "inputs": {"ops": dict(ops.inputs), "hardware": dict(hw.inputs)},
         "estimates": [ops.to_dict(), hw.to_dict()],
         **cmp.to_dict(),
+        **_utilization_implied(ops, hw),
+    }
+
+
+def _utilization_implied(ops: Estimate, hw: Estimate) -> dict[str, float]:
+    """For a transformer count and a hardware time: MFU = model FLOP / (devices x peak x time),
+    HFU = hardware FLOP (with recomputation) / the same (point values)."""
+    if "model_flop" not in ops.inputs and "params" not in ops.inputs:
+        return {}
+    capacity = hw.flop / next(f.value.point for f in hw.factors if f.name == "utilization")
+    return {
+        "implied_mfu": ops.inputs.get("model_flop", ops.flop) / capacity,
+        "implied_hfu": ops.inputs.get("hardware_flop", ops.flop) / capacity,
     }
 
 
@@ -327,11 +449,57 @@ def render(estimates: list[Estimate]) -> str:
     lines = []
     for e in estimates:
         lines += [f"{names[e.method]}: {e.formula()}", f"  = {units.format_compute(e.flop)}"]
+        if "precision" in e.inputs and e.inputs.get("peak_source") != "--tflops":
+            lines.append(_precision_line(e.inputs))
+        if "model_flop" in e.inputs:
+            lines += _transformer_lines(e.inputs)
     if len(estimates) == 2:
         cmp = compare(estimates[0], estimates[1])
         verdict = "agree" if cmp.agree else f"DISAGREE by more than {cmp.tolerance:g}x"
         lines.append(f"method 2 / method 1 = {cmp.ratio:.3g}: the methods {verdict}")
+        implied = _utilization_implied(estimates[0], estimates[1])
+        if implied:
+            lines.append(
+                f"implied MFU {implied['implied_mfu']:.3g}, HFU {implied['implied_hfu']:.3g} "
+                "(model / hardware FLOP over devices x peak x time)"
+            )
     return "\n".join(lines)
+
+
+def _precision_line(inputs: Mapping[str, Any]) -> str:
+    """Which number format's peak the estimate used, and where that choice came from."""
+    where = inputs.get("device", "")
+    src = inputs.get("precision_source", "")
+    line = f"  precision {inputs['precision']} ({src}" + (f", {where}" if where else "") + ")"
+    sparse = inputs.get("sparse_peak_flop_per_s_not_used")
+    if sparse is not None:
+        line += f"; dense peak used, not the sparse {units.sig(sparse / 1e12)} TFLOP/s"
+    return line
+
+
+def _transformer_lines(inputs: Mapping[str, Any]) -> list[str]:
+    """Total and active parameters, the attention term, model vs hardware FLOP."""
+    sig = units.sig
+    total, active = inputs.get("params_total"), inputs["params_active"]
+    lines = [
+        f"  parameters: {'total ' + sig(total) + ', ' if total else ''}active {sig(active)}"
+        + (
+            f"; 6 x total x tokens would be {sig(inputs['six_n_d_total_flop'])} FLOP "
+            f"({inputs['six_n_d_total_flop'] / inputs['six_n_d_active_flop']:.3g}x)"
+            if total and total != active
+            else ""
+        )
+    ]
+    if "attention_macs_per_token" in inputs:
+        lines.append(
+            f"  attention: {sig(inputs['attention_macs_per_token'])} MAC/token "
+            f"(context {inputs['context']}{', causal' if inputs['causal'] else ''})"
+        )
+    lines.append(
+        f"  model FLOP (for MFU) {sig(inputs['model_flop'])}; hardware FLOP (for HFU, "
+        f"recompute {inputs['recompute']}) {sig(inputs['hardware_flop'])}"
+    )
+    return lines
 
 
 def render_band(estimates: list[Estimate], unc: dict[str, Any]) -> str:
@@ -377,6 +545,38 @@ def run(args: argparse.Namespace) -> int:
         raise with_flags(exc, FLAGS) from None
 
 
+def one_third_rule(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
+    """The modification (the one estimate) over --original-compute: point ratio, whether it
+    exceeds one third, and its probability (a ratio band when an input is uncertain)."""
+    if len(estimates) != 1:
+        raise InputError("--original-compute", "name one method (estimate ops|hardware)")
+    mod, orig = estimates[0], reported(args.original_compute)
+    if orig.is_upper_bound:
+        raise InputError("--original-compute", "an upper bound cannot decide the rule")
+    share = modification_share(mod, orig)
+    out: dict[str, Any] = {
+        "original_flop": orig.flop,
+        "ratio": share,
+        "threshold": ONE_THIRD,
+        "exceeds": share > ONE_THIRD,
+        "source": ONE_THIRD_SOURCE,
+    }
+    uncertain = any(isinstance(f.value, Distribution) for e in (mod, orig) for f in e.factors)
+    if not uncertain:
+        return out | {"p_exceeds": float(share > ONE_THIRD), "exact": True}
+    r = uncertainty.band(
+        uncertainty.ratio_model(
+            uncertainty.model_of(mod), uncertainty.model_of(orig, prefix="original.")
+        ),
+        _samples(args.samples),
+        parse_seed(args.seed, "--seed"),
+        [ONE_THIRD],
+        args.force_mc,
+        args.backend,
+    )
+    return out | {"p_exceeds": r.p_above[ONE_THIRD], "exact": r.exact}
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(
@@ -386,11 +586,23 @@ def _run(args: argparse.Namespace) -> int:
         )
     _samples(args.samples), parse_seed(args.seed, "--seed")
     estimates = build(args)
+    extra = estimate_costs.report(args, estimates) if estimate_costs.wanted(args) else {}
+    if args.original_compute is not None:
+        extra["one_third_rule"] = one_third_rule(args, estimates)
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
-        emit_json(result_dict(estimates, unc))
+        emit_json(result_dict(estimates, unc) | extra)
     else:
         print(render(estimates))
         if unc is not None:
             print(render_band(estimates, unc))
+        rule = extra.pop("one_third_rule", None)
+        if extra:
+            print(estimate_costs.render(extra))
+        if rule is not None:
+            print(
+                f"modification / original = {rule['ratio']:.3g} (threshold 1/3): "
+                + ("exceeds" if rule["exceeds"] else "does not exceed")
+                + f"; P(> 1/3) = {rule['p_exceeds']:.3g}"
+            )
     return 0

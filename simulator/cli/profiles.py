@@ -43,12 +43,19 @@ def _detail(p: Profile) -> str:
         + ")",
         f"aliases: {', '.join(p.aliases)}",
         f"default utilization: {p.default_utilization:g}",
+        f"default precision: {p.default_precision}"
+        + (f" ({p.sources['default_precision']})" if "default_precision" in p.sources else ""),
         f"memory: {p.memory_gib:g} GiB at {p.memory_bandwidth_gb_per_s:g} GB/s; TDP {p.tdp_w:g} W",
     ]
     for prec, pk in p.peaks.items():
         lines.append(
-            f"peak {prec}: {_tflops(p, prec)} TFLOP/s ({pk.clock} clock)"
-            + (f", sparse {units.sig(pk.sparse_flop_per_s / 1e12)}" if pk.sparse_flop_per_s else "")
+            f"peak {prec}: {_tflops(p, prec)} TFLOP/s dense ({pk.clock} clock)"
+            + (
+                f"; with 2:4 structured sparsity {units.sig(pk.sparse_flop_per_s / 1e12)}"
+                " (never used as the dense peak)"
+                if pk.sparse_flop_per_s
+                else ""
+            )
         )
         lines.append(f"  source: {pk.source}")
         if pk.why:
@@ -74,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
             p.kind,
             p.release_date.isoformat(),
             _tflops(p, "fp32"),
-            ", ".join(k for k in p.peaks if k != "fp32"),
+            f"{p.default_precision} {_tflops(p, p.default_precision)}",
+            ", ".join(k for k in p.peaks if k not in ("fp32", p.default_precision)),
             f"{p.memory_gib:g}",
             f"{p.memory_bandwidth_gb_per_s:g}",
             f"{p.tdp_w:g}",
@@ -83,7 +91,18 @@ def run(args: argparse.Namespace) -> int:
     ]
     print(
         format_table(
-            ["key", "name", "kind", "released", "fp32 TFLOP/s", "other peaks", "GiB", "GB/s", "W"],
+            [
+                "key",
+                "name",
+                "kind",
+                "released",
+                "fp32 TFLOP/s",
+                "default (dense) TFLOP/s",
+                "other peaks",
+                "GiB",
+                "GB/s",
+                "W",
+            ],
             rows,
         )
     )

@@ -24,6 +24,7 @@ from computesim.core.inputs import parse_quantity, require_fraction_quantity
 from computesim.core.quantity import Point, Quantity, UpperBound
 from computesim.errors import InputError
 from computesim.hardware_profiles import DEFAULT_UTILIZATION, find_profile, load_profile_file
+from computesim.hardware_profiles.formats import parse_precision
 
 #: Largest disagreement (either way) between the two methods that the source's tolerance allows.
 AGREEMENT_FACTOR = 3.0
@@ -254,8 +255,10 @@ def estimate_hardware(
 ) -> Estimate:
     """Method 2: devices x peak FLOP/s x time x utilization (x extra multipliers).
 
-    ``device`` names a hardware profile (its peak at ``precision``, by default the profile's own:
-    fp32 for GPUs and CPUs, bf16 for TPUs; and its default utilization);
+    ``device`` names a hardware profile (its dense peak at ``precision``, by default the profile's
+    own: what training on that chip typically used, fp32 before tensor units, dense bf16/fp16
+    tensor from Volta on, bf16 on TPUs; and its default utilization). ``precision`` is a profile
+    key or a spelling of one ("fp8", "BF16", "bfloat16"); a sparse peak is never used;
     ``tflops`` (TFLOP/s, or text with a rate unit, or a range "1.54 to 1.58") overrides the profile's
     peak and is required without a device; ``tflops="range"`` takes the profile's low to high peak as
     a lognormal 90% interval. ``days``: bare numbers are days, or text such as "12,000 h". Utilization
@@ -267,10 +270,18 @@ def estimate_hardware(
     """
     inputs: dict[str, Any] = {}
     profile = None
+    if precision is not None:
+        precision = parse_precision(precision, "precision")
     if device is not None:
         profile = find_profile(device, [load_profile_file(p) for p in profile_files])
+        inputs |= {
+            "device": profile.name,
+            "precision": precision or profile.default_precision,
+            "precision_source": "given" if precision else "profile default",
+        }
         precision = precision or profile.default_precision
-        inputs |= {"device": profile.name, "precision": precision}
+    elif precision is not None:
+        inputs |= {"precision": precision, "precision_source": "given"}
     if isinstance(tflops, str) and tflops.strip().lower() == "range":
         if profile is None:
             raise InputError("tflops", "'range' needs a `device` whose profile gives a peak range")
@@ -278,7 +289,10 @@ def estimate_hardware(
     elif tflops is not None:
         peak, peak_src = _peak(tflops), "--tflops"
     elif profile is not None:
-        peak, peak_src = Point(profile.peak(precision).flop_per_s), f"profile {profile.key}"
+        pk = profile.peak(precision)
+        peak, peak_src = Point(pk.flop_per_s), f"profile {profile.key} ({precision}, dense)"
+        if pk.sparse_flop_per_s is not None:  # recorded, labelled, never used as the peak
+            inputs["sparse_peak_flop_per_s_not_used"] = pk.sparse_flop_per_s
     else:
         raise InputError("tflops", "give a peak (`tflops`) or a `device` whose profile has one")
     if utilization is None:

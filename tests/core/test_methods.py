@@ -97,6 +97,23 @@ def test_hardware_bad_input(kwargs, field):
     assert err.value.field == field
 
 
+def test_h100_and_a100_default_to_the_dense_tensor_peak():
+    h = estimate_hardware(device="H100", days=1)
+    assert h.inputs["precision"] == "bf16" and h.inputs["precision_source"] == "profile default"
+    assert h.inputs["peak_flop_per_s"] == pytest.approx(989.4e12)
+    assert h.inputs["sparse_peak_flop_per_s_not_used"] == pytest.approx(2 * 989.4e12, rel=1e-3)
+    f8 = estimate_hardware(device="H100", days=1, precision="FP8")
+    assert f8.inputs["precision"] == "fp8" and f8.flop == pytest.approx(2 * h.flop, rel=1e-3)
+    a = estimate_hardware(device="A100", days=1, precision="bfloat16")
+    assert a.inputs["peak_flop_per_s"] == 312e12
+    assert estimate_hardware(device="A100", days=1, precision="tf32").inputs[
+        "peak_flop_per_s"
+    ] == pytest.approx(156e12)
+    with pytest.raises(InputError) as err:
+        estimate_hardware(device="A100", days=1, precision="fast")
+    assert err.value.field == "precision"
+
+
 def test_tpus_default_to_their_training_precision():
     e = estimate_hardware(device="TPU v3", days=1)
     assert e.inputs["precision"] == "bf16" and e.inputs["peak_flop_per_s"] == 123e12

@@ -165,6 +165,11 @@ ARITHMETIC = [
     ("a100", "fp32", "default", 6912 * 1410 * MHZ * 2),
     ("a100", "bf16", "default", 432 * 256 * 1410 * MHZ * 2),
     ("h100", "fp32", "default", 16896 * 1980 * MHZ * 2),
+    # 132 SMs x 4 Tensor Cores x 512 dense bf16 FMA per clock x 2 FLOP x 1830 MHz (whitepaper)
+    ("h100", "bf16", "default", 132 * 4 * 512 * 2 * 1830 * MHZ),
+    ("h100", "tf32", "default", 132 * 4 * 256 * 2 * 1830 * MHZ),
+    ("h100", "fp8", "default", 132 * 4 * 1024 * 2 * 1830 * MHZ),
+    ("a100", "tf32", "default", 432 * 128 * 1410 * MHZ * 2),
     ("h200", "fp32", "default", 16896 * 1980 * MHZ * 2),
     ("tpu_v1", "int8", "default", 256 * 256 * 700 * MHZ * 2),
     ("tpu_v2", "bf16", "default", 2 * 128 * 128 * 700 * MHZ * 2),
@@ -203,3 +208,54 @@ def test_h200_has_h100_compute_and_more_memory():
 
 def test_tpu_v1_is_int8_only():
     assert set(find_profile("TPU v1").peaks) == {"int8"}
+
+
+#: What training on each chip typically used: fp32 before tensor units, dense tensor bf16/fp16 after.
+TRAINING_PRECISION = {
+    "gtx580": "fp32",
+    "k20": "fp32",
+    "k40": "fp32",
+    "k80": "fp32",
+    "titan_black": "fp32",
+    "titan_x_maxwell": "fp32",
+    "xeon_e5_2680_v2": "fp32",
+    "v100": "fp16",
+    "a100": "bf16",
+    "h100": "bf16",
+    "h200": "bf16",
+    "tpu_v2": "bf16",
+    "tpu_v3": "bf16",
+    "tpu_v4": "bf16",
+}
+
+
+@pytest.mark.parametrize("key, prec", sorted(TRAINING_PRECISION.items()))
+def test_default_precision_is_the_training_format(key, prec):
+    p = _by_key()[key]
+    assert p.default_precision == prec
+    if prec != "fp32":  # a stated choice carries its source
+        assert p.sources["default_precision"].strip()
+
+
+def test_datasheet_figures_dense_and_sparse():
+    """The dense peaks the issue quotes (NVIDIA datasheets / whitepapers), sparse only as extra."""
+    h100 = find_profile("H100")
+    want = {
+        ("A100", "fp32"): (19.5, None),
+        ("A100", "tf32"): (156, 312),
+        ("A100", "bf16"): (312, 624),
+        ("H100", "fp32"): (67, None),
+        ("H100", "tf32"): (494.7, 989.4),
+        ("H100", "bf16"): (989.4, 1978.9),
+        ("H100", "fp8"): (1978.9, 3957.8),
+    }
+    for (name, prec), (dense, sparse) in want.items():
+        p = find_profile(name)
+        pk = p.peak(prec)
+        assert pk.flop_per_s == pytest.approx(dense * 1e12, rel=1e-4), (p.key, prec)
+        got = None if pk.sparse_flop_per_s is None else pk.sparse_flop_per_s / 1e12
+        assert got == (None if sparse is None else pytest.approx(sparse, rel=1e-4)), (p.key, prec)
+    assert h100.peak().flop_per_s == pytest.approx(989.4e12, rel=1e-4)
+    d = h100.to_dict()
+    assert d["sparse_peak_flop_per_s"]["bf16"] == pytest.approx(1978.9e12, rel=1e-4)
+    assert d["peak_flop_per_s"]["bf16"] == pytest.approx(989.4e12, rel=1e-4)

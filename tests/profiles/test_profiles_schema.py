@@ -183,3 +183,13 @@ def test_missing_file(tmp_path):
     with pytest.raises(InputError) as exc:
         load_profile_file(tmp_path / "nope.toml")
     assert "nope.toml" in str(exc.value)
+
+
+def test_a_stated_non_fp32_default_precision_needs_a_source(tmp_path):
+    text = GOOD.replace('kind = "gpu"', 'kind = "gpu"\ndefault_precision = "fp16"') + (
+        '\n[peak.fp16]\ntflop_per_s = 8.0\nclock = "boost"\nsource = "x"\n'
+    )
+    _rejects(tmp_path, text, "default_precision", "source")
+    ok = text.replace("[sources]\n", '[sources]\ndefault_precision = "lab practice"\n')
+    prof = load_profile_file(_write(tmp_path, ok, "ok_gpu.toml"))
+    assert prof.default_precision == "fp16" and prof.peak().flop_per_s == pytest.approx(8e12)

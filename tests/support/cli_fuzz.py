@@ -380,6 +380,11 @@ def make_workspace(root: Path) -> Workspace:
         "scenario_broken.toml": "[axes\ncount = [1, 2\n",
         "scenario_types.toml": '[axes]\ncount = [true, "x", 1.5]\ndays = {a = 1}\n',
         "profile.toml": prof,
+        "config.json": '{"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, '
+        '"intermediate_size": 128, "vocab_size": 100, "num_local_experts": 4, '
+        '"num_experts_per_tok": 2}',
+        "config_bad.json": '{"hidden_size": 64, "num_hidden_layers": "two"}',
+        "config_broken.json": '{"hidden_size": ',
         "profile_negative.toml": prof.replace("tflop_per_s = 8.5", "tflop_per_s = -8.5"),
         "profile_unknown.toml": prof + "\nbogus_key = 1\n",
         "profile_nosource.toml": prof.replace("[sources]", "[sources_x]"),
@@ -500,6 +505,8 @@ PROFILE = inputs(
     ],
 )
 NUM = pool(SMALL, ["-1", "0", "nan"])
+CONFIG = inputs(["config.json"], ["config_bad.json", "config_broken.json", "profile.toml"])
+WHOLE = pool(["1", "2", "8", "64"], ["0", "-1", "1.5", "nan"])
 
 ESTIMATE = {
     "--device": pool(DEVICES, BAD_DEVICES),
@@ -517,6 +524,31 @@ ESTIMATE = {
     "--epochs": NUM,
     "--batch-size": NUM,
     "--multiplier": NUM,
+    "--active-params": NUM,
+    "--config": CONFIG,
+    "--experts": WHOLE,
+    "--experts-per-token": WHOLE,
+    "--expert-params": NUM,
+    "--shared-experts": WHOLE,
+    "--shared-expert-params": NUM,
+    "--layers": WHOLE,
+    "--width": WHOLE,
+    "--context": WHOLE,
+    "--causal": FLAG,
+    "--recompute": pool(["none", "selective", "full"], ["", "half", "FULL"]),
+    "--trainable-params": NUM,
+    "--original-compute": pool(["1e24 FLOP", "1e23 to 1e24 FLOP"], ["< 1e20 FLOP", "1e24", "x"]),
+    "--energy": FLAG,
+    "--emissions": FLAG,
+    "--cost": FLAG,
+    "--power-w": pool(["400", "300 to 500"], ["0", "-1", "400 W/h"]),
+    "--power-ratio": pool(["0.7", "0.6 to 0.9"], ["0", "-1"]),
+    "--pue": pool(["1.1", "1.1 to 1.3"], ["0.5", "0", "nan"]),
+    "--carbon-intensity": pool(["400 g/kWh", "0.3 to 0.5 kg/kWh"], ["400", "g/kWh", "1 W"]),
+    "--price-per-hour": pool(["2.5", "2 to 3"], ["0", "-2"]),
+    "--purchase-usd": pool(["25000"], ["0", "x"]),
+    "--lifetime-years": pool(["4", "3 to 5"], ["0"]),
+    "--overhead": pool(["1.5"], ["0"]),
     "--extra": pool(EXTRAS, BAD_EXTRAS),
     "--samples": pool(SAMPLES, BAD_SAMPLES),
     "--seed": pool(SEEDS, BAD_SEEDS),
@@ -740,6 +772,10 @@ RECIPES = {
         ["--tflops", "--days"],
         ["--forward-macs", "--examples"],
         ["--params", "--tokens"],
+        ["--params", "--active-params", "--tokens"],
+        ["--config", "--tokens", "--context"],
+        ["--device", "--count", "--days", "--energy", "--emissions", "--carbon-intensity"],
+        ["--device", "--days", "--cost", "--price-per-hour"],
         ["--device", "--days", "--forward-macs", "--examples", "--epochs"],
         ["--device", "--days", "--utilization", "--samples"],
         ["--tflops", "--days", "--threshold"],
