@@ -7,7 +7,7 @@ import os
 
 from computesim.benchmarks import WorkloadImportError, workloads
 from computesim.benchmarks.plot import plot_scaling
-from computesim.errors import InputError
+from computesim.errors import InputError, shown
 from computesim.io.arrow import check_output
 from computesim.kernels import get_backend
 
@@ -75,10 +75,10 @@ def _threads(text: str) -> list[int]:
         part = part.strip()
         if part == "all":
             out.append(all_threads())
-        elif part.isdigit() and 1 <= int(part) <= all_threads():
+        elif part.isdigit() and len(part) <= 6 and 1 <= int(part) <= all_threads():
             out.append(int(part))
         else:
-            raise InputError("--threads", f"expected 'all' or 1..{all_threads()}, got {part!r}")
+            raise InputError("--threads", f"expected 'all' or 1..{all_threads()}, got {shown(part)}")
     return sorted(set(out))
 
 
