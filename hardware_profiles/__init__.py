@@ -109,7 +109,7 @@ class Profile:
             return self.peaks[precision]
         except KeyError:
             raise InputError(
-                "--precision",
+                "precision",
                 f"{self.name} has no {precision!r} peak; it has " + ", ".join(self.peaks),
             ) from None
 
@@ -275,7 +275,7 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
 def load_profile_file(path: str | Path) -> Profile:
     """Load and validate one TOML profile file (a user's own, or a built-in one)."""
     p = Path(path)
-    return parse_profile(read_toml(p, "--profile-file"), str(p), p.stem)
+    return parse_profile(read_toml(p, "profile_file"), str(p), p.stem)
 
 
 @lru_cache(maxsize=1)
@@ -312,7 +312,7 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
     >>> find_profile("GTX 508")
     Traceback (most recent call last):
     ...
-    computesim.kernels.errors.InputError: --device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', 'GeForce GTX 580'?
+    computesim.kernels.errors.InputError: device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', 'GeForce GTX 580'?
     """
     pool = [*extra, *builtin_profiles()]
     want = _norm(name)
@@ -327,4 +327,4 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
         if near
         else "; see `computesim profiles`"
     )
-    raise InputError("--device", f"unknown device {name!r}{hint}")
+    raise InputError("device", f"unknown device {name!r}{hint}")

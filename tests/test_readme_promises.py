@@ -86,7 +86,7 @@ BAD = [
     (["sweep", "--tflops", "1", "--days", "1", "--quantiles", ""], "--quantiles"),
     (["examples", "--out", "table.csv"], "--out"),
     (["examples", "--bands", "--method-error", "0x"], "--method-error"),
-    (["profiles", "nope-9000"], "--device"),
+    (["profiles", "nope-9000"], "device"),
     (["bands", "does-not-exist.csv"], "INPUT"),
     (["trend", "--examples", "--from", "2020-13-01"], "--from"),
     (["trend", "--examples", "--bootstrap", "0"], "--bootstrap"),

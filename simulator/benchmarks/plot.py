@@ -53,7 +53,7 @@ def plot_scaling(rows: list[dict], path: str | Path) -> Path:
     fig.tight_layout()
     path = Path(path)
     try:
-        with atomic_path(path, True, "--plot", extensions=PLOT_EXT, keep_suffix=True) as tmp:
+        with atomic_path(path, True, "plot", extensions=PLOT_EXT, keep_suffix=True) as tmp:
             fig.savefig(tmp, format=path.suffix.lstrip(".").lower(), dpi=110)
     finally:
         plt.close(fig)

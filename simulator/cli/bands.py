@@ -14,7 +14,7 @@ from computesim.core.inputs import parse_seed, parse_whole
 from computesim.data.layouts import LAYOUTS, ROLES
 from computesim.data.table import read_table
 from computesim.errors import InputError
-from computesim.io.arrow import check_writable, write_table
+from computesim.io.arrow import check_output, write_table
 from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
 from computesim.uncertainty.rows import RowBands, dataset_bands, parse_confidence_factors
 from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
@@ -116,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.out:
-        check_writable(args.out, args.overwrite)
+        check_output(args.out, args.overwrite)
     samples = parse_whole(args.samples, "--samples", 1, MAX_SAMPLES)
     seed = parse_seed(args.seed, "--seed")
     err = parse_factor(args.method_error) if args.method_error else None

@@ -78,7 +78,9 @@ def _threads(text: str) -> list[int]:
         elif part.isdigit() and len(part) <= 6 and 1 <= int(part) <= all_threads():
             out.append(int(part))
         else:
-            raise InputError("--threads", f"expected 'all' or 1..{all_threads()}, got {shown(part)}")
+            raise InputError(
+                "--threads", f"expected 'all' or 1..{all_threads()}, got {shown(part)}"
+            )
     return sorted(set(out))
 
 

@@ -9,7 +9,15 @@ from typing import Any
 from computesim.core import units
 from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
-from computesim.core.methods import Estimate, compare, estimate_hardware, estimate_ops, reported
+from computesim.core.methods import (
+    HARDWARE_INPUTS,
+    OPS_INPUTS,
+    Estimate,
+    compare,
+    estimate_hardware,
+    estimate_ops,
+    reported,
+)
 from computesim.core.stages import ONE_THIRD, ONE_THIRD_SOURCE, modification_share
 from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError, shown
@@ -19,7 +27,7 @@ from computesim.uncertainty.band import MAX_SAMPLES
 from . import estimate_costs
 from .output import emit_json, with_flags
 
-HW_FLAGS = ("device", "count", "days", "utilization", "tflops")
+HW_FLAGS = tuple(n for n in HARDWARE_INPUTS if n != "precision")
 TRANSFORMER_FLAGS = (
     "active_params",
     "config",
@@ -35,17 +43,7 @@ TRANSFORMER_FLAGS = (
     "recompute",
     "trainable_params",
 )
-OPS_FLAGS = (
-    "forward_macs",
-    "forward_flop",
-    "params",
-    "tokens",
-    "examples",
-    "epochs",
-    "batch_size",
-    "multiplier",
-    *TRANSFORMER_FLAGS,
-)
+OPS_FLAGS = (*OPS_INPUTS, *TRANSFORMER_FLAGS)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -203,11 +201,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 METHODS = ("hardware", "ops", "auto")
 #: API parameter (as InputError names it) -> the flag that sets it, for messages.
-FLAGS = (
-    {name: f"--{name.replace('_', '-')}" for name in (*HW_FLAGS, *OPS_FLAGS, "precision")}
-    | estimate_costs.FLAGS
-    | {"compute": "--original-compute"}
-)
+#: API parameters whose flag is not their name (the others: computesim.cli.flag_names)
+FLAGS = {"compute": "--original-compute"}
 
 
 def _samples(text: str | None) -> int | None:

@@ -6,7 +6,7 @@ import argparse
 
 from computesim.core import units
 from computesim.core.examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
-from computesim.io.arrow import check_writable, write_table
+from computesim.io.arrow import check_output, write_table
 from computesim.uncertainty.band import Band, band, parse_factor
 from computesim.uncertainty.table import example_model
 
@@ -199,7 +199,7 @@ def pa_array(values):
 
 def run(args: argparse.Namespace) -> int:
     if args.out:
-        check_writable(args.out, args.overwrite)
+        check_output(args.out, args.overwrite)
     if args.reported:
         data = [
             b.estimate().to_dict()

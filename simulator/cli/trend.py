@@ -12,7 +12,7 @@ from computesim.core.inputs import parse_seed
 from computesim.data import datasets
 from computesim.data.datasets import Points
 from computesim.errors import InputError, require_positive
-from computesim.io.arrow import check_writable, write_table
+from computesim.io.arrow import check_output, write_table
 
 from .output import emit_json, format_table, with_flags
 
@@ -428,7 +428,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.plot:
         check_plot_path(args.plot, args.overwrite)
     if args.out:
-        check_writable(args.out, args.overwrite)
+        check_output(args.out, args.overwrite)
     rep = build(args)
     out = rep.to_dict()
     if args.plot:

@@ -77,7 +77,7 @@ def rnn_macs_per_timestep(
 def transformer_macs_per_token(params: float) -> float:
     """Forward MACs per token of a dense transformer: one per parameter (2N FLOP; x3 gives 6ND)."""
     if not params > 0:
-        raise InputError("--params", f"must be positive, got {params!r}")
+        raise InputError("params", f"must be positive, got {params!r}")
     return float(params)
 
 

@@ -241,6 +241,20 @@ def _peak(tflops: float | str | Quantity, field: str = "tflops") -> Quantity:
     )
 
 
+#: The inputs of each method that a keyword, a flag or a table column may give, by name
+HARDWARE_INPUTS = ("device", "count", "days", "tflops", "utilization", "precision")
+OPS_INPUTS = (
+    "forward_macs",
+    "forward_flop",
+    "params",
+    "tokens",
+    "examples",
+    "epochs",
+    "batch_size",
+    "multiplier",
+)
+
+
 def estimate_hardware(
     *,
     count: float | str = 1,

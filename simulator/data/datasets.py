@@ -200,29 +200,29 @@ def read_csv_points(
     by reason in ``Points.skipped``.
     """
     if compute_unit not in (None, "flop", "pfs-days"):
-        raise InputError("--compute-unit", f"must be flop or pfs-days, got {compute_unit!r}")
+        raise InputError("compute_unit", f"must be flop or pfs-days, got {compute_unit!r}")
     given = {"date": date_col, "name": name_col, "domain": domain_col}
     columns = {k: v for k, v in given.items() if v is not None}
     if compute_col is not None:
         pfs = norm(compute_col) in GENERIC.roles["pfs_days"]
         columns["pfs_days" if pfs else "flop"] = compute_col
-    flags = {"date": "--date-col", "flop": "--compute-col", "pfs_days": "--compute-col"}
-    flags |= {"name": "--name-col", "domain": "--domain-col", "compute_unit": "--compute-unit"}
+    params = {"date": "date_col", "flop": "compute_col", "pfs_days": "compute_col"}
+    params |= {"name": "name_col", "domain": "domain_col"}
     try:
         ds = read_table(path, columns=columns, compute_unit=compute_unit)
     except InputError as exc:
         role = exc.field.removeprefix("columns[").removesuffix("]")
-        raise InputError(flags.get(role, exc.field), exc.problem) from None
+        raise InputError(params.get(role, exc.field), exc.problem) from None
     p = Path(path)
     cols = ds.recognised.columns
     header = ", ".join(ds.raw.column_names)[:300]
     if "date" not in cols:
         raise InputError(
-            "--date-col", f"no date column recognised in {p.name}; columns are: {header}"
+            "date_col", f"no date column recognised in {p.name}; columns are: {header}"
         )
     if "flop" not in cols and "pfs_days" not in cols:
         raise InputError(
-            "--compute-col", f"no compute column recognised in {p.name}; columns are: {header}"
+            "compute_col", f"no compute column recognised in {p.name}; columns are: {header}"
         )
     if ds.n_rows == 0:
         raise InputError("DATA", f"{p}: a header but no data rows")
@@ -248,7 +248,7 @@ def read_csv_points(
         if all("compute" in k for k in skipped):
             ccol = cols.get("flop", cols.get("pfs_days"))
             raise InputError(
-                "--compute-col",
+                "compute_col",
                 f"no usable compute values in column {ccol!r} of {p.name} ({detail})",
             )
         raise InputError("DATA", f"{p}: no usable rows ({detail})")

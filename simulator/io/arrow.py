@@ -115,11 +115,6 @@ def check_output(
     return p
 
 
-def check_writable(path: str | Path, overwrite: bool = False, field: str = "out") -> Path:
-    """``check_output`` for an Arrow/Parquet table (kept for existing callers)."""
-    return check_output(path, overwrite, field)
-
-
 def _short(text: str, limit: int = 80) -> str:
     """``text`` cut to ``limit`` characters for a one-line message."""
     return text if len(text) <= limit else f"{text[: limit - 13]}...({len(text)} chars)"

@@ -117,19 +117,17 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
             continue
         axis = AXES.get(name)
         if axis is None or axis.text is None:
-            raise InputError(
-                f"--{name}", "cannot be uncertain in a sweep (give a list of values instead)"
-            )
+            raise InputError(name, "cannot be uncertain in a sweep (give a list of values instead)")
         kind, bare = axis.text, axis.text_scale
         try:
-            dist = parse_distribution(value, kind, f"--{name}", bare)
+            dist = parse_distribution(value, kind, name, bare)
         except (
             OverflowError,
             ZeroDivisionError,
         ):  # e.g. "1e-300 to 1e300": its log-moments overflow
-            raise InputError(f"--{name}", f"{value[:40]!r} is out of the float64 range") from None
+            raise InputError(name, f"{value[:40]!r} is out of the float64 range") from None
         if name == "utilization":
-            require_fraction_quantity(f"--{name}", dist)
+            require_fraction_quantity(name, dist)
         if kind in ("rate", "time"):
             dist = dist.scaled(1.0 / bare)  # back to the axis unit (TFLOP/s, days, hours)
         spec.dists[name] = dist

@@ -19,7 +19,6 @@ from computesim.core import units
 from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
-from computesim.sweeps.axes import parameter_of
 from computesim.sweeps.bands import append_band_columns, band_fields
 from computesim.sweeps.grid import Grid, build_grid, check_range
 from computesim.sweeps.modes import (
@@ -191,43 +190,32 @@ def sweep(
     """
     if not callable(progress):
         parse_flag(progress, "progress")
-    try:
-        req = parse_request(
-            dict(factors or {}) | axes,
-            mode=mode,
-            out=out,
-            overwrite=overwrite,
-            backend=backend,
-            threshold=threshold,
-            quantiles=quantiles,
-            group_by=group_by,
-            target=target,
-            solve=solve,
-            pue=pue,
-            price_per_hour=price_per_hour,
-            precision=precision,
-            max_points=max_points,
-            chunk_points=chunk_points,
-            method_error=method_error,
-            samples=samples,
-            seed=seed,
-            p_above=p_above,
-            force_mc=force_mc,
-        )
-        if callable(progress):
-            return RUNS[req.mode](req, progress)
-        with tqdm_bar(bool(progress)) as bar:
-            return RUNS[req.mode](req, bar)
-    except InputError as exc:
-        raise _in_api_terms(exc) from None
-
-
-def _in_api_terms(exc: InputError) -> InputError:
-    """``exc`` naming the API parameter where a lower layer named its CLI flag (``--device``)."""
-    name = parameter_of(exc.field)
-    if name is None or name == exc.field:
-        return exc
-    return InputError(name, exc.problem).with_traceback(exc.__traceback__)
+    req = parse_request(
+        dict(factors or {}) | axes,
+        mode=mode,
+        out=out,
+        overwrite=overwrite,
+        backend=backend,
+        threshold=threshold,
+        quantiles=quantiles,
+        group_by=group_by,
+        target=target,
+        solve=solve,
+        pue=pue,
+        price_per_hour=price_per_hour,
+        precision=precision,
+        max_points=max_points,
+        chunk_points=chunk_points,
+        method_error=method_error,
+        samples=samples,
+        seed=seed,
+        p_above=p_above,
+        force_mc=force_mc,
+    )
+    if callable(progress):
+        return RUNS[req.mode](req, progress)
+    with tqdm_bar(bool(progress)) as bar:
+        return RUNS[req.mode](req, bar)
 
 
 def _meta(grid: Grid, mode: str, backend: str) -> dict:

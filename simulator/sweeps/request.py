@@ -274,7 +274,7 @@ def parse_request(
     if out is not None:
         if not isinstance(out, (str, Path)):
             raise InputError("out", f"give a file name, got {type(out).__name__} {shown(out)}")
-        arrow_io.check_writable(out, overwrite)
+        arrow_io.check_output(out, overwrite)
     if mode == "inverse" and target is None:
         raise InputError("target", "inverse mode needs a target compute, e.g. 1e25FLOP")
     return SweepRequest(

@@ -144,7 +144,7 @@ def _derived(
                 precision=prec.lower() if prec else None,
             )
         except InputError as exc:
-            if exc.field == "--device":
+            if exc.field == "device":
                 return "unknown hardware", hw[:60]
             return "hardware inputs unusable", exc.problem[:80]
         flags.append("peak: " + (prec or "profile default"))

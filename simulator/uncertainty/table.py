@@ -16,7 +16,7 @@ from typing import Any
 
 from computesim.core import units
 from computesim.core.examples import ExampleResult
-from computesim.core.methods import estimate_hardware, estimate_ops
+from computesim.core.methods import HARDWARE_INPUTS, OPS_INPUTS, estimate_hardware, estimate_ops
 from computesim.data.table import load
 from computesim.errors import InputError
 from computesim.kernels import get_backend
@@ -32,17 +32,7 @@ from computesim.uncertainty.band import (
     qname,
 )
 
-HW_COLUMNS = ("device", "count", "days", "tflops", "utilization", "precision")
-OPS_COLUMNS = (
-    "forward_macs",
-    "forward_flop",
-    "params",
-    "tokens",
-    "examples",
-    "epochs",
-    "batch_size",
-    "multiplier",
-)
+HW_COLUMNS, OPS_COLUMNS = HARDWARE_INPUTS, OPS_INPUTS  #: a systems table's input columns
 DEFAULT_BAND_SAMPLES = 10_000
 
 
@@ -146,12 +136,12 @@ def bands_table(
         or not 1 <= samples <= MAX_SAMPLES
     ):
         raise InputError(
-            "--samples", f"must be a whole number from 1 to {MAX_SAMPLES:.0e}, got {samples!r}"
+            "samples", f"must be a whole number from 1 to {MAX_SAMPLES:.0e}, got {samples!r}"
         )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
-        raise InputError("--seed", f"must be a whole number in 0 .. 2**64 - 1, got {seed!r}")
+        raise InputError("seed", f"must be a whole number in 0 .. 2**64 - 1, got {seed!r}")
     if any(m.corr is not None for m in models):
-        raise InputError("--correlate", "correlated inputs are not supported in batched bands")
+        raise InputError("correlate", "correlated inputs are not supported in batched bands")
     n_rows = len(models)
     q = np.empty((n_rows, len(PROBS)))
     mean = np.empty(n_rows)

@@ -147,7 +147,7 @@ BAD = [
     ),
     (["estimate", "--tflops", "1", "--days", "1 to 2", "--samples", "1e11"], "--samples", "1e+10"),
     ([], "COMMAND", "missing"),
-    (["profiles", "nope-9000"], "--device", "unknown device"),
+    (["profiles", "nope-9000"], "device", "unknown device"),
     (["examples", "--out", "table.csv"], "--out", "extension"),
     (["examples", "--out", "/nonexistent-dir/x.arrow"], "--out", "does not exist"),
 ]

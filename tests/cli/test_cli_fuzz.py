@@ -132,4 +132,4 @@ def test_misspelling_rng_is_seeded():
 
 def test_profiles_empty_device_is_an_error(cli):
     r = cli("profiles", "")
-    assert r.code == 2 and r.out == "" and r.err.startswith("computesim: error: --device: ")
+    assert r.code == 2 and r.out == "" and r.err.startswith("computesim: error: device: ")

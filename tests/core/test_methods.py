@@ -87,8 +87,8 @@ def test_ops_bad_input(kwargs, field):
         (dict(tflops=1, days=0), "days"),
         (dict(tflops=1, days=1, utilization=1.2), "utilization"),
         (dict(tflops=1, days=1, count=-2), "count"),
-        (dict(device="GTX 5800", days=1), "--device"),
-        (dict(device="GTX 580", days=1, precision="fp8"), "--precision"),
+        (dict(device="GTX 5800", days=1), "device"),
+        (dict(device="GTX 580", days=1, precision="fp8"), "precision"),
     ],
 )
 def test_hardware_bad_input(kwargs, field):

@@ -154,17 +154,17 @@ def test_csv_auto_pfs_days_column(tmp_path):
 @pytest.mark.parametrize(
     "text,kwargs,field",
     [
-        ("System,Training compute (FLOP)\nA,1e20\n", {}, "--date-col"),
-        ("System,Publication date,Params\nA,2014-01-01,5\n", {}, "--compute-col"),
+        ("System,Training compute (FLOP)\nA,1e20\n", {}, "date_col"),
+        ("System,Publication date,Params\nA,2014-01-01,5\n", {}, "compute_col"),
         (
             "System,Publication date,Training compute (FLOP)\nA,2014-01-01,\nB,2015-01-01,n/a\n",
             {},
-            "--compute-col",
+            "compute_col",
         ),
         (
             "System,Publication date,Training compute (FLOP)\nA,2014-01-01,1e20\n",
             {"date_col": "Date"},
-            "--date-col",
+            "date_col",
         ),
         ("", {}, "DATA"),
     ],
@@ -182,4 +182,4 @@ def test_csv_missing_file_and_bad_unit(tmp_path):
     f = _write(tmp_path / "ok.csv", "System,Year,FLOP\nA,2014,1\n")
     with pytest.raises(InputError) as e:
         datasets.read_csv_points(f, compute_unit="MAC")
-    assert e.value.field == "--compute-unit"
+    assert e.value.field == "compute_unit"
