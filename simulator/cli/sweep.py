@@ -33,7 +33,8 @@ def register(sub) -> None:
     for axis in AXIS_TABLE:
         groups.get(axis.method, p).add_argument(axis.flag, help=axis.help)
     groups["hardware"].add_argument(
-        flag_of("precision"), help="peak precision from the profiles (default fp32)"
+        flag_of("precision"),
+        help="peak precision from the profiles (default: each profile's training precision)",
     )
     g = p.add_argument_group("modes")
     g.add_argument("--mode", choices=("materialize", "reduce", "inverse"), help="default: inferred")
