@@ -12,6 +12,8 @@ min/max come from the axes' extremes.
 
 from __future__ import annotations
 
+from types import FunctionType
+
 import numpy as np
 from numba import njit, prange
 
@@ -79,9 +81,19 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
                     pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
 
 
+def _renamed(fn: FunctionType, name: str) -> FunctionType:
+    """``fn`` under another name. Numba's cache keys a compiled function by its name and line, so
+    two variants of one Python function (threads or not) shared a cache entry: the first variant
+    compiled was served to the other, e.g. the serial loop to the parallel dispatcher."""
+    code = fn.__code__.replace(co_name=name)
+    out = FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    out.__qualname__ = name
+    return out
+
+
 #: The same loop compiled without threads: below SERIAL_MAX points, waking the thread pool costs more
 #: than the stores (and on a busy machine a descheduled worker stalls the whole call).
-_materialize_serial = njit(cache=True)(_materialize.py_func)
+_materialize_serial = njit(cache=True)(_renamed(_materialize.py_func, "_materialize_serial"))
 SERIAL_MAX = 1 << 16
 
 

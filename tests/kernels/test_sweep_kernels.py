@@ -209,6 +209,25 @@ def test_numba_serial_and_parallel_paths_match_reference(monkeypatch, serial_max
         np.testing.assert_array_equal(g, w)
 
 
+def test_serial_and_parallel_variants_are_cached_apart(tmp_path):
+    """The threaded and the serial materialize kernels get their own cache entries: sharing one, the
+    variant compiled first (the serial one, by any small call) was later loaded for the other, and
+    every large call ran on one thread (found as a 2x slower bench after the test suite ran)."""
+    code = textwrap.dedent("""
+        import numpy as np
+        from computesim.kernels import sweep_numba as m
+        for n in (10, m.SERIAL_MAX + 1):  # the serial variant compiles first, then the threaded
+            axes = [np.ones(2), np.ones(n // 2 + 1)]
+            out = np.empty(n), np.empty(n), np.empty((2, n)), np.empty(0, np.int32)
+            m.materialize(axes, 1.0, 0, *out, -1, 1.0)
+    """)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-3000:]
+    names = sorted(p.name.split("-")[0] for p in tmp_path.rglob("sweep_numba._materialize*.nbi"))
+    assert names == ["sweep_numba._materialize", "sweep_numba._materialize_serial"], names
+
+
 def test_extremes_first_occurrence_when_products_round_to_a_tie(be):
     """Distinct axis values whose products round to the same float: the argument is the first
     occurrence, as the reference's (numba took the larger axis value's later index; found by
