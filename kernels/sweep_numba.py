@@ -12,7 +12,9 @@ min/max come from the axes' extremes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import FunctionType
+from typing import Any
 
 import numpy as np
 from numba import njit, prange
@@ -81,10 +83,11 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
                     pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
 
 
-def _renamed(fn: FunctionType, name: str) -> FunctionType:
+def _renamed(fn: Callable[..., Any], name: str) -> FunctionType:
     """``fn`` under another name. Numba's cache keys a compiled function by its name and line, so
     two variants of one Python function (threads or not) shared a cache entry: the first variant
     compiled was served to the other, e.g. the serial loop to the parallel dispatcher."""
+    assert isinstance(fn, FunctionType)
     code = fn.__code__.replace(co_name=name)
     out = FunctionType(code, fn.__globals__, name, fn.__defaults__, fn.__closure__)
     out.__qualname__ = name
