@@ -28,6 +28,8 @@ _LAZY = {
     "reported": "computesim.core.methods:reported",
     "Estimate": "computesim.core.methods:Estimate",
     "run_examples": "computesim.core.examples:run_examples",
+    "cumulative_band": "computesim.core.stages:cumulative_band",
+    "run_modern_examples": "computesim.core.modern_examples:run_modern_examples",
     "trend_report": "computesim.trends.report:trend_report",
     "TrendReport": "computesim.trends.report:TrendReport",
     "LargeRule": "computesim.trends.large_scale:LargeRule",

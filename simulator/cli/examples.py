@@ -6,8 +6,11 @@ import argparse
 
 from computesim.core import units
 from computesim.core.examples import REPORTED_RESULTS, TOLERANCE, ExampleResult, run_examples
+from computesim.core.methods import Estimate
+from computesim.core.modern_examples import ModernResult, run_modern_examples
+from computesim.errors import InputError
 from computesim.io.arrow import check_output, write_table
-from computesim.uncertainty.band import Band, band, parse_factor
+from computesim.uncertainty.band import Band, band, model_of, parse_factor
 from computesim.uncertainty.table import example_model
 
 from .output import emit_json, format_table
@@ -34,6 +37,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--reported",
         action="store_true",
         help="list the results the source reports as figures or upper bounds instead",
+    )
+    p.add_argument(
+        "--modern",
+        action="store_true",
+        help="modern transformer runs (GPT-3, Chinchilla, Llama 2, Llama 3.1) from their published "
+        "inputs: 6ND and GPU-hours x peak x utilization, against the printed figures, always "
+        "with bands (not with --out or --reported)",
     )
     p.add_argument(
         "--bands",
@@ -198,6 +208,8 @@ def pa_array(values):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.modern:
+        return _run_modern(args)
     if args.out:
         check_output(args.out, args.overwrite)
     if args.reported:
@@ -270,4 +282,119 @@ def run(args: argparse.Namespace) -> int:
             f"\nReported by the source without a worked calculation (`--reported`): {len(REPORTED_RESULTS)} "
             "results, bounds kept as bounds."
         )
+    return 0
+
+
+# --- modern examples ---------------------------------------------------------------------------------
+def modern_bands(r: ModernResult, method_error: str) -> dict[str, tuple[Band, str]]:
+    """(band, assumptions) of each method of a modern example: the row's stated ranges (method 2:
+    utilization) and the method error, all lognormal (exact bands)."""
+    err = parse_factor(method_error)
+    out: dict[str, tuple[Band, str]] = {}
+    err_note = f"method error /{err:g} to x{err:g}"
+    if r.ops is not None:
+        out["ops"] = (band(model_of(r.ops, err)), err_note)
+    if r.hardware is not None:
+        hw, notes = r.stated_hardware()
+        out["hardware"] = (band(model_of(hw, err)), "; ".join([*notes, err_note]))
+    return out
+
+
+def _q(b: Band) -> str:
+    """'p5..p95' of a band in FLOP."""
+    return f"{b.quantiles[0.05]:.2e}..{b.quantiles[0.95]:.2e}"
+
+
+def _flop(e: Estimate | None) -> str:
+    return "" if e is None else f"{e.flop:.3e}"
+
+
+def _ratio(x: float | None) -> str:
+    return "" if x is None else f"{x:.3f}"
+
+
+def _modern_text(results: list[ModernResult], bands: list[dict[str, tuple[Band, str]]]) -> str:
+    headers = [
+        "system",
+        "m1: 6ND FLOP",
+        "m1 90%",
+        "m2: GPU-h x peak x u",
+        "m2 90%",
+        "printed FLOP",
+        "m1/printed",
+        "m2/printed",
+        "m2/m1",
+        "u for m2=m1",
+        f"<= {TOLERANCE:g}x",
+    ]
+    rows = []
+    for r, b in zip(results, bands):
+        ref = r.example.printed_flop
+        rows.append(
+            [
+                r.example.system,
+                _flop(r.ops),
+                _q(b["ops"][0]) if "ops" in b else "",
+                _flop(r.hardware),
+                _q(b["hardware"][0]) if "hardware" in b else "",
+                "" if ref is None else f"{ref:.3g}",
+                _ratio(r.ops_to_printed),
+                _ratio(r.hardware_to_printed),
+                _ratio(r.methods_ratio),
+                _ratio(r.implied_utilization),
+                "yes" if r.within_tolerance else "NO",
+            ]
+        )
+    lines = [format_table(headers, rows), ""]
+    em = [r for r in results if r.emissions is not None and r.example.emissions is not None]
+    if em:
+        lines.append(
+            format_table(
+                ["system", "energy kWh", "computed t CO2e", "printed t CO2e", "ratio", "inputs"],
+                [
+                    [
+                        r.example.system,
+                        f"{r.energy.value:.6g}" if r.energy else "",
+                        f"{r.emissions.value:.5g}",
+                        f"{r.example.emissions.printed_t_co2e:g}",
+                        _ratio(r.emissions_to_printed),
+                        r.emissions.formula(),
+                    ]
+                    for r in em
+                    if r.emissions is not None and r.example.emissions is not None
+                ],
+            )
+        )
+        lines.append("")
+    lines.append(
+        "m1 = 6 x parameters x tokens; m2 = GPU-hours x dense peak at the run's precision x "
+        "utilization; 90% = p5..p95 band (exact, lognormal inputs); printed figures are only "
+        "references. u for m2=m1: the utilization at which the methods agree (MFU)."
+    )
+    for i, r in enumerate(results, 1):
+        lines.append(f"[{i}] {r.example.system}: {r.example.reference}. {r.example.reading}")
+        for name, (_b, notes) in bands[i - 1].items():
+            lines.append(f"    band {name}: {notes}")
+    return "\n".join(lines)
+
+
+def _run_modern(args: argparse.Namespace) -> int:
+    if args.reported or args.out:
+        flag = "--reported" if args.reported else "--out"
+        raise InputError(flag, "not available with --modern")
+    results = run_modern_examples()
+    bands = [modern_bands(r, args.method_error) for r in results]
+    if args.json:
+        emit_json(
+            [
+                r.to_dict()
+                | {
+                    f"{name}_band": b.to_dict() | {"assumptions": notes}
+                    for name, (b, notes) in bs.items()
+                }
+                for r, bs in zip(results, bands)
+            ]
+        )
+    else:
+        print(_modern_text(results, bands))
     return 0

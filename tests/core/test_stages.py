@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from computesim.core.methods import reported
-from computesim.core.stages import ONE_THIRD, cumulative, modification_share
+from computesim.core.stages import ONE_THIRD, cumulative, cumulative_band, modification_share
 from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError
 
@@ -36,3 +39,46 @@ def test_modification_share_against_one_third():
     orig = reported("3e24 FLOP")
     assert modification_share(reported("1.01e24 FLOP"), orig) > ONE_THIRD
     assert modification_share(reported("0.99e24 FLOP"), orig) < ONE_THIRD
+
+
+# --- cumulative band (Fenton-Wilkinson), tested against Monte Carlo ---------------------------------
+def _mc_sum(stages, n=400_000, seed=7):
+    rng = np.random.default_rng(seed)
+    return sum(np.exp(rng.normal(mu, s, n)) for mu, s in stages.values())
+
+
+def test_cumulative_band_single_stage_is_that_lognormal():
+    b = cumulative_band({"pretraining": (math.log(1e24), 0.4)})
+    assert b["log_mu"] == pytest.approx(math.log(1e24), rel=1e-12)
+    assert b["log_sigma"] == pytest.approx(0.4, rel=1e-12)
+
+
+def test_cumulative_band_moments_and_quantiles_against_monte_carlo():
+    stages = {
+        "pretraining": (math.log(1e24), 0.3),
+        "fine-tuning": (math.log(2e23), 0.6),
+        "post-training": (math.log(5e22), 0.8),
+    }
+    b = cumulative_band(stages)
+    x = _mc_sum(stages)
+    n = x.size
+    # mean: exact for FW; the MC mean is within 4 standard errors of it
+    assert abs(x.mean() - b["mean_flop"]) < 4 * x.std() / math.sqrt(n)
+    # SD: the sample SD within 3% (heavy right tail; 4e5 draws)
+    assert x.std() == pytest.approx(b["sd_flop"], rel=0.03)
+    # quantiles: FW's lognormal within 3% of the MC quantiles at these log-SDs
+    for key, p in (("p5", 5), ("p50", 50), ("p95", 95)):
+        assert b["quantiles_flop"][key] == pytest.approx(np.percentile(x, p), rel=0.03), key
+
+
+@pytest.mark.parametrize(
+    "stages, problem",
+    [
+        ({}, "at least one"),
+        ({"warmup": (1.0, 0.1)}, "unknown stage"),
+        ({"pretraining": (1.0, -1)}, "sigma"),
+    ],
+)
+def test_cumulative_band_bad_input(stages, problem):
+    with pytest.raises(InputError, match=problem):
+        cumulative_band(stages)

@@ -24,6 +24,8 @@ REQUIRED = (
     "a100",
     "h100",
     "h200",
+    "h100_pcie",
+    "mi300x",
 )
 
 
@@ -103,6 +105,10 @@ def test_profile_is_complete_and_coherent(p):
         ("TPU v2", "tpu_v2"),
         ("TPU v4", "tpu_v4"),
         ("H200", "h200"),
+        ("H100 PCIe", "h100_pcie"),
+        ("H100-PCIe-80GB", "h100_pcie"),
+        ("MI300X", "mi300x"),
+        ("AMD Instinct MI300X", "mi300x"),
         ("tesla-k80", "k80"),
         ("tpuv3", "tpu_v3"),
     ],
@@ -171,6 +177,16 @@ ARITHMETIC = [
     ("h100", "fp8", "default", 132 * 4 * 1024 * 2 * 1830 * MHZ),
     ("a100", "tf32", "default", 432 * 128 * 1410 * MHZ * 2),
     ("h200", "fp32", "default", 16896 * 1980 * MHZ * 2),
+    ("h100_pcie", "fp32", "default", 14592 * 1755 * MHZ * 2),
+    ("h100_pcie", "fp64", "default", 7296 * 1755 * MHZ * 2),
+    # 114 SMs x 4 Tensor Cores x 512 dense bf16 FMA x 2 FLOP at the ~1620 MHz the datasheet implies
+    ("h100_pcie", "bf16", "default", 114 * 4 * 512 * 2 * 1620 * MHZ),
+    # 304 CUs x FLOP per CU per clock x 2100 MHz (AMD CDNA 3 white paper)
+    ("mi300x", "fp64", "default", 304 * 128 * 2100 * MHZ),
+    ("mi300x", "fp32", "default", 304 * 256 * 2100 * MHZ),
+    ("mi300x", "tf32", "default", 304 * 1024 * 2100 * MHZ),
+    ("mi300x", "bf16", "default", 304 * 2048 * 2100 * MHZ),
+    ("mi300x", "fp8", "default", 304 * 4096 * 2100 * MHZ),
     ("tpu_v1", "int8", "default", 256 * 256 * 700 * MHZ * 2),
     ("tpu_v2", "bf16", "default", 2 * 128 * 128 * 700 * MHZ * 2),
     ("tpu_v3", "bf16", "default", 2 * 2 * 128 * 128 * 940 * MHZ * 2),

@@ -564,6 +564,7 @@ EXAMPLES = {
     "--out": outs(),
     "--overwrite": FLAG,
     "--reported": FLAG,
+    "--modern": FLAG,
     "--bands": FLAG,
     "--method-error": pool(FACTORS, BAD_FACTORS),
 }
