@@ -179,6 +179,7 @@ def _print(rb: RowBands) -> None:
     print(format_table(cols, [[("" if v is None else v) for v in r] for r in shown]))
     if len(rows) > MAX_SHOWN:
         print(f"... {len(rows) - MAX_SHOWN} more rows (all of them: --json or --out)")
+    _print_cross_check(rb)
     for a in rb.audits:
         lo, hi = a.interval
         print(
@@ -187,6 +188,33 @@ def _print(rb: RowBands) -> None:
         )
         for u in a.uncertain[:MAX_SHOWN]:
             print(f"  P={u['p_above']:.2f}  {u['name']}")
+
+
+def _print_cross_check(rb: RowBands) -> None:
+    """Rows re-derived beside their recorded compute, those off by more than 3x, missing chips."""
+    cc, dis = rb.cross_checked(), rb.disagreements
+    factor = rb.meta["cross_check"]["disagreement_factor"]
+    print(
+        f"cross-checked: {cc['hardware']} rows by hardware (method 2), {cc['ops']} by 6 N D "
+        f"(method 1); {len(dis)} disagree by more than {factor:g}x"
+    )
+    if dis:
+        cols = ["row", "system", "method", "recorded_flop", "rederived_flop", "ratio"]
+        print(
+            format_table(
+                cols,
+                [
+                    [d[c] if not isinstance(d[c], float) else f"{d[c]:.3g}" for c in cols]
+                    for d in dis[:MAX_SHOWN]
+                ],
+            )
+        )
+    missing = rb.meta["hardware_missing_profiles"]
+    if missing:
+        print(
+            "hardware without a profile (rows it would unlock): "
+            + ", ".join(f"{k} ({v})" for k, v in missing.items())
+        )
 
 
 def _systems(args: argparse.Namespace, samples: int, seed: int, err, thresholds) -> int:

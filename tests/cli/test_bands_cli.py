@@ -74,3 +74,23 @@ def test_malformed_file_one_line_exit_2_nothing_written(cli, tmp_path):
     out = tmp_path / "o.parquet"
     res = cli("bands", f, "--out", out)
     assert res.code == 2 and len(res.err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_bands_cross_check_text_and_json(cli, tmp_path):
+    f = tmp_path / "e.csv"
+    extra = (
+        "Off by 100x,Language,X,2021-01-01,,1E+25,,NVIDIA A100 SXM4 80 GB,64,100,,Likely,,,\n"
+        "Odd chip,Language,X,2021-02-01,,1E+22,,Cerebras CS-9,8,10,,Likely,,,\n"
+    )
+    f.write_text(EPOCH + extra, encoding="utf-8")
+    res = cli("bands", f)
+    assert res.code == 0, res.err
+    assert "cross-checked: 3 rows by hardware (method 2), 0 by 6 N D" in res.out
+    assert "1 disagree by more than 3x" in res.out and "Off by 100x" in res.out
+    assert "hardware without a profile (rows it would unlock): Cerebras CS-9 (1)" in res.out
+    js = cli("bands", f, "--json").json()
+    (d,) = js["disagreements"]
+    assert d["system"] == "Off by 100x" and d["method"] == "hardware" and d["ratio"] < 1 / 3
+    gpt3 = next(r for r in js["rows"] if r["system"].startswith("GPT-3"))
+    assert gpt3["peak_precision"] == "fp16" and 1 / 3 < gpt3["rederived_hardware_ratio"] < 3
+    assert js["hardware_missing_profiles"] == {"Cerebras CS-9": 1}
