@@ -454,6 +454,37 @@ def dataset_bands(
     return RowBands(table, audits, meta, disagreements(table))
 
 
+def band_interval(ds: Dataset, **kwargs: Any) -> tuple[Any, Any]:
+    """Every row's 90% band (p5, p95 in FLOP; NaN without one), by ``dataset_bands``' rules
+    (``kwargs``: its options): what ``computesim trend --propagate`` redraws each point within
+    (``data.datasets.read_csv_points(point_band=...)``), log-uniformly between the two (its
+    log-sd is 0.95 of the lognormal's: the band's width is kept, its tails are not).
+
+    >>> import pyarrow as pa
+    >>> from computesim.data.table import read_table
+    >>> ds = read_table(
+    ...     pa.table(
+    ...         {
+    ...             "Model": ["A"],
+    ...             "Publication date": ["2024-03-01"],
+    ...             "Training compute (FLOP)": [2e25],
+    ...             "Confidence": ["Likely"],
+    ...         }
+    ...     )
+    ... )
+    >>> [f"{v[0]:.1e}" for v in band_interval(ds)]
+    ['2.0e+24', '2.0e+26']
+    """
+    import numpy as np
+
+    t = dataset_bands(ds, **kwargs).table
+    lo, hi = t.column("p5_flop"), t.column("p95_flop")
+    return (
+        lo.to_numpy(zero_copy_only=False).astype(np.float64),
+        hi.to_numpy(zero_copy_only=False).astype(np.float64),
+    )
+
+
 def bands(
     source: Any,
     *,

@@ -94,3 +94,22 @@ def test_bands_cross_check_text_and_json(cli, tmp_path):
     gpt3 = next(r for r in js["rows"] if r["system"].startswith("GPT-3"))
     assert gpt3["peak_precision"] == "fp16" and 1 / 3 < gpt3["rederived_hardware_ratio"] < 3
     assert js["hardware_missing_profiles"] == {"Cerebras CS-9": 1}
+
+
+def test_trend_propagate_reports_both_fits(cli, tmp_path):
+    rows = ["Model,Publication date,Training compute (FLOP),Confidence"]
+    rows += [
+        f"m{i},{2010 + i // 4}-{1 + 3 * (i % 4):02d}-01,{10 ** (18 + 0.15 * i):.3e},Likely"
+        for i in range(32)
+    ]
+    f = tmp_path / "t.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    js = cli("trend", f, "--propagate", "--json").json()
+    exact = js["without_point_uncertainty"]
+    assert js["propagated_point_uncertainty"] and not exact["propagated_point_uncertainty"]
+    assert exact["doubling_months"] == pytest.approx(js["doubling_months"])
+    w = [x["oom_per_year_ci"][1] - x["oom_per_year_ci"][0] for x in (js, exact)]
+    assert w[0] > 2 * w[1]  # points on a line: the band is the slope's only uncertainty
+    out = cli("trend", f, "--propagate").out
+    assert "window, points redrawn" in out and "window, points exact" in out
+    assert "without_point_uncertainty" not in cli("trend", f, "--json").json()

@@ -182,3 +182,48 @@ def test_cross_check_rederived_beside_recorded():
     assert rb.cross_checked() == {"hardware": 4, "ops": 1}
     assert rb.meta["hardware_missing_profiles"] == {"Cerebras CS-9": 1}
     json.dumps(rb.to_dict(), allow_nan=False)
+
+
+def _trend_csv(tmp_path, level):
+    rng = np.random.default_rng(1)
+    lines = ["Model,Publication date,Training compute (FLOP),Confidence"]
+    for i in range(40):
+        y = 2010 + i * 0.3
+        flop = 10 ** (18 + 0.6 * (y - 2010) + rng.normal(0, 0.3))
+        lines.append(f"m{i},{int(y)}-{1 + int((y % 1) * 12):02d}-01,{flop:.4e},{level}")
+    f = tmp_path / "t.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return f
+
+
+def test_trend_propagates_each_rows_band(tmp_path):
+    """A Confident row's band is /3 to x3: redrawing within it is the same bootstrap as the
+    noise-factor 3 perturbation of points without a band (same seed, same draws)."""
+    from computesim.data.datasets import read_csv_points
+    from computesim.trends.report import trend_report
+    from computesim.uncertainty.rows import band_interval
+
+    f = _trend_csv(tmp_path, "Confident")
+    banded = read_csv_points(f, point_band=band_interval)
+    lo = np.array(banded.table.column("flop_low").to_pylist())
+    assert np.allclose(lo * 3, banded.table.column("flop").to_numpy())
+    a = trend_report(banded, propagate=True, noise_factor=100).overall
+    b = trend_report(read_csv_points(f), propagate=True, noise_factor=3).overall
+    plain = trend_report(read_csv_points(f)).overall
+    assert a.to_dict()["doubling_months_ci"] == pytest.approx(b.to_dict()["doubling_months_ci"])
+    w = [np.diff(x.to_dict()["oom_per_year_ci"])[0] for x in (a, plain)]
+    assert w[0] > 1.2 * w[1]  # the rows' bands widen the slope's interval
+
+
+def test_points_take_bounds_columns_as_their_band(tmp_path):
+    from computesim.data.datasets import read_csv_points
+
+    f = tmp_path / "b.csv"
+    f.write_text(
+        "Model,Publication date,Training compute (FLOP),Training compute lower bound,"
+        "Training compute upper bound\nA,2020-01-01,1e22,5e21,4e22\nB,2021-01-01,1e23,,\n",
+        encoding="utf-8",
+    )
+    t = read_csv_points(f).table
+    assert t.column("flop_low").to_pylist() == [5e21, None]
+    assert t.column("flop_high").to_pylist() == [4e22, None]
