@@ -113,3 +113,34 @@ def test_trend_propagate_reports_both_fits(cli, tmp_path):
     out = cli("trend", f, "--propagate").out
     assert "window, points redrawn" in out and "window, points exact" in out
     assert "without_point_uncertainty" not in cli("trend", f, "--json").json()
+
+
+def test_bands_fan_chart_written_atomically(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from computesim.data.table import read_table
+    from computesim.uncertainty.fan_chart import caption
+    from computesim.uncertainty.rows import dataset_bands
+
+    f = tmp_path / "e.csv"
+    f.write_text(EPOCH, encoding="utf-8")
+    png = tmp_path / "fan.png"
+    res = cli("bands", f, "--threshold", "1e24FLOP", "--plot", png)
+    assert res.code == 0, res.err
+    rb = dataset_bands(read_table(f), thresholds=[1e24])
+    with Image.open(png) as im:
+        drawn = sum(r["p50_flop"] is not None and r["date"] is not None for r in rb.rows())
+        assert im.text["Description"] == "\n".join(caption(rb, drawn))
+    assert "above 1e+24 FLOP: expected" in im.text["Description"]
+    before = png.read_bytes()
+    res = cli("bands", f, "--plot", png)  # exists: refused before any work, file untouched
+    assert res.code == 2 and "--plot" in res.err and png.read_bytes() == before
+    for bad in (tmp_path / "fan.txt", tmp_path / "no" / "fan.png"):
+        res = cli("bands", f, "--plot", bad)
+        assert res.code == 2 and len(res.err.strip().splitlines()) == 1 and not bad.exists()
+    broken = tmp_path / "broken.csv"
+    broken.write_text("", encoding="utf-8")
+    res = cli("bands", broken, "--plot", tmp_path / "b.png")
+    assert res.code == 2 and not (tmp_path / "b.png").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file
