@@ -31,6 +31,7 @@ and overridable (``confidence_factors``).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -144,13 +145,20 @@ def _level(cell: str | None, factors: Mapping[str, float]) -> tuple[str | None, 
 
 @dataclass(frozen=True)
 class Derivation:
-    """A row's compute re-derived from its inputs: the estimate, its method and what it assumed."""
+    """A row's compute re-derived from its inputs: the point value (FLOP), its method, the inputs
+    of the estimate (``estimate()`` builds it) and what it assumed."""
 
-    estimate: Any  #: core.methods.Estimate
+    flop: float
     method: str  #: "hardware" (method 2) or "ops" (method 1, 6 N D)
+    inputs: Mapping[str, Any]  #: keyword arguments of estimate_hardware / estimate_ops
     flags: tuple[str, ...] = ()
     precision: str | None = None  #: the peak's precision key (method 2)
     precision_source: str | None = None  #: "numerical format" or why the profile default
+
+    def estimate(self) -> Any:
+        """The core.methods.Estimate ``computesim estimate`` would build from these inputs."""
+        fn = estimate_hardware if self.method == "hardware" else estimate_ops
+        return fn(**self.inputs)
 
 
 def _cell(ds: Dataset, role: str, i: int) -> str | None:
@@ -185,6 +193,32 @@ def device_profile(text: str) -> Any:
     return find_profile(text)  # the error, with the nearest names
 
 
+@functools.lru_cache(maxsize=4096)
+def _per_chip_hour(
+    hw: str, prec: str | None, util: float | None
+) -> tuple[str, str, str, float] | tuple[str, str]:
+    """(profile key, precision used, its source, FLOP per chip-hour) of a chip as a dataset names
+    it, at ``prec`` (else the profile's default) and ``util`` (else the profile's); or (why not,
+    detail). Cached: a dataset names few chips, and a lookup that fails is slow (suggestions)."""
+    try:
+        device = device_profile(hw).key
+    except InputError:
+        return "unknown hardware", hw[:60]
+    src = "numerical format"
+    kw = {"device": device, "count": 1.0, "days": 1 / 24, "utilization": util}
+    try:
+        try:
+            est = estimate_hardware(**kw, precision=prec)
+        except InputError as exc:
+            if exc.field != "precision" or prec is None:
+                raise
+            est = estimate_hardware(**kw)  # the chip has no peak at that format: its default
+            src = f"profile default (no {prec} peak)"
+    except InputError as exc:
+        return "hardware inputs unusable", exc.problem[:80]
+    return device, est.inputs["precision"], src, est.flop
+
+
 def _hardware(ds: Dataset, i: int) -> Derivation | tuple[str, str] | None:
     """Method 2 from a row's chips, their number and hours (peak at the row's numerical format,
     else the profile's training default): a Derivation, (why not, detail), or None (no inputs)."""
@@ -198,28 +232,19 @@ def _hardware(ds: Dataset, i: int) -> Derivation | tuple[str, str] | None:
     util = float(u[i]) if u is not None and 0 < u[i] <= 1 else None
     fmt = _cell(ds, "precision", i)
     prec = precision_of(fmt)
-    src = "numerical format" if prec else "profile default (no numerical format)"
-    if fmt and fmt.strip() and prec is None:
-        src = f"profile default (format {fmt.strip()[:30]!r} not recognised)"
-    try:
-        device = device_profile(hw).key
-    except InputError:
-        return "unknown hardware", hw[:60]
-    kw = {"device": device, "count": float(q[i]), "days": float(h[i]) / 24, "utilization": util}
-    try:
-        try:
-            est = estimate_hardware(**kw, precision=prec)
-        except InputError as exc:
-            if exc.field != "precision" or prec is None:
-                raise
-            est = estimate_hardware(**kw)  # the chip has no peak at that format: its default
-            src = f"profile default (no {prec} peak)"
-    except InputError as exc:
-        if exc.field == "device":
-            return "unknown hardware", hw[:60]
-        return "hardware inputs unusable", exc.problem[:80]
-    used = est.inputs["precision"]
-    return Derivation(est, "hardware", (f"peak: {used} ({src})",), used, src)
+    got = _per_chip_hour(hw.strip(), prec, util)
+    if len(got) == 2:
+        return got
+    device, used, src, per = got
+    if prec is None:
+        src = "profile default (no numerical format)"
+        if fmt and fmt.strip():
+            src = f"profile default (format {fmt.strip()[:30]!r} not recognised)"
+    kw = {"device": device, "count": float(q[i]), "days": float(h[i]) / 24}
+    kw |= {"utilization": util, "precision": used}
+    return Derivation(
+        per * float(q[i]) * float(h[i]), "hardware", kw, (f"peak: {used} ({src})",), used, src
+    )
 
 
 def _ops(ds: Dataset, i: int) -> Derivation | None:
@@ -231,11 +256,11 @@ def _ops(ds: Dataset, i: int) -> Derivation | None:
     if p is None or d is None or not (p[i] > 0 and d[i] > 0) or "language" not in dom.lower():
         return None
     epochs = float(e[i]) if e is not None and e[i] > 0 else 1.0
-    est = estimate_ops(params=float(p[i]), tokens=float(d[i]) * epochs)
+    kw = {"params": float(p[i]), "tokens": float(d[i]) * epochs}
     flag = "dataset size read as tokens (Language)" + (
         f" x {epochs:g} epochs" if epochs != 1 else ""
     )
-    return Derivation(est, "ops", (flag,))
+    return Derivation(estimate_ops(**kw).flop, "ops", kw, (flag,))
 
 
 DISAGREEMENT_FACTOR = 3.0  #: re-derived / recorded beyond this factor (either way): listed
@@ -250,7 +275,7 @@ def _cross_check_columns(
 
     out: dict[str, Any] = {}
     for name, ds_ in (("hardware", hw_d), ("ops", ops_d)):
-        f = np.array([d.estimate.flop if d is not None else np.nan for d in ds_], np.float64)
+        f = np.array([d.flop if d is not None else np.nan for d in ds_], np.float64)
         ratio = f / np.asarray(flop, np.float64)
         out[f"rederived_{name}_flop"] = pa.array(f, pa.float64(), mask=~np.isfinite(f))
         out[f"rederived_{name}_ratio"] = pa.array(ratio, pa.float64(), mask=~np.isfinite(ratio))
@@ -264,24 +289,29 @@ def _cross_check_columns(
 def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[str, Any]]:
     """Rows whose re-derived compute differs from the recorded one by more than ``factor``
     (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio."""
-    cols = table.to_pydict()
+    import numpy as np
+
     out = []
     for m in ("hardware", "ops"):
-        for i, r in enumerate(cols[f"rederived_{m}_ratio"]):
-            if r is not None and not 1 / factor <= r <= factor:
-                out.append(
-                    {
-                        "row": cols["row"][i],
-                        "system": cols["system"][i],
-                        "method": m,
-                        "recorded_flop": cols["flop"][i],
-                        "rederived_flop": cols[f"rederived_{m}_flop"][i],
-                        "ratio": r,
-                        **(
-                            {"peak_precision": cols["peak_precision"][i]} if m == "hardware" else {}
-                        ),
-                    }
-                )
+        r = table.column(f"rederived_{m}_ratio").to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore"):
+            rows = np.flatnonzero(np.isfinite(r) & ((r > factor) | (r < 1 / factor)))
+        for i in rows.tolist():
+            out.append(
+                {
+                    "row": table.column("row")[i].as_py(),
+                    "system": table.column("system")[i].as_py(),
+                    "method": m,
+                    "recorded_flop": table.column("flop")[i].as_py(),
+                    "rederived_flop": table.column(f"rederived_{m}_flop")[i].as_py(),
+                    "ratio": float(r[i]),
+                    **(
+                        {"peak_precision": table.column("peak_precision")[i].as_py()}
+                        if m == "hardware"
+                        else {}
+                    ),
+                }
+            )
     return sorted(out, key=lambda d: -abs(math.log(d["ratio"])))
 
 
@@ -370,8 +400,12 @@ def dataset_bands(
         status[i] = ds.problems["flop"][i] or "no compute"
         d = hw_d[i] if hw_d[i] is not None else ops_d[i]
         if d is not None:
-            derived.append((i, model_of(d.estimate, method_error)))
-            source[i], status[i] = d.method, "ok"
+            try:
+                derived.append((i, model_of(d.estimate(), method_error)))
+                source[i], status[i] = d.method, "ok"
+            except InputError as exc:
+                status[i] += f"; {d.method} inputs unusable"
+                flags[i].append(exc.problem[:80])
         elif (why := hw_why[i]) is not None:
             status[i] += f"; {why[0]}"
     q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
