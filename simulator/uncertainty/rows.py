@@ -256,7 +256,7 @@ def _ops(ds: Dataset, i: int) -> Derivation | None:
     if p is None or d is None or not (p[i] > 0 and d[i] > 0) or "language" not in dom.lower():
         return None
     epochs = float(e[i]) if e is not None and e[i] > 0 else 1.0
-    kw = {"params": float(p[i]), "tokens": float(d[i]) * epochs}
+    kw: dict[str, Any] = {"params": float(p[i]), "tokens": float(d[i]) * epochs}
     flag = "dataset size read as tokens (Language)" + (
         f" x {epochs:g} epochs" if epochs != 1 else ""
     )
