@@ -4,10 +4,10 @@ machine's limits, measured in the same run.
     from computesim.benchmarks import workloads, run_suite
     rows = run_suite("quick")          # list of dicts, one per (workload, backend, size, threads)
 
-Workloads live in modules of this package (``core``, ``sweeps``, ``montecarlo``); a module that fails
-to import raises ``WorkloadImportError`` naming it and why (``computesim bench``: one line, exit 1),
-never a silent gap in the results. The pytest-benchmark suites in bench/ call the same workload
-functions, so each workload is defined once.
+Workloads live in modules of this package (``core``, ``sweeps``, ``montecarlo``, ``datasets``); a
+module that fails to import raises ``WorkloadImportError`` naming it and why (``computesim bench``:
+one line, exit 1), never a silent gap in the results. The pytest-benchmark suites in bench/ call
+the same workload functions, so each workload is defined once.
 """
 
 from __future__ import annotations

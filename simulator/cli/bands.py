@@ -16,6 +16,7 @@ from computesim.data.table import read_table
 from computesim.errors import InputError
 from computesim.io.arrow import check_output, write_table
 from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
+from computesim.uncertainty.fan_chart import check_plot_path
 from computesim.uncertainty.rows import RowBands, dataset_bands, parse_confidence_factors
 from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
 
@@ -32,6 +33,7 @@ FLAGS = {
     "DATA": "INPUT",
     "samples": "--samples",
     "seed": "--seed",
+    "plot": "--plot",
 }
 MAX_SHOWN = 20  #: rows printed in text mode (all rows: --json or --out)
 
@@ -74,7 +76,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="the interval the lower/upper bound columns give (default 0.9)",
     )
     p.add_argument("--out", metavar="FILE", help="write the bands to FILE.arrow or FILE.parquet")
-    p.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    p.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="draw every row's band over time with the thresholds to FILE.png, .svg or .pdf "
+        "(needs matplotlib: the plot extra)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace --out/--plot if they exist")
     p.add_argument(
         "--samples",
         default="10000",
@@ -117,12 +125,16 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.out:
         check_output(args.out, args.overwrite)
+    if args.plot:
+        check_plot_path(args.plot, args.overwrite)
     samples = parse_whole(args.samples, "--samples", 1, MAX_SAMPLES)
     seed = parse_seed(args.seed, "--seed")
     err = parse_factor(args.method_error) if args.method_error else None
     thresholds = parse_thresholds(",".join(args.threshold)) if args.threshold else []
     ds = read_table(args.input, layout=args.layout, columns=_columns(args.col))
     if ds.recognised.layout == "computesim-systems":
+        if args.plot:
+            raise InputError("plot", "draws dataset rows (a date per row); this is a systems table")
         return _systems(args, samples, seed, err, thresholds)
     cols = ds.recognised.columns
     if not {"flop", "pfs_days", "hardware", "params"} & set(cols):
@@ -155,6 +167,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.out:
         write_table(rb.table, args.out, {"kind": "dataset bands", **rb.to_dict()}, args.overwrite)
+    if args.plot:
+        from computesim.uncertainty.fan_chart import plot_bands  # matplotlib: only to draw
+
+        plot_bands(args.plot, rb, overwrite=args.overwrite)
     if args.json:
         emit_json({**rb.to_dict(), "rows": rb.rows()})
     else:
@@ -179,6 +195,7 @@ def _print(rb: RowBands) -> None:
     print(format_table(cols, [[("" if v is None else v) for v in r] for r in shown]))
     if len(rows) > MAX_SHOWN:
         print(f"... {len(rows) - MAX_SHOWN} more rows (all of them: --json or --out)")
+    _print_cross_check(rb)
     for a in rb.audits:
         lo, hi = a.interval
         print(
@@ -187,6 +204,33 @@ def _print(rb: RowBands) -> None:
         )
         for u in a.uncertain[:MAX_SHOWN]:
             print(f"  P={u['p_above']:.2f}  {u['name']}")
+
+
+def _print_cross_check(rb: RowBands) -> None:
+    """Rows re-derived beside their recorded compute, those off by more than 3x, missing chips."""
+    cc, dis = rb.cross_checked(), rb.disagreements
+    factor = rb.meta["cross_check"]["disagreement_factor"]
+    print(
+        f"cross-checked: {cc['hardware']} rows by hardware (method 2), {cc['ops']} by 6 N D "
+        f"(method 1); {len(dis)} disagree by more than {factor:g}x"
+    )
+    if dis:
+        cols = ["row", "system", "method", "recorded_flop", "rederived_flop", "ratio"]
+        print(
+            format_table(
+                cols,
+                [
+                    [d[c] if not isinstance(d[c], float) else f"{d[c]:.3g}" for c in cols]
+                    for d in dis[:MAX_SHOWN]
+                ],
+            )
+        )
+    missing = rb.meta["hardware_missing_profiles"]
+    if missing:
+        print(
+            "hardware without a profile (rows it would unlock): "
+            + ", ".join(f"{k} ({v})" for k, v in missing.items())
+        )
 
 
 def _systems(args: argparse.Namespace, samples: int, seed: int, err, thresholds) -> int:

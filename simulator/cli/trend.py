@@ -13,6 +13,7 @@ from computesim.data import datasets
 from computesim.data.datasets import Points
 from computesim.errors import InputError, require_positive
 from computesim.io.arrow import check_output, write_table
+from computesim.uncertainty.rows import band_interval
 
 from .output import emit_json, format_table, with_flags
 
@@ -109,7 +110,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument(
         "--propagate",
         action="store_true",
-        help="perturb each point within its band, or by --noise-factor, in each resample",
+        help="redraw each point within its band in each resample (bounds columns, else its "
+        "confidence level: the 90%% band `computesim bands` gives), else by --noise-factor",
     )
     f.add_argument(
         "--noise-factor",
@@ -230,6 +232,7 @@ def _load(args: argparse.Namespace) -> Points:
         compute_col=args.compute_col,
         name_col=args.name_col,
         compute_unit=args.compute_unit,
+        point_band=band_interval if args.propagate else None,
     )
 
 
@@ -347,6 +350,9 @@ def _row(name: str, d: dict[str, Any]) -> list[Any]:
 def _text(out: dict[str, Any]) -> str:
     ls = out["large_scale"]
     rows = [_row("window", out)] + [_row(e["label"], e) for e in out["eras"]]
+    if out.get("without_point_uncertainty"):  # --propagate: both fits
+        rows[0][0] = "window, points redrawn"
+        rows.insert(1, _row("window, points exact", out["without_point_uncertainty"]))
     if ls:
         rows += [
             _row(k.replace("_", "-"), ls[k]) for k in ("regular_scale", "large_scale") if ls[k]

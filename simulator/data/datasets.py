@@ -28,6 +28,8 @@ skipped and counted by reason, never dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ from computesim.data.table import (  # noqa: F401 (re-exported: the names caller
     MAX_CELL,
     MAX_FLOP,
     MIN_FLOP,
+    Dataset,
     read_table,
     sniff_delimiter,
 )
@@ -190,6 +193,7 @@ def read_csv_points(
     name_col: str | None = None,
     compute_unit: str | None = None,
     domain_col: str | None = None,
+    point_band: Callable[[Dataset], tuple[Any, Any]] | None = None,
 ) -> Points:
     """Read data points from a table file (CSV, Parquet or Arrow) through the one reader,
     ``table.read_table``: the layout is recognised (``layouts``), ``*_col`` override its columns.
@@ -198,6 +202,10 @@ def read_csv_points(
     recognised column ("Training compute (FLOP)" -> flop). Cells may carry a unit ("3e23 FLOP",
     "0.1 pfs-days") or be a bound ("< 1e20"). Rows without a usable date or compute are counted
     by reason in ``Points.skipped``.
+
+    Each point's band (``flop_low``, ``flop_high``: what ``trend --propagate`` redraws it within)
+    is the row's bounds columns when given, else ``point_band(dataset)`` (per row (low, high) FLOP,
+    NaN for none: ``uncertainty.rows.band_interval`` gives every row's 90% band).
     """
     if compute_unit not in (None, "flop", "pfs-days"):
         raise InputError("compute_unit", f"must be flop or pfs-days, got {compute_unit!r}")
@@ -229,6 +237,7 @@ def read_csv_points(
     reasons = ds.reasons(["flop", "date"])
     skipped = ds.skipped(["flop", "date"])
     domains = ds.text.get("domain", [None] * ds.n_rows)
+    low, high = point_band(ds) if point_band is not None else (ds.flop_low, ds.flop_high)
     out: list[dict[str, Any]] = []
     for i, why in enumerate(reasons):
         if why is None:
@@ -238,6 +247,7 @@ def read_csv_points(
                     "date": ds.dates[i],
                     "flop": float(ds.flop[i]),
                     "bound": ds.bound[i],
+                    **_band(low[i], high[i]),
                     "domain": domains[i],
                     "method": "reported",
                     "source": f"{p.name}:row {i + 1}",
@@ -253,3 +263,9 @@ def read_csv_points(
             )
         raise InputError("DATA", f"{p}: no usable rows ({detail})")
     return Points(make_table(out), skipped, str(p))
+
+
+def _band(low: float, high: float) -> dict[str, float]:
+    """flop_low/flop_high of a point when both are positive numbers with low < high, else none."""
+    lo, hi = float(low), float(high)
+    return {"flop_low": lo, "flop_high": hi} if 0 < lo < hi < math.inf else {}

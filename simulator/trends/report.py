@@ -17,7 +17,14 @@ from computesim.errors import InputError
 from computesim.trends import projections as pj
 from computesim.trends.analysis import TrendFits, analyse
 from computesim.trends.efficiency import Efficiency, effective_table
-from computesim.trends.fit import DEFAULT_BOOT, DEFAULT_LEVEL, DEFAULT_NOISE, TrendFit, json_ready
+from computesim.trends.fit import (
+    DEFAULT_BOOT,
+    DEFAULT_LEVEL,
+    DEFAULT_NOISE,
+    TrendFit,
+    fit_trend,
+    json_ready,
+)
 from computesim.trends.large_scale import LargeRule
 
 DEFAULT_THRESHOLDS = (1e26,)  #: FLOP whose crossing date is reported when none is given
@@ -48,6 +55,7 @@ class TrendReport:
     level: float
     propagate: bool
     noise_factor: float
+    exact_points: TrendFit | None = None  #: with ``propagate``: the window's fit, points exact
 
     @property
     def overall(self) -> TrendFit:
@@ -58,6 +66,8 @@ class TrendReport:
         """JSON-ready dict (plain types; NaN and inf as None): the fits (``TrendFits.to_dict``),
         the data's origin and skipped rows, projections, efficiency and assumptions."""
         out = self.fits.to_dict()
+        if self.exact_points is not None:
+            out["without_point_uncertainty"] = self.exact_points.summary()
         fit, eff = self.overall, self.efficiency
         eff_ci = eff.effective_doubling_months_ci(fit.boot_slope, fit.level_ci, self.seed)
         out |= {
@@ -176,6 +186,11 @@ def trend_report(
             raise
         raise InputError(exc.field, f"{exc.problem}; {skipped_text(points.skipped)}") from None
     fit = fits.overall
+    exact = None
+    if propagate and fits.data is not None:  # both fits: the same bootstrap, points kept exact
+        exact = fit_trend(
+            fits.data, label="window", start=start, end=end, n_boot=n_boot, seed=seed, level=level
+        )
     return TrendReport(
         points=points,
         fits=fits,
@@ -190,4 +205,5 @@ def trend_report(
         level=level,
         propagate=propagate,
         noise_factor=noise_factor,
+        exact_points=exact,
     )

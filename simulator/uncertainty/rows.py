@@ -14,6 +14,15 @@ Each row's band, first rule that applies:
 
 Rows with none of these get no band and say why (``status``); nothing is dropped.
 
+Cross-check: every row with those inputs also gets the re-derived compute beside the recorded
+one (``rederived_hardware_flop`` / ``_ratio``, ``rederived_ops_flop`` / ``_ratio``: re-derived over
+recorded; the peak's precision and why in ``peak_precision`` / ``peak_precision_source``), and
+rows disagreeing by more than 3x are listed (``RowBands.disagreements``). Method 2 takes the
+row's numerical format (``precision_of``), else the profile's training default: dense 16-bit
+tensor peaks on chips with tensor units, which we read as the convention of Epoch-style datasets
+(their own statement not retrieved here). Chips the profiles lack are counted with the rows they
+would unlock (``hardware_missing_profiles``).
+
 Confidence levels: Epoch AI's documentation states what its levels mean; we could not retrieve
 it in this environment, so ``CONFIDENCE_FACTORS`` (Confident 3x, Likely 10x, Speculative 30x:
 half an order of magnitude steps, read as 90% intervals) are ASSUMPTIONS, stated in every output
@@ -22,7 +31,9 @@ and overridable (``confidence_factors``).
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -32,6 +43,8 @@ from computesim.core import units
 from computesim.core.methods import estimate_hardware, estimate_ops
 from computesim.data.table import Dataset
 from computesim.errors import InputError
+from computesim.hardware_profiles import find_profile
+from computesim.hardware_profiles.formats import precision_of
 from computesim.uncertainty.audit import ThresholdAudit, audit
 from computesim.uncertainty.band import MAX_FACTOR, PROBS, model_of, qname
 
@@ -71,6 +84,7 @@ class RowBands:
     table: Any
     audits: list[ThresholdAudit] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    disagreements: list[dict[str, Any]] = field(default_factory=list)  #: see ``disagreements``
 
     def counts(self) -> dict[str, int]:
         """Rows by band source, and rows without a band by reason."""
@@ -105,7 +119,16 @@ class RowBands:
             **self.meta,
             "rows": self.table.num_rows,
             "counts": self.counts(),
+            "cross_checked": self.cross_checked(),
+            "disagreements": self.disagreements,
             "audit": [a.to_dict() for a in self.audits],
+        }
+
+    def cross_checked(self) -> dict[str, int]:
+        """Rows with a recorded compute and a re-derived one, by method."""
+        return {
+            m: self.table.num_rows - self.table.column(f"rederived_{m}_ratio").null_count
+            for m in ("hardware", "ops")
         }
 
 
@@ -120,41 +143,176 @@ def _level(cell: str | None, factors: Mapping[str, float]) -> tuple[str | None, 
     return None, f"unrecognised confidence {c[:40]!r}"
 
 
-def _derived(
-    ds: Dataset, i: int, method_error: float
-) -> tuple[Any, str, list[str]] | tuple[str, str] | None:
-    """(LogModel, method, flags) from a row's inputs, or (why not, detail), or None (no inputs)."""
-    num = ds.numbers
-    hw = ds.text.get("hardware", [None] * ds.n_rows)[i]
-    q = num.get("quantity")
-    h = num.get("hours")
-    flags: list[str] = []
-    if hw and q is not None and h is not None and q[i] > 0 and h[i] > 0:
-        if "," in hw or ";" in hw:
-            return "several chips in one cell", hw[:60]
-        u = num.get("utilization")
-        util = float(u[i]) if u is not None and 0 < u[i] <= 1 else None
-        prec = (ds.text.get("precision") or [None] * ds.n_rows)[i]
+@dataclass(frozen=True)
+class Derivation:
+    """A row's compute re-derived from its inputs: the point value (FLOP), its method, the inputs
+    of the estimate (``estimate()`` builds it) and what it assumed."""
+
+    flop: float
+    method: str  #: "hardware" (method 2) or "ops" (method 1, 6 N D)
+    inputs: Mapping[str, Any]  #: keyword arguments of estimate_hardware / estimate_ops
+    flags: tuple[str, ...] = ()
+    precision: str | None = None  #: the peak's precision key (method 2)
+    precision_source: str | None = None  #: "numerical format" or why the profile default
+
+    def estimate(self) -> Any:
+        """The core.methods.Estimate ``computesim estimate`` would build from these inputs."""
+        fn = estimate_hardware if self.method == "hardware" else estimate_ops
+        return fn(**self.inputs)
+
+
+def _cell(ds: Dataset, role: str, i: int) -> str | None:
+    col = ds.text.get(role)
+    return col[i] if col is not None else None
+
+
+_VENDOR = re.compile(r"^(nvidia|google|amd|intel|huawei)\s+", re.I)
+_SYSTEM = re.compile(r"\s+(dgx|hgx)(-?\d+)?$", re.I)  #: "NVIDIA Tesla V100 DGX-2": the chip
+_MEMORY = re.compile(r"\s+\d+\s*gb$", re.I)  #: "A100 SXM4 80 GB": same peak at any memory size
+
+
+def device_profile(text: str) -> Any:
+    """The hardware profile for a chip as datasets write it ("NVIDIA A100 SXM4 80 GB", "Google
+    TPU v3", "NVIDIA Tesla V100 DGX-2"): the name as given, else without the vendor, the system
+    (DGX/HGX) and the memory size, which leave the chip and its peak unchanged. Nothing else is
+    dropped (an "H100 PCIe" is not an H100 SXM): InputError(device) when no profile matches.
+
+    >>> device_profile("NVIDIA A100 SXM4 80 GB").name, device_profile("Google TPU v3").key
+    ('A100 SXM4 80GB', 'tpu_v3')
+    """
+    name = text.strip()
+    tries = [name]
+    for pat in (_VENDOR, _SYSTEM, _MEMORY):
+        name = pat.sub("", name).strip()
+        tries.append(name)
+    for t in dict.fromkeys(tries):
         try:
-            est = estimate_hardware(
-                device=hw,
-                count=float(q[i]),
-                days=float(h[i]) / 24,
-                utilization=util,
-                precision=prec.lower() if prec else None,
-            )
+            return find_profile(t)
+        except InputError:
+            continue
+    return find_profile(text)  # the error, with the nearest names
+
+
+@functools.lru_cache(maxsize=4096)
+def _per_chip_hour(
+    hw: str, prec: str | None, util: float | None
+) -> tuple[str, str, str, float] | tuple[str, str]:
+    """(profile key, precision used, its source, FLOP per chip-hour) of a chip as a dataset names
+    it, at ``prec`` (else the profile's default) and ``util`` (else the profile's); or (why not,
+    detail). Cached: a dataset names few chips, and a lookup that fails is slow (suggestions)."""
+    try:
+        device = device_profile(hw).key
+    except InputError:
+        return "unknown hardware", hw[:60]
+    src = "numerical format"
+    kw = {"device": device, "count": 1.0, "days": 1 / 24, "utilization": util}
+    try:
+        try:
+            est = estimate_hardware(**kw, precision=prec)
         except InputError as exc:
-            if exc.field == "device":
-                return "unknown hardware", hw[:60]
-            return "hardware inputs unusable", exc.problem[:80]
-        flags.append("peak: " + (prec or "profile default"))
-        return model_of(est, method_error), "hardware", flags
-    p, d = num.get("params"), num.get("dataset_size")
-    dom = (ds.text.get("domain") or [None] * ds.n_rows)[i] or ""
-    if p is not None and d is not None and p[i] > 0 and d[i] > 0 and "language" in dom.lower():
-        est = estimate_ops(params=float(p[i]), tokens=float(d[i]))
-        return model_of(est, method_error), "ops", ["dataset size read as tokens (Language)"]
-    return None
+            if exc.field != "precision" or prec is None:
+                raise
+            est = estimate_hardware(**kw)  # the chip has no peak at that format: its default
+            src = f"profile default (no {prec} peak)"
+    except InputError as exc:
+        return "hardware inputs unusable", exc.problem[:80]
+    return device, est.inputs["precision"], src, est.flop
+
+
+def _hardware(ds: Dataset, i: int) -> Derivation | tuple[str, str] | None:
+    """Method 2 from a row's chips, their number and hours (peak at the row's numerical format,
+    else the profile's training default): a Derivation, (why not, detail), or None (no inputs)."""
+    num = ds.numbers
+    hw, q, h = _cell(ds, "hardware", i), num.get("quantity"), num.get("hours")
+    if not (hw and q is not None and h is not None and q[i] > 0 and h[i] > 0):
+        return None
+    if "," in hw or ";" in hw:
+        return "several chips in one cell", hw[:60]
+    u = num.get("utilization")
+    util = float(u[i]) if u is not None and 0 < u[i] <= 1 else None
+    fmt = _cell(ds, "precision", i)
+    prec = precision_of(fmt)
+    got = _per_chip_hour(hw.strip(), prec, util)
+    if len(got) == 2:
+        return got
+    device, used, src, per = got
+    if prec is None:
+        src = "profile default (no numerical format)"
+        if fmt and fmt.strip():
+            src = f"profile default (format {fmt.strip()[:30]!r} not recognised)"
+    kw = {"device": device, "count": float(q[i]), "days": float(h[i]) / 24}
+    kw |= {"utilization": util, "precision": used}
+    return Derivation(
+        per * float(q[i]) * float(h[i]), "hardware", kw, (f"peak: {used} ({src})",), used, src
+    )
+
+
+def _ops(ds: Dataset, i: int) -> Derivation | None:
+    """Method 1 as 6 x parameters x dataset size (x epochs when given), for Language rows only
+    (their dataset size counts tokens or words); None without those inputs."""
+    num = ds.numbers
+    p, d, e = num.get("params"), num.get("dataset_size"), num.get("epochs")
+    dom = _cell(ds, "domain", i) or ""
+    if p is None or d is None or not (p[i] > 0 and d[i] > 0) or "language" not in dom.lower():
+        return None
+    epochs = float(e[i]) if e is not None and e[i] > 0 else 1.0
+    kw: dict[str, Any] = {"params": float(p[i]), "tokens": float(d[i]) * epochs}
+    flag = "dataset size read as tokens (Language)" + (
+        f" x {epochs:g} epochs" if epochs != 1 else ""
+    )
+    return Derivation(estimate_ops(**kw).flop, "ops", kw, (flag,))
+
+
+DISAGREEMENT_FACTOR = 3.0  #: re-derived / recorded beyond this factor (either way): listed
+
+
+def _cross_check_columns(
+    flop: Any, hw_d: Sequence[Derivation | None], ops_d: Sequence[Derivation | None]
+) -> dict[str, Any]:
+    """Re-derived compute (method 2, method 1) beside the recorded value, with ratios."""
+    import numpy as np
+    import pyarrow as pa
+
+    out: dict[str, Any] = {}
+    for name, ds_ in (("hardware", hw_d), ("ops", ops_d)):
+        f = np.array([d.flop if d is not None else np.nan for d in ds_], np.float64)
+        ratio = f / np.asarray(flop, np.float64)
+        out[f"rederived_{name}_flop"] = pa.array(f, pa.float64(), mask=~np.isfinite(f))
+        out[f"rederived_{name}_ratio"] = pa.array(ratio, pa.float64(), mask=~np.isfinite(ratio))
+    out["peak_precision"] = pa.array([d.precision if d else None for d in hw_d], pa.string())
+    out["peak_precision_source"] = pa.array(
+        [d.precision_source if d else None for d in hw_d], pa.string()
+    )
+    return out
+
+
+def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[str, Any]]:
+    """Rows whose re-derived compute differs from the recorded one by more than ``factor``
+    (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio."""
+    import numpy as np
+
+    out = []
+    for m in ("hardware", "ops"):
+        r = table.column(f"rederived_{m}_ratio").to_numpy(zero_copy_only=False)
+        with np.errstate(invalid="ignore"):
+            rows = np.flatnonzero(np.isfinite(r) & ((r > factor) | (r < 1 / factor)))
+        for i in rows.tolist():
+            out.append(
+                {
+                    "row": table.column("row")[i].as_py(),
+                    "system": table.column("system")[i].as_py(),
+                    "method": m,
+                    "recorded_flop": table.column("flop")[i].as_py(),
+                    "rederived_flop": table.column(f"rederived_{m}_flop")[i].as_py(),
+                    "ratio": float(r[i]),
+                    **(
+                        {"peak_precision": table.column("peak_precision")[i].as_py()}
+                        if m == "hardware"
+                        else {}
+                    ),
+                }
+            )
+    return sorted(out, key=lambda d: -abs(math.log(d["ratio"])))
 
 
 def dataset_bands(
@@ -193,6 +351,22 @@ def dataset_bands(
     derived: list[tuple[int, Any]] = []
     lacking: dict[str, int] = {}  #: hardware the profiles lack -> rows it would give a band
     flop, lo, hi = ds.flop, ds.flop_low, ds.flop_high
+    hw_d: list[Derivation | None] = [None] * n
+    ops_d = [_ops(ds, i) for i in range(n)]
+    hw_why: list[tuple[str, str] | None] = [None] * n
+    for i in range(n):
+        got = _hardware(ds, i)
+        if isinstance(got, Derivation):
+            hw_d[i] = got
+            flags[i] += got.flags
+        elif got is not None:
+            hw_why[i] = got
+            flags[i].append(f"{got[0]}: {got[1]}")
+            if got[0] == "unknown hardware":
+                lacking[got[1]] = lacking.get(got[1], 0) + 1
+        ops = ops_d[i]
+        if ops is not None:
+            flags[i] += ops.flags
     for i in range(n):
         v = float(flop[i])
         has_v, has_lo, has_hi = v == v, lo[i] == lo[i] and lo[i] > 0, hi[i] == hi[i] and hi[i] > 0
@@ -223,17 +397,17 @@ def dataset_bands(
             level_used[i] = level
             mu[i], sd[i], source[i] = math.log(v), math.log(factors[level]) / z90, "confidence"
             continue
-        got = _derived(ds, i, method_error)
         status[i] = ds.problems["flop"][i] or "no compute"
-        if got is not None and len(got) == 3:
-            derived.append((i, got[0]))
-            source[i], status[i] = got[1], "ok"
-            flags[i] += got[2]
-        elif got is not None:
-            status[i] += f"; {got[0]}"
-            flags[i].append(f"{got[0]}: {got[1]}")
-            if got[0] == "unknown hardware":
-                lacking[got[1]] = lacking.get(got[1], 0) + 1
+        d = hw_d[i] if hw_d[i] is not None else ops_d[i]
+        if d is not None:
+            try:
+                derived.append((i, model_of(d.estimate(), method_error)))
+                source[i], status[i] = d.method, "ok"
+            except InputError as exc:
+                status[i] += f"; {d.method} inputs unusable"
+                flags[i].append(exc.problem[:80])
+        elif (why := hw_why[i]) is not None:
+            status[i] += f"; {why[0]}"
     q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
     mean = np.exp(mu + sd**2 / 2)
     exact = np.isfinite(mu)
@@ -277,6 +451,7 @@ def dataset_bands(
     cols["exact"] = pa.array(exact & has)
     for j, t in enumerate(thresholds):
         cols[f"p_above_{t:g}"] = pa.array(above[:, j], pa.float64(), mask=~has)
+    cols.update(_cross_check_columns(flop, hw_d, ops_d))
     cols["status"] = pa.array(status, pa.string())
     cols["flags"] = pa.array(["; ".join(f) for f in flags], pa.string())
     table = pa.table(cols)
@@ -300,11 +475,48 @@ def dataset_bands(
         "bounds_level": bounds_level,
         "unknown_confidence": unknown if unknown == "exclude" else f"widest ({widest})",
         "method_error": method_error,
-        "hardware_missing_profiles": lacking,
+        "hardware_missing_profiles": dict(sorted(lacking.items(), key=lambda kv: -kv[1])),
+        "cross_check": {
+            "hardware_peak": "the row's numerical format, else the profile's training default "
+            "(dense 16-bit tensor on chips with tensor units: the convention of Epoch-style "
+            "datasets, stated here as our reading, not retrieved); column peak_precision",
+            "disagreement_factor": DISAGREEMENT_FACTOR,
+        },
         "samples": samples,
         "seed": seed,
     }
-    return RowBands(table, audits, meta)
+    return RowBands(table, audits, meta, disagreements(table))
+
+
+def band_interval(ds: Dataset, **kwargs: Any) -> tuple[Any, Any]:
+    """Every row's 90% band (p5, p95 in FLOP; NaN without one), by ``dataset_bands``' rules
+    (``kwargs``: its options): what ``computesim trend --propagate`` redraws each point within
+    (``data.datasets.read_csv_points(point_band=...)``), log-uniformly between the two (its
+    log-sd is 0.95 of the lognormal's: the band's width is kept, its tails are not).
+
+    >>> import pyarrow as pa
+    >>> from computesim.data.table import read_table
+    >>> ds = read_table(
+    ...     pa.table(
+    ...         {
+    ...             "Model": ["A"],
+    ...             "Publication date": ["2024-03-01"],
+    ...             "Training compute (FLOP)": [2e25],
+    ...             "Confidence": ["Likely"],
+    ...         }
+    ...     )
+    ... )
+    >>> [f"{v[0]:.1e}" for v in band_interval(ds)]
+    ['2.0e+24', '2.0e+26']
+    """
+    import numpy as np
+
+    t = dataset_bands(ds, **kwargs).table
+    lo, hi = t.column("p5_flop"), t.column("p95_flop")
+    return (
+        lo.to_numpy(zero_copy_only=False).astype(np.float64),
+        hi.to_numpy(zero_copy_only=False).astype(np.float64),
+    )
 
 
 def bands(

@@ -74,3 +74,73 @@ def test_malformed_file_one_line_exit_2_nothing_written(cli, tmp_path):
     out = tmp_path / "o.parquet"
     res = cli("bands", f, "--out", out)
     assert res.code == 2 and len(res.err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_bands_cross_check_text_and_json(cli, tmp_path):
+    f = tmp_path / "e.csv"
+    extra = (
+        "Off by 100x,Language,X,2021-01-01,,1E+25,,NVIDIA A100 SXM4 80 GB,64,100,,Likely,,,\n"
+        "Odd chip,Language,X,2021-02-01,,1E+22,,Cerebras CS-9,8,10,,Likely,,,\n"
+    )
+    f.write_text(EPOCH + extra, encoding="utf-8")
+    res = cli("bands", f)
+    assert res.code == 0, res.err
+    assert "cross-checked: 3 rows by hardware (method 2), 0 by 6 N D" in res.out
+    assert "1 disagree by more than 3x" in res.out and "Off by 100x" in res.out
+    assert "hardware without a profile (rows it would unlock): Cerebras CS-9 (1)" in res.out
+    js = cli("bands", f, "--json").json()
+    (d,) = js["disagreements"]
+    assert d["system"] == "Off by 100x" and d["method"] == "hardware" and d["ratio"] < 1 / 3
+    gpt3 = next(r for r in js["rows"] if r["system"].startswith("GPT-3"))
+    assert gpt3["peak_precision"] == "fp16" and 1 / 3 < gpt3["rederived_hardware_ratio"] < 3
+    assert js["hardware_missing_profiles"] == {"Cerebras CS-9": 1}
+
+
+def test_trend_propagate_reports_both_fits(cli, tmp_path):
+    rows = ["Model,Publication date,Training compute (FLOP),Confidence"]
+    rows += [
+        f"m{i},{2010 + i // 4}-{1 + 3 * (i % 4):02d}-01,{10 ** (18 + 0.15 * i):.3e},Likely"
+        for i in range(32)
+    ]
+    f = tmp_path / "t.csv"
+    f.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    js = cli("trend", f, "--propagate", "--json").json()
+    exact = js["without_point_uncertainty"]
+    assert js["propagated_point_uncertainty"] and not exact["propagated_point_uncertainty"]
+    assert exact["doubling_months"] == pytest.approx(js["doubling_months"])
+    w = [x["oom_per_year_ci"][1] - x["oom_per_year_ci"][0] for x in (js, exact)]
+    assert w[0] > 2 * w[1]  # points on a line: the band is the slope's only uncertainty
+    out = cli("trend", f, "--propagate").out
+    assert "window, points redrawn" in out and "window, points exact" in out
+    assert "without_point_uncertainty" not in cli("trend", f, "--json").json()
+
+
+def test_bands_fan_chart_written_atomically(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from computesim.data.table import read_table
+    from computesim.uncertainty.fan_chart import caption
+    from computesim.uncertainty.rows import dataset_bands
+
+    f = tmp_path / "e.csv"
+    f.write_text(EPOCH, encoding="utf-8")
+    png = tmp_path / "fan.png"
+    res = cli("bands", f, "--threshold", "1e24FLOP", "--plot", png)
+    assert res.code == 0, res.err
+    rb = dataset_bands(read_table(f), thresholds=[1e24])
+    with Image.open(png) as im:
+        drawn = sum(r["p50_flop"] is not None and r["date"] is not None for r in rb.rows())
+        assert im.text["Description"] == "\n".join(caption(rb, drawn))
+    assert "above 1e+24 FLOP: expected" in im.text["Description"]
+    before = png.read_bytes()
+    res = cli("bands", f, "--plot", png)  # exists: refused before any work, file untouched
+    assert res.code == 2 and "--plot" in res.err and png.read_bytes() == before
+    for bad in (tmp_path / "fan.txt", tmp_path / "no" / "fan.png"):
+        res = cli("bands", f, "--plot", bad)
+        assert res.code == 2 and len(res.err.strip().splitlines()) == 1 and not bad.exists()
+    broken = tmp_path / "broken.csv"
+    broken.write_text("", encoding="utf-8")
+    res = cli("bands", broken, "--plot", tmp_path / "b.png")
+    assert res.code == 2 and not (tmp_path / "b.png").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file

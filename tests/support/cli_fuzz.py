@@ -628,6 +628,11 @@ BANDS = {
     "--unknown-confidence": pool(["widest", "exclude"], ["bogus", ""]),
     "--bounds-level": pool(["0.9", "0.8"], ["0", "1", "1.5", "nan", "x"]),
     "--out": outs(),
+    "--plot": lambda rng, ws: (
+        out_path(rng, ws, (".png", ".svg"))
+        if rng.random() < 0.5
+        else rng.choice([ws.fresh(".jpg"), ws["adir"], ws.fresh(""), ws["existing.parquet"]])
+    ),
     "--overwrite": FLAG,
     "--samples": pool(SAMPLES, BAD_SAMPLES),
     "--seed": pool(SEEDS, BAD_SEEDS),

@@ -1,0 +1,114 @@
+"""Dataset workloads: reading an Epoch-style CSV through the one reader, and a band for every row.
+
+The table is synthetic (``epoch_csv``): Epoch AI's column names, every confidence level (a quarter
+blank), bounds on one row in 7, a quoted notes cell spanning two lines on one row in 10, and a chip,
+its number and hours on one row in 10 (each re-derived by method 2 beside its recorded value).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from computesim.data.table import read_table
+from computesim.uncertainty.rows import dataset_bands
+
+from .registry import Case, Workload, register
+
+LEVELS = ("Confident", "Likely", "Speculative", "")
+HEADER = (
+    "Model,Publication date,Training compute (FLOP),Confidence,Training compute lower bound,"
+    "Training compute upper bound,Training hardware,Hardware quantity,Training time (hours),"
+    "Training compute notes"
+)
+
+
+def epoch_csv(n: int, seed: int = 0) -> tuple[str, np.ndarray]:
+    """(CSV text of ``n`` rows in Epoch AI's layout, each row's compute in FLOP as written)."""
+    rng = np.random.default_rng(seed)
+    flop = np.array([float(f"{v:.6e}") for v in 10 ** rng.uniform(15, 26, n)])
+    out = [HEADER]
+    for i in range(n):
+        b, hw = i % 7 == 0, i % 10 == 0
+        note = '"6 x N x D,\nsee ""Table 1"""' if i % 10 == 3 else ""
+        out.append(
+            f"m{i},{2010 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d},{flop[i]:.6e},{LEVELS[i % 4]},"
+            f"{flop[i] / 3 if b else ''},{flop[i] * 3 if b else ''},"
+            f"{'NVIDIA A100 SXM4 80 GB,64,100' if hw else ',,'},{note}"
+        )
+    return "\n".join(out) + "\n", flop
+
+
+def _file(n: int) -> tuple[Path, np.ndarray, tempfile.TemporaryDirectory]:
+    tmp = tempfile.TemporaryDirectory(prefix="computesim-bench-data-")
+    text, flop = epoch_csv(n)
+    path = Path(tmp.name) / "models.csv"
+    path.write_text(text, encoding="utf-8")
+    return path, flop, tmp
+
+
+def _read(size: int, backend: str) -> Case:
+    """``read_table`` on a ``size``-row CSV: every row read, every compute value exact."""
+    path, flop, tmp = _file(size)
+
+    def check(ds):
+        assert ds.n_rows == size and ds.recognised.layout == "epoch-ai-models"
+        assert np.array_equal(ds.flop, flop)
+        assert sum(d is not None for d in ds.dates) == size
+
+    return Case(lambda: read_table(path), check, items=size, close=tmp.cleanup)
+
+
+def _bands(size: int, backend: str) -> Case:
+    """``dataset_bands`` with a 1e25 FLOP audit on the table read once: bounds and confidence
+    rows (closed-form lognormal bands), hardware rows cross-checked by method 2."""
+    path, flop, tmp = _file(size)
+    ds = read_table(path)
+
+    def check(rb):
+        t = rb.table
+        assert t.num_rows == size and set(t.column("status").to_pylist()) == {"ok"}
+        p50 = t.column("p50_flop").to_numpy()
+        src = np.array(t.column("band_source").to_pylist())
+        conf = src == "confidence"
+        assert np.allclose(p50[conf], flop[conf], rtol=1e-12)
+        bnd = src == "bounds"  # [x/3, x*3] as a 90% interval: the median x, p95 3x
+        assert np.allclose(t.column("p95_flop").to_numpy()[bnd], 3 * flop[bnd], rtol=1e-9)
+        assert rb.cross_checked()["hardware"] == len(range(0, size, 10))
+        assert math.isclose(t.column("p95_flop")[1].as_py(), 10 * flop[1], rel_tol=1e-9)  # Likely
+
+    return Case(lambda: dataset_bands(ds, thresholds=[1e25]), check, items=size, close=tmp.cleanup)
+
+
+_SIZES = {"quick": 10**5, "full": 10**5}
+register(
+    Workload(
+        "read dataset CSV",
+        "rows/s",
+        None,
+        ("python",),
+        _read,
+        dict(_SIZES),
+        scaling=10**6,
+        reference=None,
+        threaded=False,
+        description="read_table on an Epoch-style CSV (quoted multi-line cells, bounds, chips)",
+    )
+)
+register(
+    Workload(
+        "dataset bands (exact)",
+        "rows/s",
+        None,
+        ("python",),
+        _bands,
+        dict(_SIZES),
+        scaling=10**6,
+        reference=None,
+        threaded=False,
+        description="a band per row (bounds, confidence levels), method-2 cross-check, 1e25 audit",
+    )
+)
