@@ -13,6 +13,7 @@ min/max come from the axes' extremes.
 from __future__ import annotations
 
 from types import FunctionType
+from typing import cast
 
 import numpy as np
 from numba import njit, prange
@@ -93,7 +94,9 @@ def _renamed(fn: FunctionType, name: str) -> FunctionType:
 
 #: The same loop compiled without threads: below SERIAL_MAX points, waking the thread pool costs more
 #: than the stores (and on a busy machine a descheduled worker stalls the whole call).
-_materialize_serial = njit(cache=True)(_renamed(_materialize.py_func, "_materialize_serial"))
+_materialize_serial = njit(cache=True)(
+    _renamed(cast(FunctionType, _materialize.py_func), "_materialize_serial")  # a plain function
+)
 SERIAL_MAX = 1 << 16
 
 
