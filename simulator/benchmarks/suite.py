@@ -95,7 +95,7 @@ def _row(
         "backend": backend,
         "size": size,
         "threads": threads,
-        "throughput": items / t.best,
+        "throughput": items / (t.median if w.statistic == "median" else t.best),
         "unit": w.unit,
         "seconds": t.median,
         "best_seconds": t.best,
@@ -110,7 +110,7 @@ def _time(w: Workload, backend: str, size: int, cfg: Mode) -> tuple[Timing, int,
     case = w.build(size, backend)
     most = min(cfg["max_repeats"], w.max_repeats or cfg["max_repeats"])
     try:
-        t = measure(case, cfg["min_time"], most, min_repeats=min(3, most))
+        t = measure(case, cfg["min_time"], most, min_repeats=min(w.min_repeats or 3, most))
     finally:
         case.close()
     return t, case.items, case.bytes_out

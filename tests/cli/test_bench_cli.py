@@ -272,3 +272,34 @@ def test_bench_compare_needs_a_results_file(cli, tmp_path):
         assert res.code == 2 and res.out == ""
         assert res.err.startswith("computesim: error: --compare:") and res.err.count("\n") == 1
         bad.write_text("not arrow")
+
+
+def test_cli_start_rows_are_whole_process_medians_of_five():
+    from computesim.benchmarks import suite
+    from computesim.benchmarks.core import START_ARGV, START_RUNS
+
+    names = [f"cli start ({n})" for n in START_ARGV]
+    assert {names[0], names[1]} <= set(workloads())
+    rows = suite.run("quick", only=["cli start (uncertain estimate)"])
+    assert [r["workload"] for r in rows] == ["cli start (uncertain estimate)"]
+    r = rows[0]
+    assert r["repeats"] >= START_RUNS >= 5
+    assert r["throughput"] == pytest.approx(1 / r["seconds"])  # the median, not the best run
+
+
+def test_warmup_compiles_both_kernel_variants(cli):
+    from computesim.kernels import mc_numba, sweep_numba
+
+    res = cli("warmup", "--json")
+    assert res.code == 0
+    got = res.json()
+    numba_workloads = {w.name for w in workloads().values() if "numba" in w.backends}
+    steps = {(s["workload"], s["size"]) for s in got["steps"] if s["backend"] == "numba"}
+    from computesim.benchmarks.warmup import SIZES
+
+    assert {(n, s) for n in numba_workloads for s in SIZES} <= steps
+    assert got["seconds"] >= sum(s["seconds"] for s in got["steps"]) > 0
+    # below and above the serial/threaded switches: both variants compiled (or loaded) here
+    assert sweep_numba._materialize.signatures and sweep_numba._materialize_serial.signatures
+    assert mc_numba._small_kernel.signatures and mc_numba._fused.signatures
+    assert min(SIZES) <= sweep_numba.SERIAL_MAX < max(SIZES) and mc_numba.SMALL < max(SIZES)
