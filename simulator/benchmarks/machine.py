@@ -90,12 +90,14 @@ def memory_bytes() -> int | None:
 
 
 def describe() -> dict:
-    """CPU model, logical cores, Numba threads, total memory (GiB), platform."""
+    """CPU model, id and ISA flags, logical cores, Numba threads, total memory (GiB), platform."""
     import numba
 
     mem = memory_bytes()
     return {
         "cpu": cpu_model(),
+        "cpu_id": cpu_id(),
+        "cpu_flags": cpu_flags(),
         "cores": os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
         "memory_gib": None if mem is None else round(mem / 2**30, 1),
