@@ -153,3 +153,62 @@ register(
         "the same call with the Numba cache filled by the warm-up run",
     )
 )
+
+#: Whole-process starts a person waits for at a terminal (issue 14: each under 0.4 s): ``computesim``
+#: with these arguments, backend auto, the Numba cache as it is (``computesim warmup`` fills it).
+START_ARGV = {
+    "uncertain estimate": [
+        "estimate",
+        "--device",
+        "K80",
+        "--count",
+        "60",
+        "--days",
+        "30",
+        "--utilization",
+        "uniform(0.25, 0.4)",
+    ],
+    "small sweep": [
+        "sweep",
+        "--device",
+        "K40,K80",
+        "--count",
+        "1,8,64",
+        "--days",
+        "1:100:10log",
+        "--utilization",
+        "0.2:0.5:4",
+        "--json",
+    ],
+}
+START_RUNS = 5  #: whole-process runs at least; the row's throughput is 1 / their median
+
+
+def _start(argv: list[str]):
+    def build(size: int, backend: str) -> Case:
+        def check(p):
+            assert p.returncode == 0, p.stderr
+            assert p.stdout.strip(), "no output"
+
+        return Case(lambda: _python_m(argv), check, items=1)
+
+    return build
+
+
+def _python_m(argv: list[str]) -> subprocess.CompletedProcess:
+    """``python -m computesim ARGV`` in a fresh interpreter (as the ``computesim`` script starts)."""
+    return subprocess.run(
+        [sys.executable, "-m", "computesim", *argv], capture_output=True, text=True, check=False
+    )
+
+
+for _name, _argv in START_ARGV.items():
+    register(
+        _start_workload(
+            f"cli start ({_name})",
+            _start(_argv),
+            f"whole process, median of >= {START_RUNS}: computesim {' '.join(_argv)}",
+            min_repeats=START_RUNS,
+            statistic="median",
+        )
+    )

@@ -14,7 +14,7 @@ import subprocess
 from importlib import metadata
 
 from computesim import __version__
-from computesim.benchmarks.machine import cpu_model, memory_bytes
+from computesim.benchmarks.machine import cpu_flags, cpu_id, cpu_model, memory_bytes
 
 LIBRARIES = (
     "numpy",
@@ -71,6 +71,8 @@ def machine_info() -> dict:
         "host": socket.gethostname(),
         "os": f"{platform.system()} {platform.release()}",
         "cpu_model": cpu_model(),
+        "cpu_id": cpu_id(),
+        "cpu_flags": cpu_flags(),
         "cpu_cores": os.cpu_count(),
         "memory_gib": round(mem, 1) if mem else None,
         "gpu_name": name,

@@ -12,17 +12,73 @@ import platform
 import time
 from functools import lru_cache
 
+#: Instruction-set flags recorded with every bench row (those that change which code the kernels,
+#: NumPy's SIMD loops and LLVM can use), in this order, from /proc/cpuinfo's ``flags``.
+ISA_FLAGS = (
+    "sse4_2",
+    "avx",
+    "avx2",
+    "fma",
+    "bmi2",
+    "avx512f",
+    "avx512dq",
+    "avx512cd",
+    "avx512bw",
+    "avx512vl",
+    "avx512ifma",
+    "avx512vbmi",
+    "avx512_vnni",
+    "avx512_bf16",
+    "avx512_fp16",
+    "amx_tile",
+    "asimd",
+    "sve",
+    "sve2",
+)
+
+
+def _cpuinfo(path: str = "/proc/cpuinfo") -> dict[str, str]:
+    """The first processor's fields of /proc/cpuinfo (``{}`` where there is none)."""
+    out: dict[str, str] = {}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if not line.strip():
+                    if out:
+                        break
+                    continue
+                key, _, value = line.partition(":")
+                out.setdefault(key.strip(), value.strip())
+    except OSError:
+        pass
+    return out
+
 
 def cpu_model() -> str:
     """The CPU's model name (from /proc/cpuinfo on Linux, else platform)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    name = _cpuinfo().get("model name")
+    return name or platform.processor() or platform.machine()
+
+
+def cpu_id(info: dict[str, str] | None = None) -> str | None:
+    """Vendor, family and model as ``"GenuineIntel family 6 model 207"`` (x86 /proc/cpuinfo), or
+    None where the file does not say (other systems, other architectures)."""
+    info = _cpuinfo() if info is None else info
+    if "cpu family" not in info or "model" not in info:
+        return None
+    vendor = info.get("vendor_id", "")
+    return f"{vendor} family {info['cpu family']} model {info['model']}".strip()
+
+
+def cpu_flags(info: dict[str, str] | None = None) -> str:
+    """The ISA_FLAGS this CPU has, space-separated in ISA_FLAGS order ("" where unknown).
+
+    >>> cpu_flags({"flags": "fpu sse4_2 avx2 avx avx512f"})
+    'sse4_2 avx avx2 avx512f'
+    """
+    info = _cpuinfo() if info is None else info
+    have = set((info.get("flags") or info.get("Features") or "").split())
+    return " ".join(f for f in ISA_FLAGS if f in have)
 
 
 def memory_bytes() -> int | None:
@@ -34,12 +90,14 @@ def memory_bytes() -> int | None:
 
 
 def describe() -> dict:
-    """CPU model, logical cores, Numba threads, total memory (GiB), platform."""
+    """CPU model, id and ISA flags, logical cores, Numba threads, total memory (GiB), platform."""
     import numba
 
     mem = memory_bytes()
     return {
         "cpu": cpu_model(),
+        "cpu_id": cpu_id(),
+        "cpu_flags": cpu_flags(),
         "cores": os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
         "memory_gib": None if mem is None else round(mem / 2**30, 1),

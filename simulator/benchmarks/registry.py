@@ -60,6 +60,11 @@ class Workload:
     threaded: bool = True
     max_repeats: int | None = None
     description: str = ""
+    #: at least this many timed repeats (None: the suite's default, 3)
+    min_repeats: int | None = None
+    #: the repeat the throughput is taken from: "best" (default) or "median" (whole-process starts,
+    #: where what a person waits for is the typical run, not the luckiest)
+    statistic: str = "best"
 
 
 WORKLOADS: dict[str, Workload] = {}

@@ -95,7 +95,7 @@ def _row(
         "backend": backend,
         "size": size,
         "threads": threads,
-        "throughput": items / t.best,
+        "throughput": items / (t.median if w.statistic == "median" else t.best),
         "unit": w.unit,
         "seconds": t.median,
         "best_seconds": t.best,
@@ -110,7 +110,7 @@ def _time(w: Workload, backend: str, size: int, cfg: Mode) -> tuple[Timing, int,
     case = w.build(size, backend)
     most = min(cfg["max_repeats"], w.max_repeats or cfg["max_repeats"])
     try:
-        t = measure(case, cfg["min_time"], most, min_repeats=min(3, most))
+        t = measure(case, cfg["min_time"], most, min_repeats=min(w.min_repeats or 3, most))
     finally:
         case.close()
     return t, case.items, case.bytes_out
@@ -272,6 +272,8 @@ COLUMNS = (
     "host",
     "os",
     "cpu_model",
+    "cpu_id",
+    "cpu_flags",
     "cpu_cores",
     "memory_gib",
     "gpu_name",
@@ -322,13 +324,26 @@ def read_results(path: str | Path) -> pa.Table:
         return f.read_all()
 
 
+def conform(table: pa.Table) -> pa.Table:
+    """``table`` with exactly COLUMNS and ``schema()``: columns an older version did not write (e.g.
+    ``cpu_flags``) are added as nulls, so old results files can still be appended to and compared."""
+    import pyarrow as pa
+
+    n = table.num_rows
+    cols = [
+        table[c] if c in table.column_names else pa.nulls(n, f.type)
+        for c, f in zip(COLUMNS, schema(), strict=True)
+    ]
+    return pa.Table.from_arrays(cols, names=list(COLUMNS)).cast(schema())
+
+
 def append(rows: list[dict], path) -> int:
     """Append rows to the results file at ``path`` (created if absent), atomically; total rows."""
     import pyarrow as pa
 
     table = to_table(rows)
     if os.path.exists(path):
-        old = read_results(path).select(list(COLUMNS)).cast(schema())
+        old = conform(read_results(path))
         table = pa.concat_tables([old, table])
     write_table(table, path, {"kind": "bench_results"}, overwrite=True)
     return table.num_rows

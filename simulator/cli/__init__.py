@@ -22,7 +22,17 @@ from computesim.io.arrow import describe_os_error
 from .output import with_flags
 
 #: Subcommand modules under computesim.cli; each has ``register(subparsers)`` which sets ``func``.
-COMMANDS = ("estimate", "examples", "profiles", "sweep", "bands", "trend", "efficiency", "bench")
+COMMANDS = (
+    "estimate",
+    "examples",
+    "profiles",
+    "sweep",
+    "bands",
+    "trend",
+    "efficiency",
+    "bench",
+    "warmup",
+)
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  #: 128 + SIGINT

@@ -6,6 +6,7 @@ import argparse
 import os
 
 from computesim.benchmarks import WorkloadImportError, workloads
+from computesim.benchmarks.compare import NOISE_FACTOR, compare, hosts_differ, load
 from computesim.benchmarks.plot import plot_scaling
 from computesim.errors import InputError, shown
 from computesim.io.arrow import check_output
@@ -37,6 +38,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out",
         metavar="FILE",
         help="append the rows to FILE.arrow or FILE.parquet (created if absent)",
+    )
+    p.add_argument(
+        "--compare",
+        metavar="OLD.arrow",
+        help="print each row's throughput ratio to the matching row (workload, backend, size, "
+        "threads) of the latest run in OLD.arrow/.parquet and flag changes beyond noise "
+        f"(at least {NOISE_FACTOR}x, more where either run's median/best spread is wider)",
     )
     p.add_argument(
         "--backend",
@@ -115,7 +123,9 @@ def _fmt(x, digits: int = 3) -> str:
 
 
 def text(rows: list[dict]) -> str:
-    """The rows as an aligned table, with the machine and the limits below."""
+    """The rows as an aligned table, with the machine and the limits below (and, after
+    ``--compare``, each row's ratio to the previous run and whether it changed beyond noise)."""
+    compared = bool(rows) and "change" in rows[0]
     headers = [
         "workload",
         "backend",
@@ -139,8 +149,11 @@ def text(rows: list[dict]) -> str:
             _fmt(r["vs_limit"], 2),
             _fmt(r["first_seconds"], 2),
         ]
+        + ([_fmt(r["vs_previous"], 2), _flag(r)] if compared else [])
         for r in rows
     ]
+    if compared:
+        headers += ["vs old", "change"]
     lines = [format_table(headers, body), ""]
     if rows:
         r = rows[0]
@@ -153,6 +166,7 @@ def text(rows: list[dict]) -> str:
             )
             + f"; load {_fmt(r['load_avg_1min'], 2)}; {r['date']}"
         )
+        lines.append(f"cpu: {r.get('cpu_id') or '?'}; flags: {r.get('cpu_flags') or '-'}")
         seen = sorted(
             {
                 (
@@ -176,7 +190,18 @@ def text(rows: list[dict]) -> str:
             "vs ref = throughput / the reference backend's at the same size; vs limit = share of the limit "
             "(bandwidth: bytes written / write bandwidth)"
         )
+    if compared:
+        slower = sum(r["change"] == "slower" for r in rows)
+        lines.append(
+            f"vs old = throughput / the previous run's (same workload, backend, size, threads); "
+            f"change beyond noise (>= {NOISE_FACTOR}x or the rows' median/best spread): "
+            f"{slower} slower, {sum(r['change'] == 'faster' for r in rows)} faster"
+        )
     return "\n".join(lines)
+
+
+def _flag(r: dict) -> str:
+    return {"slower": "SLOWER", "faster": "faster", "same": "", "new": "new"}[r["change"]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -185,13 +210,14 @@ def run(args: argparse.Namespace) -> int:
 
     _check_paths(args)
     _max_size(args.max_size)
+    previous = load(args.compare) if args.compare else None
     try:
         names = list(workloads())
     except WorkloadImportError as exc:
         print(f"computesim: error: bench: {exc}", file=sys.stderr)
         return 1
     _check_only(args.only, names)
-    return _run(args)
+    return _run(args, previous)
 
 
 def _max_size(value: float | None) -> None:
@@ -216,7 +242,9 @@ def _check_only(only: list[str] | None, names: list[str]) -> None:
             )
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, previous: dict[tuple, dict] | None = None) -> int:
+    import sys
+
     from computesim.benchmarks import suite  # deferred: loads Numba (the limit kernels)
 
     backends = _backends(args.backend)
@@ -237,6 +265,11 @@ def _run(args: argparse.Namespace) -> int:
         )
     if args.out:
         suite.append(rows, args.out)
+    if previous is not None:
+        compare(rows, previous)
+        note = hosts_differ(rows, previous)
+        if note:
+            print(f"computesim: bench --compare: {note}", file=sys.stderr)
     if args.plot:
         plot_scaling(rows, args.plot)
     if args.json:

@@ -174,3 +174,132 @@ def test_results_table_written_atomically_has_the_same_data(tmp_path):
     t = sweep_table(1000)
     assert t.num_rows == 1000
     np.testing.assert_allclose(t["pfs_days"].to_numpy() * 8.64e19, t["flop"].to_numpy(), rtol=1e-15)
+
+
+def test_rows_record_the_cpu_and_its_instruction_sets(quick_rows):
+    from computesim.benchmarks.machine import ISA_FLAGS, _cpuinfo
+
+    info = _cpuinfo()
+    for r in quick_rows:
+        flags = r["cpu_flags"].split()
+        assert flags == [f for f in ISA_FLAGS if f in flags]  # known flags, in ISA_FLAGS order
+        if "flags" in info:  # x86 Linux: what /proc/cpuinfo says, family and model too
+            assert set(flags) == set(ISA_FLAGS) & set(info["flags"].split())
+            assert r["cpu_id"].endswith(f"family {info['cpu family']} model {info['model']}")
+
+
+def test_cpuinfo_fields_are_those_of_the_first_processor(tmp_path):
+    from computesim.benchmarks.machine import _cpuinfo, cpu_flags, cpu_id
+
+    f = tmp_path / "cpuinfo"
+    f.write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+        "flags\t\t: fpu avx512f avx2 avx sse4_2\n\n"
+        "processor\t: 1\nvendor_id\t: Other\ncpu family\t: 1\nmodel\t\t: 2\nflags\t\t: fpu\n"
+    )
+    info = _cpuinfo(str(f))
+    assert cpu_id(info) == "AuthenticAMD family 25 model 17"
+    assert cpu_flags(info) == "sse4_2 avx avx2 avx512f"
+    assert cpu_id({}) is None and cpu_flags({}) == ""
+    assert _cpuinfo(str(tmp_path / "absent")) == {}
+
+
+def _row(throughput, seconds=1.0, best=1.0, **kw):
+    r = {"workload": "w", "backend": "numba", "size": 10, "threads": 2, "date": "d"}
+    r.update(throughput=throughput, seconds=seconds, best_seconds=best, **kw)
+    return r
+
+
+def test_compare_flags_changes_beyond_noise_only():
+    from computesim.benchmarks.compare import KEY, NOISE_FACTOR, compare
+
+    def change(new, old):
+        return compare([new], {tuple(old[k] for k in KEY): old})[0]
+
+    r = change(_row(100.0), _row(200.0))
+    assert r["vs_previous"] == 0.5 and r["change"] == "slower" and r["noise"] == NOISE_FACTOR
+    assert change(_row(200.0), _row(100.0))["change"] == "faster"
+    assert change(_row(100.0), _row(120.0))["change"] == "same"  # within 1.3x
+    # repeats that spread 1.5x (median/best) in each run: 2x apart is within their noise (2.25x)
+    wide = change(_row(100.0, 1.5, 1.0), _row(200.0, 1.5, 1.0))
+    assert wide["change"] == "same" and wide["noise"] == pytest.approx(2.25)
+    other = change(_row(100.0), _row(200.0, size=11))
+    assert other["change"] == "new" and other["vs_previous"] is None
+
+
+def test_compare_uses_the_latest_run_in_the_file():
+    from computesim.benchmarks.compare import latest
+
+    got = latest([_row(1.0, date="2026-01-01"), _row(2.0, date="2026-02-01")])
+    assert [r["throughput"] for r in got.values()] == [2.0]
+    assert latest([]) == {}
+
+
+def test_bench_compare_prints_ratios_to_a_previous_run(cli, tmp_path):
+    import pyarrow as pa
+
+    from computesim.benchmarks.suite import read_results, write_table
+
+    old = tmp_path / "old.arrow"
+    only = ("--only", "point estimate (exact)", "--only", "import computesim")
+    assert cli("bench", "--quick", *only, "--out", old).code == 0
+    res = cli("bench", "--quick", "--json", *only, "--compare", old)
+    assert res.code == 0
+    rows = res.json()
+    prev = {r["workload"]: r["throughput"] for r in read_results(old).to_pylist()}
+    for r in rows:
+        assert r["previous_throughput"] == prev[r["workload"]]
+        assert r["vs_previous"] == pytest.approx(r["throughput"] / prev[r["workload"]])
+        assert r["change"] in ("same", "slower", "faster")
+    # a previous run 10x faster, written by a version without the cpu_id/cpu_flags columns
+    t = read_results(old).drop_columns(["cpu_id", "cpu_flags"])
+    fast = t.set_column(
+        t.column_names.index("throughput"),
+        "throughput",
+        pa.array([x * 10 for x in t["throughput"].to_pylist()]),
+    )
+    write_table(fast, old, {"kind": "bench_results"}, overwrite=True)
+    res = cli("bench", "--quick", *only, "--compare", old, "--out", old)
+    assert res.code == 0
+    assert "SLOWER" in res.out and "vs old" in res.out and "2 slower" in res.out
+    assert read_results(old).num_rows == 4  # the old file, without the new columns, appended to
+
+
+def test_bench_compare_needs_a_results_file(cli, tmp_path):
+    bad = tmp_path / "x.arrow"
+    for path in (tmp_path / "absent.arrow", bad):
+        res = cli("bench", "--quick", "--compare", path)
+        assert res.code == 2 and res.out == ""
+        assert res.err.startswith("computesim: error: --compare:") and res.err.count("\n") == 1
+        bad.write_text("not arrow")
+
+
+def test_cli_start_rows_are_whole_process_medians_of_five():
+    from computesim.benchmarks import suite
+    from computesim.benchmarks.core import START_ARGV, START_RUNS
+
+    names = [f"cli start ({n})" for n in START_ARGV]
+    assert {names[0], names[1]} <= set(workloads())
+    rows = suite.run("quick", only=["cli start (uncertain estimate)"])
+    assert [r["workload"] for r in rows] == ["cli start (uncertain estimate)"]
+    r = rows[0]
+    assert r["repeats"] >= START_RUNS >= 5
+    assert r["throughput"] == pytest.approx(1 / r["seconds"])  # the median, not the best run
+
+
+def test_warmup_compiles_both_kernel_variants(cli):
+    from computesim.kernels import mc_numba, sweep_numba
+
+    res = cli("warmup", "--json")
+    assert res.code == 0
+    got = res.json()
+    numba_workloads = {w.name for w in workloads().values() if "numba" in w.backends}
+    steps = {(s["workload"], s["size"]) for s in got["steps"] if s["backend"] == "numba"}
+    from computesim.benchmarks.warmup import SIZES
+
+    assert {(n, s) for n in numba_workloads for s in SIZES} <= steps
+    assert got["seconds"] >= sum(s["seconds"] for s in got["steps"]) > 0
+    # below and above the serial/threaded switches: both variants compiled (or loaded) here
+    assert sweep_numba._materialize.signatures and sweep_numba._materialize_serial.signatures
+    assert mc_numba._small_kernel.signatures and mc_numba._fused.signatures
+    assert min(SIZES) <= sweep_numba.SERIAL_MAX < max(SIZES) and mc_numba.SMALL < max(SIZES)
