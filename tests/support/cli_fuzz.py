@@ -10,7 +10,7 @@ exit 2, and no file left behind (nor hidden temp file) in the workspace on failu
 
 Expensive work is bounded by the grammar itself: grids stay small (or far over ``--max-points``),
 Monte Carlo sample counts stay <= 1e5 (or far over the 1e10 limit), the CUDA backend is not
-offered (the CUDA simulator is slow), and ``bench`` never runs a workload (``stub_bench``).
+offered (the CUDA simulator is slow), ``bench`` never runs a workload and ``warmup`` compiles nothing (``stub_bench``).
 
 Standalone: ``python tests/support/cli_fuzz.py [N] [SEED] [HUGE_LEN]`` prints the distinct failures.
 """
@@ -716,6 +716,9 @@ TRENDS_DATA = inputs(
 EFFICIENCY = FIT_FLAGS
 BENCH = {
     "--quick": FLAG,
+    "--compare": lambda rng, ws: rng.choice(
+        [ws["existing.parquet"], ws.fresh(".arrow"), ws["adir"], ws["binary.csv"], ""]
+    ),
     "--json": FLAG,
     "--out": outs(),
     "--backend": pool(["numba", "reference"], ["bogus", "cuda2"]),
@@ -748,6 +751,7 @@ COMMANDS: dict[str, tuple[dict, list[tuple[Pick, float]], float]] = {
     "trend": (TREND, [(TRENDS_DATA, 0.5)], 0.1),
     "efficiency": (EFFICIENCY, [(TRENDS_DATA, 0.5)], 0.04),
     "bench": (BENCH, [], 0.04),
+    "warmup": ({"--json": FLAG}, [], 0.01),
 }
 
 
@@ -939,13 +943,16 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 @contextlib.contextmanager
 def stub_bench() -> Iterator[None]:
-    """``bench`` validates its arguments but runs no workload (rows: [])."""
-    from computesim.benchmarks import suite
+    """``bench`` validates its arguments but runs no workload (rows: []); ``warmup`` compiles
+    nothing (steps: [])."""
+    from computesim.benchmarks import suite, warmup
 
     saved = {k: getattr(suite, k) for k in ("run_suite", "run_scaling", "append")}
+    saved_warm = warmup.warm
     suite.run_suite = lambda *a, **k: []
     suite.run_scaling = lambda *a, **k: []
     suite.append = lambda rows, path: 0
+    warmup.warm = lambda *a, **k: []
     try:
         import computesim.benchmarks.plot as bplot
 
@@ -958,6 +965,7 @@ def stub_bench() -> Iterator[None]:
     finally:
         for k, v in saved.items():
             setattr(suite, k, v)
+        warmup.warm = saved_warm
         if bplot is not None:
             bplot.plot_scaling = saved_plot
 
