@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from computesim.io.arrow import atomic_path
-
-PLOT_EXT = (".png", ".svg", ".pdf")
+from computesim.io.figures import save_figure
 
 
 def plot_scaling(rows: list[dict], path: str | Path) -> Path:
@@ -51,10 +49,8 @@ def plot_scaling(rows: list[dict], path: str | Path) -> Path:
         fontsize=9,
     )
     fig.tight_layout()
-    path = Path(path)
     try:
-        with atomic_path(path, True, "plot", extensions=PLOT_EXT, keep_suffix=True) as tmp:
-            fig.savefig(tmp, format=path.suffix.lstrip(".").lower(), dpi=110)
+        path = save_figure(fig, path, overwrite=True)
     finally:
         plt.close(fig)
     return path

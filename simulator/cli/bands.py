@@ -15,8 +15,8 @@ from computesim.data.layouts import LAYOUTS, ROLES
 from computesim.data.table import read_table
 from computesim.errors import InputError
 from computesim.io.arrow import check_output, write_table
+from computesim.io.figures import check_plot_path
 from computesim.uncertainty.band import MAX_SAMPLES, parse_factor, parse_thresholds
-from computesim.uncertainty.fan_chart import check_plot_path
 from computesim.uncertainty.rows import RowBands, dataset_bands, parse_confidence_factors
 from computesim.uncertainty.table import bands_table, models_of_rows, read_systems
 

@@ -10,15 +10,10 @@ from computesim.benchmarks.compare import NOISE_FACTOR, compare, hosts_differ, l
 from computesim.benchmarks.plot import plot_scaling
 from computesim.errors import InputError, shown
 from computesim.io.arrow import check_output
+from computesim.io.figures import check_plot_path
 from computesim.kernels import get_backend
 
 from .output import emit_json, format_table
-
-PLOT_EXT = (
-    ".png",
-    ".svg",
-    ".pdf",
-)  #: as benchmarks.plot.PLOT_EXT (not imported: keeps the CLI start light)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -100,7 +95,7 @@ def _check_paths(args: argparse.Namespace) -> None:
         if out.exists() and not os.access(out, os.R_OK | os.W_OK):
             raise InputError("--out", f"{args.out} is not readable and writable")
     if args.plot:
-        check_output(args.plot, overwrite=True, field="--plot", extensions=PLOT_EXT)
+        check_plot_path(args.plot, overwrite=True)
         try:
             import matplotlib  # noqa: F401
         except ImportError:

@@ -13,6 +13,7 @@ from computesim.data import datasets
 from computesim.data.datasets import Points
 from computesim.errors import InputError, require_positive
 from computesim.io.arrow import check_output, write_table
+from computesim.io.figures import check_plot_path
 from computesim.uncertainty.rows import band_interval
 
 from .output import emit_json, format_table, with_flags
@@ -429,7 +430,7 @@ def _text(out: dict[str, Any]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from computesim.trends.plots import check_plot_path, plot_trend  # NumPy: loaded on run
+    from computesim.trends.plots import plot_trend  # NumPy: loaded on run
 
     if args.plot:
         check_plot_path(args.plot, args.overwrite)

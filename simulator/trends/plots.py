@@ -18,17 +18,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from computesim.core import units
-from computesim.io.arrow import atomic_path, check_output
+from computesim.io.figures import check_plot_path, save_figure
 from computesim.trends.analysis import TrendFits
 from computesim.trends.fit import decimal_year
 
-PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
-
-
-def check_plot_path(path: str | Path, overwrite: bool = False, field: str = "path") -> Path:
-    """Validate a plot path before any work (arrow_io.check_output with the plot extensions)."""
-    return check_output(path, overwrite, field, PLOT_FORMATS)
 
 
 def _to_pfs_days(flop: ArrayLike) -> np.ndarray:
@@ -146,7 +140,7 @@ def plot_trend(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    final = check_plot_path(path, overwrite)
+    final = check_plot_path(path, overwrite, "path")
     t = decimal_year(table.column("date").to_numpy(zero_copy_only=False))
     fig, ax = plt.subplots(figsize=(10, 6.2))
     try:
@@ -234,13 +228,7 @@ def plot_trend(
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
         ax.set_title(title)
-        fig.text(
-            0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace"
-        )
-        fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.9, top=0.94)
-        with atomic_path(final, overwrite, "path", PLOT_FORMATS, keep_suffix=True) as tmp:
-            meta = {"Description": "\n".join(lines)} if final.suffix == ".png" else None
-            fig.savefig(tmp, dpi=110, metadata=meta)
+        save_figure(fig, final, overwrite, "path", lines, right=0.9)
     finally:
         plt.close(fig)
     return final

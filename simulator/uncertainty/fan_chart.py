@@ -12,16 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from computesim.io.arrow import atomic_path, check_output
+from computesim.io.figures import check_plot_path, save_figure
 from computesim.uncertainty.rows import RowBands
 
-PLOT_FORMATS = (".png", ".svg", ".pdf")
 _COLORS = {"bounds": "#1f77b4", "confidence": "#7f7f7f", "hardware": "#d62728", "ops": "#2ca02c"}
-
-
-def check_plot_path(path: str | Path, overwrite: bool = False, field: str = "plot") -> Path:
-    """Validate a plot path before any work (``check_output`` with the plot extensions)."""
-    return check_output(path, overwrite, field, PLOT_FORMATS)
 
 
 def caption(rb: RowBands, shown: int) -> list[str]:
@@ -52,7 +46,7 @@ def plot_bands(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    final = check_plot_path(path, overwrite)
+    final = check_plot_path(path, overwrite, "path")
     q = ["p5_flop", "p25_flop", "p50_flop", "p75_flop", "p95_flop"]
     cols = rb.table.select(["date", "band_source", *q])
     rows = [r for r in cols.to_pylist() if r["date"] is not None and r["p50_flop"] is not None]
@@ -81,13 +75,7 @@ def plot_bands(
         if rows:
             ax.legend(loc="upper left", fontsize=8, framealpha=0.9, title="band from")
         ax.set_title(title)
-        fig.text(
-            0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace"
-        )
-        fig.subplots_adjust(bottom=0.10 + 0.024 * len(lines), left=0.08, right=0.97, top=0.94)
-        with atomic_path(final, overwrite, "plot", PLOT_FORMATS, keep_suffix=True) as tmp:
-            meta = {"Description": "\n".join(lines)} if final.suffix == ".png" else None
-            fig.savefig(tmp, dpi=110, metadata=meta)
+        save_figure(fig, final, overwrite, "path", lines)
     finally:
         plt.close(fig)
     return final

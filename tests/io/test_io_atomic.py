@@ -160,10 +160,10 @@ def test_stdout_closed_in_process(cli, monkeypatch):
 
 
 def test_plot_path_uses_the_common_check(tmp_path):
-    from computesim.trends.plots import check_plot_path
+    from computesim.io.figures import check_plot_path
 
-    with pytest.raises(InputError, match=r"path: .*extension"):
+    with pytest.raises(InputError, match=r"plot: .*extension"):
         check_plot_path(tmp_path / "p.arrow")
-    with pytest.raises(InputError, match="path: file name too long"):
+    with pytest.raises(InputError, match="plot: file name too long"):
         check_plot_path(tmp_path / ("p" * 300 + ".png"))
     assert check_plot_path(Path(tmp_path / "p.PNG")) == tmp_path / "p.PNG"
