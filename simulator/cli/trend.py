@@ -195,22 +195,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 #: API parameter (as InputError names it) -> the flag that sets it, for messages.
+#: API parameters whose flag is not their own name (the rest: computesim.cli.flag_names)
 FLAGS = {
-    "start": "--from",
-    "end": "--to",
-    "breaks": "--breaks",
     "large_threshold": "--large",
-    "large": "--large",
-    "large_z": "--large-z",
-    "large_window": "--large-window",
-    "large_from": "--large-from",
-    "max_breaks": "--max-breaks",
     "n_boot": "--bootstrap",
-    "seed": "--seed",
     "level": "--ci",
-    "noise_factor": "--noise-factor",
     "t": "--project",
-    "project": "--project",
     "threshold_flop": "--threshold",
     "years": "--cost-years",
     "budget_usd": "--budget",

@@ -40,7 +40,7 @@ from statistics import NormalDist
 from typing import Any
 
 from computesim.core import units
-from computesim.core.methods import estimate_hardware, estimate_ops
+from computesim.core.methods import AGREEMENT_FACTOR, estimate_hardware, estimate_ops
 from computesim.data.table import Dataset
 from computesim.errors import InputError
 from computesim.hardware_profiles import find_profile
@@ -263,7 +263,7 @@ def _ops(ds: Dataset, i: int) -> Derivation | None:
     return Derivation(estimate_ops(**kw).flop, "ops", kw, (flag,))
 
 
-DISAGREEMENT_FACTOR = 3.0  #: re-derived / recorded beyond this factor (either way): listed
+DISAGREEMENT_FACTOR = AGREEMENT_FACTOR  #: re-derived / recorded beyond the source's 3x: listed
 
 
 def _cross_check_columns(

@@ -17,7 +17,7 @@ from typing import Any
 from computesim.core import units
 from computesim.core.examples import ExampleResult
 from computesim.core.methods import HARDWARE_INPUTS, OPS_INPUTS, estimate_hardware, estimate_ops
-from computesim.data.table import load
+from computesim.data.table import MAX_CELL, load
 from computesim.errors import InputError
 from computesim.kernels import get_backend
 from computesim.kernels.encoding import NPAR, NPAR_LUT
@@ -205,11 +205,6 @@ def bands_table(
     return pa.table(cols)
 
 
-MAX_CELL = (
-    1000  #: longest cell of a systems table (characters); longer: InputError naming row and column
-)
-
-
 def _text_columns(table) -> list[dict[str, str | None]]:
     rows = table.to_pylist()
     out = [
@@ -241,13 +236,8 @@ def read_systems(path: str) -> list[dict[str, str | None]]:
     return _text_columns(table)
 
 
-#: Names in estimate's messages (parameters, or the options of profile lookups) -> the column
-#: of a systems table they come from.
-_FLAG_COLUMNS = (
-    {c: c for c in HW_COLUMNS + OPS_COLUMNS}
-    | {f"--{c.replace('_', '-')}": c for c in HW_COLUMNS + OPS_COLUMNS}
-    | {"method": "method"}
-)
+#: The parameters estimate's messages name that are columns of a systems table.
+_INPUT_COLUMNS = frozenset((*HW_COLUMNS, *OPS_COLUMNS, "method"))
 
 
 def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | None = None):
@@ -297,9 +287,9 @@ def models_of_rows(rows: Sequence[dict[str, str | None]], method_error: float | 
             else:
                 raise InputError("method", f"expected hardware or ops, got {method!r}")
         except InputError as exc:
-            col = _FLAG_COLUMNS.get(exc.field)
+            column = exc.field in _INPUT_COLUMNS
             raise InputError(
-                f"{where} column {col}" if col else f"{where} {exc.field}", exc.problem
+                f"{where} column {exc.field}" if column else f"{where} {exc.field}", exc.problem
             ) from None
         models.append(model_of(est, method_error))
         labels.append({"system": g("system") or where, "method": method})
