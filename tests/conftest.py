@@ -30,3 +30,13 @@ def cli(capsys):
         return CliResult(code, cap.out, cap.err)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A module's LocalCluster: 2 single-threaded worker processes, no dashboard (issue 15)."""
+    pytest.importorskip("distributed")
+    from computesim.cluster import connect
+
+    with connect("local:2") as client:
+        yield client

@@ -16,6 +16,7 @@ LAYERS = (
     "computesim",
     "errors",
     "io",
+    "cluster",
     "hardware_profiles",
     "core",
     "data",
