@@ -3,7 +3,8 @@
 Schema (units in key names; every figure carries a source):
 
     name, aliases[], kind ("gpu"|"tpu"|"cpu"), vendor, release_date (TOML date),
-    per ("chip"|"board"), chips_per_board, memory_gib, memory_bandwidth_gb_per_s, tdp_w,
+    per ("chip"|"board"), chips_per_board, memory_gib, memory_bandwidth_gb_per_s, tdp_w (may be
+    left out only where the maker publishes none; [sources] tdp_w then says so),
     default_utilization (optional; else by kind), default_precision (optional; else fp32 if
     present, else the first peak listed): the format training on that chip typically used (fp32
     before tensor units; dense bf16/fp16 tensor from Volta on; bf16 on TPUs), note (optional)
@@ -40,6 +41,8 @@ KINDS = ("gpu", "tpu", "cpu")
 DEFAULT_UTILIZATION = {"gpu": 0.33, "tpu": 0.33, "cpu": 0.17}
 
 _TOP_FIGURES = {"memory_gib", "memory_bandwidth_gb_per_s", "tdp_w"}
+#: Figures a profile may leave out when its maker publishes none ([sources] says why).
+_OPTIONAL_FIGURES = {"tdp_w"}
 _TOP_KEYS = {
     "name",
     "aliases",
@@ -93,7 +96,7 @@ class Profile:
     chips_per_board: int
     memory_gib: float
     memory_bandwidth_gb_per_s: float
-    tdp_w: float
+    tdp_w: float | None  #: None where the maker publishes none (sources["tdp_w"] says so)
     peaks: dict[str, Peak]
     sources: dict[str, str]
     default_utilization: float
@@ -204,7 +207,7 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
     """Validate one profile's TOML table; every problem is an InputError naming file and field."""
     _unknown(where, raw, _TOP_KEYS)
     for req in ("name", "kind", "release_date", "per", "peak", "sources") + tuple(
-        sorted(_TOP_FIGURES)
+        sorted(_TOP_FIGURES - _OPTIONAL_FIGURES)
     ):
         if req not in raw:
             raise InputError(where, f"missing {req}")
@@ -218,10 +221,15 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
     if not isinstance(sources, dict):
         raise InputError(where, "[sources] must be a table")
     _unknown(f"{where} [sources]", sources, _TOP_FIGURES | {"release_date", "default_precision"})
+    for fig in sorted(_OPTIONAL_FIGURES - set(raw)):
+        if not str(sources.get(fig, "")).strip():
+            raise InputError(
+                where, f"missing {fig} (where the maker publishes none, say so under [sources])"
+            )
     for fig in sorted(_TOP_FIGURES | {"release_date"}):
         if not str(sources.get(fig, "")).strip():
             raise InputError(where, f"no source for {fig} (add it under [sources])")
-    figures = {f: _num(where, f, raw[f]) for f in _TOP_FIGURES}
+    figures = {f: _num(where, f, raw[f]) for f in _TOP_FIGURES if f in raw}
     if not isinstance(raw["peak"], dict) or not raw["peak"]:
         raise InputError(where, "needs at least one [peak.<precision>] table")
     for prec in raw["peak"]:
@@ -268,7 +276,7 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
         path=where,
         memory_gib=figures["memory_gib"],
         memory_bandwidth_gb_per_s=figures["memory_bandwidth_gb_per_s"],
-        tdp_w=figures["tdp_w"],
+        tdp_w=figures.get("tdp_w"),
     )
 
 
@@ -312,7 +320,7 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
     >>> find_profile("GTX 508")
     Traceback (most recent call last):
     ...
-    computesim.kernels.errors.InputError: device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', 'GeForce GTX 580'?
+    computesim.kernels.errors.InputError: device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', 'GTX 1080 Ti'?
     """
     pool = [*extra, *builtin_profiles()]
     want = _norm(name)

@@ -63,7 +63,7 @@ def test_readme_error_example_line(cli):
     line = _one_error(cli("estimate", "--device", "GTX 508", "--days", "3"), "--device")
     assert line == (
         "computesim: error: --device: unknown device 'GTX 508'; did you mean 'GTX 580', 'GTX580', "
-        "'GeForce GTX 580'?"
+        "'GTX 1080 Ti'?"
     )
 
 

@@ -45,7 +45,8 @@ def _detail(p: Profile) -> str:
         f"default utilization: {p.default_utilization:g}",
         f"default precision: {p.default_precision}"
         + (f" ({p.sources['default_precision']})" if "default_precision" in p.sources else ""),
-        f"memory: {p.memory_gib:g} GiB at {p.memory_bandwidth_gb_per_s:g} GB/s; TDP {p.tdp_w:g} W",
+        f"memory: {p.memory_gib:g} GiB at {p.memory_bandwidth_gb_per_s:g} GB/s; TDP "
+        + (f"{p.tdp_w:g} W" if p.tdp_w is not None else "not published"),
     ]
     for prec, pk in p.peaks.items():
         lines.append(
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
             ", ".join(k for k in p.peaks if k not in ("fp32", p.default_precision)),
             f"{p.memory_gib:g}",
             f"{p.memory_bandwidth_gb_per_s:g}",
-            f"{p.tdp_w:g}",
+            "-" if p.tdp_w is None else f"{p.tdp_w:g}",
         ]
         for p in profs
     ]

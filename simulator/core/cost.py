@@ -108,8 +108,13 @@ def energy(
         device = hw.inputs.get("device")
         if device is None:
             raise InputError("power_w", "give `power_w` (no device profile to take a TDP from)")
-        tdp = find_profile(str(device)).tdp_w
-        power: Quantity = Point(tdp)
+        prof = find_profile(str(device))
+        if prof.tdp_w is None:
+            raise InputError(
+                "power_w",
+                f"{prof.name} has no published TDP ({prof.sources['tdp_w']}); give `power_w`",
+            )
+        power: Quantity = Point(prof.tdp_w)
         inputs["power_source"] = f"TDP of {device}"
     else:
         power = _positive(power_w, "power_w")

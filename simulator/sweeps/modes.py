@@ -210,7 +210,11 @@ def inverse_batches(
     schema = pa.schema(inv.fields(grid))
     names = [a.name for a in grid.axes]
     dev = grid.device
-    tdp = np.array([p.tdp_w for p in grid.axes[dev].profiles]) if dev >= 0 else None
+    tdp = (  # NaN energy where a maker publishes no TDP
+        np.array([np.nan if p.tdp_w is None else p.tdp_w for p in grid.axes[dev].profiles])
+        if dev >= 0
+        else None
+    )
     for flop, _pfs, vals, codes in _chunks(grid, backend, chunk, reuse):
         # flop = compute per unit of the solved factor (per day, or per device)
         per_unit = flop * units.SECONDS_PER_DAY if inv.solve == "days" else flop

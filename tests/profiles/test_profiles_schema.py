@@ -193,3 +193,11 @@ def test_a_stated_non_fp32_default_precision_needs_a_source(tmp_path):
     ok = text.replace("[sources]\n", '[sources]\ndefault_precision = "lab practice"\n')
     prof = load_profile_file(_write(tmp_path, ok, "ok_gpu.toml"))
     assert prof.default_precision == "fp16" and prof.peak().flop_per_s == pytest.approx(8e12)
+
+
+def test_tdp_may_be_left_out_only_with_a_source_saying_so(tmp_path):
+    no_tdp = GOOD.replace("tdp_w = 150\n", "")
+    _rejects(tmp_path, no_tdp.replace('tdp_w = "test datasheet"\n', ""), "missing tdp_w")
+    text = no_tdp.replace('tdp_w = "test datasheet"', 'tdp_w = "Not published by the maker"')
+    prof = load_profile_file(_write(tmp_path, text, "no_tdp.toml"))
+    assert prof.tdp_w is None and prof.to_dict()["tdp_w"] is None
