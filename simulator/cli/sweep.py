@@ -46,9 +46,14 @@ def register(sub) -> None:
     g.add_argument("--group-by", help="reduce: one row per value of this axis")
     g.add_argument("--target", help="inverse: target compute (1e25FLOP)")
     g.add_argument("--solve", choices=("days", "count"), help="inverse: what to solve for")
-    g.add_argument("--pue", help="inverse: power usage effectiveness (default 1.0)")
     g.add_argument(
-        "--price-per-hour", help="inverse: USD per device-hour (cost omitted if not given)"
+        "--pue",
+        help="inverse and materialise: power usage effectiveness (inverse default 1.0;"
+        " materialise adds device_hours and energy_kwh columns when given)",
+    )
+    g.add_argument(
+        "--price-per-hour",
+        help="inverse and materialise: USD per device-hour (adds cost_usd; omitted if not given)",
     )
     g = p.add_argument_group(
         "uncertainty (materialise mode; give an axis as a range, e.g. --utilization '0.25 to 0.4')"

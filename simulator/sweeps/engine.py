@@ -20,6 +20,7 @@ from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
 from computesim.sweeps.bands import append_band_columns, band_fields
+from computesim.sweeps.costs import CostColumns, append_cost_columns, cost_fields, with_cost_columns
 from computesim.sweeps.grid import Grid, build_grid, check_range
 from computesim.sweeps.modes import (
     CHUNK_POINTS,
@@ -49,8 +50,11 @@ def run_materialize(req: SweepRequest, progress: Progress | None = None):
     )
     check_range(grid)
     bands = req.bands
+    costs = CostColumns(req.pue, req.price_per_hour)
+    costs.check(grid)
     meta = _meta(grid, req.mode, req.backend.name)
     meta |= {"bands": bands.to_meta()} if bands.active else {}
+    meta |= {"pue": req.pue, "price_per_hour_usd": req.price_per_hour} if costs.active else {}
     shared = bands.shared() if bands.active else None  # U's band: once per sweep
     import pyarrow as pa
 
@@ -59,11 +63,16 @@ def run_materialize(req: SweepRequest, progress: Progress | None = None):
         if shared is not None:
             for name, col in shared.columns(table["flop"].to_numpy()).items():
                 table = table.append_column(name, pa.array(col))
+        if costs.active:
+            table = with_cost_columns(grid, table, costs)
         return _finish(table, meta, None, req.overwrite)
-    schema = pa.schema(schema_fields(grid) + (band_fields(bands) if shared else []))
+    band_schema = pa.schema(schema_fields(grid) + (band_fields(bands) if shared else []))
+    schema = pa.schema(list(band_schema) + cost_fields(costs))
     batches = materialize_batches(grid, req.backend, req.chunk_points, progress)
     if shared is not None:
-        batches = append_band_columns(batches, schema, shared)
+        batches = append_band_columns(batches, band_schema, shared)
+    if costs.active:
+        batches = append_cost_columns(batches, schema, grid, costs)
     return write_batches(req.out, schema, batches, meta, req.overwrite)
 
 
@@ -110,16 +119,17 @@ def run_inverse(req: SweepRequest, progress: Progress | None = None):
                 f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
                 "float64 range for this grid",
             )
-    inv = Inverse(what, tgt, req.pue, req.price_per_hour)
+    pue = 1.0 if req.pue is None else req.pue
+    inv = Inverse(what, tgt, pue, req.price_per_hour)
     meta = _meta(grid, "inverse", req.backend.name) | {
         "target_flop": tgt,
         "solve": what,
-        "pue": req.pue,
+        "pue": pue,
         "price_per_hour_usd": req.price_per_hour,
     }
     if req.out is None:
         table = inverse_table(
-            grid, what, tgt, req.pue, req.price_per_hour, req.backend, req.chunk_points
+            grid, what, tgt, pue, req.price_per_hour, req.backend, req.chunk_points
         )
         return _finish(table, meta, None, req.overwrite)
     import pyarrow as pa

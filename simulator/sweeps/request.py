@@ -141,6 +141,14 @@ def _only_in(mode: str, given: Mapping[str, Any], wanted: str, hint: str) -> Non
             )
 
 
+def _pue(value: Any) -> float:
+    """Power usage effectiveness: facility power over IT power, at least 1."""
+    pue = require_positive("pue", _real(value, "pue"))
+    if pue < 1:
+        raise InputError("pue", f"power usage effectiveness is at least 1, got {pue:g}")
+    return pue
+
+
 def _real(value: Any, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, SCALAR_TYPES):
         raise InputError(field, f"must be a number, got {shown(value)}")
@@ -166,7 +174,7 @@ class SweepRequest:
     group_by: str | None = None
     target: float | None = None  #: inverse (FLOP)
     solve: str | None = None
-    pue: float = 1.0
+    pue: float | None = None  #: inverse (default 1) and materialise (energy column when given)
     price_per_hour: float | None = None
 
     def guard(self, default: int, what: str) -> Callable[[int], None]:
@@ -264,12 +272,9 @@ def parse_request(
         "reduce",
         "threshold, quantiles or group_by",
     )
-    _only_in(
-        mode,
-        {"target": target, "solve": solve, "pue": pue, "price_per_hour": price_per_hour},
-        "inverse",
-        "give target",
-    )
+    _only_in(mode, {"target": target, "solve": solve}, "inverse", "give target")
+    if mode == "reduce":  # energy and cost are columns of materialise and inverse mode
+        _only_in(mode, {"pue": pue, "price_per_hour": price_per_hour}, "inverse", "give target")
     thr = compute_amount(threshold, "threshold")
     if out is not None:
         if not isinstance(out, (str, Path)):
@@ -292,7 +297,7 @@ def parse_request(
         group_by,
         compute_amount(target, "target"),
         solve,
-        1.0 if pue is None else require_positive("pue", _real(pue, "pue")),
+        None if pue is None else _pue(pue),
         None
         if price_per_hour is None
         else require_positive("price_per_hour", _real(price_per_hour, "price_per_hour")),

@@ -50,6 +50,21 @@ def test_card_example_to_parquet(run, tmp_path):
     assert meta["backend"] == "reference" and meta["shape"] == [1, 3, 10, 4]
 
 
+def test_materialise_energy_and_cost_columns(run, tmp_path):
+    out = tmp_path / "costs.parquet"
+    code, _, err = run(
+        *CARD, "--pue", "1.2", "--price-per-hour", "0.5", "--out", str(out), "--no-progress"
+    )
+    assert code == 0, err
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(out)
+    assert t.column_names[-3:] == ["device_hours", "energy_kwh", "cost_usd"]
+    for r in t.to_pylist():  # GTX 580: 244 W TDP
+        assert r["energy_kwh"] == pytest.approx(r["count"] * r["days"] * 24 * 244 * 1.2 / 1000)
+        assert r["cost_usd"] == pytest.approx(r["count"] * r["days"] * 24 * 0.5)
+
+
 def test_reduce_json(run):
     code, stdout, err = run(
         *CARD,
@@ -189,7 +204,8 @@ def test_ctrl_c_leaves_no_file(tmp_path):
         (["--group-by", "epochs"], "--group-by"),
         (["--max-points", "2"], "--max-points"),
         (["--threshold", "5"], "--threshold"),
-        (["--price-per-hour", "1"], "--price-per-hour"),
+        (["--price-per-hour", "nope"], "--price-per-hour"),
+        (["--pue", "0.5"], "--pue"),
     ],
 )
 def test_errors_name_flags(run, argv, flag):
