@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,13 @@ from computesim.core.methods import (
     estimate_ops,
     reported,
 )
-from computesim.core.stages import ONE_THIRD, ONE_THIRD_SOURCE, modification_share
+from computesim.core.stages import (
+    ONE_THIRD,
+    ONE_THIRD_SOURCE,
+    STAGES,
+    cumulative_band,
+    modification_share,
+)
 from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
@@ -194,6 +201,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "('3.8e25 FLOP', a range); reports modification / original and P(> 1/3), the EU "
         "guidelines' threshold for a modifier becoming a provider",
     )
+    st = p.add_argument_group(
+        "training stages (the cumulative compute of pre-training, fine-tuning and post-training)"
+    )
+    st.add_argument(
+        "--stage-compute",
+        action="append",
+        default=[],
+        metavar="STAGE=COMPUTE",
+        help="another stage's compute with a unit, a point or a range "
+        "('pretraining=1e24 to 3e24 FLOP'; stages: " + ", ".join(STAGES) + "); repeatable. "
+        "Reports the cumulative total of this estimate and those stages with its band "
+        "(independent lognormal stages, Fenton-Wilkinson)",
+    )
+    st.add_argument(
+        "--stage",
+        help="which stage this estimate is (default: the first of "
+        + ", ".join(STAGES)
+        + " not given by --stage-compute)",
+    )
     estimate_costs.register(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
@@ -202,7 +228,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 METHODS = ("hardware", "ops", "auto")
 #: API parameter (as InputError names it) -> the flag that sets it, for messages.
 #: API parameters whose flag is not their name (the others: computesim.cli.flag_names)
-FLAGS = {"compute": "--original-compute"}
+FLAGS = {"compute": "--original-compute", "stages": "--stage-compute"}
 
 
 def _samples(text: str | None) -> int | None:
@@ -572,6 +598,71 @@ def one_third_rule(args: argparse.Namespace, estimates: list[Estimate]) -> dict[
     return out | {"p_exceeds": r.p_above[ONE_THIRD], "exact": r.exact}
 
 
+def _stage_estimates(pairs: list[str]) -> dict[str, Estimate]:
+    """--stage-compute STAGE=COMPUTE pairs as reported estimates, by stage."""
+    out: dict[str, Estimate] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or name not in STAGES:
+            raise InputError(
+                "--stage-compute",
+                f"expected STAGE=COMPUTE with STAGE one of {', '.join(STAGES)}, got {shown(pair)}",
+            )
+        if name in out:
+            raise InputError("--stage-compute", f"{name} given twice")
+        try:
+            out[name] = reported(value)
+        except InputError as exc:  # reported() names its "compute" parameter
+            raise InputError("--stage-compute", f"{name}: {exc.problem}") from None
+    return out
+
+
+def cumulative_stages(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
+    """This estimate (stage ``--stage``) and the ``--stage-compute`` stages: each stage's median
+    and log-SD, and the cumulative total's band (``core.stages.cumulative_band``). A stage whose
+    inputs are not all lognormal enters as the lognormal with the same log-space mean and SD."""
+    if len(estimates) != 1:
+        raise InputError("--stage-compute", "name one method (estimate ops|hardware)")
+    others = _stage_estimates(args.stage_compute)
+    free = [s for s in STAGES if s not in others]
+    this = args.stage if args.stage is not None else (free[0] if free else None)
+    if this is None or this not in STAGES:
+        raise InputError(
+            "--stage", f"name this estimate's stage, one of {', '.join(free or STAGES)}"
+        )
+    if this in others:
+        raise InputError("--stage", f"{this} is also given by --stage-compute")
+    err = uncertainty.parse_factor(args.method_error) if args.method_error else None
+    params, stages, lognormal = {}, {}, True
+    for name, e in [(this, estimates[0]), *others.items()]:
+        m = uncertainty.model_of(e, err if name == this else None)
+        if m.upper_bound:
+            raise InputError("--stage-compute", f"{name}: an upper bound has no cumulative band")
+        mu, sigma = m.log_normal_params() if m.exact else m.log_mean_sd()
+        lognormal &= m.exact
+        params[name] = (mu, sigma)
+        stages[name] = {"median_flop": math.exp(mu), "log_sigma": sigma}
+    return {
+        "this_stage": this,
+        "stages": stages,
+        "stages_lognormal": lognormal,
+        **cumulative_band(params),
+    }
+
+
+def render_cumulative(c: Mapping[str, Any]) -> str:
+    """The cumulative total as text lines."""
+    q = c["quantiles_flop"]
+    sig = units.sig
+    parts = ", ".join(f"{n} {sig(s['median_flop'])}" for n, s in c["stages"].items())
+    return (
+        f"cumulative over stages ({parts} FLOP; this estimate: {c['this_stage']}): "
+        f"mean {sig(c['mean_flop'])} FLOP, p5 {sig(q['p5'])}, p50 {sig(q['p50'])}, "
+        f"p95 {sig(q['p95'])} FLOP (Fenton-Wilkinson lognormal)"
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(
@@ -584,6 +675,8 @@ def _run(args: argparse.Namespace) -> int:
     extra = estimate_costs.report(args, estimates) if estimate_costs.wanted(args) else {}
     if args.original_compute is not None:
         extra["one_third_rule"] = one_third_rule(args, estimates)
+    if args.stage_compute or args.stage is not None:
+        extra["cumulative"] = cumulative_stages(args, estimates)
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
         emit_json(result_dict(estimates, unc) | extra)
@@ -592,6 +685,7 @@ def _run(args: argparse.Namespace) -> int:
         if unc is not None:
             print(render_band(estimates, unc))
         rule = extra.pop("one_third_rule", None)
+        cum = extra.pop("cumulative", None)
         if extra:
             print(estimate_costs.render(extra))
         if rule is not None:
@@ -600,4 +694,6 @@ def _run(args: argparse.Namespace) -> int:
                 + ("exceeds" if rule["exceeds"] else "does not exceed")
                 + f"; P(> 1/3) = {rule['p_exceeds']:.3g}"
             )
+        if cum is not None:
+            print(render_cumulative(cum))
     return 0

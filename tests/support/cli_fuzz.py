@@ -538,6 +538,11 @@ ESTIMATE = {
     "--recompute": pool(["none", "selective", "full"], ["", "half", "FULL"]),
     "--trainable-params": NUM,
     "--original-compute": pool(["1e24 FLOP", "1e23 to 1e24 FLOP"], ["< 1e20 FLOP", "1e24", "x"]),
+    "--stage-compute": pool(
+        ["pretraining=1e24 FLOP", "post-training=1e21 to 1e22 FLOP", "fine-tuning=100 pfs-days"],
+        ["pretrain=1e24 FLOP", "1e24 FLOP", "pretraining=< 1e24 FLOP", "pretraining=x", "="],
+    ),
+    "--stage": pool(["pretraining", "fine-tuning", "post-training"], ["", "finetune", "FT"]),
     "--energy": FLAG,
     "--emissions": FLAG,
     "--cost": FLAG,
