@@ -24,6 +24,7 @@ from computesim.core.examples import (
     Uncertain,
 )
 from computesim.core.methods import Estimate, Factor, estimate_hardware, estimate_ops
+from computesim.core.transformer_ops import estimate_transformer
 
 
 @dataclass(frozen=True)
@@ -166,10 +167,28 @@ class ModernResult:
         return out
 
 
-def _gpu_hours(label: str, device: str, hours: float, util: float = DEFAULT_UTILIZATION):
+def _gpu_hours(
+    label: str,
+    device: str,
+    hours: float,
+    util: float = DEFAULT_UTILIZATION,
+    precision: str | None = None,
+):
     """Method 2 from a GPU-hour total: 1 device-equivalent x peak x hours x utilization."""
     return lambda: estimate_hardware(
-        device=device, count=1, days=f"{hours!r} h", utilization=util, label=label
+        device=device,
+        count=1,
+        days=f"{hours!r} h",
+        utilization=util,
+        precision=precision,
+        label=label,
+    )
+
+
+def _six_nd_active(label: str, total: float, active: float, tokens: float):
+    """6 x active parameters x tokens for a mixture of experts (the total reported beside it)."""
+    return lambda: estimate_transformer(
+        params=total, active_params=active, tokens=tokens, label=label
     )
 
 
@@ -180,15 +199,18 @@ def _six_nd(label: str, params: float, tokens: float):
 D = dt.date
 #: Carbon intensity and PUE of Meta's Llama papers: LLaMA (arXiv:2302.13971, section 6) states
 #: Wh = GPU-h x GPU power x PUE with PUE 1.1 and the US national average of 0.385 kg CO2e/kWh.
-_META_CARBON = "Touvron et al. 2023a (arXiv:2302.13971) section 6: PUE 1.1, 0.385 kg CO2e/kWh"
+_META_CARBON = (
+    "Touvron et al. 2023a (arXiv:2302.13971) section 6 and Table 15: Wh = GPU-h x GPU power x PUE "
+    "with PUE 1.1; tCO2eq = MWh x 0.385 (the US national average, 0.385 kg CO2eq/kWh)"
+)
 
 MODERN_EXAMPLES: tuple[ModernExample, ...] = (
     ModernExample(
         "GPT-3 175B",
         D(2020, 5, 28),
         "Brown et al. 2020, 'Language Models are Few-Shot Learners', arXiv:2005.14165",
-        "175e9 parameters x 300e9 training tokens (Table 2.2); total train compute "
-        "3.14e23 FLOP = 3,640 PF-days (Table D.1)",
+        "175e9 parameters x 300e9 training tokens (Table 2.2); Table D.1: 174,600M parameters, "
+        "300B tokens, total train compute 3.14E+23 FLOP = 3.64E+03 PF-days",
         ops=_six_nd("GPT-3 175B", 175e9, 300e9),
         printed_flop=3.14e23,
         printed_where="Table D.1, total train compute",
@@ -204,10 +226,12 @@ MODERN_EXAMPLES: tuple[ModernExample, ...] = (
         "was trained with",
         ops=_six_nd("Chinchilla 70B", 70e9, 1.4e12),
         printed_flop=5.76e23,
-        printed_where="the Gopher budget (5.76e23 FLOPs) Chinchilla matches (section 4, Table 3)",
+        printed_where="the Gopher budget, 5.76 x 10^23 FLOPs (Figure 2 caption; section 4), that "
+        "Chinchilla was trained with; Table 3 lists the same 5.76e23 for a compute-optimal 67B "
+        "on 1.5T tokens",
         reading="TPUv3/TPUv4 time is not published, so method 2 is not possible. The printed "
-        "5.76e23 is Gopher's budget counted with the paper's fuller FLOP count (attention, "
-        "embeddings), not 6ND; 6ND of 70B x 1.4T comes out 2% above it.",
+        "5.76e23 is Gopher's budget counted the paper's way (its FLOPs include the embedding "
+        "matrices and attention, Appendix F), not 6ND; 6ND of 70B x 1.4T comes out 2% above it.",
     ),
     ModernExample(
         "Llama 2 70B",
@@ -238,6 +262,22 @@ MODERN_EXAMPLES: tuple[ModernExample, ...] = (
         "default 0.33 (0.2 to 0.5). The model card's GPU-hours are its 'training time' for "
         "the model and may include more than the pre-training run (annealing, long context), "
         "so method 2 leans high; the utilization at which the methods agree is shown.",
+    ),
+    ModernExample(
+        "DeepSeek-V3",
+        D(2024, 12, 27),
+        "DeepSeek-AI 2024, 'DeepSeek-V3 Technical Report', arXiv:2412.19437 (abstract; Table 1: "
+        "2,664K H800 GPU-hours of pre-training, 119K context extension, 5K post-training, "
+        "2,788K in all, USD 5.576M at an assumed USD 2 per GPU-hour; fp8 mixed-precision training)",
+        "671e9 total parameters, 37e9 activated per token, 14.8e12 pre-training tokens; "
+        "2.664e6 H800 GPU-hours of pre-training",
+        ops=_six_nd_active("DeepSeek-V3", 671e9, 37e9, 14.8e12),
+        hardware=_gpu_hours("DeepSeek-V3", "H800", 2.664e6, precision="fp8"),
+        reading="A mixture of experts: method 1 counts the 37B activated parameters; 6 x the "
+        "671B total, the all-experts count, is reported beside it. No total FLOP is printed. "
+        "Method 2 uses the pre-training GPU-hours with the H800's dense fp8 peak (the report "
+        "trains its GEMMs in fp8) and the 2018 default 0.33; the utilization at which the "
+        "methods agree is shown (of the fp8 peak: twice it against the bf16 peak).",
     ),
 )
 

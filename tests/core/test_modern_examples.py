@@ -13,10 +13,12 @@ SIX_ND = {
     "Chinchilla 70B": 6 * 70e9 * 1.4e12,
     "Llama 2 70B": 6 * 70e9 * 2.0e12,
     "Llama 3.1 405B": 6 * 405e9 * 15.6e12,
+    "DeepSeek-V3": 6 * 37e9 * 14.8e12,  # activated parameters of the mixture of experts
 }
 GPU_HOURS = {
     "Llama 2 70B": 1_720_320 * HOUR * 312e12 * 0.33,  # A100 dense bf16
     "Llama 3.1 405B": 30.84e6 * HOUR * 989.4e12 * 0.33,  # H100 SXM dense bf16
+    "DeepSeek-V3": 2.664e6 * HOUR * 1978.9e12 * 0.33,  # H800 dense fp8 (as H100 SXM)
 }
 
 
@@ -80,3 +82,12 @@ def test_every_row_cites_its_source():
         assert ex.reading and ex.inputs_as_printed
         if ex.printed_flop is not None:
             assert ex.printed_where
+
+
+def test_deepseek_v3_counts_active_experts_and_reports_the_total(results):
+    r = results["DeepSeek-V3"]
+    assert r.ops.inputs["params_total"] == 671e9 and r.ops.inputs["params_active"] == 37e9
+    assert r.ops.inputs["six_n_d_total_flop"] == pytest.approx(6 * 671e9 * 14.8e12)
+    assert r.hardware.inputs["precision"] == "fp8" and "H800" in r.hardware.inputs["device"]
+    u = r.implied_utilization
+    assert u == pytest.approx(SIX_ND["DeepSeek-V3"] / (2.664e6 * HOUR * 1978.9e12), rel=1e-12)
