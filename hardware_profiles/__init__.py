@@ -304,6 +304,22 @@ def _norm(s: str) -> str:
     return re.sub(r"[^a-z0-9]", "", s.lower())
 
 
+#: Maker and brand words datasets put before a chip's name ("NVIDIA Tesla V100", "Google TPU v4").
+_BRANDS = ("nvidia", "google", "amd", "intel", "tesla", "geforce", "quadro", "instinct", "cloud")
+
+
+def _bare(s: str) -> str:
+    """``s`` normalised, without the maker and brand words in front of the chip's name."""
+    t = _norm(s)
+    stripped = True
+    while stripped:
+        stripped = False
+        for b in _BRANDS:
+            if t.startswith(b) and len(t) > len(b):
+                t, stripped = t[len(b) :], True
+    return t
+
+
 def _names(p: Profile) -> list[str]:
     return [p.key, p.name, *p.aliases]
 
@@ -327,6 +343,12 @@ def find_profile(name: str, extra: Iterable[Profile] = ()) -> Profile:
     for p in pool:
         if want and any(_norm(n) == want for n in _names(p)):
             return p
+    # as datasets spell them ("NVIDIA A100 SXM4 80 GB"): without maker and brand words, if that
+    # names one device only
+    bare = _bare(name)
+    hits = {p.key: p for p in pool if bare and any(_bare(n) == bare for n in _names(p))}
+    if len(hits) == 1:
+        return next(iter(hits.values()))
     everyone = {n: p for p in pool for n in _names(p)}
     near = difflib.get_close_matches(name, list(everyone), n=3, cutoff=0.5)
     near = near or [n for n in everyone if want and want in _norm(n)][:3]

@@ -438,3 +438,28 @@ def test_unpublished_tdp_is_none_and_energy_asks_for_power():
     with pytest.raises(InputError, match="power_w"):
         energy(hw)
     assert energy(hw, power_w=500).value == pytest.approx(64 * 500 * 10 / 1000)
+
+
+@pytest.mark.parametrize(
+    "spelling, key",
+    [
+        ("NVIDIA A100 SXM4 80 GB", "a100"),
+        ("NVIDIA A100 SXM4 40 GB", "a100_40gb"),
+        ("NVIDIA H100 SXM5 80GB", "h100"),
+        ("NVIDIA Tesla V100 SXM2 32 GB", "v100"),
+        ("NVIDIA H800 SXM5", "h800"),
+        ("NVIDIA Tesla P100", "p100"),
+        ("NVIDIA GeForce GTX 1080 Ti", "gtx1080ti"),
+        ("Google TPU v5p", "tpu_v5p"),
+    ],
+)
+def test_dataset_spellings_with_maker_and_brand_words_resolve(spelling, key):
+    assert find_profile(spelling).key == key
+
+
+def test_a_brandless_spelling_naming_two_devices_is_not_guessed():
+    """Without maker words only one device may match; 'NVIDIA A800 PCIe 40 GB' is no profile."""
+    from computesim.errors import InputError
+
+    with pytest.raises(InputError, match="did you mean"):
+        find_profile("NVIDIA A800 PCIe 40 GB")
