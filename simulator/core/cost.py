@@ -112,7 +112,8 @@ def energy(
         if prof.tdp_w is None:
             raise InputError(
                 "power_w",
-                f"{prof.name} has no published TDP ({prof.sources['tdp_w']}); give `power_w`",
+                f"no TDP is published for {prof.name} (see `computesim profiles`); give "
+                "`power_w`, a measured or assumed draw per device",
             )
         power: Quantity = Point(prof.tdp_w)
         inputs["power_source"] = f"TDP of {device}"
