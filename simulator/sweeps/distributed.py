@@ -16,7 +16,7 @@ interpolated by the same code (``kernels.host.quantiles``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -240,22 +240,24 @@ def rows(
     out: str | Path | None,
     overwrite: bool,
     progress: Progress | None = None,
+    task: Callable[..., Any] = rows_part,
 ):
     """Every point's row on the cluster: one table (the one-machine table, with ``job.meta``), or
-    with ``out`` a dataset directory of Parquet parts, renamed onto ``out`` when all are written."""
+    with ``out`` a dataset directory of Parquet parts, renamed onto ``out`` when all are written.
+    ``task(start, stop, job)``: what each task runs (``rows_part``; tests wrap it to fail)."""
     size = job.grid.size
     ranges = cluster.ranges(size, PART_POINTS)
     job = RowsJob(**{**job.__dict__, "ranges": tuple(ranges)})
     if out is None:
         import pyarrow as pa
 
-        parts = map_ranges(cluster.client, rows_part, ranges, job)
+        parts = map_ranges(cluster.client, task, ranges, job)
         table = pa.concat_tables(parts).combine_chunks()
         _done(progress, size)
         return arrow_io.with_metadata(table, job.meta)
     with arrow_io.atomic_directory(out, overwrite) as tmp:
         job = RowsJob(**{**job.__dict__, "folder": str(tmp.resolve())})
-        map_ranges(cluster.client, rows_part, ranges, job)
+        map_ranges(cluster.client, task, ranges, job)
     _done(progress, size)
     return arrow_io.check_dataset(out, overwrite=True)
 
