@@ -36,10 +36,10 @@ from computesim.sweeps.progress import Progress
 PARTS_PER_WORKER = 4
 #: Rows in one Parquet part at most (by default): a part's file stays a few GB at most.
 PART_POINTS = 1 << 26
-#: Evenly spaced probes per target in each counting round of the distributed order search.
-PROBES = 15
-#: Points in a bracket (per target) few enough to gather and select from.
-GATHER = 1 << 14
+#: Points in the brackets of all targets together gathered once they are narrow (as the numba
+#: kernel's BAND_LIMIT), but at least GATHER_MIN per target.
+GATHER = 1 << 22
+GATHER_MIN = 1 << 12
 #: Points per chunk when a task gathers a bracket's points.
 GATHER_CHUNK = 1 << 20
 
@@ -157,29 +157,53 @@ def extremes_part(start, stop, axes, const, group_axis, backend):
     return mn, amn, mx, amx
 
 
-def between_part(start, stop, axes, const, lo, hi, want, group_axis, backend):
-    """Object array (G, R): for each target ``want[g, r]``, the products of group g's points in
-    [start, stop) with lo[g, r] < product <= hi[g, r] (one pass over the range, chunk by chunk)."""
+def between_part(start, stop, axes, const, lo, hi, group_axis, backend):
+    """Object array (G, R): the products of group g's points in [start, stop) with
+    lo[g, r] < product <= hi[g, r], by the backend's ``band_parts`` on each box of the range
+    (the numba kernel's walk of the product structure), else by materialising it chunk by chunk."""
     be = get_backend(backend)
-    G, R = want.shape
-    out = np.empty((G, R), object)
+    G, R = lo.shape
     found: list[list[list[np.ndarray]]] = [[[] for _ in range(R)] for _ in range(G)]
-    k = len(axes)
-    stride = math.prod(len(a) for a in axes[group_axis + 1 :]) if group_axis >= 0 else 1
-    for at in range(start, stop, GATHER_CHUNK):
-        n = min(GATHER_CHUNK, stop - at)
-        f, pfs, cols = np.empty(n), np.empty(n), np.empty((k, n))
-        be.sweep.materialize(axes, const, at, f, pfs, cols, np.empty(0, np.int32), -1, 1.0)
-        g = (np.arange(at, at + n) // stride) % _groups(axes, group_axis)
-        for gi, r in zip(*np.nonzero(want)):
-            sel = (f > lo[gi, r]) & (f <= hi[gi, r])
-            if group_axis >= 0:
-                sel &= g == gi
-            found[gi][r].append(f[sel])
-    for gi in range(G):
+    shape = [len(a) for a in axes]
+    if hasattr(be.sweep, "band_parts"):
+        for box in boxes(start, stop, shape):
+            gs = _group_slice(box, group_axis)
+            for g, row in zip(
+                range(G)[gs], _band_values(be, _sub(axes, box), const, lo[gs], hi[gs], group_axis)
+            ):
+                for r in range(R):
+                    found[g][r].append(row[r])
+    else:
+        k = len(axes)
+        stride = math.prod(shape[group_axis + 1 :]) if group_axis >= 0 else 1
+        for at in range(start, stop, GATHER_CHUNK):
+            m = min(GATHER_CHUNK, stop - at)
+            f, pfs, cols = np.empty(m), np.empty(m), np.empty((k, m))
+            be.sweep.materialize(axes, const, at, f, pfs, cols, np.empty(0, np.int32), -1, 1.0)
+            grp = (np.arange(at, at + m) // stride) % G
+            for g, r in zip(*np.nonzero(hi > lo)):
+                found[g][r].append(f[(f > lo[g, r]) & (f <= hi[g, r]) & (grp == g)])
+    out = np.empty((G, R), object)
+    for g in range(G):
         for r in range(R):
-            out[gi, r] = np.concatenate(found[gi][r]) if found[gi][r] else np.empty(0)
+            out[g, r] = np.concatenate(found[g][r]) if found[g][r] else np.empty(0)
     return out
+
+
+def _band_values(be, axes, const, lo, hi, group_axis) -> list[list[np.ndarray]]:
+    """[g][r]: the products with lo[g, r] < product <= hi[g, r] of a (sub-)grid, per group."""
+    plan = host.Plan(axes, const, group_axis)
+    lo, hi = np.ascontiguousarray(lo, np.float64), np.ascontiguousarray(hi, np.float64)
+    part = be.sweep.band_parts(plan, lo, hi)  # (blocks, G, R) counts
+    size = part.sum(axis=0)
+    seg = np.concatenate([[0], np.cumsum(size.ravel())[:-1]]).reshape(size.shape)
+    starts = np.ascontiguousarray(seg[None] + np.cumsum(part, axis=0) - part)
+    out = np.empty(int(size.sum()))
+    be.sweep.band_parts(plan, lo, hi, out, starts)
+    return [
+        [out[seg[g, r] : seg[g, r] + size[g, r]] for r in range(lo.shape[1])]
+        for g in range(lo.shape[0])
+    ]
 
 
 def _merge(best, arg, value, at, better) -> None:
@@ -306,51 +330,82 @@ class ClusterSweep:
         return host.quantiles(search, axes, const, qs, group_axis)
 
     def order(self, axes, const, group_axis, ranks, lo, hi) -> np.ndarray:
-        """The ranks[g, r]-th smallest products (0-based) per group, exact.
+        """The ranks[g, r]-th smallest products (0-based) per group, exact (as the numba kernel's
+        ``order_fast``, with each counting pass on the cluster).
 
-        Brackets (lo, hi] of the float64 bit pattern are narrowed, a counting round on the cluster
-        at a time (PROBES evenly spaced probes and two interpolated on the count), until each
-        holds at most GATHER points; those are then gathered in one pass and the rank selected."""
+        Brackets (lo, hi] of the float64 bit pattern holding each rank are narrowed, one counting
+        round on the cluster at a time: first at order statistics of a sample of the grid, then by
+        interpolation on the count with a probe each side of the rank, and halving when that
+        stalls; once a bracket holds few points (``GATHER``) they are gathered in one pass and
+        the rank selected among them."""
         G, R = ranks.shape
+        n = math.prod(len(a) for a in axes) // _groups(axes, group_axis)
         lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
         hi_b = np.repeat(np.asarray(hi, np.float64).view(np.int64)[:, None], R, axis=1)
-        n = math.prod(len(a) for a in axes) // _groups(axes, group_axis)
         c_lo, c_hi = np.zeros((G, R), np.int64), np.full((G, R), n, np.int64)
-        j = np.arange(1, PROBES + 1)
-        while np.any((hi_b - lo_b > 1) & (c_hi - c_lo > GATHER)):
-            span = hi_b - lo_b
-            step = np.maximum(span // (PROBES + 1), 1)
-            frac = [
-                np.clip((ranks + 1 + w - c_lo) / np.maximum(c_hi - c_lo, 1), 0.0, 1.0)
-                for w in (-GATHER / 4, GATHER / 4)
-            ]
-            probes = np.concatenate(
-                [lo_b[..., None] + step[..., None] * j]
-                + [(lo_b + (span * f).astype(np.int64))[..., None] for f in frac],
-                axis=2,
-            )
-            probes = np.sort(np.clip(probes, lo_b[..., None] + 1, hi_b[..., None] - 1), axis=2)
+        limit = max(GATHER_MIN, GATHER // ranks.size)
+
+        def update(probes):
+            nonlocal lo_b, hi_b, c_lo, c_hi
             P = probes.shape[2]
             thr = np.ascontiguousarray(probes.reshape(G, R * P)).view(np.float64)
             counts = self.count_le(axes, const, thr, group_axis).reshape(G, R, P)
-            up = counts >= ranks[..., None] + 1
-            any_up, first = up.any(axis=2), up.argmax(axis=2)
-            down = np.where(any_up, first - 1, P - 1)
-            has_down = down >= 0
-            down = np.maximum(down, 0)[..., None]
-            hi_b = np.where(any_up, np.take_along_axis(probes, first[..., None], 2)[..., 0], hi_b)
-            c_hi = np.where(any_up, np.take_along_axis(counts, first[..., None], 2)[..., 0], c_hi)
-            lo_b = np.where(has_down, np.take_along_axis(probes, down, 2)[..., 0], lo_b)
-            c_lo = np.where(has_down, np.take_along_axis(counts, down, 2)[..., 0], c_lo)
+            for j in range(P):
+                pb, cj = probes[:, :, j], counts[:, :, j]
+                inside = (pb > lo_b) & (pb < hi_b)
+                up = inside & (cj >= ranks + 1)
+                down = inside & ~up
+                hi_b, c_hi = np.where(up, pb, hi_b), np.where(up, cj, c_hi)
+                lo_b, c_lo = np.where(down, pb, lo_b), np.where(down, cj, c_lo)
+
+        if n > limit:
+            update(_sample_probes(axes, const, group_axis, ranks, n))
+        rounds = 0
+        while np.any((hi_b - lo_b > 1) & (c_hi - c_lo > limit)):
+            span = (hi_b - lo_b).astype(np.float64)
+            probes = [
+                lo_b
+                + (span * np.clip((ranks + w - c_lo) / np.maximum(c_hi - c_lo, 1), 0, 1)).astype(
+                    np.int64
+                )
+                for w in (1 - limit / 4, 2 + limit / 4)
+            ]
+            probes += [lo_b + (hi_b - lo_b) // 2] if rounds else []
+            update(np.stack(probes, axis=2))
+            rounds += 1
         want = hi_b - lo_b > 1
         x = hi_b.view(np.float64).copy()
         if want.any():
-            lo_v, hi_v = lo_b.view(np.float64), hi_b.view(np.float64)
-            found = self._map(between_part, axes, const, lo_v, hi_v, want, group_axis)
+            lo_v = lo_b.view(np.float64)
+            hi_v = np.where(want, hi_b, lo_b).view(np.float64)  # empty where already exact
+            found = self._map(between_part, axes, const, lo_v, hi_v, group_axis)
             for g, r in zip(*np.nonzero(want)):
-                cand = np.concatenate([part[g, r] for part in found])
-                x[g, r] = np.partition(cand, ranks[g, r] - c_lo[g, r])[ranks[g, r] - c_lo[g, r]]
+                k = ranks[g, r] - c_lo[g, r]
+                x[g, r] = np.partition(np.concatenate([f[g, r] for f in found]), k)[k]
         return x
+
+
+def _sample_probes(axes, const, group_axis, ranks, n: int, size: int = 1 << 18) -> np.ndarray:
+    """Bit patterns (G, R, 2) of sample order statistics a few standard errors each side of each
+    rank, from ``size`` grid points drawn with a fixed seed (products in canonical order)."""
+    shape = tuple(len(a) for a in axes)
+    total = math.prod(shape)
+    flat = np.random.default_rng(0).integers(0, total, size) if total > size else np.arange(total)
+    idx = np.unravel_index(flat, shape)
+    p = np.full(len(flat), float(const))
+    for a, ix in zip(axes, idx):
+        p = p * np.asarray(a, np.float64)[ix]
+    groups = idx[group_axis] if group_axis >= 0 else np.zeros(len(flat), np.int64)
+    G, R = ranks.shape
+    probes = np.empty((G, R, 2), np.int64)
+    for g in range(G):
+        s = np.sort(p[groups == g])
+        m = len(s)
+        q = (ranks[g] + 0.5) / n
+        w = 6 * np.sqrt(m * q * (1 - q)) + 3
+        for j, at in enumerate((np.floor(q * m - w), np.ceil(q * m + w))):
+            probes[g, :, j] = s[np.clip(at.astype(np.int64), 0, m - 1)].view(np.int64)
+    return probes
 
 
 class ClusterBackend:

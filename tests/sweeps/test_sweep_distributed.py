@@ -95,7 +95,8 @@ def test_reduce_is_the_one_machine_result(dask_client, parts, group_by):
 
 def test_reduce_by_counting_rounds_on_numba(dask_client, monkeypatch):
     """Brackets gathered only once a handful of points wide: several counting rounds, exact."""
-    monkeypatch.setattr(distributed, "GATHER", 3)
+    monkeypatch.setattr(distributed, "GATHER", 0)
+    monkeypatch.setattr(distributed, "GATHER_MIN", 3)
     one = _reduce(backend="numba", group_by="count")
     assert _reduce(backend="numba", group_by="count", client=dask_client, parts=3).equals(one)
     assert _reduce(backend="numba", client=dask_client, parts=7).equals(_reduce(backend="numba"))
