@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -271,7 +271,7 @@ def rows(
     ``task(start, stop, job)``: what each task runs (``rows_part``; tests wrap it to fail)."""
     size = job.grid.size
     ranges = cluster.ranges(size, PART_POINTS)
-    job = RowsJob(**{**job.__dict__, "ranges": tuple(ranges)})
+    job = replace(job, ranges=tuple(ranges))
     if out is None:
         import pyarrow as pa
 
@@ -280,7 +280,7 @@ def rows(
         _done(progress, size)
         return arrow_io.with_metadata(table, job.meta)
     with arrow_io.atomic_directory(out, overwrite) as tmp:
-        job = RowsJob(**{**job.__dict__, "folder": str(tmp.resolve())})
+        job = replace(job, folder=str(tmp.resolve()))
         map_ranges(cluster.client, task, ranges, job)
     _done(progress, size)
     return arrow_io.check_dataset(out, overwrite=True)
