@@ -213,6 +213,24 @@ def test_a_dead_runs_temporary_directory_is_removed(tmp_path):
 _OUT = {"capture_output": True, "text": True, "check": True}
 
 
+@pytest.mark.parametrize("exists", [False, True])
+def test_an_interrupted_directory_write_leaves_what_was_there(tmp_path, exists):
+    final = tmp_path / "g.parquet"
+    if exists:
+        final.mkdir()
+        (final / "part-00000.parquet").write_bytes(b"old")
+    with pytest.raises(KeyboardInterrupt), arrow_io.atomic_directory(final, overwrite=True) as tmp:
+        (tmp / "part-00000.parquet").write_bytes(b"new")
+        raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == (["g.parquet"] if exists else [])
+    if exists:
+        assert (final / "part-00000.parquet").read_bytes() == b"old"
+        with arrow_io.atomic_directory(final, overwrite=True) as tmp:
+            (tmp / "part-00001.parquet").write_bytes(b"new")
+        assert os.listdir(tmp_path) == ["g.parquet"]
+        assert os.listdir(final) == ["part-00001.parquet"]
+
+
 # ---- the command line --------------------------------------------------------------------------
 
 
