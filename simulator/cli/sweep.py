@@ -84,6 +84,13 @@ def register(sub) -> None:
         help="grid size guard, a positive integer (default 2e8 in memory, 1e10 to a file or reduced)",
     )
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g = p.add_argument_group("cluster (the dask extra)")
+    g.add_argument(
+        "--scheduler",
+        help="run on Dask: local (a worker per core), local:N, or a scheduler address "
+        "tcp://host:8786; --out is then a directory of Parquet parts",
+    )
+    g.add_argument("--parts", help="partitions of the grid (default 4 per worker)")
     p.set_defaults(func=run)
 
 
@@ -97,11 +104,11 @@ def _float(text, field):
 
 def _int(text, field):
     x = _float(text, field)
-    if not math.isfinite(x) or x != int(x) or x < (1 if field == "--samples" else 0):
+    positive = field in ("--samples", "--parts")
+    if not math.isfinite(x) or x != int(x) or x < (1 if positive else 0):
         raise InputError(
             field,
-            f"must be a {'positive' if field == '--samples' else 'non-negative'} integer, "
-            f"got {text!r}",
+            f"must be a {'positive' if positive else 'non-negative'} integer, got {text!r}",
         )
     return int(x)
 
@@ -141,7 +148,9 @@ def _kwargs(args) -> tuple[dict, set[str]]:
         kw["p_above"] = [t for t in args.p_above.split(",") if t.strip()]
     if args.force_mc:
         kw["force_mc"] = True
-    for name, flag in (("samples", "--samples"), ("seed", "--seed")):
+    if args.scheduler is not None:
+        kw["client"] = args.scheduler
+    for name, flag in (("samples", "--samples"), ("seed", "--seed"), ("parts", "--parts")):
         v = getattr(args, name)
         if v is not None:
             kw[name] = _int(v, flag)

@@ -85,6 +85,9 @@ def connect(scheduler: Any, field: str = "scheduler") -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # the scheduler's HTTP endpoints on a free port: the default 8787 may be taken by
+                # another cluster on this machine (a warning, an error under pytest)
+                scheduler_kwargs={"dashboard_address": ":0"},
                 env=dict(WORKER_ENV),
             ) as cluster,
             Client(cluster) as client,

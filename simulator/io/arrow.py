@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import re
+import shutil
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
@@ -183,8 +184,12 @@ def clean_stale(folder: str | Path) -> list[Path]:
         if pid is None:
             continue
         try:
-            size = e.stat(follow_symlinks=False).st_size
-            os.unlink(e.path)
+            if e.is_dir(follow_symlinks=False):  # a dataset directory (atomic_directory)
+                size = sum(f.stat().st_size for f in os.scandir(e.path) if f.is_file())
+                shutil.rmtree(e.path)
+            else:
+                size = e.stat(follow_symlinks=False).st_size
+                os.unlink(e.path)
         except OSError:
             continue
         removed.append(Path(e.path))
@@ -228,6 +233,70 @@ def atomic_path(
                 field, f"cannot write {_short(str(final))}: {describe_os_error(exc)}"
             ) from None
         raise
+
+
+def check_dataset(path: str | Path, overwrite: bool = False, field: str = "out") -> Path:
+    """Check a dataset directory's name before any work (``grid.parquet`` or ``grid.parquet/``):
+    a .parquet name whose folder exists and is writable, not an existing file or directory unless
+    ``overwrite``; the Path, or InputError naming ``field``."""
+    p = Path(str(path).rstrip("/" + os.sep) or str(path))
+    if p.suffix.lower() != ".parquet":
+        raise InputError(field, f"{p}: a dataset directory's name ends in .parquet")
+    parent = _folder(p)
+    try:
+        if p.exists() and not overwrite:
+            raise InputError(field, f"{p} exists; pass `overwrite` to replace it")
+        if not parent.is_dir():
+            raise InputError(field, f"directory {parent} does not exist")
+    except OSError as exc:
+        raise InputError(field, f"{_short(str(p))}: {describe_os_error(exc)}") from None
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError(field, f"directory {parent} is not writable")
+    return p
+
+
+def _remove(path: Path) -> None:
+    """Remove a file or a directory tree, if there."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_directory(
+    path: str | Path, overwrite: bool = False, field: str = "out"
+) -> Iterator[Path]:
+    """Yield a new, empty temporary directory beside ``path``; rename it onto ``path`` only if the
+    block succeeds (``atomic_path`` for a dataset of part files).
+
+    ``check_dataset`` first; stale temporary files and directories of dead processes in the folder
+    are removed. On any failure or interruption the temporary directory is removed and an existing
+    ``path`` is untouched; with ``overwrite`` an existing ``path`` is replaced only once the new
+    directory is complete. An OSError becomes an InputError naming ``field``.
+    """
+    final = check_dataset(path, overwrite, field)
+    folder = _folder(final)
+    clean_stale(folder)
+    tmp = temp_name(final)
+    old = temp_name(final.with_name(f"{final.stem}.old{final.suffix}"))
+    try:
+        tmp.mkdir()
+        yield tmp
+        if final.exists() or final.is_symlink():
+            os.replace(final, old)  # set aside, removed once the new one is in place
+        os.replace(tmp, final)
+    except BaseException as exc:
+        _remove(tmp)
+        if old.exists() and not final.exists():
+            os.replace(old, final)
+        if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+            raise InputError(
+                field, f"cannot write {_short(str(final))}: {describe_os_error(exc)}"
+            ) from None
+        raise
+    _remove(old)
 
 
 def with_metadata(table, meta: dict):
@@ -274,10 +343,12 @@ def write_table(
 
 
 def read_metadata(path: str | Path) -> dict:
-    """The computesim.* schema metadata of a written file, JSON-decoded."""
+    """The computesim.* schema metadata of a written file (or dataset directory), JSON-decoded."""
     import pyarrow.ipc as ipc
     import pyarrow.parquet as pq
 
+    if Path(path).is_dir():  # a dataset directory: its parts share one schema
+        path = min(Path(path).glob("*.parquet"))
     schema = (
         pq.read_schema(path)
         if output_format(path) == "parquet"

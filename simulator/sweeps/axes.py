@@ -48,6 +48,7 @@ class Option:
     name: str
     cli: bool = True  #: has a CLI flag (``flag_of(name)``)
     section: str | None = None  #: scenario file section holding it, None when files cannot set it
+    flag: str | None = None  #: the CLI flag, when not ``flag_of(name)``
 
 
 def flag_of(name: str) -> str:
@@ -150,6 +151,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("max_points", section="sweep"),
     Option("chunk_points", cli=False, section="sweep"),
     Option("progress", cli=False),
+    Option("client", flag="--scheduler"),
+    Option("parts"),
 )
 
 #: Scenario file sections and their keys ([axes] holds the axes).
@@ -160,12 +163,13 @@ SECTIONS: dict[str, set[str]] = {"axes": set(AXES)} | {
 
 #: API parameter -> CLI flag, for every parameter the CLI has a flag for.
 FLAGS: dict[str, str] = {a.name: a.flag for a in AXIS_TABLE} | {
-    o.name: flag_of(o.name) for o in OPTIONS if o.cli
+    o.name: o.flag or flag_of(o.name) for o in OPTIONS if o.cli
 }
 
 
 def parameter_of(field: str) -> str | None:
     """The API parameter a field names, as itself or as its CLI flag (``--group-by`` ->
     ``group_by``), or None when it names none."""
-    name = field.removeprefix("--").replace("-", "_")
+    named = {o.flag: o.name for o in OPTIONS if o.flag}
+    name = named.get(field) or field.removeprefix("--").replace("-", "_")
     return name if name in AXES or any(o.name == name for o in OPTIONS) else None

@@ -8,6 +8,7 @@ of a constant (the method's fixed factors and the axes' unit scales) and one val
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -15,12 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from computesim.cluster import connect
 from computesim.core import units
 from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
+from computesim.sweeps import distributed
 from computesim.sweeps.bands import append_band_columns, band_fields
 from computesim.sweeps.costs import CostColumns, append_cost_columns, cost_fields, with_cost_columns
+from computesim.sweeps.distributed import Cluster, ClusterBackend, RowsJob
 from computesim.sweeps.grid import Grid, build_grid, check_range
 from computesim.sweeps.modes import (
     CHUNK_POINTS,
@@ -42,9 +46,12 @@ from computesim.sweeps.request import (
 )
 
 
-def run_materialize(req: SweepRequest, progress: Progress | None = None):
+def run_materialize(
+    req: SweepRequest, progress: Progress | None = None, cluster: Cluster | None = None
+):
     """Materialise mode: every point (with band columns when some axis is uncertain), in memory
-    (guarded) or streamed to ``req.out``; ``progress(done, total)`` after each chunk."""
+    (guarded) or streamed to ``req.out``; ``progress(done, total)`` after each chunk. On a
+    ``cluster``: by ranges of points, ``req.out`` a directory of Parquet parts."""
     grid = build_grid(
         req.factors, req.precision, guard=req.guard(*req.memory_or_file("an in-memory table"))
     )
@@ -58,6 +65,20 @@ def run_materialize(req: SweepRequest, progress: Progress | None = None):
     shared = bands.shared() if bands.active else None  # U's band: once per sweep
     import pyarrow as pa
 
+    if cluster is not None:
+        schema = pa.schema(
+            schema_fields(grid) + (band_fields(bands) if shared else []) + cost_fields(costs)
+        )
+        job = RowsJob(
+            grid,
+            req.backend.name,
+            req.chunk_points,
+            schema,
+            meta,
+            band=shared,
+            costs=costs if costs.active else None,
+        )
+        return distributed.rows(cluster, job, req.out, req.overwrite, progress)
     if req.out is None:
         table = materialize_table(grid, req.backend, progress, req.chunk_points)
         if shared is not None:
@@ -76,11 +97,13 @@ def run_materialize(req: SweepRequest, progress: Progress | None = None):
     return write_batches(req.out, schema, batches, meta, req.overwrite)
 
 
-def run_reduce(req: SweepRequest, progress: Progress | None = None):
-    """Reduce mode: counts, extremes and quantiles (by ``group_by``), one row per group."""
+def run_reduce(req: SweepRequest, progress: Progress | None = None, cluster: Cluster | None = None):
+    """Reduce mode: counts, extremes and quantiles (by ``group_by``), one row per group; on a
+    ``cluster``, each reduction by ranges of points, merged."""
     grid = build_grid(req.factors, req.precision, guard=req.guard(MAX_POINTS_STREAM, "a reduction"))
     check_range(grid)
-    table = reduce_table(grid, req.backend, req.threshold, req.quantiles, req.group_by)
+    be = req.backend if cluster is None else ClusterBackend(cluster, req.backend.name)
+    table = reduce_table(grid, be, req.threshold, req.quantiles, req.group_by)
     meta = _meta(grid, req.mode, req.backend.name) | {
         "threshold_flop": req.threshold,
         "quantiles": list(req.quantiles),
@@ -89,9 +112,12 @@ def run_reduce(req: SweepRequest, progress: Progress | None = None):
     return _finish(table, meta, req.out, req.overwrite)
 
 
-def run_inverse(req: SweepRequest, progress: Progress | None = None):
+def run_inverse(
+    req: SweepRequest, progress: Progress | None = None, cluster: Cluster | None = None
+):
     """Inverse mode: days (or devices) for ``req.target`` per point of the other axes, chunked on
-    the backend, in memory (guarded) or streamed to ``req.out``."""
+    the backend, in memory (guarded) or streamed to ``req.out`` (on a ``cluster``: as for
+    materialise)."""
     assert req.target is not None  # parse_request requires it in inverse mode
     tgt = req.target
     facs = dict(req.factors)
@@ -127,6 +153,12 @@ def run_inverse(req: SweepRequest, progress: Progress | None = None):
         "pue": pue,
         "price_per_hour_usd": req.price_per_hour,
     }
+    if cluster is not None:
+        import pyarrow as pa
+
+        schema = pa.schema(inv.fields(grid))
+        job = RowsJob(grid, req.backend.name, req.chunk_points, schema, meta, inverse=inv)
+        return distributed.rows(cluster, job, req.out, req.overwrite, progress)
     if req.out is None:
         table = inverse_table(
             grid, what, tgt, pue, req.price_per_hour, req.backend, req.chunk_points
@@ -139,7 +171,7 @@ def run_inverse(req: SweepRequest, progress: Progress | None = None):
 
 
 #: One function per mode.
-RUNS: dict[str, Callable[[SweepRequest, Progress | None], Any]] = {
+RUNS: dict[str, Callable[[SweepRequest, Progress | None, Cluster | None], Any]] = {
     "materialize": run_materialize,
     "reduce": run_reduce,
     "inverse": run_inverse,
@@ -169,6 +201,8 @@ def sweep(
     seed: int = 0,
     p_above: Sequence[float | str] | str | None = None,
     force_mc: bool = False,
+    client: Any = None,
+    parts: int | None = None,
     **axes: Any,
 ):
     """Run a what-if sweep; returns a pyarrow Table, or the Path written when ``out`` is given.
@@ -188,6 +222,12 @@ def sweep(
     median and every point gets band columns (flop_p5..flop_p95, flop_mean, pfs_days_p5..p95, and
     p_above_<FLOP> for each ``p_above`` threshold); ``method_error`` ("3x") adds the method's own
     error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all lognormal).
+
+    On a Dask cluster (the ``dask`` extra): ``client`` a ``distributed.Client``, ``"local:N"``
+    (N single-threaded worker processes here) or a scheduler address; the grid is split into
+    ``parts`` flat index ranges (default 4 per worker), each a task, with results identical to
+    the one-machine run. Materialise/inverse with ``out`` write a directory ``out`` (a .parquet
+    name) of Parquet parts, one per range, renamed into place when all are done.
 
     Bad input raises InputError naming the parameter (``group_by``, ``days``, ...).
 
@@ -221,11 +261,17 @@ def sweep(
         seed=seed,
         p_above=p_above,
         force_mc=force_mc,
+        client=client,
+        parts=parts,
     )
-    if callable(progress):
-        return RUNS[req.mode](req, progress)
-    with tqdm_bar(bool(progress)) as bar:
-        return RUNS[req.mode](req, bar)
+    with contextlib.ExitStack() as stack:
+        cluster = None
+        if req.client is not None:
+            cluster = Cluster(stack.enter_context(connect(req.client, "client")), req.parts)
+        if callable(progress):
+            return RUNS[req.mode](req, progress, cluster)
+        bar = stack.enter_context(tqdm_bar(bool(progress)))
+        return RUNS[req.mode](req, bar, cluster)
 
 
 def _meta(grid: Grid, mode: str, backend: str) -> dict:

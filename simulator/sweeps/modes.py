@@ -57,8 +57,9 @@ def axis_arrays(grid: Grid, cols: np.ndarray, codes: np.ndarray) -> list:
     return arrays
 
 
-def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
-    """Yield (flop, pfs, cols, codes) per chunk of the flat grid, filled by ``backend``.
+def _chunks(grid: Grid, backend, chunk: int, reuse: bool, start: int = 0, stop: int | None = None):
+    """Yield (flop, pfs, cols, codes) per chunk of the flat grid's points [start, stop) (default:
+    all), filled by ``backend``.
 
     ``reuse``: one set of buffers for every chunk (valid until the next chunk is asked for; for
     streaming); else fresh buffers per chunk, owned by whoever keeps them (for in-memory results)."""
@@ -68,18 +69,18 @@ def _chunks(grid: Grid, backend, chunk: int, reuse: bool):
         chunk = max(nlast, chunk // nlast * nlast)  # whole lines of the last axis
     dev = grid.device
     factors = grid.factors
-    size = grid.size
+    size = grid.size if stop is None else stop
 
     def alloc(n):
         return np.empty(n), np.empty(n), np.empty((k, n)), np.empty(n if dev >= 0 else 0, np.int32)
 
-    bufs = alloc(min(chunk, size)) if reuse else None
-    for start in range(0, size, chunk):
-        n = min(chunk, size - start)
+    bufs = alloc(min(chunk, max(size - start, 0))) if reuse else None
+    for at in range(start, size, chunk):
+        n = min(chunk, size - at)
         b = alloc(n) if bufs is None else bufs
         flop, pfs, cols, codes = b[0][:n], b[1][:n], b[2][:, :n], b[3][:n]
         backend.sweep.materialize(
-            factors, grid.const, start, flop, pfs, cols, codes, dev, units.PFS_DAY
+            factors, grid.const, at, flop, pfs, cols, codes, dev, units.PFS_DAY
         )
         yield flop, pfs, cols, codes
 
@@ -90,9 +91,11 @@ def materialize_batches(
     chunk: int = CHUNK_POINTS,
     progress: Progress | None = None,
     reuse: bool = True,
+    start: int = 0,
+    stop: int | None = None,
 ):
-    """Yield pyarrow RecordBatches of the materialised grid, chunk by chunk; after each,
-    ``progress(points_done, points_total)``.
+    """Yield pyarrow RecordBatches of the materialised grid (its flat points [start, stop), default
+    all), chunk by chunk; after each, ``progress(points_done, points_total)``.
 
     ``reuse`` (streaming): the batches share one set of buffers, so each is valid only until the
     next is asked for (pyarrow wraps NumPy buffers without copying). ``reuse=False``: every batch
@@ -101,7 +104,7 @@ def materialize_batches(
 
     schema = pa.schema(schema_fields(grid))
     done = 0
-    for flop, pfs, cols, codes in _chunks(grid, backend, chunk, reuse):
+    for flop, pfs, cols, codes in _chunks(grid, backend, chunk, reuse, start, stop):
         arrays = axis_arrays(grid, cols, codes) + [pa.array(flop), pa.array(pfs)]
         yield pa.RecordBatch.from_arrays(arrays, schema=schema)
         done += len(flop)
@@ -200,11 +203,17 @@ class Inverse:
 
 
 def inverse_batches(
-    grid: Grid, backend, inv: Inverse, chunk: int = CHUNK_POINTS, reuse: bool = True
+    grid: Grid,
+    backend,
+    inv: Inverse,
+    chunk: int = CHUNK_POINTS,
+    reuse: bool = True,
+    start: int = 0,
+    stop: int | None = None,
 ):
     """Yield RecordBatches, per point of the remaining axes: the days (or devices) needed to reach
     ``inv.target`` FLOP, the device-hours, energy in kWh (device TDP x PUE) and cost in USD
-    (device-hours x price). ``reuse`` as for materialize_batches."""
+    (device-hours x price). ``reuse``, ``start``, ``stop`` as for materialize_batches."""
     import pyarrow as pa
 
     schema = pa.schema(inv.fields(grid))
@@ -215,7 +224,7 @@ def inverse_batches(
         if dev >= 0
         else None
     )
-    for flop, _pfs, vals, codes in _chunks(grid, backend, chunk, reuse):
+    for flop, _pfs, vals, codes in _chunks(grid, backend, chunk, reuse, start, stop):
         # flop = compute per unit of the solved factor (per day, or per device)
         per_unit = flop * units.SECONDS_PER_DAY if inv.solve == "days" else flop
         needed = inv.target / per_unit

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from computesim.cluster import parse_scheduler
 from computesim.core import units
 from computesim.errors import InputError, require_positive, shown
 from computesim.io import arrow as arrow_io
@@ -176,6 +177,8 @@ class SweepRequest:
     solve: str | None = None
     pue: float | None = None  #: inverse (default 1) and materialise (energy column when given)
     price_per_hour: float | None = None
+    client: Any = None  #: a distributed.Client or scheduler text (see cluster.connect)
+    parts: int | None = None  #: partitions of a cluster run (None: a multiple of the workers)
 
     def guard(self, default: int, what: str) -> Callable[[int], None]:
         """The grid-size guard (``max_points``, else ``default`` points) for ``build_grid``."""
@@ -233,6 +236,8 @@ def parse_request(
     seed: Any = 0,
     p_above: Any = None,
     force_mc: Any = False,
+    client: Any = None,
+    parts: Any = None,
 ) -> SweepRequest:
     """``sweep()``'s arguments (``factors``: the axes) checked into a SweepRequest; InputError
     naming the parameter otherwise."""
@@ -276,10 +281,14 @@ def parse_request(
     if mode == "reduce":  # energy and cost are columns of materialise and inverse mode
         _only_in(mode, {"pue": pue, "price_per_hour": price_per_hour}, "inverse", "give target")
     thr = compute_amount(threshold, "threshold")
+    _cluster_settings(client, parts)
     if out is not None:
         if not isinstance(out, (str, Path)):
             raise InputError("out", f"give a file name, got {type(out).__name__} {shown(out)}")
-        arrow_io.check_output(out, overwrite)
+        if client is not None and mode != "reduce":  # a dataset directory of Parquet parts
+            arrow_io.check_dataset(out, overwrite)
+        else:
+            arrow_io.check_output(out, overwrite)
     if mode == "inverse" and target is None:
         raise InputError("target", "inverse mode needs a target compute, e.g. 1e25FLOP")
     return SweepRequest(
@@ -301,4 +310,17 @@ def parse_request(
         None
         if price_per_hour is None
         else require_positive("price_per_hour", _real(price_per_hour, "price_per_hour")),
+        client,
+        None if parts is None else _whole(parts, "parts"),
     )
+
+
+def _cluster_settings(client: Any, parts: Any) -> None:
+    """``client``: None, scheduler text (checked now, before any work) or a Client (checked when
+    connecting); ``parts`` only with a client."""
+    if isinstance(client, str):
+        parse_scheduler(client, "client")
+    if parts is not None:
+        if client is None:
+            raise InputError("parts", "only used on a cluster (give client)")
+        _whole(parts, "parts")

@@ -608,6 +608,9 @@ SWEEP = {
     "--backend": pool(BACKENDS, BAD_BACKENDS),
     "--max-points": pool(["1000", "1e5", "50"], ["nan", "-1", "0", "inf", "x"]),
     "--no-progress": FLAG,
+    # stub_bench runs a cluster sweep in-process (InlineClient): no Dask workers are started
+    "--scheduler": pool(["local:2", "local", "tcp://127.0.0.1:8786"], ["local:0", "local:x", ""]),
+    "--parts": pool(["1", "3", "7"], ["0", "-1", "1.5", "nan"]),
 }
 SCENARIOS = inputs(
     ["scenario.toml", "scenario_reduce.toml", "scenario_inverse.toml"],
@@ -946,11 +949,47 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     return out
 
 
+class InlineClient:
+    """A stand-in for ``distributed.Client``: runs each submitted task at once, in this process."""
+
+    def scheduler_info(self) -> dict:
+        return {"workers": {"inline": {}}}
+
+    def submit(self, fn, *args, pure=True, retries=0, **kwargs):
+        try:
+            return (True, fn(*args, **kwargs))
+        except Exception as exc:  # raised by gather, as Dask does
+            return (False, exc)
+
+    def gather(self, futures):
+        for ok, value in futures:
+            if not ok:
+                raise value
+        return [value for _, value in futures]
+
+    def cancel(self, futures) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def inline_connect(scheduler, field: str = "scheduler") -> Iterator[InlineClient]:
+    """``cluster.connect`` without a cluster: the scheduler text is checked, tasks run inline."""
+    from computesim.cluster import parse_scheduler
+
+    if isinstance(scheduler, str):
+        parse_scheduler(scheduler, field)
+    yield InlineClient()
+
+
 @contextlib.contextmanager
 def stub_bench() -> Iterator[None]:
     """``bench`` validates its arguments but runs no workload (rows: []); ``warmup`` compiles
-    nothing (steps: [])."""
+    nothing (steps: []); a sweep's ``--scheduler`` runs its tasks inline (``InlineClient``)."""
     from computesim.benchmarks import suite, warmup
+    from computesim.sweeps import engine
+
+    saved_connect = engine.connect
+    engine.connect = inline_connect
 
     saved = {k: getattr(suite, k) for k in ("run_suite", "run_scaling", "append")}
     saved_warm = warmup.warm
@@ -971,6 +1010,7 @@ def stub_bench() -> Iterator[None]:
         for k, v in saved.items():
             setattr(suite, k, v)
         warmup.warm = saved_warm
+        engine.connect = saved_connect
         if bplot is not None:
             bplot.plot_scaling = saved_plot
 
