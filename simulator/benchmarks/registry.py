@@ -95,7 +95,7 @@ def sizes_for(w: Workload, mode: str) -> list[int]:
 
 
 #: Workload modules of this package, in the order their rows are printed.
-MODULES = ("core", "sweeps", "montecarlo", "datasets")
+MODULES = ("core", "sweeps", "montecarlo", "datasets", "cluster")
 
 
 class WorkloadImportError(ImportError):

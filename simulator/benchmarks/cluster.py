@@ -1,0 +1,116 @@
+"""Cluster workloads (issue 15): the same sweep on a local Dask cluster of 1 and 2 single-threaded
+worker processes; the "2 workers" row's ratio is to the "1 worker" row measured in the same run.
+
+* "cluster materialise": every point of a grid written as a Parquet dataset directory (one part
+  per task), checked row by row (each flop the product of its axis columns) and by row count;
+* "cluster reduced sweep": count at or above a threshold and three grid quantiles, checked equal to
+  the one-machine run.
+
+The cluster is started in ``build`` (not timed) and closed with the case. Without the ``dask``
+extra the module registers nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from computesim.cluster import connect, dask_available
+from computesim.core.units import SECONDS_PER_DAY
+from computesim.sweeps.engine import sweep
+
+from .registry import Case, Workload, register
+
+#: backend name -> local workers
+WORKERS = {"1 worker": 1, "2 workers": 2}
+QS = (0.05, 0.5, 0.95)
+THRESHOLD = "1e22FLOP"
+
+
+def axes(size: int) -> dict[str, str]:
+    """A tflops x days x count grid of about ``size`` points (count: 4 values)."""
+    side = max(1, round(math.sqrt(size / 4)))
+    return {"tflops": f"1:1000:{side}log", "days": f"1:100:{side}log", "count": "1,2,4,8"}
+
+
+def _cluster(backend: str) -> tuple[Any, contextlib.ExitStack]:
+    stack = contextlib.ExitStack()
+    client = stack.enter_context(connect(f"local:{WORKERS[backend]}"))
+    return client, stack
+
+
+def _materialise(size: int, backend: str) -> Case:
+    client, stack = _cluster(backend)
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="computesim-bench-")))
+    out = folder / "grid.parquet"
+    factors = axes(size)
+    n = math.prod(int(v.split(":")[2][:-3]) for k, v in factors.items() if k != "count") * 4
+
+    def run() -> Path:
+        return sweep(factors, out=out, overwrite=True, backend="numba", client=client)
+
+    def check(path: Path) -> None:
+        import numpy as np
+        import pyarrow.dataset as pads
+
+        t = pads.dataset(path, format="parquet").to_table()
+        assert t.num_rows == n, (t.num_rows, n)
+        cols = ("tflop_per_s", "count", "days", "utilization")
+        want = np.prod([t[c].to_numpy() for c in cols], axis=0) * 1e12 * SECONDS_PER_DAY
+        assert np.allclose(t["flop"].to_numpy(), want, rtol=1e-12, atol=0)
+
+    return Case(run, check, n, bytes_out=n * 48, close=stack.close)
+
+
+def _reduced(size: int, backend: str) -> Case:
+    client, stack = _cluster(backend)
+    factors = axes(size)
+    kw: dict[str, Any] = dict(threshold=THRESHOLD, quantiles=QS, backend="numba")
+    kw["max_points"] = 10 * size
+    want = sweep(factors, **kw)
+
+    def run() -> Any:
+        return sweep(factors, client=client, **kw)
+
+    def check(got: Any) -> None:
+        assert got.equals(want), "cluster reduce differs from the one-machine run"
+
+    return Case(run, check, int(want["points"][0].as_py()), close=stack.close)
+
+
+if dask_available():
+    register(
+        Workload(
+            "cluster materialise",
+            "rows/s",
+            None,
+            tuple(WORKERS),
+            _materialise,
+            {"quick": 4 * 10**6, "full": 4 * 10**7},
+            scaling=4 * 10**7,
+            reference_max=4 * 10**7,
+            reference="1 worker",
+            threaded=False,
+            description="tflops x days x count grid written as a Parquet dataset directory by "
+            "a local Dask cluster (one part per task); ratio: 2 workers / 1 worker",
+        )
+    )
+    register(
+        Workload(
+            "cluster reduced sweep",
+            "points/s",
+            None,
+            tuple(WORKERS),
+            _reduced,
+            {"quick": 10**9, "full": 10**10},
+            scaling=10**10,
+            reference_max=10**10,
+            reference="1 worker",
+            threaded=False,
+            description="count >= 1e22 FLOP and 3 grid quantiles on a local Dask cluster; "
+            "ratio: 2 workers / 1 worker",
+        )
+    )
