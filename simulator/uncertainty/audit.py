@@ -200,6 +200,7 @@ def audit(
 
 def _take(names: Sequence[str] | Any, rows: Any) -> list[str]:
     """names[rows] as a list (names: a list or a pyarrow array)."""
-    if hasattr(names, "to_pylist"):  # a pyarrow array
-        return list(names.take(rows).to_pylist())
+    arr: Any = names
+    if hasattr(arr, "to_pylist"):  # a pyarrow array
+        return list(arr.take(rows).to_pylist())
     return [names[i] for i in rows.tolist()]

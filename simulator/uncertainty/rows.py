@@ -439,7 +439,7 @@ def _hardware_columns(ds: Dataset) -> _Column:
                 src = f"profile default (format {f.strip()[:30]!r} not recognised)"
         flag_c[c] = texts.setdefault(f"peak: {used} ({src})", len(texts))
         prec_c[c], src_c[c] = texts.setdefault(used, len(texts)), texts.setdefault(src, len(texts))
-    flop[rows] = per[inv] * q[rows] * h[rows]  # type: ignore[index]
+    flop[rows] = per[inv] * q[rows] * h[rows]
     values = list(texts)
 
     def spread(codes: Any) -> Any:
@@ -470,6 +470,7 @@ def _ops_columns(ds: Dataset) -> _Column:
     dom = ds.arrow("domain")
     if dom is None or not has.any():
         return _Column(flop, ([], np.full(n, -1)))
+    assert p is not None and d is not None  # has is False without them
     doms, code = _coded(dom)
     lang = np.array(["language" in v.lower() for v in doms] + [False], bool)
     rows = np.flatnonzero(has & lang[code])
@@ -594,7 +595,7 @@ def dataset_bands(
     q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
     mean = np.exp(mu + sd**2 / 2)
     exact = np.isfinite(mu)
-    erfc = np.frompyfunc(math.erfc, 1, 1)
+    erfc: Any = np.frompyfunc(math.erfc, 1, 1)
     above = np.full((n, len(thresholds)), np.nan)
     ok = np.isfinite(mu)
     for j, t in enumerate(thresholds):
