@@ -35,7 +35,7 @@ def _pairwise(a: Any, b: Any) -> Any:
     import numpy as np
 
     c, width = a.shape
-    if c < width:  # few long pairs: NumPy's own convolution, pair by pair
+    if c < 16 * width:  # few long pairs: NumPy's own convolution, pair by pair
         return np.stack([np.convolve(a[r], b[r]) for r in range(c)])
     out = np.zeros((c, 2 * width - 1))
     for j in range(width):  # many short pairs: one column of a at a time, every pair at once
