@@ -42,6 +42,7 @@ _LAZY = {
     "sweep": "computesim.sweeps.engine:sweep",
     "read_table": "computesim.data.table:read_table",
     "bands": "computesim.uncertainty.rows:bands",
+    "band": "computesim.uncertainty.band:band",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -34,6 +34,8 @@ FLAGS = {
     "samples": "--samples",
     "seed": "--seed",
     "plot": "--plot",
+    "plot_probability": "--plot-probability",
+    "thresholds": "--threshold",
 }
 MAX_SHOWN = 20  #: rows printed in text mode (all rows: --json or --out)
 
@@ -82,7 +84,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="draw every row's band over time with the thresholds to FILE.png, .svg or .pdf "
         "(needs matplotlib: the plot extra)",
     )
-    p.add_argument("--overwrite", action="store_true", help="replace --out/--plot if they exist")
+    p.add_argument(
+        "--plot-probability",
+        metavar="FILE",
+        help="draw each row's P(compute > threshold) over time and the expected count above each "
+        "threshold by year to FILE.png, .svg or .pdf (needs --threshold and matplotlib)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --out/--plot/--plot-probability if they exist",
+    )
     p.add_argument(
         "--samples",
         default="10000",
@@ -127,14 +139,21 @@ def _run(args: argparse.Namespace) -> int:
         check_output(args.out, args.overwrite)
     if args.plot:
         check_plot_path(args.plot, args.overwrite)
+    if args.plot_probability:
+        if not args.threshold:
+            raise InputError("plot_probability", "needs at least one --threshold")
+        check_plot_path(args.plot_probability, args.overwrite, "plot_probability")
     samples = parse_whole(args.samples, "--samples", 1, MAX_SAMPLES)
     seed = parse_seed(args.seed, "--seed")
     err = parse_factor(args.method_error) if args.method_error else None
     thresholds = parse_thresholds(",".join(args.threshold)) if args.threshold else []
     ds = read_table(args.input, layout=args.layout, columns=_columns(args.col))
     if ds.recognised.layout == "computesim-systems":
-        if args.plot:
-            raise InputError("plot", "draws dataset rows (a date per row); this is a systems table")
+        for flag in ("plot", "plot_probability"):
+            if getattr(args, flag):
+                raise InputError(
+                    flag, "draws dataset rows (a date per row); this is a systems table"
+                )
         return _systems(args, samples, seed, err, thresholds)
     cols = ds.recognised.columns
     if not {"flop", "pfs_days", "hardware", "params"} & set(cols):
@@ -171,6 +190,10 @@ def _run(args: argparse.Namespace) -> int:
         from computesim.uncertainty.fan_chart import plot_bands  # matplotlib: only to draw
 
         plot_bands(args.plot, rb, overwrite=args.overwrite)
+    if args.plot_probability:
+        from computesim.uncertainty.fan_chart import plot_probability  # matplotlib: only to draw
+
+        plot_probability(args.plot_probability, rb, overwrite=args.overwrite)
     if args.json:
         emit_json({**rb.to_dict(), "rows": rb.rows()})
     else:

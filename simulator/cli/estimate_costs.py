@@ -8,11 +8,11 @@ from typing import Any
 
 from computesim.core import cost as costs
 from computesim.core.distributions import Distribution
-from computesim.core.inputs import parse_seed
+from computesim.core.inputs import parse_seed, parse_whole
 from computesim.core.methods import Estimate
 from computesim.errors import InputError
 from computesim.uncertainty import band as uncertainty
-from computesim.uncertainty.band import qname
+from computesim.uncertainty.band import MAX_SAMPLES, qname
 
 #: API parameter -> flag, for messages.
 FLAGS = {
@@ -114,7 +114,9 @@ def _band(args: argparse.Namespace, p: costs.Product) -> dict[str, Any] | None:
     """The product's band in its own unit (None when every input is a single number)."""
     if not any(isinstance(f.value, Distribution) for f in p.factors):
         return None
-    samples = None if args.samples is None else int(args.samples)
+    samples = (
+        None if args.samples is None else parse_whole(args.samples, "--samples", 1, MAX_SAMPLES)
+    )
     b = uncertainty.band(
         uncertainty.model_of(p),
         samples,

@@ -394,10 +394,28 @@ class Dataset:
     text: dict[str, list[str | None]] = field(default_factory=dict)  #: TEXT_ROLES -> cells
     problems: dict[str, list[str | None]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    arrays: dict[str, Any] = field(default_factory=dict, repr=False)  #: see ``arrow``
 
     @property
     def n_rows(self) -> int:
         return len(self.names)
+
+    def arrow(self, role: str) -> Any:
+        """The cells of "name", "date" (date32), "bound" or a text role as a pyarrow array (the
+        same values as the lists; None: blank), made once (``read_table`` makes them as it reads);
+        None when the table has no such column."""
+        got = self.arrays.get(role)
+        if got is None:
+            import pyarrow as pa  # heavy: only for the columnar paths
+
+            values: Any = {"name": self.names, "date": self.dates, "bound": self.bound}.get(
+                role, self.text.get(role)
+            )
+            if values is None:
+                return None
+            got = pa.array(values, pa.date32() if role == "date" else pa.string())
+            self.arrays[role] = got
+        return got
 
     def reasons(self, roles: Sequence[str]) -> list[str | None]:
         """Per row, the first of ``roles`` that is unusable, as its reason (None: all usable)."""
@@ -524,7 +542,7 @@ def read_table(
         if role in cols:
             vals = _as_text(col(role)).to_pylist()
             text[role] = [v.strip() if v is not None and v.strip() else None for v in vals]
-    return Dataset(
+    ds = Dataset(
         raw,
         origin,
         rec,
@@ -539,3 +557,6 @@ def read_table(
         problems,
         notes,
     )
+    for role in ("name", "date", "bound", *text):  # the columnar views, made once as it reads
+        ds.arrow(role)
+    return ds

@@ -526,26 +526,59 @@ def _mc_figures(
 
 
 def band(
-    model: LogModel,
+    model: Any,
     samples: int | None = None,
     seed: int = 0,
-    thresholds: Sequence[float] = (),
+    thresholds: Sequence[float | str] = (),
     force_mc: bool = False,
     backend: str = "auto",
+    *,
+    method_error: float | str | None = None,
 ) -> Band:
-    """Exact band when the model allows it (and MC is not forced), else Monte Carlo."""
+    """The band of one estimate's compute, in FLOP: exact when every uncertain input is lognormal
+    (and MC is not forced), else ``samples`` Monte Carlo draws keyed by ``seed``.
+
+    ``model``: an Estimate (``estimate_hardware``, ``estimate_ops``, ``estimate_transformer``:
+    its ranges are the uncertain inputs) or a LogModel. ``method_error`` f adds a factor with 90%
+    interval [1/f, f] (the method's own error, e.g. 2 or "2x"). ``thresholds``: FLOP, or text with
+    a unit ("1e25FLOP"); ``Band.p_above`` is keyed by FLOP.
+
+    >>> import computesim
+    >>> e = computesim.estimate_hardware(device="V100", count=1000, days="20 to 30")
+    >>> b = computesim.band(e, method_error=2, thresholds=["1e23FLOP"])
+    >>> b.exact, f"{b.median:.3g}", f"{b.quantiles[0.05]:.3g}", f"{b.quantiles[0.95]:.3g}"
+    (True, '8.73e+22', '4.24e+22', '1.8e+23')
+    >>> round(b.p_above[1e23], 3)
+    0.379
+    """
+    if not isinstance(model, LogModel):
+        if not hasattr(model, "factors"):
+            raise InputError(
+                "estimate",
+                f"expected an Estimate (estimate_hardware, estimate_ops) or a LogModel, "
+                f"got {type(model).__name__}",
+            )
+        model = model_of(model)
+    if method_error is not None:
+        f = parse_factor(method_error) if isinstance(method_error, str) else method_error
+        if not (isinstance(f, (int, float)) and 1 < f <= MAX_FACTOR):
+            raise InputError(
+                "method_error", f"the factor must be above 1 and at most {MAX_FACTOR:g}, got {f!r}"
+            )
+        model = model.with_factor("method_error", LogNormal.factor(float(f)))
+    flop = [
+        t if not isinstance(t, str) else parse_thresholds(t, "thresholds")[0] for t in thresholds
+    ]
     if model.exact and not force_mc:
         try:
-            return exact_band(model, thresholds)
+            return exact_band(model, flop)
         except OverflowError:
             raise InputError(
                 "inputs",
                 "the band's mean or quantiles leave the float64 range: the inputs span "
                 "too many orders of magnitude; narrow the ranges",
             ) from None
-    return mc_band(
-        model, DEFAULT_SAMPLES if samples is None else samples, seed, thresholds, backend
-    )
+    return mc_band(model, DEFAULT_SAMPLES if samples is None else samples, seed, flop, backend)
 
 
 def combine(a: Band, b: Band, tolerance_z: float = 1.959963984540054) -> dict[str, Any]:

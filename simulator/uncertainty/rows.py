@@ -291,28 +291,218 @@ def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[
     (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio."""
     import numpy as np
 
-    out = []
-    for m in ("hardware", "ops"):
+    found = []
+    for k, m in enumerate(("hardware", "ops")):
         r = table.column(f"rederived_{m}_ratio").to_numpy(zero_copy_only=False)
         with np.errstate(invalid="ignore"):
             rows = np.flatnonzero(np.isfinite(r) & ((r > factor) | (r < 1 / factor)))
-        for i in rows.tolist():
-            out.append(
-                {
-                    "row": table.column("row")[i].as_py(),
-                    "system": table.column("system")[i].as_py(),
-                    "method": m,
-                    "recorded_flop": table.column("flop")[i].as_py(),
-                    "rederived_flop": table.column(f"rederived_{m}_flop")[i].as_py(),
-                    "ratio": float(r[i]),
-                    **(
-                        {"peak_precision": table.column("peak_precision")[i].as_py()}
-                        if m == "hardware"
-                        else {}
-                    ),
-                }
-            )
-    return sorted(out, key=lambda d: -abs(math.log(d["ratio"])))
+        found.append((rows, np.full(len(rows), k), r[rows]))
+    rows, method, ratio = (np.concatenate(x) for x in zip(*found))
+    order = np.argsort(-np.abs(np.log(ratio)), kind="stable")
+    rows, method, ratio = rows[order], method[order], ratio[order]
+    sub = table.take(rows)
+    again = np.where(
+        method == 0,
+        sub.column("rederived_hardware_flop").to_numpy(zero_copy_only=False),
+        sub.column("rederived_ops_flop").to_numpy(zero_copy_only=False),
+    )
+    cols = [sub.column(c).to_pylist() for c in ("row", "system", "flop", "peak_precision")]
+    out = []
+    for row, system, recorded, prec, m, f, x in zip(
+        *cols, method.tolist(), again.tolist(), ratio.tolist()
+    ):
+        d = {"row": row, "system": system, "method": ("hardware", "ops")[m]}
+        d |= {"recorded_flop": recorded, "rederived_flop": f, "ratio": x}
+        if m == 0:
+            d["peak_precision"] = prec
+        out.append(d)
+    return out
+
+
+def _coded(arr: Any) -> tuple[list[Any], Any]:
+    """(distinct values, each row's index into them; -1: null) of a pyarrow array."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    d = arr.dictionary_encode()
+    idx = pc.fill_null(d.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return d.dictionary.to_pylist(), idx
+
+
+def _groups(key: Any) -> tuple[Any, Any]:
+    """(first row of each distinct value of ``key``, each row's group) for non-negative integer
+    keys: by counting when their range is small, else by sorting."""
+    import numpy as np
+
+    key = np.asarray(key, np.int64)
+    if not len(key):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    top = int(key.max())
+    if top > 4 * len(key) + 1024:
+        _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+        return first, inv.reshape(-1)
+    present = np.zeros(top + 1, bool)
+    present[key] = True
+    number = np.cumsum(present) - 1
+    inv = number[key]
+    first = np.empty(int(present.sum()), np.int64)
+    first[inv[::-1]] = np.arange(len(key) - 1, -1, -1)
+    return first, inv
+
+
+def _text_of(values: Sequence[str | None], codes: Any) -> Any:
+    """A pyarrow string array: values[codes[i]] per row, null where codes[i] < 0."""
+    import numpy as np
+    import pyarrow as pa
+
+    codes = np.asarray(codes, np.int64)
+    dictionary = pa.array(list(values) or [""], pa.string())
+    idx = pa.array(np.maximum(codes, 0), pa.int32(), mask=codes < 0)
+    return pa.DictionaryArray.from_arrays(idx, dictionary).cast(pa.string())
+
+
+@dataclass
+class _Column:
+    """A cross-check method over all rows: re-derived FLOP (NaN: none), flag and, for method 2,
+    the peak's precision and its source (pyarrow string arrays), why not per row (codes into
+    ``why``) and the unknown chips with their row counts."""
+
+    flop: Any
+    flag: tuple[Sequence[str], Any]  #: (texts, each row's code; -1: none)
+    precision: Any = None
+    precision_source: Any = None
+    why_code: Any = None
+    why: list[tuple[str, str]] = field(default_factory=list)
+    lacking: dict[str, int] = field(default_factory=dict)
+
+
+def _positive(x: Any, n: int) -> Any:
+    import numpy as np
+
+    return np.zeros(n, bool) if x is None else np.asarray(x, np.float64) > 0
+
+
+def _hardware_columns(ds: Dataset) -> _Column:
+    """``_hardware`` for every row at once: one lookup per distinct (chip, format, utilization)."""
+    import numpy as np
+
+    n = ds.n_rows
+    num, hw = ds.numbers, ds.arrow("hardware")
+    q, h, u = num.get("quantity"), num.get("hours"), num.get("utilization")
+    flop = np.full(n, np.nan)
+    has = _positive(q, n) & _positive(h, n)
+    if hw is None or not has.any():
+        none = _text_of([], np.full(n, -1))
+        return _Column(flop, ([], np.full(n, -1)), none, none, np.full(n, -1))
+    chips, chip = _coded(hw)
+    fmt = ds.arrow("precision")
+    fmts, fcode = _coded(fmt) if fmt is not None else ([], np.full(n, -1))
+    util = np.full(n, -1.0)
+    if u is not None:
+        ok = (u > 0) & (u <= 1)
+        util[ok] = u[ok]
+    rows = np.flatnonzero(has & (chip >= 0))
+    if not len(rows):
+        none = _text_of([], np.full(n, -1))
+        return _Column(flop, ([], np.full(n, -1)), none, none, np.full(n, -1))
+    assert q is not None and h is not None  # has is False without them
+    utils, ucode = np.unique(util[rows], return_inverse=True)
+    key = (chip[rows] * (len(fmts) + 1) + fcode[rows] + 1) * len(utils) + ucode.reshape(-1)
+    first, inv = _groups(key)
+    combos = np.stack([chip[rows][first], fcode[rows][first], utils[ucode.reshape(-1)[first]]], 1)
+    per = np.full(len(combos), np.nan)
+    texts: dict[str, int] = {}  #: flag, precision and source texts -> their codes
+    flag_c, prec_c, src_c = (np.full(len(combos), -1) for _ in range(3))
+    why: list[tuple[str, str]] = []
+    why_c = np.full(len(combos), -1)
+    lacking: dict[str, int] = {}
+    counts = np.bincount(inv, minlength=len(combos))
+    for c, (ci, fi, ui) in enumerate(combos.tolist()):
+        name = chips[int(ci)]
+        f = fmts[int(fi)] if fi >= 0 else None
+        if "," in name or ";" in name:
+            got: tuple[Any, ...] = ("several chips in one cell", name[:60])
+        else:
+            prec = precision_of(f)
+            got = _per_chip_hour(name.strip(), prec, None if ui < 0 else float(ui))
+        if len(got) == 2:
+            why_c[c], flag_c[c] = len(why), texts.setdefault(f"{got[0]}: {got[1]}", len(texts))
+            why.append((got[0], got[1]))
+            if got[0] == "unknown hardware":
+                lacking[got[1]] = lacking.get(got[1], 0) + int(counts[c])
+            continue
+        _, used, src, per_hour = got
+        per[c] = per_hour
+        if prec is None:
+            src = "profile default (no numerical format)"
+            if f and f.strip():
+                src = f"profile default (format {f.strip()[:30]!r} not recognised)"
+        flag_c[c] = texts.setdefault(f"peak: {used} ({src})", len(texts))
+        prec_c[c], src_c[c] = texts.setdefault(used, len(texts)), texts.setdefault(src, len(texts))
+    flop[rows] = per[inv] * q[rows] * h[rows]
+    values = list(texts)
+
+    def spread(codes: Any) -> Any:
+        out = np.full(n, -1)
+        out[rows] = codes[inv]
+        return out
+
+    return _Column(
+        flop,
+        (values, spread(flag_c)),
+        _text_of(values, spread(prec_c)),
+        _text_of(values, spread(src_c)),
+        spread(why_c),
+        why,
+        lacking,
+    )
+
+
+def _ops_columns(ds: Dataset) -> _Column:
+    """``_ops`` for every row at once (6 x parameters x dataset size x epochs, Language rows)."""
+    import numpy as np
+
+    n = ds.n_rows
+    num = ds.numbers
+    p, d, e = num.get("params"), num.get("dataset_size"), num.get("epochs")
+    flop = np.full(n, np.nan)
+    has = _positive(p, n) & _positive(d, n)
+    dom = ds.arrow("domain")
+    if dom is None or not has.any():
+        return _Column(flop, ([], np.full(n, -1)))
+    assert p is not None and d is not None  # has is False without them
+    doms, code = _coded(dom)
+    lang = np.array(["language" in v.lower() for v in doms] + [False], bool)
+    rows = np.flatnonzero(has & lang[code])
+    epochs = np.ones(len(rows))
+    if e is not None:
+        ok = e[rows] > 0
+        epochs[ok] = e[rows][ok]
+    flop[rows] = p[rows] * units.FLOP_PER_MAC * units.TRAIN_OVER_FORWARD * (d[rows] * epochs)
+    uniq, inv = np.unique(epochs, return_inverse=True)
+    base = "dataset size read as tokens (Language)"
+    values = [base + (f" x {v:g} epochs" if v != 1 else "") for v in uniq.tolist()]
+    codes = np.full(n, -1)
+    codes[rows] = inv.reshape(-1)
+    return _Column(flop, (values, codes))
+
+
+def _join_flags(parts: Sequence[tuple[Sequence[str], Any]]) -> Any:
+    """Per row, the texts of ``parts`` ((values, codes): values[codes[i]], none where codes[i]
+    < 0) joined by "; ", as a pyarrow string array: one join per distinct combination."""
+    import numpy as np
+
+    key = np.zeros(len(parts[0][1]), np.int64)
+    for values, codes in parts:
+        key = key * (len(values) + 1) + (np.asarray(codes, np.int64) + 1)
+        if key.max(initial=0) > 2**40:  # keep the mixed-radix key small: renumber it
+            key = _groups(key)[1]
+    first, inv = _groups(key)
+    texts = [
+        "; ".join(values[int(codes[r])] for values, codes in parts if codes[r] >= 0)
+        for r in first.tolist()
+    ]
+    return _text_of(texts, inv)
 
 
 def dataset_bands(
@@ -328,9 +518,12 @@ def dataset_bands(
     backend: str = "auto",
 ) -> RowBands:
     """A band for every row of ``ds`` (rules in the module docstring) and, per threshold (FLOP),
-    the audit of how many rows are above it."""
+    the audit of how many rows are above it. Columnar: closed-form rows as NumPy array
+    operations, the few re-derived rows through the batched Monte Carlo kernels
+    (``rows_reference.dataset_bands_rowwise``: the same, one row at a time)."""
     import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     factors = dict(confidence_factors or CONFIDENCE_FACTORS)
     if unknown not in ("widest", "exclude"):
@@ -341,80 +534,71 @@ def dataset_bands(
     z_b = NormalDist().inv_cdf(0.5 + bounds_level / 2)
     z90 = NormalDist().inv_cdf(0.95)
     widest = max(factors, key=factors.__getitem__)
-    mu = np.full(n, np.nan)
-    sd = np.full(n, np.nan)
-    source: list[str | None] = [None] * n
-    status = ["ok"] * n
-    flags: list[list[str]] = [[] for _ in range(n)]
-    level_used: list[str | None] = [None] * n
-    conf = ds.text.get("confidence", [None] * n)
+    flop = np.asarray(ds.flop, np.float64)
+    lo, hi = np.asarray(ds.flop_low, np.float64), np.asarray(ds.flop_high, np.float64)
+    hw, ops = _hardware_columns(ds), _ops_columns(ds)
+    none = np.full(n, -1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        has_v, has_lo, has_hi = ~np.isnan(flop), lo > 0, hi > 0
+        both = has_lo & has_hi & (lo < hi)
+        one_b = np.where(has_lo, lo, hi)
+        one = ~both & has_v & (has_lo | has_hi) & (one_b != flop)
+        conf_rows = ~both & ~one & has_v
+        a, b = np.log(lo), np.log(hi)
+        log_v = np.log(flop)
+        mu = np.where(both, (a + b) / 2, np.where(one | conf_rows, log_v, np.nan))
+        sd = np.where(both, (b - a) / (2 * z_b), np.nan)
+        sd = np.where(one, np.abs(np.log(one_b / flop)) / z_b, sd)
+        outside = both & has_v & ~((lo <= flop) & (flop <= hi))
+    # confidence levels: one lookup per distinct cell
+    conf = ds.arrow("confidence")
+    cells, ccode = _coded(conf) if conf is not None else ([], none)
+    levels = [_level(c, factors) for c in cells]
+    names = list(factors)
+    lvl = np.array([names.index(k) if k else -1 for k, _ in levels] + [-1], np.int64)[ccode]
+    bad = np.array([f is not None for _, f in levels] + [False], bool)[ccode] & conf_rows
+    blank = conf_rows & (lvl < 0)
+    excluded = blank if unknown == "exclude" else np.zeros(n, bool)
+    if unknown == "widest":
+        lvl = np.where(blank, names.index(widest), lvl)
+    banded = conf_rows & ~excluded
+    log_f = np.array([math.log(factors[k]) for k in names] + [np.nan])[lvl]
+    sd = np.where(banded, log_f / z90, sd)
+    mu = np.where(excluded, np.nan, mu)
+    # rows with no recorded compute: re-derived from their inputs, one by one (few)
+    source = np.where(both | one, 0, np.where(banded, 1, -1))
+    status_texts = {"ok": 0, "excluded: no confidence level": 1}
+    status = np.where(excluded, 1, 0)
+    err_flag = np.full(n, -1)
+    err_texts: dict[str, int] = {}
     derived: list[tuple[int, Any]] = []
-    lacking: dict[str, int] = {}  #: hardware the profiles lack -> rows it would give a band
-    flop, lo, hi = ds.flop, ds.flop_low, ds.flop_high
-    hw_d: list[Derivation | None] = [None] * n
-    ops_d = [_ops(ds, i) for i in range(n)]
-    hw_why: list[tuple[str, str] | None] = [None] * n
-    for i in range(n):
-        got = _hardware(ds, i)
-        if isinstance(got, Derivation):
-            hw_d[i] = got
-            flags[i] += got.flags
-        elif got is not None:
-            hw_why[i] = got
-            flags[i].append(f"{got[0]}: {got[1]}")
-            if got[0] == "unknown hardware":
-                lacking[got[1]] = lacking.get(got[1], 0) + 1
-        ops = ops_d[i]
-        if ops is not None:
-            flags[i] += ops.flags
-    for i in range(n):
-        v = float(flop[i])
-        has_v, has_lo, has_hi = v == v, lo[i] == lo[i] and lo[i] > 0, hi[i] == hi[i] and hi[i] > 0
-        if ds.bound[i] == "upper":
-            flags[i].append("recorded value is an upper bound")
-        if has_lo and has_hi and lo[i] < hi[i]:
-            a, b = math.log(lo[i]), math.log(hi[i])
-            mu[i], sd[i], source[i] = (a + b) / 2, (b - a) / (2 * z_b), "bounds"
-            if has_v and not lo[i] <= v <= hi[i]:
-                flags[i].append("recorded value outside its bounds")
-            continue
-        if has_v and (has_lo or has_hi):
-            b = float(lo[i] if has_lo else hi[i])
-            if b != v:
-                mu[i], sd[i], source[i] = math.log(v), abs(math.log(b / v)) / z_b, "bounds"
-                flags[i].append("one bound only")
-                continue
-        if has_v:
-            level, flag = _level(conf[i], factors)
-            if flag:
-                flags[i].append(flag)
-            if level is None:
-                if unknown == "exclude":
-                    status[i] = "excluded: no confidence level"
-                    continue
-                level = widest
-                flags[i].append(f"no confidence level: widest ({widest}) used")
-            level_used[i] = level
-            mu[i], sd[i], source[i] = math.log(v), math.log(factors[level]) / z90, "confidence"
-            continue
-        status[i] = ds.problems["flop"][i] or "no compute"
-        d = hw_d[i] if hw_d[i] is not None else ops_d[i]
+    hw_d: dict[int, Derivation] = {}
+    ops_d: dict[int, Derivation] = {}
+    for i in np.flatnonzero(~has_v & ~both).tolist():
+        st = ds.problems["flop"][i] or "no compute"
+        got_hw, got_ops = _hardware(ds, i), _ops(ds, i)
+        if isinstance(got_hw, Derivation):
+            hw_d[i] = got_hw
+        if got_ops is not None:
+            ops_d[i] = got_ops
+        d = got_hw if isinstance(got_hw, Derivation) else got_ops
         if d is not None:
             try:
                 derived.append((i, model_of(d.estimate(), method_error)))
-                source[i], status[i] = d.method, "ok"
+                source[i], st = (2 if d.method == "hardware" else 3), "ok"
             except InputError as exc:
-                status[i] += f"; {d.method} inputs unusable"
-                flags[i].append(exc.problem[:80])
-        elif (why := hw_why[i]) is not None:
-            status[i] += f"; {why[0]}"
+                st += f"; {d.method} inputs unusable"
+                err_flag[i] = err_texts.setdefault(exc.problem[:80], len(err_texts))
+        elif isinstance(got_hw, tuple):
+            st += f"; {got_hw[0]}"
+        status[i] = status_texts.setdefault(st, len(status_texts))
     q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
     mean = np.exp(mu + sd**2 / 2)
     exact = np.isfinite(mu)
-    erfc = np.frompyfunc(math.erfc, 1, 1)
+    erfc: Any = np.frompyfunc(math.erfc, 1, 1)
     above = np.full((n, len(thresholds)), np.nan)
+    ok = np.isfinite(mu)
     for j, t in enumerate(thresholds):
-        ok = np.isfinite(mu)
         zz = (math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2))
         above[ok, j] = 0.5 * erfc(zz).astype(np.float64)
     if derived:
@@ -430,20 +614,18 @@ def dataset_bands(
         exact[idx] = np.array(t["exact"], bool)
         for j, th in enumerate(thresholds):
             above[idx, j] = t[f"p_above_{th:g}"]
+    has = (source >= 0) & (status == 0)
     cols: dict[str, Any] = {"row": pa.array(np.arange(1, n + 1), pa.int64())}
     rc = ds.recognised.columns
     for role in ("name", "date"):
         if role in rc and rc[role] not in cols:
             cols[rc[role]] = ds.raw.column(ds.raw.column_names.index(rc[role]))
-    cols["system"] = pa.array(ds.names, pa.string())
-    cols["date"] = pa.array(ds.dates, pa.date32())
-    cols["flop"] = pa.array(
-        np.where(np.isfinite(flop), flop, np.nan), pa.float64(), mask=~np.isfinite(flop)
-    )
-    cols["confidence"] = pa.array(conf, pa.string())
-    cols["band_source"] = pa.array(source, pa.string())
-    cols["confidence_used"] = pa.array(level_used, pa.string())
-    has = np.array([s is not None for s in source]) & (np.array(status) == "ok")
+    cols["system"] = ds.arrow("name")
+    cols["date"] = ds.arrow("date")
+    cols["flop"] = pa.array(flop, pa.float64(), mask=~np.isfinite(flop))
+    cols["confidence"] = conf if conf is not None else pa.nulls(n, pa.string())
+    cols["band_source"] = _text_of(["bounds", "confidence", "hardware", "ops"], source)
+    cols["confidence_used"] = _text_of(names, np.where(banded, lvl, -1))
     for j, p in enumerate(PROBS):
         cols[f"{qname(p)}_flop"] = pa.array(q[:, j], pa.float64(), mask=~has)
     cols["mean_flop"] = pa.array(mean, pa.float64(), mask=~has)
@@ -451,19 +633,40 @@ def dataset_bands(
     cols["exact"] = pa.array(exact & has)
     for j, t in enumerate(thresholds):
         cols[f"p_above_{t:g}"] = pa.array(above[:, j], pa.float64(), mask=~has)
-    cols.update(_cross_check_columns(flop, hw_d, ops_d))
-    cols["status"] = pa.array(status, pa.string())
-    cols["flags"] = pa.array(["; ".join(f) for f in flags], pa.string())
+    hw_flop, ops_flop = hw.flop.copy(), ops.flop.copy()
+    for i, dv in hw_d.items():
+        hw_flop[i] = dv.flop
+    for i, dv in ops_d.items():
+        ops_flop[i] = dv.flop
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for name, f in (("hardware", hw_flop), ("ops", ops_flop)):
+            ratio = f / flop
+            cols[f"rederived_{name}_flop"] = pa.array(f, pa.float64(), mask=~np.isfinite(f))
+            cols[f"rederived_{name}_ratio"] = pa.array(
+                ratio, pa.float64(), mask=~np.isfinite(ratio)
+            )
+    cols["peak_precision"] = hw.precision
+    cols["peak_precision_source"] = hw.precision_source
+    cols["status"] = _text_of(list(status_texts), status)
+    upper = ds.arrow("bound")
+    upper = pc.fill_null(pc.equal(ds.arrow("bound"), "upper"), False).to_numpy(zero_copy_only=False)
+    flag_parts = [
+        hw.flag,
+        ops.flag,
+        (["recorded value is an upper bound"], np.where(upper, 0, -1)),
+        (
+            ["recorded value outside its bounds", "one bound only"],
+            np.where(outside, 0, np.where(one, 1, -1)),
+        ),
+        ([f or "" for _, f in levels], np.where(bad, ccode, -1)),
+        ([f"no confidence level: widest ({widest}) used"], np.where(blank & ~excluded, 0, -1)),
+        (list(err_texts), err_flag),
+    ]
+    cols["flags"] = _join_flags(flag_parts)
     table = pa.table(cols)
-    names = ds.names
-    years = [d.year if d is not None else None for d in ds.dates]
+    years = pc.fill_null(pc.year(cols["date"]), -1).to_numpy(zero_copy_only=False)
     audits = [
-        audit(
-            t,
-            [None if not has[i] else float(above[i, j]) for i in range(n)],
-            names,
-            years,
-        )
+        audit(t, np.where(has, above[:, j], np.nan), cols["system"], years)
         for j, t in enumerate(thresholds)
     ]
     meta = {
@@ -475,7 +678,7 @@ def dataset_bands(
         "bounds_level": bounds_level,
         "unknown_confidence": unknown if unknown == "exclude" else f"widest ({widest})",
         "method_error": method_error,
-        "hardware_missing_profiles": dict(sorted(lacking.items(), key=lambda kv: -kv[1])),
+        "hardware_missing_profiles": dict(sorted(hw.lacking.items(), key=lambda kv: -kv[1])),
         "cross_check": {
             "hardware_peak": "the row's numerical format, else the profile's training default "
             "(dense 16-bit tensor on chips with tensor units: the convention of Epoch-style "

@@ -144,3 +144,45 @@ def test_bands_fan_chart_written_atomically(cli, tmp_path):
     res = cli("bands", broken, "--plot", tmp_path / "b.png")
     assert res.code == 2 and not (tmp_path / "b.png").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file
+
+
+def test_bands_probability_chart_and_trend_line(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from computesim.data.table import read_table
+    from computesim.uncertainty.fan_chart import trend_line
+    from computesim.uncertainty.rows import dataset_bands
+
+    f = tmp_path / "e.csv"
+    f.write_text(EPOCH, encoding="utf-8")
+    png, fan = tmp_path / "p.png", tmp_path / "fan.png"
+    args = ("--threshold", "1e21FLOP", "--threshold", "1e24FLOP")
+    res = cli("bands", f, *args, "--plot-probability", png, "--plot", fan)
+    assert res.code == 0, res.err
+    rb = dataset_bands(read_table(f), thresholds=[1e21, 1e24])
+    with Image.open(png) as im:
+        text = im.text["Description"]
+    for a in rb.audits:  # every threshold's exact count, as the audit computed it
+        lo, hi = a.interval
+        assert f"expected {a.expected:.2f} rows (90% interval {lo}-{hi})" in text
+    t = trend_line(rb)
+    with Image.open(fan) as im:
+        assert f"doubling every {t.doubling_months:.3g} months" in im.text["Description"]
+    # the line is least squares through the medians: residuals sum to zero
+    rows = [r for r in rb.rows() if r["p50_flop"] and r["date"]]
+    import datetime as dt
+    import math
+
+    from computesim.uncertainty.fan_chart import _year
+
+    res_sum = sum(
+        math.log10(r["p50_flop"]) - math.log10(t.at(_year(dt.date.fromisoformat(r["date"]))))
+        for r in rows
+    )
+    assert abs(res_sum) < 1e-9 and t.rows == len(rows)
+    res = cli("bands", f, "--plot-probability", tmp_path / "q.png")  # no threshold
+    assert res.code == 2 and "--plot-probability" in res.err and "--threshold" in res.err
+    assert not (tmp_path / "q.png").exists()
+    res = cli("bands", f, *args, "--plot-probability", tmp_path / "q.gif")
+    assert res.code == 2 and "--plot-probability" in res.err

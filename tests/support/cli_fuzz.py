@@ -641,6 +641,11 @@ BANDS = {
         if rng.random() < 0.5
         else rng.choice([ws.fresh(".jpg"), ws["adir"], ws.fresh(""), ws["existing.parquet"]])
     ),
+    "--plot-probability": lambda rng, ws: (
+        out_path(rng, ws, (".png", ".pdf"))
+        if rng.random() < 0.5
+        else rng.choice([ws.fresh(".gif"), ws["adir"], ws.fresh(""), ws["existing.parquet"]])
+    ),
     "--overwrite": FLAG,
     "--samples": pool(SAMPLES, BAD_SAMPLES),
     "--seed": pool(SEEDS, BAD_SEEDS),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 
+import numpy as np
 import pytest
 
 from computesim.uncertainty.audit import audit, count_interval, count_pmf
@@ -50,3 +52,18 @@ def test_audit_rows_years_and_missing():
     assert d["interval_90"] == list(count_interval(_brute([0.02, 0.5, 0.97, 1.0])))
     with pytest.raises(ValueError):
         count_pmf([1.5])
+
+
+@pytest.mark.parametrize("n, seed", [(1, 0), (2, 1), (7, 2), (3001, 3), (20_000, 4)])
+def test_pairwise_pmf_matches_the_sequential_one(n, seed):
+    """The pairwise tree against one convolution step per row: same pmf to rounding (both trim
+    entries below 1e-18), same 90% intervals; rows with p = 0 or 1 among them."""
+    from computesim.uncertainty.audit import count_pmf_sequential
+
+    rng = np.random.default_rng(seed)
+    ps = 1 / (1 + np.exp(-rng.normal(0, 8, n)))
+    ps[rng.random(n) < 0.1] = rng.choice([0.0, 1.0])
+    got, want = np.array(count_pmf(ps)), np.array(count_pmf_sequential(ps))
+    assert got.shape == want.shape and np.abs(got - want).max() < 1e-12
+    assert count_interval(got) == count_interval(want)
+    assert math.isclose(got.sum(), 1.0, rel_tol=1e-12)
