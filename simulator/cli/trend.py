@@ -371,6 +371,7 @@ def _text(out: dict[str, Any]) -> str:
                 )
                 or "no break"
             )
+            + "".join(f"; {n}" for n in bp["notes"])
         )
     if out["break_test"]:
         bt = out["break_test"]
