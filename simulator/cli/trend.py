@@ -398,6 +398,15 @@ def _text(out: dict[str, Any]) -> str:
             )
             + (f"; {ls['note']}" if ls.get("note") else "")
         )
+        mx = ls.get("mixture")
+        if mx:
+            lines.append(
+                "without the selection's bias (two-line mixture, maximum likelihood): large-scale "
+                f"doubles every {_g(mx['large_scale_doubling_months'])} months "
+                f"(CI {_fmt_ci(mx['large_scale_doubling_months_ci'])}), regular-scale every "
+                f"{_g(mx['regular_scale_doubling_months'])} "
+                f"(CI {_fmt_ci(mx['regular_scale_doubling_months_ci'])})"
+            )
     pj = out["projections"]
     for c in pj["compute_at"]:
         lines.append(f"trend at {c['date']}: {c['flop']:.3g} FLOP (CI {_fmt_ci(c['flop_ci'])})")

@@ -18,6 +18,13 @@ the paper's large-scale era starts in late 2015); the z-value's comparison sampl
 of the data, in the window or not. The regular-scale trend is the candidates that were not
 selected. ``offset_oom`` is the large-scale line minus the regular-scale line (orders of magnitude)
 at the mean date of the large-scale systems, with a bootstrap interval.
+
+The fits through the selected and the unselected systems inherit the selection's bias (a system
+counts as large-scale because it lies high, so where the two trends draw close only the high ones
+are kept): on synthetic data like the paper's (``synthetic.three_eras``, 100 seeds) the
+large-scale slope comes out 12.4% +- 1.6% too steep (8.9 months for a true 10) and its 95% interval
+covers 70%. ``mixture`` is the correction reported beside them: a
+two-line mixture fitted by maximum likelihood over the candidates, started from the selection.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import numpy as np
 
 from computesim.errors import InputError
 from computesim.trends.fit import MIN_POINTS, FitData, TrendFit, fit_trend, json_ready
+from computesim.trends.mixture import MixtureFit, mixture_fit
 
 PAPER_Z = 0.72  #: Sevilla et al. 2022 (authors' description): z above 0.72 standard deviations
 PAPER_WINDOW_YEARS = 2.0  #: ... of the log compute of systems published within 2 years
@@ -161,6 +169,7 @@ class LargeScale:
     large: TrendFit | None
     notes: list[str] = field(default_factory=list)
     mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)  #: over data
+    mixture: MixtureFit | None = None  #: both slopes without the selection's bias
 
     @property
     def n_points(self) -> int:
@@ -196,6 +205,7 @@ class LargeScale:
             "regular_scale": None if self.regular is None else self.regular.summary(),
             "large_scale": None if self.large is None else self.large.summary(),
             "offset": self.offset(),
+            "mixture": None if self.mixture is None else self.mixture.to_dict(),
         }
         if self.rule.rule == "residual":
             out["threshold_oom"] = self.rule.oom
@@ -228,6 +238,18 @@ def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: 
             fits[name] = fit_trend(data.subset(mask), label=name, start=lo, end=end, **kw)
         except InputError as exc:
             notes.append(f"{name}: {exc.problem}")
+    mix = None
+    if fits["regular-scale"] is not None and fits["large-scale"] is not None:
+        seed = kw.get("seed", 0)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        mix = mixture_fit(
+            data.t[cand],
+            data.y[cand],
+            large[cand],
+            n_boot=int(kw.get("n_boot", 1000)),
+            level=float(kw.get("level", 0.95)),
+            seed=rng.spawn(1)[0],  # leaves the caller's stream as it was
+        )
     return LargeScale(
         rule,
         lo,
@@ -238,4 +260,5 @@ def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: 
         fits["large-scale"],
         notes,
         large,
+        mix,
     )
