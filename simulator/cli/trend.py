@@ -96,6 +96,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="residual rule: orders of magnitude above the line (1)",
     )
     f.add_argument(
+        "--large-evidence",
+        type=float,
+        default=None,
+        metavar="DBIC",
+        help="flag no large-scale systems unless two lines (a mixture) beat one by DBIC in BIC "
+        "(default: off, the paper's rule as is; 2: none on data with no cluster)",
+    )
+    f.add_argument(
         "--large-from",
         metavar="DATE",
         help="large-scale candidates from DATE (default: the window's start; the paper: 2015-09)",
@@ -250,14 +258,16 @@ def _large(args: argparse.Namespace) -> LargeRule | None:
     start = parse_when(args.large_from, "--large-from") if args.large_from else None
     text = str(args.large).strip()
     if text in ("zscore", "residual"):
-        return LargeRule(text, args.large_z, args.large_window, args.large_oom, start)
+        return LargeRule(
+            text, args.large_z, args.large_window, args.large_oom, start, args.large_evidence
+        )
     try:
         oom = float(text)
     except ValueError:
         raise InputError(
             "--large", f"'zscore', 'residual' or a number of OOM, got {text!r}"
         ) from None
-    return LargeRule("residual", args.large_z, args.large_window, oom, start)
+    return LargeRule("residual", args.large_z, args.large_window, oom, start, args.large_evidence)
 
 
 def build(args: argparse.Namespace) -> TrendReport:

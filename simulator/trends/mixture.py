@@ -69,6 +69,29 @@ def em(t: np.ndarray, y: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndar
     return r, b1, b0
 
 
+def delta_bic(t: np.ndarray, y: np.ndarray, r: np.ndarray) -> float:
+    """BIC of one line minus BIC of the two-line mixture at posteriors ``r`` (3 and 7 parameters):
+    above 0 the data favour a separate large-scale line, below 0 a single trend.
+
+    >>> t = np.linspace(2016, 2022, 60)
+    >>> y = 18 + 0.6 * (t - 2016) + 2.0 * (np.arange(60) % 5 == 0)
+    >>> r, _, _ = em(t, y, np.arange(60) % 5 == 0)
+    >>> bool(delta_bic(t, y, r[0]) > 10)
+    True
+    """
+    t2, y2, r2 = t[None, :], y[None, :], np.asarray(r, float)[None, :]
+    a0, b0, s0 = (float(v[0]) for v in _wls(t2, y2, 1 - r2))
+    a1, b1, s1 = (float(v[0]) for v in _wls(t2, y2, r2))
+    pi = float(r2.mean())
+    d0 = (1 - pi) * np.exp(-((y - a0 - b0 * t) ** 2) / (2 * s0)) / math.sqrt(2 * math.pi * s0)
+    d1 = pi * np.exp(-((y - a1 - b1 * t) ** 2) / (2 * s1)) / math.sqrt(2 * math.pi * s1)
+    ll_mix = float(np.log(np.maximum(d0 + d1, 1e-300)).sum())
+    _, _, s = (float(v[0]) for v in _wls(t2, y2, np.ones_like(r2)))
+    n = t.size
+    ll_one = -n / 2 * (math.log(2 * math.pi * s) + 1)
+    return (-2 * ll_one + 3 * math.log(n)) - (-2 * ll_mix + 7 * math.log(n))
+
+
 @dataclass
 class MixtureFit:
     """Both slopes (OOM/year) of the two-line mixture, with bootstrap percentile intervals."""
@@ -81,6 +104,7 @@ class MixtureFit:
     n_candidates: int
     n_boot_used: int
     level: float
+    delta_bic: float = math.nan  #: one line's BIC minus the mixture's (> 0: two lines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: doubling times with intervals for both lines, the share, the method."""
@@ -94,6 +118,7 @@ class MixtureFit:
                 "large_scale_oom_per_year": self.slope_large,
                 "large_scale_oom_per_year_ci": self.ci_large,
                 "large_scale_share": self.share_large,
+                "delta_bic_one_line_minus_two": self.delta_bic,
                 "n_candidates": self.n_candidates,
                 "ci_level": self.level,
                 "n_boot_used": self.n_boot_used,
@@ -140,4 +165,5 @@ def mixture_fit(
         int(t.size),
         int(ok.sum()),
         level,
+        delta_bic(t, y, r[0]),
     )

@@ -252,6 +252,12 @@ def test_large_flag_values(tmp_path, capsys):
     assert rc == 2 and "--large" in err and not out
     rc, out, err = _run(capsys, data, "--large", "--large-window", "0")
     assert rc == 2 and "--large-window" in err
+    rc, out, err = _run(capsys, data, "--large", "--large-evidence", "nan")
+    assert rc == 2 and "--large-evidence" in err and not out
+    rc, out, err = _run(capsys, data, "--large", "--large-evidence", "2", "--json")
+    assert rc == 0, err
+    ls = json.loads(out)["large_scale"]
+    assert ls["rule"]["min_evidence_delta_bic"] == 2 and "cluster_delta_bic" in ls
 
 
 def test_efficiency_examples_print_each_halving_time(capsys):
