@@ -105,8 +105,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     f.add_argument(
         "--large-from",
-        metavar="DATE",
-        help="large-scale candidates from DATE (default: the window's start; the paper: 2015-09)",
+        metavar="DATE|window",
+        help="large-scale candidates from DATE (default: 2015-09-01, where the paper's "
+        "large-scale era starts, when the window reaches past it, else the window's start; "
+        "'window': the window's start)",
     )
     f.add_argument(
         "--include-bounds", action="store_true", help="fit upper bounds as if they were points"
@@ -251,11 +253,15 @@ def _flop(text: str, field: str) -> float:
 def _large(args: argparse.Namespace) -> LargeRule | None:
     """The large-scale rule the flags ask for (None without --large)."""
     from computesim.trends.fit import parse_when
-    from computesim.trends.large_scale import LargeRule
+    from computesim.trends.large_scale import WINDOW_START, LargeRule
 
     if args.large is None:
         return None
-    start = parse_when(args.large_from, "--large-from") if args.large_from else None
+    start: float | None = None
+    if args.large_from and args.large_from.strip().lower() == "window":
+        start = WINDOW_START
+    elif args.large_from:
+        start = parse_when(args.large_from, "--large-from")
     text = str(args.large).strip()
     if text in ("zscore", "residual"):
         return LargeRule(

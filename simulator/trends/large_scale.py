@@ -20,8 +20,8 @@ it is below 2 (no evidence of a cluster). ``evidence`` (default None: the paper'
 no large-scale systems unless that difference reaches it: with 2, no flags on 40 of 40 synthetic
 single trends, while planted clusters 1.5-2 OOM above 80 systems still pass (delta BIC >= 6.7).
 
-Only systems dated in [``start``, end of the window) are candidates (default: the window's start;
-the paper's large-scale era starts in late 2015); the z-value's comparison sample is every system
+Only systems dated in [``start``, end of the window) are candidates (default: 2015-09-01, where
+the paper's large-scale era starts, when the window reaches past it; else the window's start); the z-value's comparison sample is every system
 of the data, in the window or not. The regular-scale trend is the candidates that were not
 selected. ``offset_oom`` is the large-scale line minus the regular-scale line (orders of magnitude)
 at the mean date of the large-scale systems, with a bootstrap interval.
@@ -48,7 +48,8 @@ from computesim.trends.mixture import MixtureFit, delta_bic, em, mixture_fit
 
 PAPER_Z = 0.72  #: Sevilla et al. 2022 (authors' description): z above 0.72 standard deviations
 PAPER_WINDOW_YEARS = 2.0  #: ... of the log compute of systems published within 2 years
-PAPER_LARGE_FROM = 2015.0 + 8 / 12  #: the paper's large-scale era starts in September 2015
+PAPER_LARGE_FROM = 2015.0 + 243 / 365  #: 2015-09-01: the paper's large-scale era starts then
+WINDOW_START = -math.inf  #: ``LargeRule.start`` for candidates from the window's start
 DEFAULT_RESIDUAL_OOM = 1.0  #: residual rule: 10x above the span's line
 #: below this BIC difference (one line minus two) the output says the data show no cluster
 NO_CLUSTER_BIC = 2.0
@@ -72,7 +73,9 @@ class LargeRule:
     z: float = PAPER_Z
     window_years: float = PAPER_WINDOW_YEARS
     oom: float = DEFAULT_RESIDUAL_OOM
-    start: float | None = None  #: candidates from this decimal year (None: the window's start)
+    #: candidates from this decimal year; None: from 2015-09-01 (the paper's large-scale era) when
+    #: the window reaches past it, else from the window's start; WINDOW_START: the window's start
+    start: float | None = None
     evidence: float | None = None  #: flag none unless two lines beat one by this much BIC
 
     def __post_init__(self) -> None:
@@ -238,14 +241,31 @@ class LargeScale:
         return json_ready(out)
 
 
+def candidates_from(rule: LargeRule, start: float, end: float) -> tuple[float, list[str]]:
+    """The candidates' first decimal year for a window [start, end), and a note on a fallback.
+
+    >>> candidates_from(LargeRule(), 2012.0, 2022.0)[0] == PAPER_LARGE_FROM
+    True
+    >>> candidates_from(LargeRule(), 2012.0, 2015.0)
+    (2012.0, ["the window ends before 2015-09-01 (the paper's large-scale era): candidates from its start"])
+    """
+    if rule.start is not None:
+        lo = max(start, rule.start)
+        if lo >= end:
+            raise InputError("large_from", f"{lo:g} is not before the window's end {end:g}")
+        return lo, []
+    if end > PAPER_LARGE_FROM:
+        return max(start, PAPER_LARGE_FROM), []
+    return start, [
+        "the window ends before 2015-09-01 (the paper's large-scale era): candidates from its start"
+    ]
+
+
 def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: Any) -> LargeScale:
     """Select large-scale systems by ``rule`` in [rule.start or start, end) and fit both sets
     (``kw``: fit_trend's bootstrap options)."""
-    lo = start if rule.start is None else max(start, rule.start)
-    if lo >= end:
-        raise InputError("large_from", f"{lo:g} is not before the window's end {end:g}")
+    lo, notes = candidates_from(rule, start, end)
     cand, large = select(data, rule, lo, end)
-    notes = []
     dbic = None
     if 3 <= int(large.sum()) <= int(cand.sum()) - 3:
         r, _, _ = em(data.t[cand], data.y[cand], large[cand])

@@ -678,7 +678,7 @@ TREND = {
     "--large-window": pool(["2", "1.5"], ["0", "-1", "nan", "inf"]),
     "--large-oom": pool(["1", "0.5"], ["0", "-1", "nan", "inf"]),
     "--large-evidence": pool(["2", "0", "10"], ["nan", "inf", "x"]),
-    "--large-from": pool(DATES, BAD_DATES),
+    "--large-from": pool([*DATES, "window"], BAD_DATES),
     "--max-breaks": pool(["0", "1", "2"], ["3", "-1", "x"]),
     "--include-bounds": FLAG,
     "--propagate": FLAG,
