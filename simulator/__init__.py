@@ -35,6 +35,7 @@ _LAZY = {
     "LargeRule": "computesim.trends.large_scale:LargeRule",
     "find_eras": "computesim.trends.eras:find_eras",
     "fit_efficiency": "computesim.trends.efficiency:fit_efficiency",
+    "mixture_fit": "computesim.trends.mixture:mixture_fit",
     "find_profile": "computesim.hardware_profiles:find_profile",
     "precision_of": "computesim.hardware_profiles.formats:precision_of",
     "get_backend": "computesim.kernels:get_backend",

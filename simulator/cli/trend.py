@@ -96,9 +96,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="residual rule: orders of magnitude above the line (1)",
     )
     f.add_argument(
+        "--large-evidence",
+        type=float,
+        default=None,
+        metavar="DBIC",
+        help="flag no large-scale systems unless two lines (a mixture) beat one by DBIC in BIC "
+        "(default: off, the paper's rule as is; 2: none on data with no cluster)",
+    )
+    f.add_argument(
         "--large-from",
-        metavar="DATE",
-        help="large-scale candidates from DATE (default: the window's start; the paper: 2015-09)",
+        metavar="DATE|window",
+        help="large-scale candidates from DATE (default: 2015-09-01, where the paper's "
+        "large-scale era starts, when the window reaches past it, else the window's start; "
+        "'window': the window's start)",
     )
     f.add_argument(
         "--include-bounds", action="store_true", help="fit upper bounds as if they were points"
@@ -243,21 +253,27 @@ def _flop(text: str, field: str) -> float:
 def _large(args: argparse.Namespace) -> LargeRule | None:
     """The large-scale rule the flags ask for (None without --large)."""
     from computesim.trends.fit import parse_when
-    from computesim.trends.large_scale import LargeRule
+    from computesim.trends.large_scale import WINDOW_START, LargeRule
 
     if args.large is None:
         return None
-    start = parse_when(args.large_from, "--large-from") if args.large_from else None
+    start: float | None = None
+    if args.large_from and args.large_from.strip().lower() == "window":
+        start = WINDOW_START
+    elif args.large_from:
+        start = parse_when(args.large_from, "--large-from")
     text = str(args.large).strip()
     if text in ("zscore", "residual"):
-        return LargeRule(text, args.large_z, args.large_window, args.large_oom, start)
+        return LargeRule(
+            text, args.large_z, args.large_window, args.large_oom, start, args.large_evidence
+        )
     try:
         oom = float(text)
     except ValueError:
         raise InputError(
             "--large", f"'zscore', 'residual' or a number of OOM, got {text!r}"
         ) from None
-    return LargeRule("residual", args.large_z, args.large_window, oom, start)
+    return LargeRule("residual", args.large_z, args.large_window, oom, start, args.large_evidence)
 
 
 def build(args: argparse.Namespace) -> TrendReport:
@@ -371,6 +387,7 @@ def _text(out: dict[str, Any]) -> str:
                 )
                 or "no break"
             )
+            + "".join(f"; {n}" for n in bp["notes"])
         )
     if out["break_test"]:
         bt = out["break_test"]
@@ -397,6 +414,15 @@ def _text(out: dict[str, Any]) -> str:
             )
             + (f"; {ls['note']}" if ls.get("note") else "")
         )
+        mx = ls.get("mixture")
+        if mx:
+            lines.append(
+                "without the selection's bias (two-line mixture, maximum likelihood): large-scale "
+                f"doubles every {_g(mx['large_scale_doubling_months'])} months "
+                f"(CI {_fmt_ci(mx['large_scale_doubling_months_ci'])}), regular-scale every "
+                f"{_g(mx['regular_scale_doubling_months'])} "
+                f"(CI {_fmt_ci(mx['regular_scale_doubling_months_ci'])})"
+            )
     pj = out["projections"]
     for c in pj["compute_at"]:
         lines.append(f"trend at {c['date']}: {c['flop']:.3g} FLOP (CI {_fmt_ci(c['flop_ci'])})")

@@ -109,9 +109,10 @@ def analyse(
     shorthand for the one-pass residual rule with that many OOM).
 
     >>> from computesim.data.datasets import builtin_points
+    >>> from computesim.trends.large_scale import PAPER_LARGE_FROM
     >>> r = analyse(builtin_points().table, start=2012, end=2019, large=LargeRule())
-    >>> r.large.rule.rule, r.large.n_candidates
-    ('zscore', 13)
+    >>> r.large.rule.rule, r.large.start == PAPER_LARGE_FROM, r.large.n_candidates
+    ('zscore', True, 6)
     """
     _check_options(n_boot, seed, noise_factor)
     rule = _rule(large, large_threshold)

@@ -13,11 +13,25 @@ Two rules, each one pass over the data (no selection depends on an earlier selec
   points, and the median intercept), which a cluster of fewer than about 29% of the points
   does not pull towards itself.
 
-Only systems dated in [``start``, end of the window) are candidates (default: the window's start;
-the paper's large-scale era starts in late 2015); the z-value's comparison sample is every system
+Whether there is a cluster at all: the paper's rule flags the upper tail of any scatter (P(Z >
+0.72) = 24% of a normal one), so the output also gives ``cluster_delta_bic``, the BIC of one line
+minus that of a two-line mixture over the candidates (``computesim.trends.mixture``), and says when
+it is below 2 (no evidence of a cluster). ``evidence`` (default None: the paper's rule as is) keeps
+no large-scale systems unless that difference reaches it: with 2, no flags on 40 of 40 synthetic
+single trends, while planted clusters 1.5-2 OOM above 80 systems still pass (delta BIC >= 6.7).
+
+Only systems dated in [``start``, end of the window) are candidates (default: 2015-09-01, where
+the paper's large-scale era starts, when the window reaches past it; else the window's start); the z-value's comparison sample is every system
 of the data, in the window or not. The regular-scale trend is the candidates that were not
 selected. ``offset_oom`` is the large-scale line minus the regular-scale line (orders of magnitude)
 at the mean date of the large-scale systems, with a bootstrap interval.
+
+The fits through the selected and the unselected systems inherit the selection's bias (a system
+counts as large-scale because it lies high, so where the two trends draw close only the high ones
+are kept): on synthetic data like the paper's (``synthetic.three_eras``, 100 seeds) the
+large-scale slope comes out 12.4% +- 1.6% too steep (8.9 months for a true 10) and its 95% interval
+covers 70%. ``mixture`` is the correction reported beside them: a
+two-line mixture fitted by maximum likelihood over the candidates, started from the selection.
 """
 
 from __future__ import annotations
@@ -30,11 +44,15 @@ import numpy as np
 
 from computesim.errors import InputError
 from computesim.trends.fit import MIN_POINTS, FitData, TrendFit, fit_trend, json_ready
+from computesim.trends.mixture import MixtureFit, delta_bic, em, mixture_fit
 
 PAPER_Z = 0.72  #: Sevilla et al. 2022 (authors' description): z above 0.72 standard deviations
 PAPER_WINDOW_YEARS = 2.0  #: ... of the log compute of systems published within 2 years
-PAPER_LARGE_FROM = 2015.0 + 8 / 12  #: the paper's large-scale era starts in September 2015
+PAPER_LARGE_FROM = 2015.0 + 243 / 365  #: 2015-09-01: the paper's large-scale era starts then
+WINDOW_START = -math.inf  #: ``LargeRule.start`` for candidates from the window's start
 DEFAULT_RESIDUAL_OOM = 1.0  #: residual rule: 10x above the span's line
+#: below this BIC difference (one line minus two) the output says the data show no cluster
+NO_CLUSTER_BIC = 2.0
 RULES = ("zscore", "residual")
 SOURCE = (
     "Sevilla et al. 2022, Compute Trends Across Three Eras of Machine Learning (arXiv 2202.05924): "
@@ -55,7 +73,10 @@ class LargeRule:
     z: float = PAPER_Z
     window_years: float = PAPER_WINDOW_YEARS
     oom: float = DEFAULT_RESIDUAL_OOM
-    start: float | None = None  #: candidates from this decimal year (None: the window's start)
+    #: candidates from this decimal year; None: from 2015-09-01 (the paper's large-scale era) when
+    #: the window reaches past it, else from the window's start; WINDOW_START: the window's start
+    start: float | None = None
+    evidence: float | None = None  #: flag none unless two lines beat one by this much BIC
 
     def __post_init__(self) -> None:
         if self.rule not in RULES:
@@ -70,6 +91,11 @@ class LargeRule:
             raise InputError(
                 "large_threshold",
                 f"must be a finite number of orders of magnitude, got {self.oom}",
+            )
+
+        if self.evidence is not None and not math.isfinite(self.evidence):
+            raise InputError(
+                "large_evidence", f"must be a finite BIC difference, got {self.evidence}"
             )
 
     def describe(self) -> str:
@@ -92,6 +118,7 @@ class LargeRule:
             }
         else:
             d["threshold_oom"] = self.oom
+        d["min_evidence_delta_bic"] = self.evidence
         return d
 
 
@@ -161,6 +188,8 @@ class LargeScale:
     large: TrendFit | None
     notes: list[str] = field(default_factory=list)
     mask: np.ndarray = field(default_factory=lambda: np.zeros(0, bool), repr=False)  #: over data
+    mixture: MixtureFit | None = None  #: both slopes without the selection's bias
+    delta_bic: float | None = None  #: one line's BIC minus the two-line mixture's, if fitted
 
     @property
     def n_points(self) -> int:
@@ -196,6 +225,8 @@ class LargeScale:
             "regular_scale": None if self.regular is None else self.regular.summary(),
             "large_scale": None if self.large is None else self.large.summary(),
             "offset": self.offset(),
+            "mixture": None if self.mixture is None else self.mixture.to_dict(),
+            "cluster_delta_bic": self.delta_bic,
         }
         if self.rule.rule == "residual":
             out["threshold_oom"] = self.rule.oom
@@ -210,14 +241,43 @@ class LargeScale:
         return json_ready(out)
 
 
+def candidates_from(rule: LargeRule, start: float, end: float) -> tuple[float, list[str]]:
+    """The candidates' first decimal year for a window [start, end), and a note on a fallback.
+
+    >>> candidates_from(LargeRule(), 2012.0, 2022.0)[0] == PAPER_LARGE_FROM
+    True
+    >>> candidates_from(LargeRule(), 2012.0, 2015.0)
+    (2012.0, ["the window ends before 2015-09-01 (the paper's large-scale era): candidates from its start"])
+    """
+    if rule.start is not None:
+        lo = max(start, rule.start)
+        if lo >= end:
+            raise InputError("large_from", f"{lo:g} is not before the window's end {end:g}")
+        return lo, []
+    if end > PAPER_LARGE_FROM:
+        return max(start, PAPER_LARGE_FROM), []
+    return start, [
+        "the window ends before 2015-09-01 (the paper's large-scale era): candidates from its start"
+    ]
+
+
 def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: Any) -> LargeScale:
     """Select large-scale systems by ``rule`` in [rule.start or start, end) and fit both sets
     (``kw``: fit_trend's bootstrap options)."""
-    lo = start if rule.start is None else max(start, rule.start)
-    if lo >= end:
-        raise InputError("large_from", f"{lo:g} is not before the window's end {end:g}")
+    lo, notes = candidates_from(rule, start, end)
     cand, large = select(data, rule, lo, end)
-    notes = []
+    dbic = None
+    if 3 <= int(large.sum()) <= int(cand.sum()) - 3:
+        r, _, _ = em(data.t[cand], data.y[cand], large[cand])
+        dbic = delta_bic(data.t[cand], data.y[cand], r[0])
+        if dbic < NO_CLUSTER_BIC:
+            notes.append(
+                f"no evidence of a separate large-scale cluster (two lines vs one: delta BIC "
+                f"{dbic:.1f} < {NO_CLUSTER_BIC:g}): the rule flags the upper tail of one trend"
+            )
+        if rule.evidence is not None and dbic < rule.evidence:
+            notes.append(f"none kept: delta BIC below the required {rule.evidence:g}")
+            large[:] = False
     fits: dict[str, TrendFit | None] = {}
     for name, mask in (("regular-scale", cand & ~large), ("large-scale", large)):
         fits[name] = None
@@ -228,6 +288,18 @@ def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: 
             fits[name] = fit_trend(data.subset(mask), label=name, start=lo, end=end, **kw)
         except InputError as exc:
             notes.append(f"{name}: {exc.problem}")
+    mix = None
+    if fits["regular-scale"] is not None and fits["large-scale"] is not None:
+        seed = kw.get("seed", 0)
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        mix = mixture_fit(
+            data.t[cand],
+            data.y[cand],
+            large[cand],
+            n_boot=int(kw.get("n_boot", 1000)),
+            level=float(kw.get("level", 0.95)),
+            seed=rng.spawn(1)[0],  # leaves the caller's stream as it was
+        )
     return LargeScale(
         rule,
         lo,
@@ -238,4 +310,6 @@ def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: 
         fits["large-scale"],
         notes,
         large,
+        mix,
+        dbic,
     )

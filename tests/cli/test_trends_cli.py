@@ -238,6 +238,9 @@ def test_breaks_auto_large_json(tmp_path, capsys):
     assert ls["regular_scale"]["n_points"] > 40 and ls["large_scale"]["n_points"] == len(flagged)
     assert 1.0 < ls["offset"]["oom"] < 2.5 and ls["offset"]["oom_ci"][0] < ls["offset"]["oom"]
     assert d["break_test"] is None  # a Chow test at a searched break is not valid
+    mx = ls["mixture"]  # the planted large-scale systems double every 10 months
+    assert mx["large_scale_doubling_months_ci"][0] < 10 < mx["large_scale_doubling_months_ci"][1]
+    assert mx["n_candidates"] == ls["n_candidates"] and 0.1 < mx["large_scale_share"] < 0.4
 
 
 def test_large_flag_values(tmp_path, capsys):
@@ -249,6 +252,12 @@ def test_large_flag_values(tmp_path, capsys):
     assert rc == 2 and "--large" in err and not out
     rc, out, err = _run(capsys, data, "--large", "--large-window", "0")
     assert rc == 2 and "--large-window" in err
+    rc, out, err = _run(capsys, data, "--large", "--large-evidence", "nan")
+    assert rc == 2 and "--large-evidence" in err and not out
+    rc, out, err = _run(capsys, data, "--large", "--large-evidence", "2", "--json")
+    assert rc == 0, err
+    ls = json.loads(out)["large_scale"]
+    assert ls["rule"]["min_evidence_delta_bic"] == 2 and "cluster_delta_bic" in ls
 
 
 def test_efficiency_examples_print_each_halving_time(capsys):

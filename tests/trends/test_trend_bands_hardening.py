@@ -172,6 +172,7 @@ def test_trend_semicolon_csv_is_read(cli, tmp_path):
 def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
     from computesim.data import datasets
     from computesim.trends.analysis import analyse
+    from computesim.trends.large_scale import WINDOW_START, LargeRule
 
     rows = [
         f"S{i},{2010 + i // 2}-{1 + 5 * (i % 2):02d}-01,{10 ** (18 + 0.5 * i + (3 if i in (3, 5, 9, 11, 13) else 0)):.3e}"
@@ -186,7 +187,7 @@ def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
         n_boot=200,
         seed=4,
         breaks=[2014.0],
-        large_threshold=1.0,
+        large=LargeRule("residual", oom=1.0, start=WINDOW_START),
     )
     d = rep.to_dict()
     assert d["large_scale"]["n_points"] == 5 and len(d["eras"]) == 2 and d["break_test"]
@@ -202,6 +203,8 @@ def test_trend_report_to_dict_is_json_and_equals_cli_json(cli, tmp_path):
         "2014",
         "--large",
         "1",
+        "--large-from",
+        "window",
         "--json",
     )
     assert res.code == 0, res.err
