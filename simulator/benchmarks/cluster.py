@@ -114,3 +114,41 @@ if dask_available():
             "ratio: 2 workers / 1 worker",
         )
     )
+
+
+def projection(
+    workers: int,
+    per_worker: float,
+    items: float,
+    task_items: float,
+    overhead_s: float,
+    bytes_per_item: float = 0.0,
+    storage_bytes_per_s: float = math.inf,
+) -> dict[str, Any]:
+    """Projected wall time and throughput of ``items`` on ``workers`` workers (a model, not a run).
+
+    Each worker does ``per_worker`` items/s; the work is split into tasks of ``task_items``; the
+    scheduler spends ``overhead_s`` per task, one task at a time; written output
+    (``bytes_per_item``) cannot leave faster than ``storage_bytes_per_s``. Seconds =
+    max(compute, scheduler, storage), where compute counts whole rounds of tasks.
+
+    >>> p = projection(100, 2.5e6, 1e10, 2.5e7, 3e-3, 3.9, 1e9)
+    >>> round(p["seconds"]), p["limit"]
+    (40, 'compute')
+    """
+    tasks = max(1, math.ceil(items / task_items))
+    rounds = math.ceil(tasks / workers)
+    times = {
+        "compute": rounds * min(task_items, items) / per_worker,
+        "scheduler": tasks * overhead_s,
+        "storage": items * bytes_per_item / storage_bytes_per_s,
+    }
+    limit = max(times, key=lambda k: times[k])
+    return {
+        "workers": workers,
+        "tasks": tasks,
+        "seconds": times[limit],
+        "items_per_s": items / times[limit],
+        "limit": limit,
+        "speedup_vs_one": items / per_worker / times[limit],
+    } | {f"{k}_s": v for k, v in times.items()}
