@@ -85,6 +85,9 @@ def connect(scheduler: Any, field: str = "scheduler") -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
+                # no dashboard; the scheduler's HTTP server (/health, metrics) on a free port, not
+                # 8787: a second cluster on the host would warn and leak the socket it tried
+                scheduler_kwargs={"dashboard_address": ":0"},
                 env=dict(WORKER_ENV),
             ) as cluster,
             Client(cluster) as client,

@@ -4,6 +4,7 @@ killed mid-run changes nothing; workers compile each kernel once, on one thread.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -61,7 +62,6 @@ def test_big_band_split_by_samples_is_the_one_machine_band(dask_client, model, n
             model, n, 7, THRESHOLD, exact_selection=exact, client=dask_client, parts=parts
         )
         assert got.to_dict() == one, parts  # quantiles, moments, SEs, p_above: every bit
-    assert (n > mc_numba.STORE_MAX) == (one["quantile_binning_error_log"] > 0)
 
 
 def test_exact_order_statistics_are_order_statistics(dask_client):
@@ -137,6 +137,9 @@ def _dies_once(marker, fn):
     return task
 
 
+# a killed worker leaves its connections to be closed by the garbage collector: not this test's
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_a_worker_killed_mid_run_changes_nothing(tmp_path, monkeypatch):
     one_rows = bands_table(ROWS, None, 3_000, 3, THRESHOLD, backend="numba")
     one_band = _one(MODEL, 400_000)
@@ -152,6 +155,7 @@ def test_a_worker_killed_mid_run_changes_nothing(tmp_path, monkeypatch):
         band = mc_band(MODEL, 400_000, 7, THRESHOLD, client=client, parts=4).to_dict()
     assert rows_marker.exists() and hist_marker.exists()  # a worker did die, twice
     assert rows.equals(one_rows) and band == one_band
+    gc.collect()  # the dead workers' sockets, here under this test's warning filters
 
 
 SYSTEMS = (
@@ -175,11 +179,12 @@ def test_cli_bands_with_and_without_scheduler_identical(cli, tmp_path):
     assert sum(not r["exact"] for r in rows) >= 2 and there.json() == rows
 
 
-def test_cli_estimate_samples_on_a_cluster_identical(cli):
+def test_cli_estimate_samples_on_a_cluster_identical(cli, dask_client):
+    """--scheduler ADDRESS: a running cluster's scheduler (here the module's)."""
     argv = ["estimate", "hardware", "--days", "pert(3, 4, 9)", "--tflops", "1.58"]
     argv += ["--count", "8", "--samples", "2e6", "--threshold", "1e19FLOP", "--json"]
     here = cli(*argv, "--backend", "numba")
-    there = cli(*argv, "--scheduler", "local:2")
+    there = cli(*argv, "--scheduler", dask_client.scheduler.address)
     assert here.code == there.code == 0, there.err
     a, b = here.json(), there.json()
     assert a == b and a["samples"] == 2_000_000
