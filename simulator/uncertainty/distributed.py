@@ -333,37 +333,3 @@ def _small_task(start: int, stop: int, seed: int, model: tuple, ranks, lth, shif
 
     fam, coef, par, tab, chol, const = model
     return k.reduce(seed, start, stop - start, fam, coef, par, tab, chol, const, ranks, lth, shift)
-
-
-def sample_throughput(client: Any, samples: int, parts: int | None = None) -> dict[str, Any]:
-    """Samples a second of one Monte Carlo band drawn on ``client``'s workers (a 3-variable
-    model: loguniform x triangular x PERT, the histogram path, one pass), after a warm-up run that
-    loads the kernels on every worker; for the bench's 1- and 2-worker rows.
-
-    Returns {"samples", "workers", "parts", "seconds", "samples_per_s"}."""
-    import time
-
-    from computesim.core.distributions import LogUniform, Pert, Triangular
-    from computesim.kernels.mc_numba import STORE_MAX
-    from computesim.uncertainty.band import LogModel, mc_band  # band imports this module
-
-    model = LogModel(
-        50.0,
-        ("a", "b", "c"),
-        (LogUniform(1.0, 5.0), Triangular(1.0, 2.0, 3.0), Pert(0.5, 1.0, 4.0)),
-        (1.0, 1.0, 1.0),
-    )
-    with connect(client, "client") as c:
-        workers = _workers(c)
-        parts = parts or TASKS_PER_WORKER * workers
-        mc_band(model, STORE_MAX + (1 << 16), client=c, parts=parts)  # loads the kernels
-        t = time.perf_counter()
-        mc_band(model, samples, client=c, parts=parts)
-        seconds = time.perf_counter() - t
-    return {
-        "samples": samples,
-        "workers": workers,
-        "parts": parts,
-        "seconds": seconds,
-        "samples_per_s": samples / seconds,
-    }

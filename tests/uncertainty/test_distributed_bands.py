@@ -211,3 +211,12 @@ def test_without_dask_a_cluster_is_one_error(cli, monkeypatch):
     argv = ["hardware", "--days", "pert(3, 4, 9)", "--tflops", "1.58", "--scheduler", "local:2"]
     res = cli("estimate", *argv)
     assert res.code == 2 and "--scheduler" in res.err and "computesim[dask]" in res.err
+
+
+def test_sample_throughput_for_the_bench(dask_client):
+    from computesim.uncertainty.throughput import sample_throughput
+
+    r = sample_throughput(dask_client, 3_000_000)
+    assert r["workers"] == 2 and r["parts"] == 8 and r["samples"] == 3_000_000
+    assert r["samples_per_s"] == pytest.approx(r["samples"] / r["seconds"]) and r["seconds"] > 0
+    json.dumps(r, allow_nan=False)
