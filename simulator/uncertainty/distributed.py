@@ -28,8 +28,8 @@ from typing import Any
 from computesim.cluster import connect, map_ranges, split_range
 from computesim.errors import InputError
 
-#: Most samples a task draws at once (its samples are held: 8 bytes each, 128 MiB).
-TASK_SAMPLES = 1 << 24
+#: Most samples a task holds at once (8 bytes each: 128 MiB); a longer range is drawn in slices.
+SLICE_SAMPLES = 1 << 24
 #: An interval holding at most this many samples (all tasks) is gathered and sorted.
 GATHER_MAX = 1 << 16
 #: Bins of each refining pass's grid over a wanted rank's interval.
@@ -40,6 +40,15 @@ TASKS_PER_WORKER = 4
 
 def _workers(client: Any) -> int:
     return max(1, len(client.scheduler_info().get("workers", {})))
+
+
+def _parts(parts: int | None, client: Any) -> int:
+    """``parts``, or TASKS_PER_WORKER a worker; InputError("parts") unless a whole number >= 1."""
+    if parts is None:
+        return TASKS_PER_WORKER * _workers(client)
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise InputError("parts", f"must be a whole number >= 1, got {parts!r}")
+    return parts
 
 
 def _backend(name: str) -> str:
@@ -87,7 +96,7 @@ def batch_rows(
     be = _backend(backend)
     with connect(client, "client") as c:
         rows = len(arrays[4])
-        ranges = split_range(rows, parts or TASKS_PER_WORKER * _workers(c))
+        ranges = split_range(rows, _parts(parts, c))
         got = map_ranges(c, _rows_task, ranges, be, seed, n, arrays)
     order, s0, s1, s2, s3, above = (np.concatenate([g[f] for g in got]) for f in range(6))
     return BatchSummary(order, s0, s1, s2, s3, above, n)
@@ -97,12 +106,23 @@ def batch_rows(
 
 
 def _chunk_ranges(n: int, step: int, parts: int) -> list[tuple[int, int]]:
-    """At least ``parts`` ranges of whole ``step``-sample chunks (the last may be short) covering
-    range(n), each at most TASK_SAMPLES (rounded down to whole chunks)."""
+    """``parts`` ranges of whole ``step``-sample chunks (the last may be short) covering range(n)."""
     chunks = (n + step - 1) // step
-    per = max(1, TASK_SAMPLES // step)
-    parts = max(parts, (chunks + per - 1) // per)
     return [(a * step, min(n, b * step)) for a, b in split_range(chunks, parts)]
+
+
+def _slices(start: int, stop: int, step: int) -> list[tuple[int, int]]:
+    """[start, stop) in slices of at most SLICE_SAMPLES, each whole ``step`` chunks but the last."""
+    per = max(1, SLICE_SAMPLES // step) * step
+    return [(a, min(stop, a + per)) for a in range(start, stop, per)]
+
+
+def _draw(seed: int, model: tuple, a: int, b: int) -> Any:
+    """log-samples [a, b) of ``model`` (fam, coef, par, tab, chol, const), numba backend."""
+    from computesim.kernels import mc_numba as k
+
+    fam, coef, par, tab, chol, const = model
+    return k.sample_log(seed, a, b - a, fam, coef, par, tab, chol, const)
 
 
 def _hist_task(start: int, stop: int, seed: int, model: tuple, grid: tuple) -> tuple:
@@ -148,50 +168,52 @@ def _moments_task(start: int, stop: int, seed: int, model: tuple, step: int, lth
 
     from computesim.kernels import mc_numba as k
 
-    fam, coef, par, tab, chol, const = model
-    x = k.sample_log(seed, start, stop - start, fam, coef, par, tab, chol, const)
     lth = np.asarray(lth, np.float64)
-    whole = (len(x) // step) * step
     accs, cnt = [], np.zeros(len(lth), np.int64)
-    for part, nch in ((x[:whole], whole // step), (x[whole:], 1)):
-        if len(part):
-            a, c = k._moments(np.ascontiguousarray(part), lth, float(shift), nch)
-            accs.append(a)
-            cnt += c.sum(axis=0)
+    for a, b in _slices(start, stop, step):
+        x = _draw(seed, model, a, b)
+        whole = (len(x) // step) * step
+        for part, nch in ((x[:whole], whole // step), (x[whole:], 1)):
+            if len(part):
+                acc, c = k._moments(np.ascontiguousarray(part), lth, float(shift), nch)
+                accs.append(acc)
+                cnt += c.sum(axis=0)
     return np.concatenate(accs), cnt
 
 
 def _refine_task(start: int, stop: int, seed: int, model: tuple, intervals: list) -> list:
     """For each (lo, hi, gather) interval: the values of samples [start, stop) in [lo, hi) when
-    ``gather``, else their counts on REFINE_BINS equal bins (edges ``numpy.linspace``), with their
-    min and max."""
+    ``gather``, else their counts on REFINE_BINS equal bins (edges ``numpy.linspace``) with their
+    (min, max)."""
     import numpy as np
 
-    from computesim.kernels import mc_numba as k
-
-    fam, coef, par, tab, chol, const = model
-    x = k.sample_log(seed, start, stop - start, fam, coef, par, tab, chol, const)
-    out = []
-    for lo, hi, gather in intervals:
-        v = x[(x >= lo) & (x < hi)]
-        if gather:
-            out.append(v)
-            continue
-        edges = np.linspace(lo, hi, REFINE_BINS + 1)
-        counts = np.bincount(np.searchsorted(edges, v, side="right") - 1, minlength=REFINE_BINS)[
-            :REFINE_BINS
-        ]
-        ext = (float(v.min()), float(v.max())) if len(v) else (math.inf, -math.inf)
-        out.append((counts, ext))
-    return out
+    edges = [np.linspace(lo, hi, REFINE_BINS + 1) for lo, hi, _ in intervals]
+    counts = [np.zeros(REFINE_BINS, np.int64) for _ in intervals]
+    ext = [(math.inf, -math.inf)] * len(intervals)
+    values: list[list[Any]] = [[] for _ in intervals]
+    for x in _slice_draws(seed, model, start, stop):
+        for j, (lo, hi, gather) in enumerate(intervals):
+            v = x[(x >= lo) & (x < hi)]
+            if gather:
+                values[j].append(v)
+            elif len(v):
+                at = np.searchsorted(edges[j], v, side="right") - 1
+                counts[j] += np.bincount(at, minlength=REFINE_BINS)[:REFINE_BINS]
+                ext[j] = (min(ext[j][0], float(v.min())), max(ext[j][1], float(v.max())))
+    return [
+        np.concatenate(values[j]) if gather else (counts[j], ext[j])
+        for j, (_, _, gather) in enumerate(intervals)
+    ]
 
 
 def _extremes_task(start: int, stop: int, seed: int, model: tuple) -> tuple[float, float]:
-    from computesim.kernels import mc_numba as k
+    """(min, max) of log-samples [start, stop)."""
+    ext = [(float(x.min()), float(x.max())) for x in _slice_draws(seed, model, start, stop)]
+    return min(a for a, _ in ext), max(b for _, b in ext)
 
-    fam, coef, par, tab, chol, const = model
-    x = k.sample_log(seed, start, stop - start, fam, coef, par, tab, chol, const)
-    return float(x.min()), float(x.max())
+
+def _slice_draws(seed: int, model: tuple, start: int, stop: int) -> Any:
+    return (_draw(seed, model, a, b) for a, b in _slices(start, stop, 1))
 
 
 def _exact_order(
@@ -262,7 +284,7 @@ def reduce_samples(
 ) -> Any:
     """``mc_numba.reduce(seed, 0, n, *model[:5], model[5], ranks, ...)`` split by sample ranges on
     ``client``'s workers (``model``: fam, coef, par, tab, chol, const): the same Summary, bit for
-    bit, for any ``parts`` (default 4 tasks a worker; more when a task would exceed TASK_SAMPLES)."""
+    bit, for any ``parts`` (default 4 tasks a worker)."""
     import numpy as np
 
     from computesim.kernels import mc_numba as k
@@ -272,7 +294,7 @@ def reduce_samples(
     lth = [float(t) for t in log_thresholds]
     fam, coef, par, tab, chol, const = model
     with connect(client, "client") as c:
-        want = parts or TASKS_PER_WORKER * _workers(c)
+        want = _parts(parts, c)
         if n <= k.SMALL:  # one machine selects in one thread: one task, the same call
             (s,) = map_ranges(c, _small_task, [(0, n)], seed, model, ranks, lth, shift)
             return s

@@ -220,3 +220,29 @@ def test_sample_throughput_for_the_bench(dask_client):
     assert r["workers"] == 2 and r["parts"] == 8 and r["samples"] == 3_000_000
     assert r["samples_per_s"] == pytest.approx(r["samples"] / r["seconds"]) and r["seconds"] > 0
     json.dumps(r, allow_nan=False)
+
+
+def test_tasks_draw_long_ranges_in_slices_with_the_same_sums(monkeypatch):
+    """A task's range drawn in slices of SLICE_SAMPLES (memory) sums and counts as in one piece."""
+    import numpy as np
+
+    fam, coef, par, tab, chol = MODEL.kernel_arrays()
+    model = (fam, coef, par, tab, chol, MODEL.const)
+    step, ask = 1000, [(50.0, 52.0, False), (50.5, 50.6, True)]
+    whole = distributed._moments_task(3000, 20_500, 9, model, step, [51.0], 50.0)
+    counts = distributed._refine_task(3000, 20_500, 9, model, ask)
+    monkeypatch.setattr(distributed, "SLICE_SAMPLES", 4000)
+    assert distributed._slices(3000, 20_500, step)[:2] == [(3000, 7000), (7000, 11000)]
+    sliced = distributed._moments_task(3000, 20_500, 9, model, step, [51.0], 50.0)
+    assert np.array_equal(whole[0], sliced[0]) and np.array_equal(whole[1], sliced[1])
+    again = distributed._refine_task(3000, 20_500, 9, model, ask)
+    assert np.array_equal(counts[0][0], again[0][0]) and counts[0][1] == again[0][1]
+    assert counts[0][0].sum() > 0 and np.array_equal(np.sort(counts[1]), np.sort(again[1]))
+
+
+@pytest.mark.parametrize("parts", [0, -1, 2.5, True])
+def test_bad_parts_is_one_input_error(dask_client, parts):
+    from computesim.errors import InputError
+
+    with pytest.raises(InputError, match=r"^parts: "):
+        mc_band(MODEL, 100_000, client=dask_client, parts=parts)
