@@ -31,9 +31,9 @@ from computesim.errors import InputError
 #: Most samples a task holds at once (8 bytes each: 128 MiB); a longer range is drawn in slices.
 SLICE_SAMPLES = 1 << 24
 #: An interval holding at most this many samples (all tasks) is gathered and sorted.
-GATHER_MAX = 1 << 16
+GATHER_MAX = 1 << 20
 #: Bins of each refining pass's grid over a wanted rank's interval.
-REFINE_BINS = 1 << 12
+REFINE_BINS = 1 << 14
 #: Tasks a worker gets by default (``parts`` None): some slack for uneven workers.
 TASKS_PER_WORKER = 4
 

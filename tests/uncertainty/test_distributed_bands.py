@@ -64,8 +64,11 @@ def test_big_band_split_by_samples_is_the_one_machine_band(dask_client, model, n
         assert got.to_dict() == one, parts  # quantiles, moments, SEs, p_above: every bit
 
 
-def test_exact_order_statistics_are_order_statistics(dask_client):
-    """The rounds of counts find the exact order statistics of the samples themselves."""
+@pytest.mark.parametrize("gather", [1 << 20, 2])
+def test_exact_order_statistics_are_order_statistics(dask_client, monkeypatch, gather):
+    """The rounds of counts find the exact order statistics of the samples themselves (with a
+    small GATHER_MAX, through several rounds of counts before the values are gathered)."""
+    monkeypatch.setattr(distributed, "GATHER_MAX", gather)  # read where the rounds are planned
     import numpy as np
 
     fam, coef, par, tab, chol = MODEL.kernel_arrays()
