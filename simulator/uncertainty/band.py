@@ -454,6 +454,8 @@ def mc_band(
     if model.exact and model.dists:
         mu, s = model.log_normal_params()
         sample_model = LogModel(0.0, ("log_compute",), (LogNormal(mu, s),), (1.0,))
+    if client is not None and backend not in ("auto", "numba"):
+        raise InputError("backend", f"a cluster draws with numba (auto or numba), got {backend!r}")
     be = get_backend(
         "numba" if client is not None else backend, work=n * max(1, len(sample_model.dists))
     )

@@ -249,3 +249,10 @@ def test_bad_parts_is_one_input_error(dask_client, parts):
 
     with pytest.raises(InputError, match=r"^parts: "):
         mc_band(MODEL, 100_000, client=dask_client, parts=parts)
+
+
+def test_a_cluster_draws_with_numba_only(dask_client):
+    from computesim.errors import InputError
+
+    with pytest.raises(InputError, match=r"^backend: a cluster draws with numba"):
+        mc_band(MODEL, 100_000, client=dask_client, backend="reference")
