@@ -156,9 +156,20 @@ def reduce(
 
 
 def bands_batch(
-    seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None
+    seed,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    const,
+    ranks,
+    log_thresholds,
+    shift,
+    tab_index=None,
+    first_row=0,
 ) -> BatchSummary:
-    """One band per row (row r uses Philox counter word 3 = r), reduced row by row; ``tab_index``: see
+    """One band per row (row r uses Philox counter word 3 = ``first_row`` + r), reduced row by row; ``tab_index``: see
     mc_reference.bands_batch."""
     rows = [
         summarize(
@@ -172,7 +183,7 @@ def bands_batch(
                 row_tables(tab, tab_index, r),
                 np.zeros((0, 0)),
                 const[r],
-                r,
+                first_row + r,
             ),
             ranks,
             log_thresholds,

@@ -801,7 +801,9 @@ _SELECT_BINS = 1024
 
 
 @njit(parallel=True, **_JIT)
-def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, order, sums, above):
+def _batch(
+    ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, order, sums, above, row0
+):
     nr, k = fam.shape
     empty = np.zeros((0, 0))
     pooled = tab_index.shape[0] > 0
@@ -819,7 +821,21 @@ def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, orde
         for base in range(0, n, _BLOCK):
             m = min(n, base + _BLOCK) - base
             _fill(
-                ks, base, m, r, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z, tails
+                ks,
+                base,
+                m,
+                row0 + r,
+                fam[r],
+                coef[r],
+                par[r],
+                tr,
+                empty,
+                const[r],
+                w,
+                buf,
+                base,
+                z,
+                tails,
             )
         s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
         lo, hi = np.inf, -np.inf
@@ -844,7 +860,18 @@ def _batch(ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, orde
 
 
 def bands_batch(
-    seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None
+    seed,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    const,
+    ranks,
+    log_thresholds,
+    shift,
+    tab_index=None,
+    first_row=0,
 ) -> BatchSummary:
     """One band per row, rows in parallel (see mc_reference.bands_batch); exact order statistics."""
     ks = keys32(seed)
@@ -877,5 +904,6 @@ def bands_batch(
         order,
         sums,
         above,
+        np.int64(first_row),
     )
     return BatchSummary(order, sums[:, 0], sums[:, 1], sums[:, 2], sums[:, 3], above, n)

@@ -201,9 +201,20 @@ def reduce(
 
 
 def bands_batch(
-    seed, n, fam, coef, par, tab, const, ranks, log_thresholds, shift, tab_index=None
+    seed,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    const,
+    ranks,
+    log_thresholds,
+    shift,
+    tab_index=None,
+    first_row=0,
 ) -> BatchSummary:
-    """Row r: n samples of row r's model (independent variables), Philox counter word 3 = r.
+    """Row r: n samples of row r's model (independent variables), Philox counter word 3 = ``first_row`` + r.
 
     ``tab`` is (rows, k, T), or with ``tab_index`` (rows, k) a pool (P, T) of tables shared by the
     rows: variable v of row r uses ``tab[tab_index[r, v]]``."""
@@ -219,7 +230,7 @@ def bands_batch(
                 row_tables(tab, tab_index, r),
                 np.zeros((0, 0)),
                 const[r],
-                row=r,
+                row=first_row + r,
             ),
             ranks,
             log_thresholds,

@@ -132,9 +132,12 @@ class McFamily(Protocol):
         log_thresholds: ArrayLike,
         shift: ArrayLike,
         tab_index: ArrayLike | None = None,
+        first_row: int = 0,
     ) -> BatchSummary:
-        """Row r: n samples of row r's model (Philox counter word 3 = r), exact order statistics;
-        ``tab`` (rows, k, T), or with ``tab_index`` (rows, k) a shared pool (P, T)."""
+        """Row r: n samples of row r's model (Philox counter word 3 = ``first_row`` + r), exact
+        order statistics; ``tab`` (rows, k, T), or with ``tab_index`` (rows, k) a shared pool
+        (P, T). ``first_row``: the rows' place in a larger batch (a partition of its rows draws
+        exactly what the whole batch draws for them)."""
         ...
 
 

@@ -9,7 +9,10 @@ confidence levels or re-derived inputs, and the threshold audit.
 from __future__ import annotations
 
 import argparse
+import contextlib
+from typing import Any
 
+from computesim.cluster import connect
 from computesim.core.inputs import parse_seed, parse_whole
 from computesim.data.layouts import LAYOUTS, ROLES
 from computesim.data.table import read_table
@@ -36,6 +39,7 @@ FLAGS = {
     "plot": "--plot",
     "plot_probability": "--plot-probability",
     "thresholds": "--threshold",
+    "client": "--scheduler",
 }
 MAX_SHOWN = 20  #: rows printed in text mode (all rows: --json or --out)
 
@@ -111,6 +115,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="add P(compute > threshold) columns; with a unit: 1e25FLOP",
     )
     p.add_argument("--backend", default="auto", help="auto, reference, numba, cuda")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local[:N]",
+        help="sample the rows on a Dask cluster (the dask extra): a scheduler address, or local:N "
+        "worker processes; the same bands as one machine",
+    )
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
     p.set_defaults(func=run)
 
@@ -154,7 +164,8 @@ def _run(args: argparse.Namespace) -> int:
                 raise InputError(
                     flag, "draws dataset rows (a date per row); this is a systems table"
                 )
-        return _systems(args, samples, seed, err, thresholds)
+        with _cluster(args.scheduler) as client:
+            return _systems(args, samples, seed, err, thresholds, client)
     cols = ds.recognised.columns
     if not {"flop", "pfs_days", "hardware", "params"} & set(cols):
         raise InputError(
@@ -173,17 +184,19 @@ def _run(args: argparse.Namespace) -> int:
         if args.confidence_factors
         else None
     )
-    rb = dataset_bands(
-        ds,
-        confidence_factors=factors,
-        bounds_level=level,
-        unknown=args.unknown_confidence,
-        thresholds=thresholds,
-        samples=samples,
-        seed=seed,
-        method_error=err or 2.0,
-        backend=args.backend,
-    )
+    with _cluster(args.scheduler) as client:
+        rb = dataset_bands(
+            ds,
+            confidence_factors=factors,
+            bounds_level=level,
+            unknown=args.unknown_confidence,
+            thresholds=thresholds,
+            samples=samples,
+            seed=seed,
+            method_error=err or 2.0,
+            backend=args.backend,
+            client=client,
+        )
     if args.out:
         write_table(rb.table, args.out, {"kind": "dataset bands", **rb.to_dict()}, args.overwrite)
     if args.plot:
@@ -256,10 +269,19 @@ def _print_cross_check(rb: RowBands) -> None:
         )
 
 
-def _systems(args: argparse.Namespace, samples: int, seed: int, err, thresholds) -> int:
+def _cluster(scheduler: str | None) -> contextlib.AbstractContextManager[Any]:
+    """A Dask client for --scheduler (started and closed here), or None without it."""
+    return connect(scheduler) if scheduler is not None else contextlib.nullcontext()
+
+
+def _systems(
+    args: argparse.Namespace, samples: int, seed: int, err, thresholds, client: Any = None
+) -> int:
     """computesim's own systems table: each row the band `computesim estimate` gives it."""
     models, labels = models_of_rows(read_systems(args.input), err)
-    table = bands_table(models, labels, samples, seed, thresholds, args.force_mc, args.backend)
+    table = bands_table(
+        models, labels, samples, seed, thresholds, args.force_mc, args.backend, client=client
+    )
     if args.out:
         write_table(
             table,

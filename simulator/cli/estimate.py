@@ -7,6 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from computesim.cluster import connect
 from computesim.core import units
 from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
@@ -29,7 +30,7 @@ from computesim.core.stages import (
 from computesim.core.transformer_ops import estimate_transformer
 from computesim.errors import InputError, shown
 from computesim.uncertainty import band as uncertainty
-from computesim.uncertainty.band import MAX_SAMPLES
+from computesim.uncertainty.band import MAX_CLUSTER_SAMPLES, MAX_SAMPLES
 
 from . import estimate_costs
 from .output import emit_json, with_flags
@@ -194,6 +195,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     unc.add_argument(
         "--backend", default="auto", help="Monte Carlo backend: auto, reference, numba, cuda"
     )
+    unc.add_argument(
+        "--scheduler",
+        metavar="ADDRESS|local[:N]",
+        help="draw the samples on a Dask cluster (the dask extra): a scheduler address, or local:N "
+        f"worker processes; up to {MAX_CLUSTER_SAMPLES:.0e} samples, the same band as one machine",
+    )
     p.add_argument(
         "--original-compute",
         metavar="COMPUTE",
@@ -231,9 +238,11 @@ METHODS = ("hardware", "ops", "auto")
 FLAGS = {"compute": "--original-compute", "stages": "--stage-compute"}
 
 
-def _samples(text: str | None) -> int | None:
-    """--samples as a whole number in [1, MAX_SAMPLES], or None when not given."""
-    return None if text is None else parse_whole(text, "--samples", 1, MAX_SAMPLES)
+def _samples(text: str | None, cluster: bool = False) -> int | None:
+    """--samples as a whole number in [1, MAX_SAMPLES] (MAX_CLUSTER_SAMPLES on a cluster), or None
+    when not given."""
+    most = MAX_CLUSTER_SAMPLES if cluster else MAX_SAMPLES
+    return None if text is None else parse_whole(text, "--samples", 1, most)
 
 
 def _given(args: argparse.Namespace, names: tuple[str, ...]) -> list[str]:
@@ -368,9 +377,21 @@ def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
 
 
 def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
-    """Each estimate's band (exact or Monte Carlo), and for both methods their combination."""
+    """Each estimate's band (exact or Monte Carlo), and for both methods their combination; with
+    --scheduler the Monte Carlo samples are drawn on that Dask cluster."""
+    if getattr(args, "scheduler", None) is None:
+        return _bands(args, estimates, None)
+    samples = _samples(args.samples, cluster=True)  # before a cluster starts: bad input is quick
+    with connect(args.scheduler) as client:
+        return _bands(args, estimates, client, samples)
+
+
+def _bands(
+    args: argparse.Namespace, estimates: list[Estimate], client: Any, samples: int | None = None
+) -> dict[str, Any]:
     err = uncertainty.parse_factor(args.method_error) if args.method_error else None
-    samples, seed = _samples(args.samples), parse_seed(args.seed, "--seed")
+    samples = samples if client is not None else _samples(args.samples)
+    seed = parse_seed(args.seed, "--seed")
     thresholds = uncertainty.parse_thresholds(",".join(args.threshold)) if args.threshold else []
     corr = _correlations(args.correlate)
     models = [
@@ -382,7 +403,8 @@ def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]
     if corr:  # every model over the same variables, so names from either method can be correlated
         models = [m.correlated(corr) for m in uncertainty.joint(models)]
     out = [
-        uncertainty.band(m, samples, seed, thresholds, args.force_mc, args.backend) for m in models
+        uncertainty.band(m, samples, seed, thresholds, args.force_mc, args.backend, client=client)
+        for m in models
     ]
     result: dict[str, Any] = {"bands": out, "models": models}
     if len(estimates) == 2:
@@ -394,6 +416,7 @@ def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]
             [1 / 3, 3.0],
             args.force_mc,
             args.backend,
+            client=client,
         )
         result["ratio"] = ratio
     return result

@@ -85,8 +85,8 @@ def connect(scheduler: Any, field: str = "scheduler") -> Iterator[Any]:
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                # the scheduler's HTTP endpoints on a free port: the default 8787 may be taken by
-                # another cluster on this machine (a warning, an error under pytest)
+                # no dashboard; the scheduler's HTTP server (/health, metrics) on a free port, not
+                # 8787: a second cluster on the host would warn and leak the socket it tried
                 scheduler_kwargs={"dashboard_address": ":0"},
                 env=dict(WORKER_ENV),
             ) as cluster,

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from computesim.errors import InputError
+from computesim.errors import InputError, shown
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,3 +37,5 @@ def read_toml(path: str | Path, field: str) -> dict[str, Any]:
         raise InputError(field, f"cannot read {where}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, f"not valid TOML: {exc}") from None
+    except ValueError:  # after its subclasses above: a path the OS refuses (a NUL byte)
+        raise InputError(field, f"not a usable file name: {shown(where)}") from None

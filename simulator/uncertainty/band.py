@@ -27,10 +27,12 @@ from computesim.core.quantity import UpperBound
 from computesim.errors import InputError, shown
 from computesim.kernels import get_backend
 from computesim.kernels.encoding import NPAR
+from computesim.uncertainty.distributed import reduce_samples
 
 PROBS = (0.05, 0.25, 0.50, 0.75, 0.95)  #: quantiles reported: p5, p25, p50, p75, p95
 DEFAULT_SAMPLES = 100_000
 MAX_SAMPLES = 10**10
+MAX_CLUSTER_SAMPLES = 10**14  #: samples of one band on a cluster (``client``): no sample is held
 _N01 = NormalDist()
 _Z = {p: _N01.inv_cdf(p) for p in PROBS}
 
@@ -420,6 +422,8 @@ def mc_band(
     backend: str = "auto",
     exact_selection: bool = False,
     lut: bool = True,
+    client: Any = None,
+    parts: int | None = None,
 ) -> Band:
     """Monte Carlo band: ``samples`` draws keyed by ``seed``; standard errors for every figure.
 
@@ -428,13 +432,21 @@ def mc_band(
     mean's from the sample variance, threshold probabilities' from the binomial variance.
     With ``lut`` the costly transforms go through lookup tables (``kernels.tables.accelerate``)
     whose error, with the histogram's, is ``Band.quantile_error_log`` (a bound, log units).
+
+    ``client`` (a ``distributed.Client`` or scheduler text: ``local[:N]``, an address): the samples
+    are split into ranges (``parts``, default 4 a worker) drawn on its workers with the numba
+    backend, up to MAX_CLUSTER_SAMPLES; the Band is the one-machine numba band, bit for bit
+    (``uncertainty.distributed.reduce_samples``).
     """
     import numpy as np
 
     if not isinstance(samples, (int, np.integer)) or samples < 1:
         raise InputError("samples", f"must be a whole number >= 1, got {samples!r}")
-    if samples > MAX_SAMPLES:
-        raise InputError("samples", f"at most {MAX_SAMPLES:.0e}")
+    most = MAX_SAMPLES if client is None else MAX_CLUSTER_SAMPLES
+    if samples > most:
+        raise InputError(
+            "samples", f"at most {most:.0e}" + (" (more on a cluster)" * (client is None))
+        )
     if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**64:
         raise InputError("seed", f"must be a whole number in [0, 2**64), got {seed!r}")
     n = int(samples)
@@ -442,7 +454,11 @@ def mc_band(
     if model.exact and model.dists:
         mu, s = model.log_normal_params()
         sample_model = LogModel(0.0, ("log_compute",), (LogNormal(mu, s),), (1.0,))
-    be = get_backend(backend, work=n * max(1, len(sample_model.dists)))
+    if client is not None and backend not in ("auto", "numba"):
+        raise InputError("backend", f"a cluster draws with numba (auto or numba), got {backend!r}")
+    be = get_backend(
+        "numba" if client is not None else backend, work=n * max(1, len(sample_model.dists))
+    )
     fam, coef, par, tab, chol, lut_err, (mean_log, sd_log) = _encoded(sample_model, bool(lut))
     ranks, need = _ranks(n, PROBS)
     centre = model.const + sum(c * math.log(d.median) for c, d in zip(model.coefs, model.dists))
@@ -450,22 +466,36 @@ def mc_band(
     # Cantelli: P(X <= mean - 5 sd) <= 1/26, so p5..p95 (and their SE ranks) lie inside for any family
     window = (mean_log - 5 * sd_log, mean_log + 5 * sd_log) if sd_log > 0 else None
     with np.errstate(over="ignore", invalid="ignore"):  # sums that leave float64 are caught below
-        r = be.mc.reduce(
-            int(seed),
-            0,
-            n,
-            fam,
-            coef,
-            par,
-            tab,
-            chol,
-            sample_model.const,
-            ranks,
-            lth,
-            centre,
-            exact=exact_selection,
-            log_range=window,
-        )
+        if client is not None:
+            r = reduce_samples(
+                client,
+                parts,
+                int(seed),
+                n,
+                (fam, coef, par, tab, chol, sample_model.const),
+                ranks,
+                lth,
+                centre,
+                exact=exact_selection,
+                log_range=window,
+            )
+        else:
+            r = be.mc.reduce(
+                int(seed),
+                0,
+                n,
+                fam,
+                coef,
+                par,
+                tab,
+                chol,
+                sample_model.const,
+                ranks,
+                lth,
+                centre,
+                exact=exact_selection,
+                log_range=window,
+            )
     try:
         with np.errstate(over="raise", invalid="raise"):
             return _mc_figures(
@@ -534,6 +564,8 @@ def band(
     backend: str = "auto",
     *,
     method_error: float | str | None = None,
+    client: Any = None,
+    parts: int | None = None,
 ) -> Band:
     """The band of one estimate's compute, in FLOP: exact when every uncertain input is lognormal
     (and MC is not forced), else ``samples`` Monte Carlo draws keyed by ``seed``.
@@ -541,7 +573,9 @@ def band(
     ``model``: an Estimate (``estimate_hardware``, ``estimate_ops``, ``estimate_transformer``:
     its ranges are the uncertain inputs) or a LogModel. ``method_error`` f adds a factor with 90%
     interval [1/f, f] (the method's own error, e.g. 2 or "2x"). ``thresholds``: FLOP, or text with
-    a unit ("1e25FLOP"); ``Band.p_above`` is keyed by FLOP.
+    a unit ("1e25FLOP"); ``Band.p_above`` is keyed by FLOP. Monte Carlo runs on ``client``'s
+    workers when given (a Dask client or scheduler text, in ``parts`` sample ranges: see
+    ``mc_band``), with the one-machine numbers.
 
     >>> import computesim
     >>> e = computesim.estimate_hardware(device="V100", count=1000, days="20 to 30")
@@ -578,7 +612,15 @@ def band(
                 "the band's mean or quantiles leave the float64 range: the inputs span "
                 "too many orders of magnitude; narrow the ranges",
             ) from None
-    return mc_band(model, DEFAULT_SAMPLES if samples is None else samples, seed, flop, backend)
+    return mc_band(
+        model,
+        DEFAULT_SAMPLES if samples is None else samples,
+        seed,
+        flop,
+        backend,
+        client=client,
+        parts=parts,
+    )
 
 
 def combine(a: Band, b: Band, tolerance_z: float = 1.959963984540054) -> dict[str, Any]:

@@ -516,11 +516,15 @@ def dataset_bands(
     seed: int = 0,
     method_error: float = DEFAULT_METHOD_ERROR,
     backend: str = "auto",
+    client: Any = None,
+    parts: int | None = None,
 ) -> RowBands:
     """A band for every row of ``ds`` (rules in the module docstring) and, per threshold (FLOP),
     the audit of how many rows are above it. Columnar: closed-form rows as NumPy array
     operations, the few re-derived rows through the batched Monte Carlo kernels
-    (``rows_reference.dataset_bands_rowwise``: the same, one row at a time)."""
+    (``rows_reference.dataset_bands_rowwise``: the same, one row at a time). ``client`` (a
+    ``distributed.Client`` or scheduler text), ``parts``: the Monte Carlo rows on a cluster, as
+    ``table.bands_table``."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -606,7 +610,14 @@ def dataset_bands(
 
         idx = [i for i, _ in derived]
         t = bands_table(
-            [m for _, m in derived], None, samples, seed, thresholds, backend=backend
+            [m for _, m in derived],
+            None,
+            samples,
+            seed,
+            thresholds,
+            backend=backend,
+            client=client,
+            parts=parts,
         ).to_pydict()
         for j, p in enumerate(PROBS):
             q[idx, j] = np.array(t[f"{qname(p)}_pfs_days"]) * units.PFS_DAY
@@ -733,12 +744,14 @@ def bands(
     bounds_level: float = 0.9,
     samples: int = 10_000,
     seed: int = 0,
+    client: Any = None,
 ) -> Any:
     """A band for every row of a table (a file path, a pyarrow Table, or any object with
     ``__arrow_c_stream__``: pandas, Polars, DuckDB): a pyarrow Table, one row per input row,
     band columns in FLOP, ``p_above_<FLOP>`` per threshold (numbers in FLOP, or text with a
     unit: "1e25FLOP"), and the layout, confidence table, audit and seed in its schema metadata
-    (``computesim.*`` keys, JSON). Rules: ``dataset_bands``.
+    (``computesim.*`` keys, JSON). Rules: ``dataset_bands``. ``client``: a ``distributed.Client``
+    or scheduler text (``local[:N]``, an address) to sample the rows on (the same bands).
 
     >>> import pyarrow as pa, computesim
     >>> t = computesim.bands(
@@ -776,5 +789,6 @@ def bands(
         thresholds=flop,
         samples=samples,
         seed=seed,
+        client=client,
     )
     return with_metadata(rb.table, {"kind": "dataset bands", **rb.to_dict()})

@@ -123,10 +123,16 @@ def bands_table(
     thresholds: Sequence[float] = (),
     force_mc: bool = False,
     backend: str = "auto",
+    client: Any = None,
+    parts: int | None = None,
 ):
     """A pyarrow Table with one band per model: label columns, then ``point_pfs_days``, ``p5_pfs_days`` ..
     ``p95_pfs_days``, ``mean_pfs_days``, ``spread_factor``, ``exact``, ``samples`` and one
-    ``p_above_<FLOP>`` column per threshold (FLOP as in "1e+25")."""
+    ``p_above_<FLOP>`` column per threshold (FLOP as in "1e+25").
+
+    ``client``: a ``distributed.Client`` or scheduler text (``local[:N]``, an address): the Monte
+    Carlo rows are split into ``parts`` ranges (default: 4 a worker) run on its workers, each row's
+    band the same as here (``uncertainty.distributed.batch_rows``)."""
     import numpy as np
     import pyarrow as pa
 
@@ -161,19 +167,22 @@ def bands_table(
             [sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists)) for m in sub]
         )
         ranks, need = _ranks(samples)
-        res = get_backend(backend).mc.bands_batch(
-            seed,
-            samples,
-            fam,
-            coef,
-            par,
-            pool,
-            const,
-            ranks,
-            [math.log(t) for t in thresholds],
-            shift,
-            tab_index=index,
-        )
+        lth = [math.log(t) for t in thresholds]
+        if client is None:
+            res = get_backend(backend).mc.bands_batch(
+                seed, samples, fam, coef, par, pool, const, ranks, lth, shift, tab_index=index
+            )
+        else:
+            from computesim.uncertainty.distributed import batch_rows  # Dask: only when asked
+
+            res = batch_rows(
+                client,
+                parts,
+                backend,
+                seed,
+                samples,
+                (fam, coef, par, pool, const, ranks, lth, shift, index),
+            )
         col = {rk: i for i, rk in enumerate(ranks)}
         for j, p in enumerate(PROBS):
             lo, hi, frac = need[p]

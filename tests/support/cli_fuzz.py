@@ -508,6 +508,9 @@ NUM = pool(SMALL, ["-1", "0", "nan"])
 CONFIG = inputs(["config.json"], ["config_bad.json", "config_broken.json", "profile.toml"])
 WHOLE = pool(["1", "2", "8", "64"], ["0", "-1", "1.5", "nan"])
 
+#: --scheduler values that fail before any cluster starts (a valid one starts Dask workers: see
+#: tests/uncertainty/test_distributed_bands.py)
+BAD_SCHEDULERS = ["local:0", "local:two", "", "local:-1", " "]
 ESTIMATE = {
     "--device": pool(DEVICES, BAD_DEVICES),
     "--count": pool(COUNTS, BAD_COUNTS),
@@ -562,6 +565,7 @@ ESTIMATE = {
     "--method-error": pool(FACTORS, BAD_FACTORS),
     "--correlate": pool(CORRELATES, BAD_CORRELATES),
     "--backend": pool(BACKENDS, BAD_BACKENDS),
+    "--scheduler": pool(BAD_SCHEDULERS, BAD_SCHEDULERS, edge=False),
     "--json": FLAG,
 }
 EXAMPLES = {
@@ -653,6 +657,7 @@ BANDS = {
     "--method-error": pool(FACTORS, BAD_FACTORS),
     "--threshold": pool(COMPUTE, BAD_COMPUTE),
     "--backend": pool(BACKENDS, BAD_BACKENDS),
+    "--scheduler": pool(BAD_SCHEDULERS, BAD_SCHEDULERS, edge=False),
     "--json": FLAG,
 }
 SYSTEMS = inputs(
