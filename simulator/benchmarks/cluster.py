@@ -4,7 +4,9 @@ worker processes; the "2 workers" row's ratio is to the "1 worker" row measured 
 * "cluster materialise": every point of a grid written as a Parquet dataset directory (one part
   per task), checked row by row (each flop the product of its axis columns) and by row count;
 * "cluster reduced sweep": count at or above a threshold and three grid quantiles, checked equal to
-  the one-machine run.
+  the one-machine run;
+* "cluster monte carlo": one band of a 3-variable model (loguniform x triangular x PERT) drawn in
+  sample ranges, checked equal (quantiles, mean, threshold probability) to the one-machine band.
 
 The cluster is started in ``build`` (not timed) and closed with the case. Without the ``dask``
 extra the module registers nothing.
@@ -21,6 +23,8 @@ from typing import Any
 from computesim.cluster import connect, dask_available
 from computesim.core.units import SECONDS_PER_DAY
 from computesim.sweeps.engine import sweep
+from computesim.uncertainty.band import mc_band
+from computesim.uncertainty.throughput import throughput_model
 
 from .registry import Case, Workload, register
 
@@ -81,39 +85,20 @@ def _reduced(size: int, backend: str) -> Case:
     return Case(run, check, int(want["points"][0].as_py()), close=stack.close)
 
 
-if dask_available():
-    register(
-        Workload(
-            "cluster materialise",
-            "rows/s",
-            None,
-            tuple(WORKERS),
-            _materialise,
-            {"quick": 4 * 10**6, "full": 4 * 10**7},
-            scaling=4 * 10**7,
-            reference_max=4 * 10**7,
-            reference="1 worker",
-            threaded=False,
-            description="tflops x days x count grid written as a Parquet dataset directory by "
-            "a local Dask cluster (one part per task); ratio: 2 workers / 1 worker",
-        )
-    )
-    register(
-        Workload(
-            "cluster reduced sweep",
-            "points/s",
-            None,
-            tuple(WORKERS),
-            _reduced,
-            {"quick": 10**9, "full": 10**10},
-            scaling=10**10,
-            reference_max=10**10,
-            reference="1 worker",
-            threaded=False,
-            description="count >= 1e22 FLOP and 3 grid quantiles on a local Dask cluster; "
-            "ratio: 2 workers / 1 worker",
-        )
-    )
+def _monte_carlo(size: int, backend: str) -> Case:
+    client, stack = _cluster(backend)
+    model = throughput_model()
+    thresholds = (1e23,)
+    want = mc_band(model, size, seed=1, thresholds=thresholds, backend="numba")
+    mc_band(model, 1 << 20, client=client)  # every worker loads the kernels (not timed)
+
+    def run() -> Any:
+        return mc_band(model, size, seed=1, thresholds=thresholds, client=client)
+
+    def check(got: Any) -> None:
+        assert got.to_dict() == want.to_dict(), "cluster band differs from the one-machine band"
+
+    return Case(run, check, size, close=stack.close)
 
 
 def projection(
@@ -152,3 +137,54 @@ def projection(
         "limit": limit,
         "speedup_vs_one": items / per_worker / times[limit],
     } | {f"{k}_s": v for k, v in times.items()}
+
+
+if dask_available():
+    register(
+        Workload(
+            "cluster materialise",
+            "rows/s",
+            None,
+            tuple(WORKERS),
+            _materialise,
+            {"quick": 4 * 10**6, "full": 4 * 10**7},
+            scaling=4 * 10**7,
+            reference_max=4 * 10**7,
+            reference="1 worker",
+            threaded=False,
+            description="tflops x days x count grid written as a Parquet dataset directory by "
+            "a local Dask cluster (one part per task); ratio: 2 workers / 1 worker",
+        )
+    )
+    register(
+        Workload(
+            "cluster reduced sweep",
+            "points/s",
+            None,
+            tuple(WORKERS),
+            _reduced,
+            {"quick": 10**9, "full": 10**10},
+            scaling=10**10,
+            reference_max=10**10,
+            reference="1 worker",
+            threaded=False,
+            description="count >= 1e22 FLOP and 3 grid quantiles on a local Dask cluster; "
+            "ratio: 2 workers / 1 worker",
+        )
+    )
+    register(
+        Workload(
+            "cluster monte carlo",
+            "samples/s",
+            None,
+            tuple(WORKERS),
+            _monte_carlo,
+            {"quick": 10**8, "full": 10**9},
+            scaling=10**10,
+            reference_max=10**10,
+            reference="1 worker",
+            threaded=False,
+            description="one band (loguniform x triangular x PERT) drawn in sample ranges on a local "
+            "Dask cluster, equal to the one-machine band; ratio: 2 workers / 1 worker",
+        )
+    )

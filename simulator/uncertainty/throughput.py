@@ -12,6 +12,16 @@ from computesim.uncertainty.band import LogModel, mc_band
 from computesim.uncertainty.distributed import TASKS_PER_WORKER
 
 
+def throughput_model() -> LogModel:
+    """The 3-variable model of the cluster throughput figures: loguniform x triangular x PERT."""
+    return LogModel(
+        50.0,
+        ("a", "b", "c"),
+        (LogUniform(1.0, 5.0), Triangular(1.0, 2.0, 3.0), Pert(0.5, 1.0, 4.0)),
+        (1.0, 1.0, 1.0),
+    )
+
+
 def sample_throughput(client: Any, samples: int, parts: int | None = None) -> dict[str, Any]:
     """Samples a second of one Monte Carlo band drawn on ``client``'s workers (a 3-variable
     model: loguniform x triangular x PERT, the histogram path, one pass), after a warm-up run that
@@ -20,12 +30,7 @@ def sample_throughput(client: Any, samples: int, parts: int | None = None) -> di
     Returns {"samples", "workers", "parts", "seconds", "samples_per_s"}."""
     from computesim.kernels.mc_numba import STORE_MAX  # deferred: Numba is heavy
 
-    model = LogModel(
-        50.0,
-        ("a", "b", "c"),
-        (LogUniform(1.0, 5.0), Triangular(1.0, 2.0, 3.0), Pert(0.5, 1.0, 4.0)),
-        (1.0, 1.0, 1.0),
-    )
+    model = throughput_model()
     with connect(client, "client") as c:
         workers = max(1, len(c.scheduler_info().get("workers", {})))
         parts = parts or TASKS_PER_WORKER * workers

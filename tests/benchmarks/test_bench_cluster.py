@@ -35,3 +35,20 @@ def test_cluster_reduce_equals_one_machine():
             case.check(bad)
     finally:
         case.close()
+
+
+def test_cluster_monte_carlo_equals_one_machine():
+    import dataclasses
+
+    from computesim.benchmarks import workloads
+
+    case = workloads()["cluster monte carlo"].build(2 * 10**5, "2 workers")
+    try:
+        got = case.run()
+        case.check(got)
+        q = dict(got.quantiles)
+        q[0.5] *= 1 + 1e-12  # one part in 10^12 off the median
+        with pytest.raises(AssertionError):
+            case.check(dataclasses.replace(got, quantiles=q))
+    finally:
+        case.close()
