@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import math
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,20 @@ def _cluster(backend: str) -> tuple[Any, contextlib.ExitStack]:
     return client, stack
 
 
+@contextlib.contextmanager
+def _closed_on_error(stack: contextlib.ExitStack) -> Iterator[None]:
+    """Close the cluster (``stack``) if setting up a case fails; the case closes it otherwise."""
+    try:
+        yield
+    except BaseException:
+        stack.close()
+        raise
+
+
 def _materialise(size: int, backend: str) -> Case:
     client, stack = _cluster(backend)
-    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="computesim-bench-")))
+    with _closed_on_error(stack):
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="computesim-bench-")))
     out = folder / "grid.parquet"
     factors = axes(size)
     n = math.prod(int(v.split(":")[2][:-3]) for k, v in factors.items() if k != "count") * 4
@@ -74,7 +86,8 @@ def _reduced(size: int, backend: str) -> Case:
     factors = axes(size)
     kw: dict[str, Any] = dict(threshold=THRESHOLD, quantiles=QS, backend="numba")
     kw["max_points"] = 10 * size
-    want = sweep(factors, **kw)
+    with _closed_on_error(stack):
+        want = sweep(factors, **kw)
 
     def run() -> Any:
         return sweep(factors, client=client, **kw)
@@ -89,8 +102,9 @@ def _monte_carlo(size: int, backend: str) -> Case:
     client, stack = _cluster(backend)
     model = throughput_model()
     thresholds = (1e23,)
-    want = mc_band(model, size, seed=1, thresholds=thresholds, backend="numba")
-    mc_band(model, 1 << 20, client=client)  # every worker loads the kernels (not timed)
+    with _closed_on_error(stack):
+        want = mc_band(model, size, seed=1, thresholds=thresholds, backend="numba")
+        mc_band(model, 1 << 20, client=client)  # every worker loads the kernels (not timed)
 
     def run() -> Any:
         return mc_band(model, size, seed=1, thresholds=thresholds, client=client)

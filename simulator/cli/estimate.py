@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from computesim.cluster import connect
+from computesim.cluster import connect, parse_scheduler
 from computesim.core import units
 from computesim.core.distributions import Distribution
 from computesim.core.inputs import parse_seed, parse_whole
@@ -379,8 +379,11 @@ def wants_band(args: argparse.Namespace, estimates: list[Estimate]) -> bool:
 def bands(args: argparse.Namespace, estimates: list[Estimate]) -> dict[str, Any]:
     """Each estimate's band (exact or Monte Carlo), and for both methods their combination; with
     --scheduler the Monte Carlo samples are drawn on that Dask cluster."""
+    exact = not args.force_mc and all(uncertainty.model_of(e).exact for e in estimates)
     if getattr(args, "scheduler", None) is None:
         return _bands(args, estimates, None)
+    if exact:  # a closed-form band: no cluster to start
+        return _bands(args, estimates, None, _samples(args.samples, cluster=True))
     samples = _samples(args.samples, cluster=True)  # before a cluster starts: bad input is quick
     with connect(args.scheduler) as client:
         return _bands(args, estimates, client, samples)
@@ -390,7 +393,7 @@ def _bands(
     args: argparse.Namespace, estimates: list[Estimate], client: Any, samples: int | None = None
 ) -> dict[str, Any]:
     err = uncertainty.parse_factor(args.method_error) if args.method_error else None
-    samples = samples if client is not None else _samples(args.samples)
+    samples = samples if samples is not None else _samples(args.samples)
     seed = parse_seed(args.seed, "--seed")
     thresholds = uncertainty.parse_thresholds(",".join(args.threshold)) if args.threshold else []
     corr = _correlations(args.correlate)
@@ -694,12 +697,19 @@ def _run(args: argparse.Namespace) -> int:
             "(or leave it out: whichever inputs are given)",
         )
     _samples(args.samples), parse_seed(args.seed, "--seed")
+    if getattr(args, "scheduler", None) is not None:
+        parse_scheduler(args.scheduler, "--scheduler")
     estimates = build(args)
     extra = estimate_costs.report(args, estimates) if estimate_costs.wanted(args) else {}
     if args.original_compute is not None:
         extra["one_third_rule"] = one_third_rule(args, estimates)
     if args.stage_compute or args.stage is not None:
         extra["cumulative"] = cumulative_stages(args, estimates)
+    if getattr(args, "scheduler", None) is not None and not wants_band(args, estimates):
+        raise InputError(
+            "--scheduler",
+            "draws a Monte Carlo band; give --samples, --force-mc or an uncertain input",
+        )
     unc = bands(args, estimates) if wants_band(args, estimates) else None
     if args.json:
         emit_json(result_dict(estimates, unc) | extra)

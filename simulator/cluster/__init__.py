@@ -7,6 +7,7 @@ from computesim.cluster.client import (
     connect,
     dask_available,
     parse_scheduler,
+    workers,
 )
 from computesim.cluster.tasks import map_ranges, one_thread, split_range
 
@@ -18,4 +19,5 @@ __all__ = [
     "one_thread",
     "parse_scheduler",
     "split_range",
+    "workers",
 ]

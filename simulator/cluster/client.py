@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,6 +31,15 @@ def dask_available() -> bool:
     return importlib.util.find_spec("distributed") is not None
 
 
+#: A scheduler address: ``[scheme://]host:port`` (tcp, tls, ws, wss, ucx), or ``scheme://host``.
+ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|ucx)://)?[A-Za-z0-9._\-\[\]]+(?::[0-9]{1,5})?$")
+
+
+def workers(client: Any) -> int:
+    """The number of workers ``client``'s scheduler has now (at least 1)."""
+    return max(1, len(client.nthreads()))
+
+
 def parse_scheduler(text: str, field: str = "scheduler") -> tuple[str, int | None]:
     """``("local", N or None)`` for ``local`` / ``local:N``; ``("address", None)`` otherwise.
 
@@ -42,6 +52,13 @@ def parse_scheduler(text: str, field: str = "scheduler") -> tuple[str, int | Non
         )
     name, _, n = text.strip().partition(":")
     if name.lower() != "local":
+        address = text.strip()
+        if not ADDRESS.match(address) or ("://" not in address and ":" not in address):
+            raise InputError(
+                field,
+                f"expected local, local:N or a scheduler address like tcp://host:8786, got "
+                f"{shown(text)}",
+            )
         return "address", None
     if not n:
         return "local", None
@@ -96,7 +113,7 @@ def connect(scheduler: Any, field: str = "scheduler") -> Iterator[Any]:
         return
     try:
         client = Client(scheduler.strip(), timeout="10s")
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, or an address Dask refuses
         raise InputError(field, f"cannot reach scheduler {shown(scheduler)}: {exc}") from None
     with client:
         yield client

@@ -29,6 +29,8 @@ def read_toml(path: str | Path, field: str) -> dict[str, Any]:
         if Path(path).is_dir():
             raise InputError(field, f"{where} is a directory, not a TOML file")
         return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except InputError:  # a ValueError too: not the OS's refusal below
+        raise
     except FileNotFoundError:
         raise InputError(field, f"no such file: {where}") from None
     except UnicodeDecodeError as exc:

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from computesim.cluster import map_ranges, split_range
+from computesim.cluster import map_ranges, split_range, workers
+from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
 from computesim.kernels import get_backend, host
@@ -53,7 +54,7 @@ class Cluster:
     parts: int | None = None
 
     def workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
+        return workers(self.client)
 
     def ranges(self, n: int, part_points: int | None = None) -> list[tuple[int, int]]:
         """The flat index ranges of ``n`` points (``parts``, else PARTS_PER_WORKER per worker and
@@ -290,8 +291,25 @@ def rows(
     with arrow_io.atomic_directory(out, overwrite) as tmp:
         job = replace(job, folder=str(tmp.resolve()))
         map_ranges(cluster.client, task, ranges, job)
+        _check_parts(tmp, ranges)
     _done(progress, size)
     return arrow_io.check_dataset(out, overwrite=True)
+
+
+def _check_parts(folder: Path, ranges: Sequence[tuple[int, int]]) -> None:
+    """Every range's part is in ``folder`` with its rows; else InputError("out"): the workers
+    wrote where this process cannot see (``out`` must be on storage they all share)."""
+    import pyarrow.parquet as pq
+
+    for i, (a, b) in enumerate(ranges):
+        part = folder / part_name(i, len(ranges))
+        rows = pq.read_metadata(part).num_rows if part.is_file() else None
+        if rows != b - a:
+            raise InputError(
+                "out",
+                f"{part.name} is {'missing' if rows is None else f'{rows} rows, not {b - a}'}: "
+                "on a cluster, out must be a folder the client and every worker share",
+            )
 
 
 def _done(progress: Progress | None, size: int) -> None:

@@ -278,8 +278,11 @@ def parse_request(
         "threshold, quantiles or group_by",
     )
     _only_in(mode, {"target": target, "solve": solve}, "inverse", "give target")
-    if mode == "reduce":  # energy and cost are columns of materialise and inverse mode
-        _only_in(mode, {"pue": pue, "price_per_hour": price_per_hour}, "inverse", "give target")
+    for field_, v in {"pue": pue, "price_per_hour": price_per_hour}.items():
+        if v is not None and mode == "reduce":  # columns of materialise and inverse mode
+            raise InputError(
+                field_, "only used in materialise or inverse mode; this sweep is in reduce mode"
+            )
     thr = compute_amount(threshold, "threshold")
     _cluster_settings(client, parts)
     if out is not None:

@@ -262,8 +262,10 @@ def candidates_from(rule: LargeRule, start: float, end: float) -> tuple[float, l
 
 
 def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: Any) -> LargeScale:
-    """Select large-scale systems by ``rule`` in [rule.start or start, end) and fit both sets
-    (``kw``: fit_trend's bootstrap options)."""
+    """Select large-scale systems by ``rule`` among the candidates (from ``candidates_from``: by
+    default 2015-09-01 on, as the paper) and fit both sets (``kw``: fit_trend's bootstrap
+    options). With ``rule.evidence``, none are kept unless the two-line fit beats one line by
+    that delta BIC (or when too few are flagged to tell)."""
     lo, notes = candidates_from(rule, start, end)
     cand, large = select(data, rule, lo, end)
     dbic = None
@@ -278,6 +280,12 @@ def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: 
         if rule.evidence is not None and dbic < rule.evidence:
             notes.append(f"none kept: delta BIC below the required {rule.evidence:g}")
             large[:] = False
+    elif rule.evidence is not None and large.any():
+        notes.append(
+            f"none kept: {int(large.sum())} flagged of {int(cand.sum())} candidates, too few to "
+            f"test for a cluster (delta BIC needs 3 on each side)"
+        )
+        large[:] = False
     fits: dict[str, TrendFit | None] = {}
     for name, mask in (("regular-scale", cand & ~large), ("large-scale", large)):
         fits[name] = None

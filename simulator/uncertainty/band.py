@@ -24,7 +24,7 @@ from typing import Any
 from computesim.core import units
 from computesim.core.distributions import Distribution, LogNormal
 from computesim.core.quantity import UpperBound
-from computesim.errors import InputError, shown
+from computesim.errors import InputError, require_positive, shown
 from computesim.kernels import get_backend
 from computesim.kernels.encoding import NPAR
 from computesim.uncertainty.distributed import reduce_samples
@@ -555,11 +555,24 @@ def _mc_figures(
     )
 
 
+def _threshold_flops(thresholds: Sequence[float | str] | str) -> list[float]:
+    """Thresholds in FLOP: numbers (FLOP, finite, > 0) or text with a unit, one or a comma list."""
+    if isinstance(thresholds, str):
+        return parse_thresholds(thresholds, "thresholds")
+    out: list[float] = []
+    for t in thresholds:
+        if isinstance(t, str):
+            out += parse_thresholds(t, "thresholds")
+        else:
+            out.append(require_positive("thresholds", t))
+    return out
+
+
 def band(
     model: Any,
     samples: int | None = None,
     seed: int = 0,
-    thresholds: Sequence[float | str] = (),
+    thresholds: Sequence[float | str] | str = (),
     force_mc: bool = False,
     backend: str = "auto",
     *,
@@ -600,9 +613,9 @@ def band(
                 "method_error", f"the factor must be above 1 and at most {MAX_FACTOR:g}, got {f!r}"
             )
         model = model.with_factor("method_error", LogNormal.factor(float(f)))
-    flop = [
-        t if not isinstance(t, str) else parse_thresholds(t, "thresholds")[0] for t in thresholds
-    ]
+    flop = _threshold_flops(thresholds)
+    if parts is not None and client is None:
+        raise InputError("parts", "only used on a cluster (give client)")
     if model.exact and not force_mc:
         try:
             return exact_band(model, flop)

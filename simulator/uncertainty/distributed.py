@@ -25,7 +25,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from computesim.cluster import connect, map_ranges, split_range
+from computesim.cluster import connect, map_ranges, split_range, workers
 from computesim.errors import InputError
 
 #: Most samples a task holds at once (8 bytes each: 128 MiB); a longer range is drawn in slices.
@@ -39,7 +39,7 @@ TASKS_PER_WORKER = 4
 
 
 def _workers(client: Any) -> int:
-    return max(1, len(client.scheduler_info().get("workers", {})))
+    return workers(client)
 
 
 def _parts(parts: int | None, client: Any) -> int:

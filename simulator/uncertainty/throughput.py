@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from computesim.cluster import connect
+from computesim.cluster import workers as cluster_workers
 from computesim.core.distributions import LogUniform, Pert, Triangular
 from computesim.uncertainty.band import LogModel, mc_band
 from computesim.uncertainty.distributed import TASKS_PER_WORKER
@@ -32,7 +33,7 @@ def sample_throughput(client: Any, samples: int, parts: int | None = None) -> di
 
     model = throughput_model()
     with connect(client, "client") as c:
-        workers = max(1, len(c.scheduler_info().get("workers", {})))
+        workers = cluster_workers(c)
         parts = parts or TASKS_PER_WORKER * workers
         mc_band(model, STORE_MAX + (1 << 16), client=c, parts=parts)  # loads the kernels
         t = time.perf_counter()

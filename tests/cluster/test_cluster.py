@@ -22,7 +22,10 @@ def test_split_range_covers_in_order(n, parts):
     assert len(ranges) == (min(parts, n) if n else 1)
 
 
-@pytest.mark.parametrize("bad", ["", "  ", "local:0", "local:-1", "local:two", None])
+@pytest.mark.parametrize(
+    "bad",
+    ["", "  ", "local:0", "local:-1", "local:two", None, "foo:bar", "tcp://", "inproc://x", "host"],
+)
 def test_bad_scheduler_is_one_input_error(bad):
     with pytest.raises(InputError, match=r"^scheduler: "):
         parse_scheduler(bad)
@@ -31,7 +34,8 @@ def test_bad_scheduler_is_one_input_error(bad):
 def test_scheduler_kinds():
     assert parse_scheduler("local") == ("local", None)
     assert parse_scheduler("LOCAL:3") == ("local", 3)
-    assert parse_scheduler("tcp://10.1.2.3:8786") == ("address", None)
+    for address in ("tcp://10.1.2.3:8786", "10.1.2.3:8786", "tls://sched.example.org:8786"):
+        assert parse_scheduler(address) == ("address", None)
 
 
 def test_without_dask_asking_for_a_cluster_is_one_error(monkeypatch):

@@ -161,6 +161,11 @@ def _fails(start, stop, job):
     return rows_part(start, stop, job)
 
 
+def _writes_nothing(start, stop, job):
+    """A worker that writes its part where the client cannot see it (no shared storage)."""
+    return stop - start
+
+
 def _with_task(monkeypatch, task):
     monkeypatch.setattr(distributed, "rows", functools.partial(distributed.rows, task=task))
 
@@ -177,6 +182,13 @@ def test_a_killed_worker_is_retried_and_the_result_is_complete(dask_client, tmp_
     assert marker.exists()  # a worker did die
     assert ds.dataset(out).to_table().equals(one)
     assert sorted(os.listdir(tmp_path)) == ["died", "g.parquet"]
+
+
+def test_parts_the_client_cannot_see_are_an_error_not_a_dataset(dask_client, tmp_path, monkeypatch):
+    _with_task(monkeypatch, _writes_nothing)
+    with pytest.raises(InputError, match=r"^out: part-00000.parquet is missing: .* share"):
+        computesim.sweep(client=dask_client, parts=3, out=tmp_path / "g.parquet", **GRID)
+    assert os.listdir(tmp_path) == []
 
 
 def test_a_failed_run_leaves_nothing_and_keeps_what_was_there(dask_client, tmp_path, monkeypatch):

@@ -153,3 +153,14 @@ def test_candidates_default_to_the_papers_large_scale_era():
     assert r.start == 2012 and r.n_candidates == d.t.size
     r = large_scale(d, LargeRule(), 2012, 2015.5, n_boot=100)
     assert r.start == 2012 and "ends before 2015-09-01" in r.to_dict()["note"]
+
+
+def test_evidence_gate_keeps_none_when_too_few_are_flagged_to_test():
+    """One or two flagged systems cannot be tested for a cluster: with ``evidence`` none are kept."""
+    for s in range(3):
+        d, _, _ = planted(s, n_large=1, offset=3.0)
+        plain = large_scale(d, LargeRule(z=2.5, start=WINDOW_START), 2012, 2022, n_boot=50, seed=s)
+        assert 1 <= plain.n_points <= 2
+        gated = LargeRule(z=2.5, evidence=2.0, start=WINDOW_START)
+        r = large_scale(d, gated, 2012, 2022, n_boot=50, seed=s)
+        assert r.n_points == 0 and "too few to test for a cluster" in r.to_dict()["note"]

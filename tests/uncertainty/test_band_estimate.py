@@ -57,3 +57,22 @@ def test_bad_input_names_the_parameter(arg, kw, field):
     with pytest.raises(InputError) as exc:
         computesim.band(e, **kw)
     assert exc.value.field == field
+
+
+def test_band_thresholds_as_text_lists_numbers_and_bad_values():
+    import computesim
+    from computesim.errors import InputError
+
+    e = computesim.estimate_hardware(device="V100", count=1000, days="20 to 30")
+    b = computesim.band(e, thresholds="1e23FLOP,1e24FLOP")
+    assert sorted(b.p_above) == [1e23, 1e24]
+    assert computesim.band(e, thresholds=["1e23FLOP,1e24FLOP", 5e22]).p_above.keys() == {
+        1e23,
+        1e24,
+        5e22,
+    }
+    for bad in ([-1.0], [float("nan")], ["1e23"]):
+        with pytest.raises(InputError, match=r"^thresholds: "):
+            computesim.band(e, thresholds=bad)
+    with pytest.raises(InputError, match=r"^parts: "):
+        computesim.band(e, parts=0)

@@ -209,6 +209,26 @@ def test_cli_estimate_scheduler_bad_input_one_line(cli, argv):
     assert ("--samples" if "--samples" in argv else "--scheduler") in res.err
 
 
+def test_cli_estimate_scheduler_only_where_a_band_is_drawn(cli, monkeypatch):
+    """No band: --scheduler is refused (checked even then); a closed-form band starts no cluster."""
+    res = cli(
+        "estimate", "--device", "V100", "--count", "8", "--days", "10", "--scheduler", "local:0"
+    )
+    assert res.code == 2 and "--scheduler: local:N needs at least one worker" in res.err
+    res = cli(
+        "estimate", "--device", "V100", "--count", "8", "--days", "10", "--scheduler", "local"
+    )
+    assert res.code == 2 and "--scheduler: draws a Monte Carlo band" in res.err
+
+    def no_cluster(*a, **k):
+        raise AssertionError("a cluster was started for a closed-form band")
+
+    monkeypatch.setattr("computesim.cli.estimate.connect", no_cluster)
+    argv = ["--device", "V100", "--count", "8", "--days", "10 to 20", "--json"]
+    here, there = cli("estimate", *argv), cli("estimate", *argv, "--scheduler", "local:2")
+    assert here.code == there.code == 0 and here.out == there.out
+
+
 def test_without_dask_a_cluster_is_one_error(cli, monkeypatch):
     monkeypatch.setattr("computesim.cluster.client.dask_available", lambda: False)
     argv = ["hardware", "--days", "pert(3, 4, 9)", "--tflops", "1.58", "--scheduler", "local:2"]
