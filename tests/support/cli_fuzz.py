@@ -963,8 +963,8 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 class InlineClient:
     """A stand-in for ``distributed.Client``: runs each submitted task at once, in this process."""
 
-    def scheduler_info(self) -> dict:
-        return {"workers": {"inline": {}}}
+    def nthreads(self) -> dict:
+        return {"inline": 1}
 
     def submit(self, fn, *args, pure=True, retries=0, **kwargs):
         try:
