@@ -182,6 +182,21 @@ def _lerp(a, b, t):
     return np.where(t >= 0.5, b - d * (1 - t), a + d * t)
 
 
+def narrow(probes, counts, ranks, lo_b, hi_b, c_lo, c_hi):
+    """Order-statistic brackets narrowed by probes: each probe ``probes[..., j]`` (an
+    order-preserving int64 key) strictly inside its bracket (lo_b, hi_b) replaces the upper end
+    when at least rank + 1 points are <= it (``counts[..., j]``), else the lower end; returns
+    the new (lo_b, hi_b, c_lo, c_hi)."""
+    for j in range(probes.shape[-1]):
+        pb, cj = probes[..., j], counts[..., j]
+        inside = (pb > lo_b) & (pb < hi_b)
+        up = inside & (cj >= ranks + 1)
+        down = inside & ~up
+        hi_b, c_hi = np.where(up, pb, hi_b), np.where(up, cj, c_hi)
+        lo_b, c_lo = np.where(down, pb, lo_b), np.where(down, cj, c_lo)
+    return lo_b, hi_b, c_lo, c_hi
+
+
 def bisect_order(counter: Counter) -> OrderSearch:
     """An ``OrderSearch`` by plain bisection on the float64 bit pattern between each group's min
     and max, each step one counting pass of ``counter`` (on the device or the CPU): exact."""

@@ -269,13 +269,7 @@ def order_fast(
     def update(probe_b):
         nonlocal lo_b, hi_b, c_lo, c_hi
         c = counter_pairs(plan, probe_b)
-        for j in range(probe_b.shape[2]):
-            pb, cj = probe_b[:, :, j], c[:, :, j]
-            inside = (pb > lo_b) & (pb < hi_b)
-            up = inside & (cj >= ranks + 1)
-            down = inside & ~up
-            hi_b, c_hi = np.where(up, pb, hi_b), np.where(up, cj, c_hi)
-            lo_b, c_lo = np.where(down, pb, lo_b), np.where(down, cj, c_lo)
+        lo_b, hi_b, c_lo, c_hi = host.narrow(probe_b, c, ranks, lo_b, hi_b, c_lo, c_hi)
 
     # 1. from a sample: order statistics a few standard errors each side of the targets
     if n > limit:

@@ -376,13 +376,7 @@ class ClusterSweep:
             P = probes.shape[2]
             thr = np.ascontiguousarray(probes.reshape(G, R * P)).view(np.float64)
             counts = self.count_le(axes, const, thr, group_axis).reshape(G, R, P)
-            for j in range(P):
-                pb, cj = probes[:, :, j], counts[:, :, j]
-                inside = (pb > lo_b) & (pb < hi_b)
-                up = inside & (cj >= ranks + 1)
-                down = inside & ~up
-                hi_b, c_hi = np.where(up, pb, hi_b), np.where(up, cj, c_hi)
-                lo_b, c_lo = np.where(down, pb, lo_b), np.where(down, cj, c_lo)
+            lo_b, hi_b, c_lo, c_hi = host.narrow(probes, counts, ranks, lo_b, hi_b, c_lo, c_hi)
 
         if n > limit:
             update(_sample_probes(axes, const, group_axis, ranks, n))
