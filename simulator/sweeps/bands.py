@@ -4,13 +4,18 @@ A sweep axis given as a distribution ("0.25 to 0.4", "loguniform(4, 6)") is held
 the grid (so ``flop`` is the point estimate, as for a single estimate) and its spread, divided by
 that median, multiplies every point: point g's compute is flop[g] x U. U is shared by all points,
 so one band serves the whole grid (closed form when every uncertain factor is lognormal).
+
+Inverse mode solves needed = target / (flop per unit x U) = needed[g] / U: the band of 1/U is the
+reciprocal of U's with the quantiles flipped (p5 of 1/U = 1 / p95 of U), and device-hours, energy
+and cost, linear in it, scale by the same ratios (``InverseBand``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -108,6 +113,70 @@ class GridBand:
         out |= {f"pfs_days_{qname(p)}": b[qname(p)] / units.PFS_DAY for p in PROBS}
         return out | {f"p_above_{t:g}": b[f"p_above_{t:g}"] for t in self.spec.thresholds}
 
+    def column_names(self) -> list[str]:
+        return self.spec.column_names()
+
+    def batch_columns(self, batch: Any) -> dict[str, np.ndarray]:
+        """Band columns of a materialised RecordBatch (from its ``flop`` column)."""
+        return self.columns(batch.column("flop").to_numpy())
+
+    def reciprocal(self) -> dict[str, float]:
+        """Quantiles of 1/U by name ("p5".."p95"): p of 1/U is 1 / (1 - p) of U."""
+        q = self.band.band.quantiles
+        flip = {round(p, 12): p for p in PROBS}
+        return {qname(p): 1.0 / q[flip[round(1.0 - p, 12)]] for p in PROBS}
+
+
+#: What inverse mode solves -> the axes the device-hours do not depend on (they cancel out).
+_CANCELS = {"days": ("count",), "count": ("days", "hours")}
+
+
+@dataclass(frozen=True)
+class InverseBand:
+    """Band columns of an inverse sweep: ``needed`` (days_needed or devices_needed) scales by 1/U;
+    device-hours, energy and cost (``scaled``) by 1/U', U' without the uncertain axes they do not
+    depend on (the device count when solving days; days/hours when solving devices)."""
+
+    needed_name: str
+    scaled: tuple[str, ...]
+    needed: dict[str, float]  #: quantiles of 1/U by name
+    hours: dict[str, float]  #: quantiles of 1/U' by name (all 1 when U' is certain)
+
+    @classmethod
+    def of(cls, spec: BandSpec, solve: str, needed_name: str, scaled: list[str]) -> InverseBand:
+        """From the sweep's band spec (``solve``: "days" or "count"); U's band computed once."""
+        rest = replace(
+            spec, dists={k: d for k, d in spec.dists.items() if k not in _CANCELS[solve]}
+        )
+        needed = spec.shared().reciprocal()
+        hours = rest.shared().reciprocal() if rest.active else {qname(p): 1.0 for p in PROBS}
+        for r in (*needed.values(), *hours.values()):
+            if not (math.isfinite(r) and r > 0.0):
+                with spec._named_overflow():
+                    raise InputError("inputs", "overflow")
+        return cls(needed_name, tuple(scaled), needed, hours)
+
+    def ratios(self) -> list[float]:
+        """Every band ratio (to check the range of the columns)."""
+        return [*self.needed.values(), *self.hours.values()]
+
+    def column_names(self) -> list[str]:
+        return [f"{n}_{qname(p)}" for n in (self.needed_name, *self.scaled) for p in PROBS]
+
+    def fields(self) -> list:
+        import pyarrow as pa
+
+        return [pa.field(n, pa.float64()) for n in self.column_names()]
+
+    def batch_columns(self, batch: Any) -> dict[str, np.ndarray]:
+        """Band columns of an inverse RecordBatch, from its point columns (same units)."""
+        out: dict[str, np.ndarray] = {}
+        for name in (self.needed_name, *self.scaled):
+            point = batch.column(name).to_numpy(zero_copy_only=False)
+            r = self.needed if name == self.needed_name else self.hours
+            out |= {f"{name}_{q}": point * r[q] for q in r}
+        return out
+
 
 def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any]:
     """Move distribution-valued axes into ``spec``; return the factors with their medians instead."""
@@ -135,13 +204,14 @@ def split_uncertain(factors: Mapping[str, Any], spec: BandSpec) -> dict[str, Any
     return out
 
 
-def append_band_columns(batches, schema, band: GridBand):
-    """Yield each RecordBatch with the band columns of ``band`` appended (``schema``: the result's)."""
+def append_band_columns(batches, schema, band: GridBand | InverseBand):
+    """Yield each RecordBatch with the band columns of ``band`` appended (``schema``: the result's):
+    a materialised grid's (GridBand) or an inverse sweep's (InverseBand)."""
     import pyarrow as pa
 
-    names = band.spec.column_names()
+    names = band.column_names()
     for b in batches:
-        cols = band.columns(b.column("flop").to_numpy())
+        cols = band.batch_columns(b)
         yield pa.RecordBatch.from_arrays(
             list(b.columns) + [pa.array(cols[n]) for n in names], schema=schema
         )

@@ -28,7 +28,7 @@ from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
 from computesim.kernels import get_backend, host
-from computesim.sweeps.bands import GridBand, append_band_columns
+from computesim.sweeps.bands import GridBand, InverseBand, append_band_columns
 from computesim.sweeps.costs import CostColumns, append_cost_columns
 from computesim.sweeps.grid import Grid
 from computesim.sweeps.modes import Inverse, inverse_batches, materialize_batches
@@ -226,7 +226,7 @@ class RowsJob:
     schema: Any  #: the result's pyarrow schema (no metadata)
     meta: dict
     inverse: Inverse | None = None
-    band: GridBand | None = None
+    band: GridBand | InverseBand | None = None  #: band columns (materialise or inverse)
     costs: CostColumns | None = None  #: energy and cost columns (materialise), after the band's
     folder: str | None = None
     ranges: tuple[tuple[int, int], ...] = ()

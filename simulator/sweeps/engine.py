@@ -22,7 +22,7 @@ from computesim.errors import InputError
 from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
 from computesim.sweeps import distributed
-from computesim.sweeps.bands import append_band_columns, band_fields
+from computesim.sweeps.bands import InverseBand, append_band_columns, band_fields
 from computesim.sweeps.costs import CostColumns, append_cost_columns, cost_fields, with_cost_columns
 from computesim.sweeps.distributed import Cluster, ClusterBackend, RowsJob
 from computesim.sweeps.grid import Grid, build_grid, check_range
@@ -153,21 +153,43 @@ def run_inverse(
         "pue": pue,
         "price_per_hour_usd": req.price_per_hour,
     }
-    if cluster is not None:
-        import pyarrow as pa
+    band = None
+    if req.bands.active:  # the band of 1/U: once per sweep
+        band = InverseBand.of(req.bands, what, inv.needed_name, inv.scaled_names(grid))
+        _check_band_range(tgt, lo, hi, what, band)
+        meta |= {"bands": req.bands.to_meta()}
+    import pyarrow as pa
 
-        schema = pa.schema(inv.fields(grid))
-        job = RowsJob(grid, req.backend.name, req.chunk_points, schema, meta, inverse=inv)
+    schema = pa.schema(inv.fields(grid) + (band.fields() if band else []))
+    if cluster is not None:
+        job = RowsJob(
+            grid, req.backend.name, req.chunk_points, schema, meta, inverse=inv, band=band
+        )
         return distributed.rows(cluster, job, req.out, req.overwrite, progress)
-    if req.out is None:
+    if req.out is None and band is None:
         table = inverse_table(
             grid, what, tgt, pue, req.price_per_hour, req.backend, req.chunk_points
         )
         return _finish(table, meta, None, req.overwrite)
-    import pyarrow as pa
+    batches = inverse_batches(grid, req.backend, inv, req.chunk_points, reuse=req.out is not None)
+    if band is not None:
+        batches = append_band_columns(batches, schema, band)
+    if req.out is None:
+        table = pa.Table.from_batches(list(batches), schema=schema).combine_chunks()
+        return _finish(table, meta, None, req.overwrite)
+    return write_batches(req.out, schema, batches, meta, req.overwrite)
 
-    batches = inverse_batches(grid, req.backend, inv, req.chunk_points)
-    return write_batches(req.out, pa.schema(inv.fields(grid)), batches, meta, req.overwrite)
+
+def _check_band_range(tgt: float, lo: float, hi: float, what: str, band: InverseBand) -> None:
+    """InputError("target") when a band column leaves the float64 range (as the point check)."""
+    r = band.ratios()
+    for need in (tgt / lo * 24.0 * 10**4 * max(r), tgt / hi / 24.0 / 10**4 * min(r)):
+        if not (math.isfinite(need) and need > np.finfo(np.float64).tiny):
+            raise InputError(
+                "target",
+                f"{tgt:g} FLOP needs {'days' if what == 'days' else 'devices'} out of the "
+                "float64 range for this grid's band",
+            )
 
 
 #: One function per mode.
@@ -218,10 +240,13 @@ def sweep(
     guard (positive integer); ``chunk_points``: points per streamed chunk. ``progress``: True for
     a bar on stderr (a terminal only), or a callback ``progress(points_done, points_total)``.
 
-    Uncertainty (materialise mode): an axis given as a distribution ("0.25 to 0.4") is held at its
-    median and every point gets band columns (flop_p5..flop_p95, flop_mean, pfs_days_p5..p95, and
-    p_above_<FLOP> for each ``p_above`` threshold); ``method_error`` ("3x") adds the method's own
-    error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all lognormal).
+    Uncertainty: an axis given as a distribution ("0.25 to 0.4") is held at its median and every
+    point gets band columns: in materialise mode flop_p5..flop_p95, flop_mean, pfs_days_p5..p95,
+    and p_above_<FLOP> for each ``p_above`` threshold; in inverse mode <needed>_p5..p95 (days or
+    devices) and device_hours_, energy_kwh_, cost_usd_p5..p95 (the device-hours without the spread
+    of the count, or of days/hours, which cancel in them). ``method_error`` ("3x") adds the
+    method's own error; ``samples``/``seed``/``force_mc`` as for a single estimate (exact when all
+    lognormal).
 
     On a Dask cluster (the ``dask`` extra): ``client`` a ``distributed.Client``, ``"local:N"``
     (N single-threaded worker processes here) or a scheduler address; the grid is split into

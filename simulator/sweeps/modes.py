@@ -191,14 +191,21 @@ class Inverse:
     pue: float = 1.0
     price_per_hour: float | None = None
 
+    @property
+    def needed_name(self) -> str:
+        """The solved column: days_needed or devices_needed."""
+        return "days_needed" if self.solve == "days" else "devices_needed"
+
+    def scaled_names(self, grid: Grid) -> list[str]:
+        """The columns proportional to device-hours: device_hours, energy_kwh, cost_usd."""
+        names = ["device_hours"] + (["energy_kwh"] if grid.device >= 0 else [])
+        return names + (["cost_usd"] if self.price_per_hour is not None else [])
+
     def fields(self, grid: Grid) -> list:
         import pyarrow as pa
 
-        names = (
-            ["days_needed"] if self.solve == "days" else ["devices_needed", "devices_needed_whole"]
-        )
-        names += ["device_hours"] + (["energy_kwh"] if grid.device >= 0 else [])
-        names += ["cost_usd"] if self.price_per_hour is not None else []
+        names = [self.needed_name] + (["devices_needed_whole"] if self.solve == "count" else [])
+        names += self.scaled_names(grid)
         return _axis_fields(grid) + [pa.field(n, pa.float64()) for n in names]
 
 

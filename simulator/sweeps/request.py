@@ -259,12 +259,14 @@ def parse_request(
     be = get_backend(backend, work=planned_points(facs))  # validated whatever the mode
     qs = _quantile_list(quantiles)
     mode = _mode(mode, threshold, qs, group_by, target)
-    if bands.active and mode != "materialize":
+    if bands.active and mode == "reduce":
         raise InputError(
             "mode",
-            f"uncertain factors give every point a band in materialise mode, not in {mode}"
-            " mode; give fixed values or lists instead",
+            "uncertain factors give every point a band in materialise or inverse mode, not in"
+            " reduce mode; give fixed values or lists instead",
         )
+    if bands.thresholds and mode == "inverse":
+        raise InputError("p_above", "only used in materialise mode (a probability above a FLOP)")
     if bands.thresholds and not bands.active:
         raise InputError(
             "p_above",

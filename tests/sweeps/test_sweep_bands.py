@@ -77,7 +77,8 @@ def test_monte_carlo_band_is_reproducible_and_streams(tmp_path):
     "argv, field",
     [
         (["--threshold", "1e17FLOP"], "--mode"),
-        (["--target", "1e20FLOP"], "--mode"),
+        (["--mode", "reduce"], "--mode"),
+        (["--target", "1e20FLOP", "--solve", "count", "--p-above", "1e17"], "--p-above"),
         (["--p-above", "1e17"], "--p-above"),
         (["--samples", "0", "--force-mc"], "--samples"),
         (["--method-error", "0.5x"], "--method-error"),
