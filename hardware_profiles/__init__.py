@@ -7,9 +7,13 @@ Schema (units in key names; every figure carries a source):
     left out only where the maker publishes none; [sources] tdp_w then says so),
     default_utilization (optional; else by kind), default_precision (optional; else fp32 if
     present, else the first peak listed): the format training on that chip typically used (fp32
-    before tensor units; dense bf16/fp16 tensor from Volta on; bf16 on TPUs), note (optional)
+    before tensor units; dense bf16/fp16 tensor from Volta on; bf16 on TPUs), note (optional),
+    reference_price_usd_per_hour and reference_price_date ("YYYY-MM") (optional, together: a
+    dated on-demand rental price per counted device-hour, the cost fallback when none is given)
     [sources]   one entry per top-level figure above (release_date, memory_gib, ...), and
-                default_precision whenever a default other than fp32 is stated
+                default_precision whenever a default other than fp32 is stated, and
+                reference_price_usd_per_hour (the provider's price page, the instance, and the
+                instance price / devices in it) whenever a reference price is stated
     [peak.<precision>]  precision in PRECISIONS; keys: tflop_per_s (the default figure),
                 low_tflop_per_s / high_tflop_per_s (range across clocks or sources, optional),
                 sparse_tflop_per_s (optional, with structured sparsity), clock ("base"|"boost"|"single"),
@@ -56,7 +60,10 @@ _TOP_KEYS = {
     "note",
     "sources",
     "peak",
+    "reference_price_usd_per_hour",
+    "reference_price_date",
 } | _TOP_FIGURES
+_PRICE_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 _PEAK_KEYS = {
     "tflop_per_s",
     "low_tflop_per_s",
@@ -103,6 +110,10 @@ class Profile:
     default_precision: str = "fp32"
     note: str = ""
     path: str = ""
+    #: Dated on-demand rental price per counted device-hour (USD), its date ("YYYY-MM") and
+    #: source (sources["reference_price_usd_per_hour"]); None where the profile states none.
+    reference_price_usd_per_hour: float | None = None
+    reference_price_date: str = ""
     extra: dict = field(default_factory=dict, compare=False, repr=False)
 
     def peak(self, precision: str | None = None) -> Peak:
@@ -142,6 +153,8 @@ class Profile:
                 for p, v in self.peaks.items()
                 if v.sparse_flop_per_s is not None
             },
+            "reference_price_usd_per_hour": self.reference_price_usd_per_hour,
+            "reference_price_date": self.reference_price_date or None,
             "sources": dict(self.sources),
         }
 
@@ -220,7 +233,11 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
     sources = raw["sources"]
     if not isinstance(sources, dict):
         raise InputError(where, "[sources] must be a table")
-    _unknown(f"{where} [sources]", sources, _TOP_FIGURES | {"release_date", "default_precision"})
+    _unknown(
+        f"{where} [sources]",
+        sources,
+        _TOP_FIGURES | {"release_date", "default_precision", "reference_price_usd_per_hour"},
+    )
     for fig in sorted(_OPTIONAL_FIGURES - set(raw)):
         if not str(sources.get(fig, "")).strip():
             raise InputError(
@@ -256,6 +273,7 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
                 "no source for default_precision (add under [sources] why training on this "
                 "chip used that format)",
             )
+    price, price_date = _reference_price(where, raw, sources)
     aliases = raw.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise InputError(where, "aliases must be a list of strings")
@@ -277,7 +295,31 @@ def parse_profile(raw: dict, where: str, key: str) -> Profile:
         memory_gib=figures["memory_gib"],
         memory_bandwidth_gb_per_s=figures["memory_bandwidth_gb_per_s"],
         tdp_w=figures.get("tdp_w"),
+        reference_price_usd_per_hour=price,
+        reference_price_date=price_date,
     )
+
+
+def _reference_price(where: str, raw: dict, sources: dict) -> tuple[float | None, str]:
+    """(price in USD per device-hour, "YYYY-MM") or (None, ""): a price needs a date and a source."""
+    key, date_key = "reference_price_usd_per_hour", "reference_price_date"
+    if key not in raw:
+        if date_key in raw or key in sources:
+            raise InputError(where, f"{date_key} or its source without {key}")
+        return None, ""
+    price = _num(where, key, raw[key])
+    date = raw.get(date_key)
+    if not isinstance(date, str) or not _PRICE_DATE.match(date):
+        raise InputError(
+            where, f'{key} needs {date_key} = "YYYY-MM" (when the price was read), got {date!r}'
+        )
+    if not str(sources.get(key, "")).strip():
+        raise InputError(
+            where,
+            f"no source for {key} (add under [sources] the price page, the instance and "
+            "instance price / devices)",
+        )
+    return price, date
 
 
 def load_profile_file(path: str | Path) -> Profile:

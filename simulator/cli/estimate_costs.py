@@ -40,7 +40,10 @@ def register(p: argparse.ArgumentParser) -> None:
         "--emissions", action="store_true", help="emissions in t CO2e (needs --carbon-intensity)"
     )
     g.add_argument(
-        "--cost", action="store_true", help="cost in USD (needs --price-per-hour or --purchase-usd)"
+        "--cost",
+        action="store_true",
+        help="cost in USD (--price-per-hour, --purchase-usd, or else the device profile's dated "
+        "reference price)",
     )
     g.add_argument("--power-w", help="power per device in W (default: the profile's TDP)")
     g.add_argument(
@@ -51,7 +54,10 @@ def register(p: argparse.ArgumentParser) -> None:
         "--carbon-intensity",
         help="grid carbon intensity with its unit: '400 g/kWh', '0.3 to 0.5 kg/kWh' (no default)",
     )
-    g.add_argument("--price-per-hour", help="rental price per device-hour in USD")
+    g.add_argument(
+        "--price-per-hour",
+        help="rental price per device-hour in USD (default: the profile's reference price)",
+    )
     g.add_argument("--purchase-usd", help="purchase price per device in USD (amortised cost)")
     g.add_argument("--lifetime-years", help="amortisation lifetime in years (default 4)")
     g.add_argument(
@@ -160,6 +166,12 @@ def render(rep: dict[str, Any]) -> str:
             line += (
                 f"; band p5 {q['p5']:.3g}, p50 {q['p50']:.3g}, p95 {q['p95']:.3g} {d['unit']}"
                 + ("" if b["exact"] else f" (Monte Carlo, {b['samples']} samples)")
+            )
+        ref = d["inputs"].get("reference_price")
+        if ref is not None:
+            line += (
+                f"\n  price: {ref['device']} reference price {ref['usd_per_hour']:g} USD per "
+                f"device-hour, {ref['date']} (no --price-per-hour given; source: {ref['source']})"
             )
         lines.append(line)
     return "\n".join(lines)

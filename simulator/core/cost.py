@@ -5,8 +5,9 @@ given as a range gives a band through the same uncertainty engine as compute).
   x PUE x time (s) / 3.6e6 J per kWh;
 - emissions (t CO2e) = energy x grid carbon intensity (user-supplied, with its unit; there is no
   default: the grid is not known) / 1000 kg per t;
-- cost (USD) = devices x time (h) x price per device-hour (user-supplied), or amortised: purchase
-  price per device / (lifetime in years x 8766 h) x overhead (servers, network, facility).
+- cost (USD) = devices x time (h) x price per device-hour (user-supplied, else the device profile's
+  dated reference price with its source), or amortised: purchase price per device / (lifetime in
+  years x 8766 h) x overhead (servers, network, facility).
 
 Devices and time come from a hardware estimate (method 2); they are the same factors, so a band
 over them is shared with the compute band.
@@ -201,15 +202,25 @@ def cost(
     """Cost in USD of the run ``hw``: devices x hours x price per device-hour (rented), or
     amortised: ``purchase_usd`` per device / (``lifetime_years`` x 8766 h) x ``overhead``.
 
+    With neither price given, the device profile's dated reference price is used (``inputs``
+    then hold ``price_source`` "reference" and ``reference_price``: price, date and source).
+
     >>> from computesim.core.methods import estimate_hardware
     >>> hw = estimate_hardware(device="H100", count=8, days="100 h")
     >>> cost(hw, price_per_hour=2.5).value, cost(hw, purchase_usd=30000, lifetime_years=4).value
     (2000.0, 684.4626967830253)
+    >>> ref = cost(hw).inputs["reference_price"]  # the H100 profile's dated rental price
+    >>> sorted(ref)
+    ['date', 'device', 'source', 'usd_per_hour']
     """
     if hw.method != "hardware":
         raise InputError("hardware", "cost needs a hardware (method 2) estimate")
-    if (price_per_hour is None) == (purchase_usd is None):
+    if price_per_hour is not None and purchase_usd is not None:
         raise InputError("price_per_hour", "give one of `price_per_hour` and `purchase_usd`")
+    reference: dict[str, Any] | None = None
+    if price_per_hour is None and purchase_usd is None:
+        reference = reference_price(hw)
+        price_per_hour = reference["usd_per_hour"]
     base = (
         _factor(hw, "devices"),
         _factor(hw, "time"),
@@ -219,7 +230,13 @@ def cost(
     if price_per_hour is not None:
         price = _positive(price_per_hour, "price_per_hour")
         factors = (*base, Factor("price_per_hour", price, "USD/h"))
-        inputs: dict[str, Any] = {"price_per_hour_usd": price.to_json(), "basis": "rented"}
+        inputs: dict[str, Any] = {
+            "price_per_hour_usd": price.to_json(),
+            "basis": "rented",
+            "price_source": "given" if reference is None else "reference",
+        }
+        if reference is not None:
+            inputs["reference_price"] = reference
     else:
         assert purchase_usd is not None
         buy = _positive(purchase_usd, "purchase_usd")
@@ -239,6 +256,37 @@ def cost(
             "basis": "amortised",
         }
     return Product("cost", "USD", factors, inputs, hw.label)
+
+
+def reference_price(hw: Estimate) -> dict[str, Any]:
+    """The device profile's dated reference price for ``hw``: {device, usd_per_hour (per counted
+    device-hour), date ("YYYY-MM"), source}; InputError when the profile states none.
+
+    >>> from computesim.core.methods import estimate_hardware
+    >>> ref = reference_price(estimate_hardware(device="A100", count=8, days=1))
+    >>> ref["usd_per_hour"] > 0, len(ref["date"])  # USD per device-hour, "YYYY-MM"
+    (True, 7)
+    """
+    device = hw.inputs.get("device")
+    if device is None:
+        raise InputError(
+            "price_per_hour",
+            "give `price_per_hour` or `purchase_usd` (no device profile to take a reference "
+            "price from)",
+        )
+    prof = find_profile(str(device))
+    if prof.reference_price_usd_per_hour is None:
+        raise InputError(
+            "price_per_hour",
+            f"give `price_per_hour` or `purchase_usd` ({prof.name} has no reference price; "
+            "see `computesim profiles`)",
+        )
+    return {
+        "device": prof.name,
+        "usd_per_hour": prof.reference_price_usd_per_hour,
+        "date": prof.reference_price_date,
+        "source": prof.sources["reference_price_usd_per_hour"],
+    }
 
 
 def _inverse(q: Quantity) -> Quantity:

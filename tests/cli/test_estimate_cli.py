@@ -159,6 +159,25 @@ def test_energy_cost_emissions_acceptance_command(cli):
     assert r.code == 0 and "energy:" in r.out and "kWh" in r.out and "USD" in r.out
 
 
+def test_cost_falls_back_to_the_reference_price_and_says_so(cli):
+    argv = ("estimate", "hardware", "--device", "H100", "--count", 8, "--days", 2, "--cost")
+    d = cli(*argv, "--json").json()
+    ref = d["cost"]["inputs"]["reference_price"]
+    assert d["cost"]["inputs"]["price_source"] == "reference"
+    assert set(ref) == {"device", "usd_per_hour", "date", "source"}
+    assert d["cost"]["value"] == pytest.approx(8 * 48 * ref["usd_per_hour"], rel=1e-12)
+    r = cli(*argv)
+    assert r.code == 0
+    assert f"reference price {ref['usd_per_hour']:g} USD per device-hour, {ref['date']}" in r.out
+    assert ref["source"] in r.out
+    # a price given still wins, and no reference is printed
+    r = cli(*argv, "--price-per-hour", "1.5")
+    assert r.code == 0 and "reference price" not in r.out
+    d = cli(*argv, "--price-per-hour", "1.5", "--json").json()
+    assert d["cost"]["value"] == pytest.approx(8 * 48 * 1.5, rel=1e-12)
+    assert d["cost"]["inputs"]["price_source"] == "given"
+
+
 @pytest.mark.parametrize(
     "argv, flag",
     [
@@ -170,7 +189,8 @@ def test_energy_cost_emissions_acceptance_command(cli):
     ],
 )
 def test_energy_cost_bad_input_names_the_flag(cli, argv, flag):
-    r = cli("estimate", "hardware", "--device", "A100", "--days", 1, *argv)
+    # K80: a profile with no reference price, so --cost alone needs a price
+    r = cli("estimate", "hardware", "--device", "K80", "--days", 1, *argv)
     assert r.code == 2 and flag in r.err and r.out == ""
 
 

@@ -3,13 +3,16 @@ closed form when every input is lognormal."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import pytest
 
 from computesim.core.cost import cost, emissions, energy, parse_intensity
 from computesim.core.methods import estimate_hardware
 from computesim.errors import InputError
+from computesim.hardware_profiles import find_profile
 from computesim.uncertainty.band import band, model_of
 
 Z95 = 1.6448536269514722
@@ -47,13 +50,47 @@ def test_cost_rented_and_amortised_by_hand():
     c = cost(hw, purchase_usd=25_000, lifetime_years=5, overhead=1.5)
     assert c.value == pytest.approx(hours * 25_000 / (5 * 8766) * 1.5, rel=1e-12)
     with pytest.raises(InputError) as err:
-        cost(hw)
+        cost(estimate_hardware(device="K80", count=8, days=1))  # no reference price
+    assert err.value.field == "price_per_hour"
+    with pytest.raises(InputError) as err:
+        cost(hw, price_per_hour=2.0, purchase_usd=25_000)
     assert err.value.field == "price_per_hour"
     with pytest.raises(InputError):
         energy(hw, pue=0.9)
     with pytest.raises(InputError) as err:
         energy(estimate_hardware(tflops=100, days=1))
     assert err.value.field == "power_w"
+
+
+@pytest.mark.parametrize("device", ["H100", "A100", "V100"])
+def test_cost_falls_back_to_the_profiles_dated_reference_price(device):
+    hw = estimate_hardware(device=device, count=16, days=3)
+    prof = find_profile(device)
+    assert prof.reference_price_usd_per_hour is not None
+    c = cost(hw)
+    hours = 16 * 3 * 24
+    assert c.value == pytest.approx(hours * prof.reference_price_usd_per_hour, rel=1e-12)
+    assert c.inputs["price_source"] == "reference"
+    ref = c.inputs["reference_price"]
+    assert ref == {
+        "device": prof.name,
+        "usd_per_hour": prof.reference_price_usd_per_hour,
+        "date": prof.reference_price_date,
+        "source": prof.sources["reference_price_usd_per_hour"],
+    }
+    assert re.fullmatch(r"\d{4}-\d{2}", ref["date"]) and "http" in ref["source"]
+    json.dumps(c.to_dict(), allow_nan=False)
+    # a price the user gives still wins, and then no reference is reported
+    given = cost(hw, price_per_hour=0.5)
+    assert given.value == pytest.approx(hours * 0.5, rel=1e-12)
+    assert given.inputs["price_source"] == "given" and "reference_price" not in given.inputs
+    assert cost(hw, purchase_usd=10_000).inputs["basis"] == "amortised"
+
+
+def test_cost_without_a_device_needs_a_price():
+    with pytest.raises(InputError) as err:
+        cost(estimate_hardware(tflops=100, count=8, days=1))
+    assert err.value.field == "price_per_hour" and "device profile" in str(err.value)
 
 
 def _sd(*intervals):

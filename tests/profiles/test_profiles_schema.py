@@ -201,3 +201,53 @@ def test_tdp_may_be_left_out_only_with_a_source_saying_so(tmp_path):
     text = no_tdp.replace('tdp_w = "test datasheet"', 'tdp_w = "Not published by the maker"')
     prof = load_profile_file(_write(tmp_path, text, "no_tdp.toml"))
     assert prof.tdp_w is None and prof.to_dict()["tdp_w"] is None
+
+
+_PRICED = GOOD.replace(
+    "tdp_w = 150\n",
+    'tdp_w = 150\nreference_price_usd_per_hour = 1.25\nreference_price_date = "2026-09"\n',
+).replace(
+    'tdp_w = "test datasheet"\n',
+    'tdp_w = "test datasheet"\nreference_price_usd_per_hour = "test page"\n',
+)
+
+
+def test_reference_price_loads_with_its_date_and_source(tmp_path):
+    prof = load_profile_file(_write(tmp_path, _PRICED, "priced_gpu.toml"))
+    assert prof.reference_price_usd_per_hour == 1.25 and prof.reference_price_date == "2026-09"
+    d = prof.to_dict()
+    assert d["reference_price_usd_per_hour"] == 1.25 and d["reference_price_date"] == "2026-09"
+    assert d["sources"]["reference_price_usd_per_hour"] == "test page"
+    plain = load_profile_file(_write(tmp_path, GOOD, "plain_gpu.toml"))
+    assert (
+        plain.reference_price_usd_per_hour is None
+        and plain.to_dict()["reference_price_date"] is None
+    )
+
+
+@pytest.mark.parametrize(
+    "old, new, fields",
+    [  # a price without its date, with a malformed date, without its source
+        ('reference_price_date = "2026-09"\n', "", ["reference_price_date"]),
+        ('"2026-09"', '"2026-13"', ["reference_price_date", "2026-13"]),
+        ('"2026-09"', '"September 2026"', ["reference_price_date"]),
+        ('"2026-09"', "2026-09-20", ["reference_price_date"]),
+        (
+            'reference_price_usd_per_hour = "test page"\n',
+            "",
+            ["source", "reference_price_usd_per_hour"],
+        ),
+        (
+            'reference_price_usd_per_hour = "test page"',
+            'reference_price_usd_per_hour = " "',
+            ["source"],
+        ),
+        ("= 1.25", "= -1.25", ["reference_price_usd_per_hour", "positive"]),
+        ("= 1.25", '= "1.25"', ["reference_price_usd_per_hour", "number"]),
+        # a date or a source without a price
+        ("reference_price_usd_per_hour = 1.25\n", "", ["without reference_price_usd_per_hour"]),
+    ],
+)
+def test_reference_price_needs_a_date_and_a_source(tmp_path, old, new, fields):
+    assert old in _PRICED
+    _rejects(tmp_path, _PRICED.replace(old, new, 1), *fields)
