@@ -182,6 +182,25 @@ def _lerp(a, b, t):
     return np.where(t >= 0.5, b - d * (1 - t), a + d * t)
 
 
+def sample_probes(values, groups, place, n: int) -> np.ndarray:
+    """Two probes per wanted order statistic, (G, R, 2) order-preserving int64 keys: from a sample
+    ``values`` (float64, group of each in ``groups``) of a population of ``n`` per group, the
+    sample order statistics 6 standard errors (+3) either side of rank ``place[g, r]``. A group
+    with no sampled value gets probes 0 (outside every bracket: ``narrow`` ignores them)."""
+    G, R = place.shape
+    probes = np.zeros((G, R, 2), np.int64)
+    for g in range(G):
+        s = np.sort(values[groups == g])
+        m = len(s)
+        if m == 0:
+            continue
+        q = (place[g] + 0.5) / n
+        w = 6 * np.sqrt(m * q * (1 - q)) + 3
+        for j, at in enumerate((np.floor(q * m - w), np.ceil(q * m + w))):
+            probes[g, :, j] = s[np.clip(at.astype(np.int64), 0, m - 1)].view(np.int64)
+    return probes
+
+
 def narrow(probes, counts, ranks, lo_b, hi_b, c_lo, c_hi):
     """Order-statistic brackets narrowed by probes: each probe ``probes[..., j]`` (an
     order-preserving int64 key) strictly inside its bracket (lo_b, hi_b) replaces the upper end

@@ -274,18 +274,7 @@ def order_fast(
     # 1. from a sample: order statistics a few standard errors each side of the targets
     if n > limit:
         sp, sg = _sample_products(plan, 1 << 18)
-        probes = np.empty((G, R, 2), np.int64)
-        for g in range(G):
-            s = np.sort(sp[sg == g])
-            m = len(s)
-            p = (place[g] + 0.5) / n
-            w = 6 * np.sqrt(m * p * (1 - p)) + 3
-            probes[g, :, 0] = s[np.clip(np.floor(p * m - w).astype(np.int64), 0, m - 1)].view(
-                np.int64
-            )
-            probes[g, :, 1] = s[np.clip(np.ceil(p * m + w).astype(np.int64), 0, m - 1)].view(
-                np.int64
-            )
+        probes = host.sample_probes(sp, sg, place, n)
         update(probes)
     # 2. interpolate on the count (bits ~ log value), a probe each side; halve when that stalls
     rounds = 0

@@ -105,6 +105,14 @@ def check_output(
     try:
         if p.is_dir():
             raise InputError(field, f"{p} is a directory")
+    except OSError as exc:
+        raise InputError(field, f"{_short(str(p))}: {describe_os_error(exc)}") from None
+    return _check_target(p, parent, overwrite, field)
+
+
+def _check_target(p: Path, parent: Path, overwrite: bool, field: str) -> Path:
+    """``p`` may be written: absent (or ``overwrite``), in an existing, writable ``parent``."""
+    try:
         if p.exists() and not overwrite:
             raise InputError(field, f"{p} exists; pass `overwrite` to replace it")
         if not parent.is_dir():
@@ -242,17 +250,7 @@ def check_dataset(path: str | Path, overwrite: bool = False, field: str = "out")
     p = Path(str(path).rstrip("/" + os.sep) or str(path))
     if p.suffix.lower() != ".parquet":
         raise InputError(field, f"{p}: a dataset directory's name ends in .parquet")
-    parent = _folder(p)
-    try:
-        if p.exists() and not overwrite:
-            raise InputError(field, f"{p} exists; pass `overwrite` to replace it")
-        if not parent.is_dir():
-            raise InputError(field, f"directory {parent} does not exist")
-    except OSError as exc:
-        raise InputError(field, f"{_short(str(p))}: {describe_os_error(exc)}") from None
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(field, f"directory {parent} is not writable")
-    return p
+    return _check_target(p, _folder(p), overwrite, field)
 
 
 def _remove(path: Path) -> None:

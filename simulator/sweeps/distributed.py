@@ -416,16 +416,7 @@ def _sample_probes(axes, const, group_axis, ranks, n: int, size: int = 1 << 18) 
     for a, ix in zip(axes, idx):
         p = p * np.asarray(a, np.float64)[ix]
     groups = idx[group_axis] if group_axis >= 0 else np.zeros(len(flat), np.int64)
-    G, R = ranks.shape
-    probes = np.empty((G, R, 2), np.int64)
-    for g in range(G):
-        s = np.sort(p[groups == g])
-        m = len(s)
-        q = (ranks[g] + 0.5) / n
-        w = 6 * np.sqrt(m * q * (1 - q)) + 3
-        for j, at in enumerate((np.floor(q * m - w), np.ceil(q * m + w))):
-            probes[g, :, j] = s[np.clip(at.astype(np.int64), 0, m - 1)].view(np.int64)
-    return probes
+    return host.sample_probes(p, groups, ranks, n)
 
 
 class ClusterBackend:
