@@ -24,6 +24,7 @@ _LAZY = {
     "energy": "computesim.core.cost:energy",
     "emissions": "computesim.core.cost:emissions",
     "cost": "computesim.core.cost:cost",
+    "reference_price": "computesim.core.cost:reference_price",
     "compare": "computesim.core.methods:compare",
     "reported": "computesim.core.methods:reported",
     "Estimate": "computesim.core.methods:Estimate",

@@ -55,6 +55,13 @@ def register(sub) -> None:
         "--price-per-hour",
         help="inverse and materialise: USD per device-hour (adds cost_usd; omitted if not given)",
     )
+    g.add_argument(
+        "--cost",
+        action="store_true",
+        default=None,
+        help="inverse and materialise: add cost_usd at --price-per-hour, or else at each device "
+        "profile's dated reference price (printed with its date and source)",
+    )
     g = p.add_argument_group(
         "uncertainty (materialise mode; give an axis as a range, e.g. --utilization '0.25 to 0.4')"
     )
@@ -128,6 +135,7 @@ def _kwargs(args) -> tuple[dict, set[str]]:
         "backend",
         "precision",
         "overwrite",
+        "cost",
     ):
         v = getattr(args, name)
         if v is not None:
@@ -200,15 +208,19 @@ def _report(args, kw: dict, result) -> int:
             "backend": meta.get("backend"),
             "shape": meta.get("shape"),
         }
+        summary |= {"prices": meta["prices"]} if meta.get("prices") else {}
         if args.json:
             emit_json(summary)
         else:
             print(
                 f"wrote {summary['points']} rows ({summary['mode']}, backend {summary['backend']}) to {result}"
             )
+            _print_prices(meta.get("prices"))
         return 0
     rows = result.to_pylist()
-    mode = json.loads((result.schema.metadata or {}).get(b"computesim.mode", b'""'))
+    stored = result.schema.metadata or {}
+    mode = json.loads(stored.get(b"computesim.mode", b'""'))
+    prices = json.loads(stored.get(b"computesim.prices", b"null"))
     if args.json:
         emit_json(
             {
@@ -217,6 +229,7 @@ def _report(args, kw: dict, result) -> int:
                 "points": sum(1 for _ in rows) if mode == "materialize" else None,
                 "rows": rows[:MAX_PRINT] if mode == "materialize" else rows,
             }
+            | ({"prices": prices} if prices else {})
         )
         return 0
     headers = list(result.column_names)
@@ -224,7 +237,17 @@ def _report(args, kw: dict, result) -> int:
     print(format_table(headers, [[_fmt(r[h]) for h in headers] for r in shown]))
     if len(shown) < len(rows):
         print(f"... {len(rows) - len(shown)} more rows; write them all with --out FILE.parquet")
+    _print_prices(prices)
     return 0
+
+
+def _print_prices(prices: dict | None) -> None:
+    """One line per device whose reference price gave cost_usd (--cost without --price-per-hour)."""
+    for ref in (prices or {}).values():
+        print(
+            f"price: {ref['device']} reference price {ref['usd_per_hour']:g} USD per device-hour, "
+            f"{ref['date']} (no --price-per-hour given; source: {ref['source']})"
+        )
 
 
 def _fmt(v):

@@ -258,16 +258,21 @@ def cost(
     return Product("cost", "USD", factors, inputs, hw.label)
 
 
-def reference_price(hw: Estimate) -> dict[str, Any]:
-    """The device profile's dated reference price for ``hw``: {device, usd_per_hour (per counted
-    device-hour), date ("YYYY-MM"), source}; InputError when the profile states none.
+def reference_price(hw: Estimate | str) -> dict[str, Any]:
+    """The dated reference price of the device of ``hw`` (a method-2 estimate, or a device name as
+    ``find_profile`` reads it): {device, usd_per_hour (per device-hour), date ("YYYY-MM"),
+    source}; InputError naming ``price_per_hour`` when there is no profile or it states no price.
 
     >>> from computesim.core.methods import estimate_hardware
     >>> ref = reference_price(estimate_hardware(device="A100", count=8, days=1))
     >>> ref["usd_per_hour"] > 0, len(ref["date"])  # USD per device-hour, "YYYY-MM"
     (True, 7)
+    >>> reference_price("NVIDIA H100") == reference_price(
+    ...     "H100 SXM5"
+    ... )  # names as datasets spell them
+    True
     """
-    device = hw.inputs.get("device")
+    device = hw if isinstance(hw, str) else hw.inputs.get("device")
     if device is None:
         raise InputError(
             "price_per_hour",

@@ -140,6 +140,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("solve", section="inverse"),
     Option("pue", section="inverse"),
     Option("price_per_hour", section="inverse"),
+    Option("cost", section="inverse"),
     Option("method_error"),
     Option("p_above"),
     Option("samples"),

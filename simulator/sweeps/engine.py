@@ -23,7 +23,14 @@ from computesim.io import arrow as arrow_io
 from computesim.io.stream import write_batches
 from computesim.sweeps import distributed
 from computesim.sweeps.bands import InverseBand, append_band_columns, band_fields
-from computesim.sweeps.costs import CostColumns, append_cost_columns, cost_fields, with_cost_columns
+from computesim.sweeps.costs import (
+    append_cost_columns,
+    cost_columns,
+    cost_fields,
+    price_meta,
+    reference_prices,
+    with_cost_columns,
+)
 from computesim.sweeps.distributed import Cluster, ClusterBackend, RowsJob
 from computesim.sweeps.grid import Grid, build_grid, check_range
 from computesim.sweeps.modes import (
@@ -57,11 +64,10 @@ def run_materialize(
     )
     check_range(grid)
     bands = req.bands
-    costs = CostColumns(req.pue, req.price_per_hour)
-    costs.check(grid)
+    costs, cost_meta = cost_columns(grid, req.pue, req.price_per_hour, req.cost)
     meta = _meta(grid, req.mode, req.backend.name)
     meta |= {"bands": bands.to_meta()} if bands.active else {}
-    meta |= {"pue": req.pue, "price_per_hour_usd": req.price_per_hour} if costs.active else {}
+    meta |= cost_meta
     shared = bands.shared() if bands.active else None  # U's band: once per sweep
     import pyarrow as pa
 
@@ -146,13 +152,16 @@ def run_inverse(
                 "float64 range for this grid",
             )
     pue = 1.0 if req.pue is None else req.pue
-    inv = Inverse(what, tgt, pue, req.price_per_hour)
+    prices, refs = (None, None)
+    if req.cost and req.price_per_hour is None:  # each device's reference price
+        prices, refs = reference_prices(grid)
+    inv = Inverse(what, tgt, pue, req.price_per_hour, prices)
     meta = _meta(grid, "inverse", req.backend.name) | {
         "target_flop": tgt,
         "solve": what,
         "pue": pue,
-        "price_per_hour_usd": req.price_per_hour,
     }
+    meta |= price_meta(req.price_per_hour, refs)
     band = None
     if req.bands.active:  # the band of 1/U: once per sweep
         band = InverseBand.of(req.bands, what, inv.needed_name, inv.scaled_names(grid))
@@ -168,7 +177,7 @@ def run_inverse(
         return distributed.rows(cluster, job, req.out, req.overwrite, progress)
     if req.out is None and band is None:
         table = inverse_table(
-            grid, what, tgt, pue, req.price_per_hour, req.backend, req.chunk_points
+            grid, what, tgt, pue, req.price_per_hour, req.backend, req.chunk_points, prices
         )
         return _finish(table, meta, None, req.overwrite)
     batches = inverse_batches(grid, req.backend, inv, req.chunk_points, reuse=req.out is not None)
@@ -214,6 +223,7 @@ def sweep(
     solve: str | None = None,
     pue: float | None = None,
     price_per_hour: float | None = None,
+    cost: bool = False,
     precision: str | None = None,
     max_points: int | None = None,
     chunk_points: int = CHUNK_POINTS,
@@ -235,7 +245,11 @@ def sweep(
     gets its profile's default (0.33 GPU/TPU, 0.17 CPU; the ``utilization`` column says which).
     ``mode``: materialize (every point), reduce (``threshold`` count, min/max, ``quantiles``, by
     ``group_by``) or inverse (for ``target``: days or devices needed, device-hours, kWh with
-    ``pue``, USD with ``price_per_hour``). Computes are text with a unit ("1e25FLOP") or numbers
+    ``pue``, USD with ``price_per_hour``). ``pue`` in materialise mode adds device_hours and
+    energy_kwh; ``price_per_hour`` (USD per device-hour) adds cost_usd in either mode, and so does
+    ``cost=True`` without a price, at each device profile's dated reference price (recorded per
+    device in the table's metadata ``prices``: price, date, source; InputError when a device has
+    none, or for ``tflops`` without a profile). Computes are text with a unit ("1e25FLOP") or numbers
     in FLOP. ``backend``: auto | reference | numba | cuda (every mode). ``max_points``: grid size
     guard (positive integer); ``chunk_points``: points per streamed chunk. ``progress``: True for
     a bar on stderr (a terminal only), or a callback ``progress(points_done, points_total)``.
@@ -278,6 +292,7 @@ def sweep(
         solve=solve,
         pue=pue,
         price_per_hour=price_per_hour,
+        cost=cost,
         precision=precision,
         max_points=max_points,
         chunk_points=chunk_points,

@@ -189,7 +189,12 @@ class Inverse:
     solve: str
     target: float
     pue: float = 1.0
-    price_per_hour: float | None = None
+    price_per_hour: float | None = None  #: USD per device-hour, every device
+    device_prices: tuple[float, ...] | None = None  #: USD per device-hour, by device code
+
+    @property
+    def priced(self) -> bool:
+        return self.price_per_hour is not None or self.device_prices is not None
 
     @property
     def needed_name(self) -> str:
@@ -199,7 +204,7 @@ class Inverse:
     def scaled_names(self, grid: Grid) -> list[str]:
         """The columns proportional to device-hours: device_hours, energy_kwh, cost_usd."""
         names = ["device_hours"] + (["energy_kwh"] if grid.device >= 0 else [])
-        return names + (["cost_usd"] if self.price_per_hour is not None else [])
+        return names + (["cost_usd"] if self.priced else [])
 
     def fields(self, grid: Grid) -> list:
         import pyarrow as pa
@@ -220,7 +225,7 @@ def inverse_batches(
 ):
     """Yield RecordBatches, per point of the remaining axes: the days (or devices) needed to reach
     ``inv.target`` FLOP, the device-hours, energy in kWh (device TDP x PUE) and cost in USD
-    (device-hours x price). ``reuse``, ``start``, ``stop`` as for materialize_batches."""
+    (device-hours x the price, or x each device's price). ``reuse``, ``start``, ``stop`` as for materialize_batches."""
     import pyarrow as pa
 
     schema = pa.schema(inv.fields(grid))
@@ -247,6 +252,8 @@ def inverse_batches(
             extra.append(hours * tdp[codes] / 1000.0 * inv.pue)
         if inv.price_per_hour is not None:
             extra.append(hours * inv.price_per_hour)
+        elif inv.device_prices is not None:
+            extra.append(hours * np.asarray(inv.device_prices)[codes])
         yield pa.RecordBatch.from_arrays(
             axis_arrays(grid, vals, codes) + [pa.array(x) for x in extra], schema=schema
         )
@@ -260,11 +267,12 @@ def inverse_table(
     price_per_hour: float | None = None,
     backend=None,
     chunk: int = CHUNK_POINTS,
+    device_prices: tuple[float, ...] | None = None,
 ):
     """inverse_batches as one pyarrow Table (``backend``: a kernels Backend, default reference)."""
     import pyarrow as pa
 
-    inv = Inverse(solve, target, pue, price_per_hour)
+    inv = Inverse(solve, target, pue, price_per_hour, device_prices)
     be = backend or get_backend("reference")
     batches = list(inverse_batches(grid, be, inv, chunk, reuse=False))
     return pa.Table.from_batches(batches, schema=pa.schema(inv.fields(grid))).combine_chunks()

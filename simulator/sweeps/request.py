@@ -177,6 +177,7 @@ class SweepRequest:
     solve: str | None = None
     pue: float | None = None  #: inverse (default 1) and materialise (energy column when given)
     price_per_hour: float | None = None
+    cost: bool = False  #: cost_usd: at price_per_hour, else each device's reference price
     client: Any = None  #: a distributed.Client or scheduler text (see cluster.connect)
     parts: int | None = None  #: partitions of a cluster run (None: a multiple of the workers)
 
@@ -228,6 +229,7 @@ def parse_request(
     solve: Any = None,
     pue: Any = None,
     price_per_hour: Any = None,
+    cost: Any = False,
     precision: Any = None,
     max_points: Any = None,
     chunk_points: Any = CHUNK_POINTS,
@@ -242,6 +244,7 @@ def parse_request(
     """``sweep()``'s arguments (``factors``: the axes) checked into a SweepRequest; InputError
     naming the parameter otherwise."""
     overwrite, force_mc = parse_flag(overwrite, "overwrite"), parse_flag(force_mc, "force_mc")
+    cost = parse_flag(cost, "cost")
     mode, backend = _text(mode, "mode"), _text(backend, "backend")
     precision, group_by, solve = (
         _text(precision, "precision"),
@@ -280,7 +283,7 @@ def parse_request(
         "threshold, quantiles or group_by",
     )
     _only_in(mode, {"target": target, "solve": solve}, "inverse", "give target")
-    for field_, v in {"pue": pue, "price_per_hour": price_per_hour}.items():
+    for field_, v in {"pue": pue, "price_per_hour": price_per_hour, "cost": cost or None}.items():
         if v is not None and mode == "reduce":  # columns of materialise and inverse mode
             raise InputError(
                 field_, "only used in materialise or inverse mode; this sweep is in reduce mode"
@@ -315,6 +318,7 @@ def parse_request(
         None
         if price_per_hour is None
         else require_positive("price_per_hour", _real(price_per_hour, "price_per_hour")),
+        cost or price_per_hour is not None,
         client,
         None if parts is None else _whole(parts, "parts"),
     )

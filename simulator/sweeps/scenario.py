@@ -98,6 +98,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "solve": _text,
     "pue": _positive,
     "price_per_hour": _positive,
+    "cost": _bool,
 } | {a.name: _device if a.check == "device" else _axis for a in AXES.values()}
 
 

@@ -65,6 +65,46 @@ def test_materialise_energy_and_cost_columns(run, tmp_path):
         assert r["cost_usd"] == pytest.approx(r["count"] * r["days"] * 24 * 0.5)
 
 
+def test_cost_at_reference_prices_text_json_and_file(run, tmp_path):
+    """--cost without --price-per-hour: each device at its profile's dated reference price, said."""
+    from computesim.hardware_profiles import find_profile
+
+    argv = ["--device", "H100,A100", "--count", "8,64", "--days", "30", "--cost", "--no-progress"]
+    code, stdout, err = run(*argv)
+    assert code == 0, err
+    lines = [x for x in stdout.splitlines() if x.startswith("price: ")]
+    assert len(lines) == 2
+    for name in ("H100", "A100"):
+        p = find_profile(name)
+        line = next(x for x in lines if p.name in x)
+        assert f"{p.reference_price_usd_per_hour:g} USD per device-hour" in line
+        assert p.reference_price_date in line and "lambda.ai" in line
+    code, stdout, err = run(*argv, "--json")
+    assert code == 0, err
+    doc = json.loads(stdout)
+    for r in doc["rows"]:
+        price = doc["prices"][r["device"]]["usd_per_hour"]
+        assert r["cost_usd"] == pytest.approx(r["count"] * 30 * 24 * price)
+    out = tmp_path / "c.parquet"
+    code, stdout, err = run(*argv, "--out", str(out))
+    assert code == 0 and stdout.count("price: ") == 2, err
+    assert arrow_io.read_metadata(out)["prices"] == doc["prices"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--device", "TPU v5p", "--count", "8", "--days", "1", "--cost"],
+        ["--tflops", "100", "--count", "8", "--target", "1e24FLOP", "--cost"],
+    ],
+)
+def test_cost_without_any_price_is_one_line_exit_2(run, tmp_path, argv):
+    out = tmp_path / "x.parquet"
+    code, stdout, err = run(*argv, "--out", str(out), "--no-progress")
+    assert code == 2 and err.startswith("computesim: error: --price-per-hour: "), err
+    assert err.count("\n") == 1 and stdout == "" and not out.exists()
+
+
 def test_reduce_json(run):
     code, stdout, err = run(
         *CARD,

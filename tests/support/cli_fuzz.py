@@ -601,6 +601,7 @@ SWEEP = {
     "--solve": pool(["days", "count"], ["hours", ""]),
     "--pue": pool(["1.1", "1"], ["0", "-1", "nan", "0.5"]),
     "--price-per-hour": pool(["2", "0.5"], ["-2", "nan"]),
+    "--cost": FLAG,
     "--method-error": pool(FACTORS, BAD_FACTORS),
     "--p-above": pool(COMPUTE[:3], BAD_COMPUTE),
     "--samples": pool(SAMPLES[:3], BAD_SAMPLES),
@@ -817,6 +818,7 @@ RECIPES = {
         ["--device", "--days", "--threshold"],
         ["--tflops", "--days", "--quantiles"],
         ["--device", "--count", "--days", "--utilization"],
+        ["--device", "--count", "--days", "--cost"],
     ],
     "trend": [
         ["--examples"],

@@ -3,6 +3,8 @@ in memory and streamed, NaN where no TDP is published, refused where they cannot
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
@@ -90,3 +92,101 @@ def test_refused_where_they_cannot_apply(kw, field):
     with pytest.raises(InputError) as e:
         computesim.sweep(**kw)
     assert e.value.field == field, e.value
+
+
+# ---- cost at each device's reference price (cost=True without price_per_hour) ----------------
+
+
+def _ref(device: str) -> dict:
+    """The profile's own price, date and source, read from the profile (not typed in here)."""
+    p = find_profile(device)
+    return {
+        "usd_per_hour": p.reference_price_usd_per_hour,
+        "date": p.reference_price_date,
+        "source": p.sources["reference_price_usd_per_hour"],
+    }
+
+
+def _meta(table) -> dict:
+    return {
+        k.decode().removeprefix("computesim."): json.loads(v)
+        for k, v in (table.schema.metadata or {}).items()
+        if k.startswith(b"computesim.") and k != b"computesim.version"
+    }
+
+
+def test_cost_falls_back_to_each_devices_reference_price():
+    t = computesim.sweep(device=["A100", "H100", "V100"], count=[8, 64], days=[1, 30], cost=True)
+    assert t.column_names[-2:] == ["device_hours", "cost_usd"]
+    for r in t.to_pylist():
+        price = _ref(r["device"])["usd_per_hour"]
+        assert price > 0
+        assert r["cost_usd"] == pytest.approx(r["count"] * r["days"] * 24 * price, rel=1e-12)
+    prices = {r["device"]: r["cost_usd"] / r["device_hours"] for r in t.to_pylist()}
+    assert len(set(prices.values())) == 3  # each device at its own price, not one for all
+    meta = _meta(t)
+    assert meta["price_source"] == "reference" and meta["price_per_hour_usd"] is None
+    assert set(meta["prices"]) == set(prices)
+    for name, ref in meta["prices"].items():
+        assert ref == {"device": name, **_ref(name)}
+        assert len(ref["date"]) == 7 and ref["source"]
+
+
+def test_a_given_price_wins_over_the_reference():
+    t = computesim.sweep(device=["A100", "H100"], count=8, days=2, cost=True, price_per_hour=2.5)
+    for r in t.to_pylist():
+        assert r["cost_usd"] == pytest.approx(8 * 48 * 2.5)
+    meta = _meta(t)
+    assert meta["price_source"] == "given" and meta["price_per_hour_usd"] == 2.5
+    assert "prices" not in meta
+
+
+def test_reference_cost_with_energy_streamed_equals_memory(tmp_path):
+    kw = dict(device=["A100", "B200"], count="1:1000:5log", days=[3, 9], pue=1.1, cost=True)
+    mem = computesim.sweep(**kw)
+    path = computesim.sweep(**kw, out=tmp_path / "r.parquet", chunk_points=3)
+    disk = pq.read_table(path)
+    assert disk.column_names == mem.column_names
+    np.testing.assert_allclose(disk["cost_usd"].to_numpy(), mem["cost_usd"].to_numpy(), rtol=0)
+    assert json.loads(disk.schema.metadata[b"computesim.prices"]) == _meta(mem)["prices"]
+
+
+def test_inverse_cost_at_reference_prices_with_its_band():
+    t = computesim.sweep(
+        device=["H100", "A100"], count=1024, target="1e25FLOP", utilization="0.3 to 0.5", cost=True
+    )
+    for r in t.to_pylist():
+        price = _ref(r["device"])["usd_per_hour"]
+        assert r["cost_usd"] == pytest.approx(r["device_hours"] * price, rel=1e-12)
+        for q in ("p5", "p50", "p95"):
+            assert r[f"cost_usd_{q}"] == pytest.approx(r[f"device_hours_{q}"] * price, rel=1e-12)
+    assert _meta(t)["price_source"] == "reference"
+
+
+@pytest.mark.parametrize(
+    "kw, field, words",
+    [
+        (dict(device="TPU v5e", count=8, days=1), "price_per_hour", "TPU v5e has no reference"),
+        (dict(device="A100,H800", count=8, days=1), "price_per_hour", "H800"),
+        (dict(tflops=100, count=8, days=1), "price_per_hour", "tflops"),
+        (dict(device="A100", count=8, target="1e24FLOP"), None, None),  # inverse works
+        (dict(device="P100 PCIe", target="1e24FLOP", count=8), "price_per_hour", "P100"),
+        (dict(macs=1e9, examples=1e6), "cost", "method-2"),
+        (dict(device="A100", days=1, threshold="1e20FLOP"), "cost", "reduce mode"),
+    ],
+)
+def test_cost_without_a_reference_price_is_refused(kw, field, words):
+    if field is None:
+        assert "cost_usd" in computesim.sweep(**kw, cost=True).column_names
+        return
+    with pytest.raises(InputError) as e:
+        computesim.sweep(**kw, cost=True)
+    assert e.value.field == field and words in str(e.value), e.value
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_cost_must_be_a_bool(bad):
+    with pytest.raises(InputError) as e:
+        computesim.sweep(device="A100", count=8, days=1, cost=bad)
+    assert e.value.field == "cost"

@@ -15,3 +15,14 @@ def test_cost_columns_on_a_cluster(dask_client, parts, extra):
     got = sweep(client=dask_client, parts=parts, **kw, **extra)
     assert "energy_kwh" in got.column_names and got.schema.equals(one.schema)
     assert got.equals(one)
+
+
+@pytest.mark.parametrize("mode", ["materialize", "inverse"])
+def test_reference_prices_on_a_cluster(dask_client, mode):
+    """cost without a price: each device's reference price, the one-machine table and metadata."""
+    kw = dict(device="A100,H100 SXM", count="1,8", cost=True)
+    kw |= {"days": "1:30:4"} if mode == "materialize" else {"target": "1e24FLOP"}
+    one = sweep(**kw)
+    got = sweep(client=dask_client, parts=3, **kw)
+    assert "cost_usd" in got.column_names and got.equals(one)
+    assert got.schema.metadata[b"computesim.prices"] == one.schema.metadata[b"computesim.prices"]
