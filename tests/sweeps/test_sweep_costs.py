@@ -190,3 +190,17 @@ def test_cost_must_be_a_bool(bad):
     with pytest.raises(InputError) as e:
         computesim.sweep(device="A100", count=8, days=1, cost=bad)
     assert e.value.field == "cost"
+
+
+def test_scenario_file_sets_cost(tmp_path):
+    from computesim.sweeps import scenario
+
+    good = tmp_path / "s.toml"
+    good.write_text('[inverse]\ncost = true\n[axes]\ndevice = "A100"\ncount = 8\ndays = 1\n')
+    kw = scenario.load(good)
+    assert kw["cost"] is True and "cost_usd" in computesim.sweep(**kw).column_names
+    bad = tmp_path / "b.toml"
+    bad.write_text('[inverse]\ncost = "yes"\n[axes]\ndevice = "A100"\ncount = 8\ndays = 1\n')
+    with pytest.raises(InputError) as e:
+        scenario.load(bad)
+    assert e.value.field.endswith(": cost")
