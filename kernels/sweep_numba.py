@@ -182,17 +182,50 @@ def _band(values, offsets, sizes, const, ax, ay, px, py, group, lo, hi, n_outer,
     G, R = hi.shape
     k = sizes.shape[0]
     part = np.zeros((nb, G, R), np.int64)
+    counting = out.shape[0] == 0 and np.all(lo == -np.inf)
     for b in prange(nb):
         idx = np.empty(k, np.int64)
+        c = np.empty(R, np.int64)
         for o in range(b, n_outer, nb):
             _outer_index(o, sizes, ax, ay, idx)
             g = idx[group] if group >= 0 else 0
+            if counting:  # all R thresholds in one walk
+                _count_walk(
+                    values, offsets, sizes, const, ax, ay, px, py, idx, hi[g], c, part[b, g]
+                )
+                continue
             for r in range(R):
                 pos = starts[b, g, r] + part[b, g, r] if out.shape[0] > 0 else 0
                 part[b, g, r] += _walk(
                     values, offsets, sizes, const, ax, ay, px, py, idx, lo[g, r], hi[g, r], out, pos
                 )
     return part
+
+
+@njit(cache=True)
+def _count_walk(values, offsets, sizes, const, ax, ay, px, py, idx, hi, c, acc):
+    """acc[r] += points of the (ax, ay) plane at idx with product <= hi[r], for every r in one
+    walk of the sorted x axis (pointers c, one per threshold): as ``_walk`` with lo = -inf."""
+    k = sizes.shape[0]
+    nx, ny, R = px.shape[0], py.shape[0], hi.shape[0]
+    xo, yo = offsets[ax], offsets[ay]
+    pre = _mul(values, offsets, const, idx, 0, ax)
+    c[:] = ny
+    for i in range(nx):
+        pi = _mul(values, offsets, pre * values[xo + px[i]], idx, ax + 1, ay)
+        alive = False
+        for r in range(R):
+            cr = c[r]
+            while cr > 0:
+                if _mul(values, offsets, pi * values[yo + py[cr - 1]], idx, ay + 1, k) > hi[r]:
+                    cr -= 1
+                else:
+                    break
+            c[r] = cr
+            acc[r] += cr
+            alive = alive or cr > 0
+        if not alive:
+            break
 
 
 _NONE = np.empty(0)
@@ -203,7 +236,7 @@ def band_parts(
     plan: Plan, lo: np.ndarray, hi: np.ndarray, out: np.ndarray = _NONE, starts=None
 ) -> np.ndarray:
     """Per-block counts (nb, G, R) of points with lo < product <= hi (lo = -inf: count <= hi)."""
-    nb = max(1, min(plan.n_outer, 64))
+    nb = _blocks(plan)
     return _band(
         plan.values,
         plan.offsets,
@@ -234,16 +267,60 @@ BAND_MIN = 1 << 12  #: ... but at least this many per target
 
 
 def _sample_products(plan: Plan, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(products, groups) at ``n`` grid points drawn uniformly (fixed seed), in canonical order."""
+    """(products, groups) at ``n`` grid points drawn uniformly (fixed seed), in canonical order:
+    one index per axis, each uniform (a uniform flat index without unravelling it)."""
     rng = np.random.default_rng(seed)
-    total = int(np.prod(plan.sizes))
-    flat_ix = rng.integers(0, total, n) if total > n else np.arange(total)
-    idx = np.unravel_index(flat_ix, tuple(plan.sizes))
-    p = np.full(len(flat_ix), plan.const)
+    if int(np.prod(plan.sizes)) <= n:
+        idx = np.unravel_index(np.arange(int(np.prod(plan.sizes))), tuple(plan.sizes))
+    else:
+        idx = tuple(rng.integers(0, size, n) for size in plan.sizes)
+    p = np.full(len(idx[0]), plan.const)
     for a, ix in enumerate(idx):
-        p = p * plan.axes[a][ix]
-    g = idx[plan.group] if plan.group >= 0 else np.zeros(len(flat_ix), np.int64)
+        p *= plan.axes[a][ix]  # in place: the same rounding as p = p * a, left to right
+    g = idx[plan.group] if plan.group >= 0 else np.zeros(len(idx[0]), np.int64)
     return p, g
+
+
+@njit(cache=True)
+def _block_totals(sizes, ax, ay, group, n_outer, nb, G):
+    """Points per (block, group) of ``_band``'s blocks: block b walks outer indices b, b + nb, ..."""
+    tot = np.zeros((nb, G), np.int64)
+    idx = np.empty(sizes.shape[0], np.int64)
+    plane = sizes[ax] * sizes[ay]
+    for o in range(n_outer):
+        _outer_index(o, sizes, ax, ay, idx)
+        tot[o % nb, idx[group] if group >= 0 else 0] += plane
+    return tot
+
+
+def _blocks(plan: Plan) -> int:
+    """Blocks of outer combinations ``_band`` splits the work into (one per parallel item)."""
+    return max(1, min(plan.n_outer, 64))
+
+
+class _Seen:
+    """Per-block counts at every threshold counted so far, per group: so that a bracket's
+    per-block sizes (the gather's write positions) need no counting pass of their own."""
+
+    def __init__(self, plan: Plan, lo_b: np.ndarray, hi_b: np.ndarray) -> None:
+        nb = _blocks(plan)
+        total = _block_totals(
+            plan.sizes, plan.ax, plan.ay, plan.group, plan.n_outer, nb, plan.G
+        )  # (nb, G): the counts at each group's max; zero at the start below its min
+        self.bits = np.concatenate([lo_b[:, :1], hi_b[:, :1]], axis=1)  # (G, P)
+        self.parts = np.stack([np.zeros_like(total), total], axis=2)  # (nb, G, P)
+
+    def add(self, bits: np.ndarray, parts: np.ndarray) -> None:
+        """Thresholds ``bits`` (G, U) with per-block counts ``parts`` (nb, G, U)."""
+        self.bits = np.concatenate([self.bits, bits], axis=1)
+        self.parts = np.concatenate([self.parts, parts], axis=2)
+
+    def at(self, bits: np.ndarray) -> np.ndarray:
+        """Per-block counts (nb, G, R) at thresholds ``bits`` (G, R), each counted before."""
+        eq = self.bits[:, None, :] == bits[:, :, None]  # (G, R, P)
+        if not eq.any(axis=2).all():
+            raise AssertionError("order_fast: a bracket end was never counted")
+        return np.take_along_axis(self.parts, eq.argmax(axis=2)[None], axis=2)
 
 
 def order_fast(
@@ -256,7 +333,8 @@ def order_fast(
     side of the target, falling back to halving the bit-pattern interval; once a bracket holds few
     points they are gathered and the two ranks selected among them. ``place``: the rank each
     target's probes aim at (default ``ranks``); targets that share it (a quantile's two neighbouring
-    ranks) share probes, and equal thresholds are counted once.
+    ranks) share probes, and equal thresholds are counted once. The counting passes keep per-block
+    counts, so the gather writes each bracket's points in one pass, without counting them again.
     """
     place = ranks if place is None else place
     G, R = ranks.shape
@@ -265,10 +343,11 @@ def order_fast(
     hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
     c_lo, c_hi = np.zeros((G, R), np.int64), np.full((G, R), n, np.int64)
     limit = max(BAND_MIN, BAND_LIMIT // ranks.size)
+    seen = _Seen(plan, lo_b, hi_b)
 
     def update(probe_b):
         nonlocal lo_b, hi_b, c_lo, c_hi
-        c = counter_pairs(plan, probe_b)
+        c = counter_pairs(plan, probe_b, seen)
         lo_b, hi_b, c_lo, c_hi = host.narrow(probe_b, c, ranks, lo_b, hi_b, c_lo, c_hi)
 
     # 1. from a sample: order statistics a few standard errors each side of the targets
@@ -292,18 +371,28 @@ def order_fast(
         mid = lo_b + (hi_b - lo_b) // 2
         update(np.stack([a, b] + ([mid] if rounds else []), axis=2))
         rounds += 1
-    # 3. gather each bracket and select
-    uniq, inv = np.unique(np.concatenate([lo_b, hi_b]).T, axis=0, return_inverse=True)
+    return _gather_select(plan, ranks, lo_b, hi_b, c_lo, seen)
+
+
+def _gather_select(plan, ranks, lo_b, hi_b, c_lo, seen: _Seen) -> np.ndarray:
+    """Each bracket's points written in one pass (positions from the per-block counts already
+    taken), then the wanted ranks selected among them."""
+    G, R = ranks.shape
+    uniq, first, inv = np.unique(
+        np.concatenate([lo_b, hi_b]).T, axis=0, return_index=True, return_inverse=True
+    )
     inv = inv.ravel()
     lo_v = np.ascontiguousarray(uniq[:, :G].T).view(np.float64)
     hi_v = np.ascontiguousarray(uniq[:, G:].T).view(np.float64)
     U = lo_v.shape[1]
-    part = band_parts(plan, lo_v, hi_v)  # (nb, G, U)
+    part = seen.at(hi_b[:, first]) - seen.at(lo_b[:, first])  # (nb, G, U)
     size = part.sum(axis=0)
     seg = np.concatenate([[0], np.cumsum(size.ravel())[:-1]]).reshape(G, U)
     starts = seg[None, :, :] + np.cumsum(part, axis=0) - part
     out = np.empty(int(size.sum()))
-    band_parts(plan, lo_v, hi_v, out, np.ascontiguousarray(starts))
+    wrote = band_parts(plan, lo_v, hi_v, out, np.ascontiguousarray(starts))
+    if not np.array_equal(wrote, part):
+        raise AssertionError("order_fast: the gather wrote other counts than were counted")
     x = np.empty((G, R))
     for g in range(G):
         for u in range(U):
@@ -318,12 +407,17 @@ def order_fast(
     return x
 
 
-def counter_pairs(plan: Plan, probes_b: np.ndarray) -> np.ndarray:
-    """count_le at probe bit patterns (G, R, P) -> counts (G, R, P)."""
+def counter_pairs(plan: Plan, probes_b: np.ndarray, seen: _Seen | None = None) -> np.ndarray:
+    """count_le at probe bit patterns (G, R, P) -> counts (G, R, P); ``seen`` keeps the
+    per-block counts."""
     G, R, P = probes_b.shape
     uniq, inv = np.unique(probes_b.reshape(G, R * P).T, axis=0, return_inverse=True)
-    counts = count_le_plan(plan, np.ascontiguousarray(uniq.T).view(np.float64))
-    return counts[:, inv.ravel()].reshape(G, R, P)
+    bits = np.ascontiguousarray(uniq.T)
+    thr = bits.view(np.float64)
+    part = band_parts(plan, np.full(thr.shape, -np.inf), thr)
+    if seen is not None:
+        seen.add(bits, part)
+    return part.sum(axis=0)[:, inv.ravel()].reshape(G, R, P)
 
 
 def count_le(axes, const, thresholds, group_axis) -> np.ndarray:

@@ -241,3 +241,28 @@ def test_extremes_first_occurrence_when_products_round_to_a_tie(be):
     for g in (-1, 0, 2):
         for got, want in zip(be.extremes(axes, 1.0, g), ref.extremes(axes, 1.0, g)):
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("group", [-1, 0])
+def test_gather_reuses_the_counting_passes(monkeypatch, group):
+    """The bracket gather writes each bracket's points in one pass, at positions taken from the
+    per-block counts of the counting passes: no counting pass has a finite lower end, exactly one
+    pass writes, and the result is still the reference's."""
+    mod = get_backend("numba").sweep
+    monkeypatch.setattr(mod, "BAND_LIMIT", 64)
+    monkeypatch.setattr(mod, "BAND_MIN", 64)
+    calls = []
+    real = mod._band
+
+    def spy(*args):
+        lo, out = args[9], args[-1]
+        calls.append((bool(np.isfinite(lo).any()), out.shape[0] > 0))
+        return real(*args)
+
+    monkeypatch.setattr(mod, "_band", spy)
+    axes, const = grid(11, (7, 40, 30, 5))
+    qs = [0.05, 0.5, 0.95]
+    got = mod.quantiles(axes, const, qs, group)
+    np.testing.assert_allclose(got, ref.quantiles(axes, const, qs, group), rtol=RTOL)
+    assert [w for _, w in calls].count(True) == 1 and calls[-1][1]
+    assert not any(finite for finite, writes in calls if not writes), calls
