@@ -45,7 +45,7 @@ from computesim.data.table import Dataset
 from computesim.errors import InputError
 from computesim.hardware_profiles import find_profile
 from computesim.hardware_profiles.formats import precision_of
-from computesim.uncertainty.audit import ThresholdAudit, audit
+from computesim.uncertainty.audit import Records, ThresholdAudit, audit
 from computesim.uncertainty.band import MAX_FACTOR, PROBS, model_of, qname
 
 #: Confidence level -> factor f of its 90% interval [x/f, x*f] (assumptions: see the docstring).
@@ -84,7 +84,7 @@ class RowBands:
     table: Any
     audits: list[ThresholdAudit] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
-    disagreements: list[dict[str, Any]] = field(default_factory=list)  #: see ``disagreements``
+    disagreements: Sequence[dict[str, Any]] = field(default_factory=list)  #: ``disagreements``
 
     def counts(self) -> dict[str, int]:
         """Rows by band source, and rows without a band by reason."""
@@ -120,7 +120,7 @@ class RowBands:
             "rows": self.table.num_rows,
             "counts": self.counts(),
             "cross_checked": self.cross_checked(),
-            "disagreements": self.disagreements,
+            "disagreements": list(self.disagreements),
             "audit": [a.to_dict() for a in self.audits],
         }
 
@@ -286,9 +286,10 @@ def _cross_check_columns(
     return out
 
 
-def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[str, Any]]:
+def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> Records:
     """Rows whose re-derived compute differs from the recorded one by more than ``factor``
-    (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio."""
+    (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio
+    (records built when read: found here as arrays)."""
     import numpy as np
 
     found = []
@@ -298,25 +299,26 @@ def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[
             rows = np.flatnonzero(np.isfinite(r) & ((r > factor) | (r < 1 / factor)))
         found.append((rows, np.full(len(rows), k), r[rows]))
     rows, method, ratio = (np.concatenate(x) for x in zip(*found))
-    order = np.argsort(-np.abs(np.log(ratio)), kind="stable")
+    with np.errstate(divide="ignore"):
+        order = np.argsort(-np.abs(np.log(ratio)), kind="stable")
     rows, method, ratio = rows[order], method[order], ratio[order]
-    sub = table.take(rows)
-    again = np.where(
-        method == 0,
-        sub.column("rederived_hardware_flop").to_numpy(zero_copy_only=False),
-        sub.column("rederived_ops_flop").to_numpy(zero_copy_only=False),
-    )
-    cols = [sub.column(c).to_pylist() for c in ("row", "system", "flop", "peak_precision")]
-    out = []
-    for row, system, recorded, prec, m, f, x in zip(
-        *cols, method.tolist(), again.tolist(), ratio.tolist()
-    ):
-        d = {"row": row, "system": system, "method": ("hardware", "ops")[m]}
-        d |= {"recorded_flop": recorded, "rederived_flop": f, "ratio": x}
-        if m == 0:
-            d["peak_precision"] = prec
-        out.append(d)
-    return out
+    cols = ("row", "system", "flop", "peak_precision", "rederived_hardware_flop")
+
+    def records(at: Any) -> list[dict[str, Any]]:
+        sub = table.select([*cols, "rederived_ops_flop"]).take(rows[at])
+        row, system, recorded, prec, hw = (sub.column(c).to_pylist() for c in cols)
+        again = sub.column("rederived_ops_flop").to_pylist()
+        out = []
+        for i, m, x in zip(range(len(at)), method[at].tolist(), ratio[at].tolist()):
+            d = {"row": row[i], "system": system[i], "method": ("hardware", "ops")[m]}
+            d |= {"recorded_flop": recorded[i], "rederived_flop": (hw if m == 0 else again)[i]}
+            d["ratio"] = x
+            if m == 0:
+                d["peak_precision"] = prec[i]
+            out.append(d)
+        return out
+
+    return Records(len(rows), records)
 
 
 def _coded(arr: Any) -> tuple[list[Any], Any]:
@@ -599,12 +601,11 @@ def dataset_bands(
     q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
     mean = np.exp(mu + sd**2 / 2)
     exact = np.isfinite(mu)
-    erfc: Any = np.frompyfunc(math.erfc, 1, 1)
     above = np.full((n, len(thresholds)), np.nan)
     ok = np.isfinite(mu)
     for j, t in enumerate(thresholds):
-        zz = (math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2))
-        above[ok, j] = 0.5 * erfc(zz).astype(np.float64)
+        zz = ((math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2))).tolist()
+        above[ok, j] = 0.5 * np.fromiter(map(math.erfc, zz), np.float64, count=len(zz))
     if derived:
         from computesim.uncertainty.table import bands_table  # NumPy/kernels: only when needed
 
