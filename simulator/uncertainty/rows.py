@@ -357,9 +357,9 @@ def _text_of(values: Sequence[str | None], codes: Any) -> Any:
     import numpy as np
     import pyarrow as pa
 
-    codes = np.asarray(codes, np.int64)
+    codes = np.asarray(codes).astype(np.int32)  # the index type itself: no cast in pyarrow
     dictionary = pa.array(list(values) or [""], pa.string())
-    idx = pa.array(np.maximum(codes, 0), pa.int32(), mask=codes < 0)
+    idx = pa.array(codes, mask=codes < 0)
     return pa.DictionaryArray.from_arrays(idx, dictionary).cast(pa.string())
 
 
