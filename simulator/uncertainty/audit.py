@@ -21,7 +21,8 @@ LEVEL = 0.90  #: the interval reported for counts
 
 
 TRIM = 1e-18  #: pmf entries below this at either end are dropped (their mass is < n x TRIM)
-ALIGNED = 6  #: tree levels over each group's columns padded to a multiple of 2**ALIGNED
+ALIGNED = 10  #: at most this many tree levels over each group's columns padded to 2**levels
+PADDING = 1.25  #: ... while the padded columns are at most this many times the rows
 
 
 def _checked(probs: Sequence[float] | Any) -> Any:
@@ -74,8 +75,9 @@ def _group_pmfs(p: Any, group: Any, groups: int) -> list[tuple[Any, int]]:
     """(pmf, offset) of the count in each group (``group``: each row's group in 0..groups-1):
     every group's tree built at once, level by level (the rows' polynomials 1 - p + p z as
     columns, each with its own offset and window). Each group's columns are padded with the
-    polynomial 1 (p = 0) to a multiple of ``2**ALIGNED`` so that the first levels pair
-    neighbours; after them, a group with an odd count at a level pairs its last with 1."""
+    polynomial 1 (p = 0) to a multiple of 2**k (k up to ``ALIGNED``, padding up to ``PADDING``)
+    so that the first k levels pair neighbours; after them, a group with an odd count at a
+    level pairs its last with 1."""
     import numpy as np
 
     if not groups:
@@ -85,13 +87,18 @@ def _group_pmfs(p: Any, group: Any, groups: int) -> list[tuple[Any, int]]:
     g = group[mid].astype(np.int16 if groups < 2**15 else np.int64)
     order = np.argsort(g, kind="stable")
     counts = np.bincount(g, minlength=groups)
-    step = 1 << ALIGNED
-    width = np.maximum((counts + step - 1) // step, 1) * step  # columns of each group
+    aligned, width = 0, np.maximum(counts, 1)  # columns of each group
+    for k in range(1, ALIGNED + 1):  # as many aligned levels as cost at most PADDING more
+        w = np.maximum((counts + (1 << k) - 1) >> k, 1) << k
+        if w.sum() > PADDING * max(len(g), 1) + 64:
+            break
+        aligned, width = k, w
+    step = 1 << aligned
     at = np.cumsum(width) - width  # each group's first column
     q = np.zeros(int(width.sum()))
     q[np.arange(len(g)) - (np.cumsum(counts) - counts)[g[order]] + at[g[order]]] = p[mid][order]
     polys, off = np.stack([1 - q, q]), np.zeros(len(q), np.int64)
-    for _ in range(ALIGNED):  # neighbours: never two groups in a pair
+    for _ in range(aligned):  # neighbours: never two groups in a pair
         polys = _pairwise(polys[:, 0::2], polys[:, 1::2])
         off = off[0::2] + off[1::2]
         if len(polys) >= 16:
