@@ -598,14 +598,15 @@ def dataset_bands(
         elif isinstance(got_hw, tuple):
             st += f"; {got_hw[0]}"
         status[i] = status_texts.setdefault(st, len(status_texts))
-    q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
+    z_q = np.array([NormalDist().inv_cdf(p) for p in PROBS])
+    q = np.exp(mu + sd * z_q[:, None])  # q[j]: every row's quantile PROBS[j], contiguous
     mean = np.exp(mu + sd**2 / 2)
     exact = np.isfinite(mu)
-    above = np.full((n, len(thresholds)), np.nan)
+    above = np.full((len(thresholds), n), np.nan)  # above[j]: threshold j, contiguous
     ok = np.isfinite(mu)
     for j, t in enumerate(thresholds):
         zz = ((math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2))).tolist()
-        above[ok, j] = 0.5 * np.fromiter(map(math.erfc, zz), np.float64, count=len(zz))
+        above[j, ok] = 0.5 * np.fromiter(map(math.erfc, zz), np.float64, count=len(zz))
     if derived:
         from computesim.uncertainty.table import bands_table  # NumPy/kernels: only when needed
 
@@ -621,12 +622,13 @@ def dataset_bands(
             parts=parts,
         ).to_pydict()
         for j, p in enumerate(PROBS):
-            q[idx, j] = np.array(t[f"{qname(p)}_pfs_days"]) * units.PFS_DAY
+            q[j, idx] = np.array(t[f"{qname(p)}_pfs_days"]) * units.PFS_DAY
         mean[idx] = np.array(t["mean_pfs_days"]) * units.PFS_DAY
         exact[idx] = np.array(t["exact"], bool)
         for j, th in enumerate(thresholds):
-            above[idx, j] = t[f"p_above_{th:g}"]
+            above[j, idx] = t[f"p_above_{th:g}"]
     has = (source >= 0) & (status == 0)
+    no_band = ~has
     cols: dict[str, Any] = {"row": pa.array(np.arange(1, n + 1), pa.int64())}
     rc = ds.recognised.columns
     for role in ("name", "date"):
@@ -639,12 +641,12 @@ def dataset_bands(
     cols["band_source"] = _text_of(["bounds", "confidence", "hardware", "ops"], source)
     cols["confidence_used"] = _text_of(names, np.where(banded, lvl, -1))
     for j, p in enumerate(PROBS):
-        cols[f"{qname(p)}_flop"] = pa.array(q[:, j], pa.float64(), mask=~has)
-    cols["mean_flop"] = pa.array(mean, pa.float64(), mask=~has)
-    cols["spread_factor"] = pa.array(q[:, -1] / q[:, 2], pa.float64(), mask=~has)
+        cols[f"{qname(p)}_flop"] = pa.array(q[j], pa.float64(), mask=no_band)
+    cols["mean_flop"] = pa.array(mean, pa.float64(), mask=no_band)
+    cols["spread_factor"] = pa.array(q[-1] / q[2], pa.float64(), mask=no_band)
     cols["exact"] = pa.array(exact & has)
     for j, t in enumerate(thresholds):
-        cols[f"p_above_{t:g}"] = pa.array(above[:, j], pa.float64(), mask=~has)
+        cols[f"p_above_{t:g}"] = pa.array(above[j], pa.float64(), mask=no_band)
     hw_flop, ops_flop = hw.flop.copy(), ops.flop.copy()
     for i, dv in hw_d.items():
         hw_flop[i] = dv.flop
@@ -678,7 +680,7 @@ def dataset_bands(
     table = pa.table(cols)
     years = pc.fill_null(pc.year(cols["date"]), -1).to_numpy(zero_copy_only=False)
     audits = [
-        audit(t, np.where(has, above[:, j], np.nan), cols["system"], years)
+        audit(t, np.where(has, above[j], np.nan), cols["system"], years)
         for j, t in enumerate(thresholds)
     ]
     meta = {
