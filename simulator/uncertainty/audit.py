@@ -200,7 +200,12 @@ def count_interval(pmf: Sequence[float], level: float = LEVEL, offset: int = 0) 
 
 class Records(Sequence[dict[str, Any]]):
     """A list of row records (dicts) kept as columns: ``len`` and ``[i]`` without building the
-    others; the whole list built on first iteration (``build(positions)``: their records)."""
+    others; the whole list built on first iteration (``build(positions)``: their records).
+
+    >>> r = Records(3, lambda at: [{"row": int(i) + 1} for i in at])
+    >>> len(r), r[-1], r[:2] == [{"row": 1}, {"row": 2}], list(r)[0]
+    (3, {'row': 3}, True, {'row': 1})
+    """
 
     def __init__(self, n: int, build: Callable[[Any], list[dict[str, Any]]]) -> None:
         self._n, self._build = n, build
