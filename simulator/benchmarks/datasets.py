@@ -89,6 +89,20 @@ def _bands(size: int, backend: str) -> Case:
         assert np.allclose(t.column("p95_flop").to_numpy()[bnd], 3 * flop[bnd], rtol=1e-9)
         assert rb.cross_checked()["hardware"] == len(range(0, size, 10))
         assert math.isclose(t.column("p95_flop")[1].as_py(), 10 * flop[1], rel_tol=1e-9)  # Likely
+        # the audit and the lists (records built here, when read: not in the timed call)
+        p = t.column("p_above_1e+25").to_numpy(zero_copy_only=False)
+        (a,) = rb.audits
+        assert math.isclose(a.expected, p.sum(), rel_tol=1e-9)
+        assert a.interval[0] <= a.expected <= a.interval[1]
+        assert len(a.uncertain) == np.count_nonzero((p > 0.05) & (p < 0.95))
+        u = list(a.uncertain)
+        assert all(0.05 < x["p_above"] < 0.95 for x in u) and u[0]["p_above"] >= u[-1]["p_above"]
+        off = 0
+        for m in ("hardware", "ops"):
+            r = t.column(f"rederived_{m}_ratio").to_numpy(zero_copy_only=False)
+            off += np.count_nonzero((r > 3) | (r < 1 / 3))
+        assert len(rb.disagreements) == off > 0
+        assert all(d["ratio"] > 3 or d["ratio"] < 1 / 3 for d in rb.disagreements)
 
     return Case(lambda: fn(ds, thresholds=[1e25]), check, items=size, close=tmp.cleanup)
 

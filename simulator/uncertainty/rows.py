@@ -45,8 +45,9 @@ from computesim.data.table import Dataset
 from computesim.errors import InputError
 from computesim.hardware_profiles import find_profile
 from computesim.hardware_profiles.formats import precision_of
-from computesim.uncertainty.audit import ThresholdAudit, audit
+from computesim.uncertainty.audit import Records, ThresholdAudit, audit
 from computesim.uncertainty.band import MAX_FACTOR, PROBS, model_of, qname
+from computesim.uncertainty.erfc import erfc
 
 #: Confidence level -> factor f of its 90% interval [x/f, x*f] (assumptions: see the docstring).
 CONFIDENCE_FACTORS = {"Confident": 3.0, "Likely": 10.0, "Speculative": 30.0}
@@ -84,7 +85,7 @@ class RowBands:
     table: Any
     audits: list[ThresholdAudit] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
-    disagreements: list[dict[str, Any]] = field(default_factory=list)  #: see ``disagreements``
+    disagreements: Sequence[dict[str, Any]] = field(default_factory=list)  #: ``disagreements``
 
     def counts(self) -> dict[str, int]:
         """Rows by band source, and rows without a band by reason."""
@@ -120,7 +121,7 @@ class RowBands:
             "rows": self.table.num_rows,
             "counts": self.counts(),
             "cross_checked": self.cross_checked(),
-            "disagreements": self.disagreements,
+            "disagreements": list(self.disagreements),
             "audit": [a.to_dict() for a in self.audits],
         }
 
@@ -286,9 +287,10 @@ def _cross_check_columns(
     return out
 
 
-def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[str, Any]]:
+def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> Records:
     """Rows whose re-derived compute differs from the recorded one by more than ``factor``
-    (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio."""
+    (either way), largest disagreement first: row, system, method, recorded, re-derived, ratio
+    (records built when read: found here as arrays)."""
     import numpy as np
 
     found = []
@@ -298,25 +300,26 @@ def disagreements(table: Any, factor: float = DISAGREEMENT_FACTOR) -> list[dict[
             rows = np.flatnonzero(np.isfinite(r) & ((r > factor) | (r < 1 / factor)))
         found.append((rows, np.full(len(rows), k), r[rows]))
     rows, method, ratio = (np.concatenate(x) for x in zip(*found))
-    order = np.argsort(-np.abs(np.log(ratio)), kind="stable")
+    with np.errstate(divide="ignore"):
+        order = np.argsort(-np.abs(np.log(ratio)), kind="stable")
     rows, method, ratio = rows[order], method[order], ratio[order]
-    sub = table.take(rows)
-    again = np.where(
-        method == 0,
-        sub.column("rederived_hardware_flop").to_numpy(zero_copy_only=False),
-        sub.column("rederived_ops_flop").to_numpy(zero_copy_only=False),
-    )
-    cols = [sub.column(c).to_pylist() for c in ("row", "system", "flop", "peak_precision")]
-    out = []
-    for row, system, recorded, prec, m, f, x in zip(
-        *cols, method.tolist(), again.tolist(), ratio.tolist()
-    ):
-        d = {"row": row, "system": system, "method": ("hardware", "ops")[m]}
-        d |= {"recorded_flop": recorded, "rederived_flop": f, "ratio": x}
-        if m == 0:
-            d["peak_precision"] = prec
-        out.append(d)
-    return out
+    cols = ("row", "system", "flop", "peak_precision", "rederived_hardware_flop")
+
+    def records(at: Any) -> list[dict[str, Any]]:
+        sub = table.select([*cols, "rederived_ops_flop"]).take(rows[at])
+        row, system, recorded, prec, hw = (sub.column(c).to_pylist() for c in cols)
+        again = sub.column("rederived_ops_flop").to_pylist()
+        out = []
+        for i, m, x in zip(range(len(at)), method[at].tolist(), ratio[at].tolist()):
+            d = {"row": row[i], "system": system[i], "method": ("hardware", "ops")[m]}
+            d |= {"recorded_flop": recorded[i], "rederived_flop": (hw if m == 0 else again)[i]}
+            d["ratio"] = x
+            if m == 0:
+                d["peak_precision"] = prec[i]
+            out.append(d)
+        return out
+
+    return Records(len(rows), records)
 
 
 def _coded(arr: Any) -> tuple[list[Any], Any]:
@@ -355,9 +358,9 @@ def _text_of(values: Sequence[str | None], codes: Any) -> Any:
     import numpy as np
     import pyarrow as pa
 
-    codes = np.asarray(codes, np.int64)
+    codes = np.asarray(codes).astype(np.int32)  # the index type itself: no cast in pyarrow
     dictionary = pa.array(list(values) or [""], pa.string())
-    idx = pa.array(np.maximum(codes, 0), pa.int32(), mask=codes < 0)
+    idx = pa.array(codes, mask=codes < 0)
     return pa.DictionaryArray.from_arrays(idx, dictionary).cast(pa.string())
 
 
@@ -596,15 +599,14 @@ def dataset_bands(
         elif isinstance(got_hw, tuple):
             st += f"; {got_hw[0]}"
         status[i] = status_texts.setdefault(st, len(status_texts))
-    q = np.exp(mu[:, None] + sd[:, None] * np.array([NormalDist().inv_cdf(p) for p in PROBS]))
+    z_q = np.array([NormalDist().inv_cdf(p) for p in PROBS])
+    q = np.exp(mu + sd * z_q[:, None])  # q[j]: every row's quantile PROBS[j], contiguous
     mean = np.exp(mu + sd**2 / 2)
     exact = np.isfinite(mu)
-    erfc: Any = np.frompyfunc(math.erfc, 1, 1)
-    above = np.full((n, len(thresholds)), np.nan)
+    above = np.full((len(thresholds), n), np.nan)  # above[j]: threshold j, contiguous
     ok = np.isfinite(mu)
     for j, t in enumerate(thresholds):
-        zz = (math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2))
-        above[ok, j] = 0.5 * erfc(zz).astype(np.float64)
+        above[j, ok] = 0.5 * erfc((math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2)))
     if derived:
         from computesim.uncertainty.table import bands_table  # NumPy/kernels: only when needed
 
@@ -620,12 +622,13 @@ def dataset_bands(
             parts=parts,
         ).to_pydict()
         for j, p in enumerate(PROBS):
-            q[idx, j] = np.array(t[f"{qname(p)}_pfs_days"]) * units.PFS_DAY
+            q[j, idx] = np.array(t[f"{qname(p)}_pfs_days"]) * units.PFS_DAY
         mean[idx] = np.array(t["mean_pfs_days"]) * units.PFS_DAY
         exact[idx] = np.array(t["exact"], bool)
         for j, th in enumerate(thresholds):
-            above[idx, j] = t[f"p_above_{th:g}"]
+            above[j, idx] = t[f"p_above_{th:g}"]
     has = (source >= 0) & (status == 0)
+    no_band = ~has
     cols: dict[str, Any] = {"row": pa.array(np.arange(1, n + 1), pa.int64())}
     rc = ds.recognised.columns
     for role in ("name", "date"):
@@ -638,12 +641,12 @@ def dataset_bands(
     cols["band_source"] = _text_of(["bounds", "confidence", "hardware", "ops"], source)
     cols["confidence_used"] = _text_of(names, np.where(banded, lvl, -1))
     for j, p in enumerate(PROBS):
-        cols[f"{qname(p)}_flop"] = pa.array(q[:, j], pa.float64(), mask=~has)
-    cols["mean_flop"] = pa.array(mean, pa.float64(), mask=~has)
-    cols["spread_factor"] = pa.array(q[:, -1] / q[:, 2], pa.float64(), mask=~has)
+        cols[f"{qname(p)}_flop"] = pa.array(q[j], pa.float64(), mask=no_band)
+    cols["mean_flop"] = pa.array(mean, pa.float64(), mask=no_band)
+    cols["spread_factor"] = pa.array(q[-1] / q[2], pa.float64(), mask=no_band)
     cols["exact"] = pa.array(exact & has)
     for j, t in enumerate(thresholds):
-        cols[f"p_above_{t:g}"] = pa.array(above[:, j], pa.float64(), mask=~has)
+        cols[f"p_above_{t:g}"] = pa.array(above[j], pa.float64(), mask=no_band)
     hw_flop, ops_flop = hw.flop.copy(), ops.flop.copy()
     for i, dv in hw_d.items():
         hw_flop[i] = dv.flop
@@ -677,7 +680,7 @@ def dataset_bands(
     table = pa.table(cols)
     years = pc.fill_null(pc.year(cols["date"]), -1).to_numpy(zero_copy_only=False)
     audits = [
-        audit(t, np.where(has, above[:, j], np.nan), cols["system"], years)
+        audit(t, np.where(has, above[j], np.nan), cols["system"], years)
         for j, t in enumerate(thresholds)
     ]
     meta = {

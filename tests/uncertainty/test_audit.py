@@ -67,3 +67,67 @@ def test_pairwise_pmf_matches_the_sequential_one(n, seed):
     assert got.shape == want.shape and np.abs(got - want).max() < 1e-12
     assert count_interval(got) == count_interval(want)
     assert math.isclose(got.sum(), 1.0, rel_tol=1e-12)
+
+
+def _ps(rng, n, certain=0.1):
+    ps = 1 / (1 + np.exp(-rng.normal(0, 8, n)))
+    ps[rng.random(n) < certain] = rng.choice([0.0, 1.0])
+    return ps
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grouped_pmfs_match_each_groups_sequential_one(seed):
+    """Every group's tree built at once (groups of very different sizes, one empty of
+    uncertain rows, one all certain) against one convolution step per row, group by group."""
+    from computesim.uncertainty.audit import _group_pmfs, count_pmf_sequential
+
+    rng = np.random.default_rng(seed)
+    sizes = [3000, 1, 0, 517, 64, 65, 200]
+    ps = np.concatenate([_ps(rng, n) for n in sizes] + [np.ones(5), np.zeros(3)])
+    group = np.repeat(np.arange(len(sizes) + 2), sizes + [5, 3])
+    perm = rng.permutation(len(ps))  # rows of a group need not be together
+    got = _group_pmfs(ps[perm], group[perm], len(sizes) + 2)
+    for k, (pmf, off) in enumerate(got):
+        g = ps[group == k]
+        want = np.array(count_pmf_sequential(g))
+        full = np.zeros(len(g) + 1)
+        full[off : off + len(pmf)] = pmf
+        assert np.abs(full - want).max() < 1e-12, k
+        assert count_interval(pmf, offset=off) == count_interval(want)
+
+
+def test_audit_total_is_the_product_of_the_years():
+    """The audit's total interval (the years' pmfs multiplied) against the sequential pmf of
+    all rows; the uncertain list, its length known before its records are built."""
+    from computesim.uncertainty.audit import Records, count_pmf_sequential
+
+    rng = np.random.default_rng(7)
+    n = 4000
+    ps = _ps(rng, n)
+    years = rng.integers(1990, 2025, n)
+    years[rng.random(n) < 0.05] = -1
+    a = audit(1e25, ps, [f"m{i}" for i in range(n)], years)
+    assert a.interval == count_interval(count_pmf_sequential(ps))
+    assert a.expected == pytest.approx(ps.sum(), rel=1e-12)
+    unc = np.flatnonzero((ps > 0.05) & (ps < 0.95))
+    assert isinstance(a.uncertain, Records) and len(a.uncertain) == len(unc)
+    want = sorted(
+        ({"row": int(i) + 1, "name": f"m{i}", "p_above": float(ps[i])} for i in unc),
+        key=lambda u: -u["p_above"],
+    )
+    assert a.uncertain[:3] == want[:3] and a.uncertain[5] == want[5]
+    assert list(a.uncertain) == want and a.to_dict()["uncertain"] == want
+    for key, y in a.by_year.items():
+        g = ps[years == (int(key) if key != "unknown" else -1)]
+        assert y["interval_90"] == list(count_interval(count_pmf_sequential(g))), key
+
+
+def test_audit_of_no_rows_and_of_certain_rows():
+    a = audit(1e25, [None, None], ["a", "b"], [2020, None])
+    assert (a.expected, a.interval, len(a.uncertain), a.by_year) == (0.0, (0, 0), 0, {})
+    b = audit(1e25, [1.0, 1.0, 0.0], ["a", "b", "c"], [2020, 2021, 2021])
+    assert b.interval == (2, 2) and b.certain_above == 2 and list(b.uncertain) == []
+    assert b.by_year == {
+        "2020": {"expected": 1.0, "interval_90": [1, 1]},
+        "2021": {"expected": 1.0, "interval_90": [1, 1]},
+    }
