@@ -47,7 +47,6 @@ from computesim.hardware_profiles import find_profile
 from computesim.hardware_profiles.formats import precision_of
 from computesim.uncertainty.audit import Records, ThresholdAudit, audit
 from computesim.uncertainty.band import MAX_FACTOR, PROBS, model_of, qname
-from computesim.uncertainty.erfc import erfc
 
 #: Confidence level -> factor f of its 90% interval [x/f, x*f] (assumptions: see the docstring).
 CONFIDENCE_FACTORS = {"Confident": 3.0, "Likely": 10.0, "Speculative": 30.0}
@@ -606,7 +605,8 @@ def dataset_bands(
     above = np.full((len(thresholds), n), np.nan)  # above[j]: threshold j, contiguous
     ok = np.isfinite(mu)
     for j, t in enumerate(thresholds):
-        above[j, ok] = 0.5 * erfc((math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2)))
+        zz = ((math.log(t) - mu[ok]) / (sd[ok] * math.sqrt(2))).tolist()
+        above[j, ok] = 0.5 * np.fromiter(map(math.erfc, zz), np.float64, count=len(zz))
     if derived:
         from computesim.uncertainty.table import bands_table  # NumPy/kernels: only when needed
 
