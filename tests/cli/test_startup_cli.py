@@ -70,6 +70,21 @@ def test_small_work_imports_no_jit_nor_other_commands(argv):
     assert json.loads(full.stdout) == json.loads(out)
 
 
+def test_sweep_to_arrow_loads_no_parquet(tmp_path):
+    """A 10^5-point sweep to an Arrow file: pyarrow.parquet (its filesystems, ssl) stays unloaded."""
+    import pyarrow.ipc as ipc
+
+    from computesim.benchmarks.core import START_ARGV
+
+    out = tmp_path / "s.arrow"
+    argv = [a.replace("{tmp}/sweep.arrow", str(out)) for a in START_ARGV["sweep 10^5 points"]]
+    mods, text = _modules_after(argv)
+    assert "wrote 100000 rows" in text
+    assert not {"pyarrow.parquet", "ssl", "numba", "scipy"} & mods
+    with ipc.open_file(out) as f:
+        assert f.read_all().num_rows == 10**5
+
+
 def test_unknown_command_still_lists_every_command(cli):
     res = cli("estimat")
     assert res.code == 2 and all(c in res.err for c in ("estimate", "sweep", "warmup"))
