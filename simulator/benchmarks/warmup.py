@@ -16,9 +16,12 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from .registry import capped, workloads
+from .registry import capped, sizes_for, workloads
 
-#: Sizes each workload runs at: below and above the serial/threaded switches (2^16).
+#: Sizes each workload runs at: below and above the serial/threaded switches (2^16), each at most
+#: the workload's own ``bench --quick`` size (a size counts its own items: "bands (mixed
+#: families)" counts rows of 10^4 samples, so 2^17 of them were 1.3e9 samples, ~56 s a warm-up for
+#: no new signature: its kernel's types do not depend on the row count).
 SIZES = (1000, 1 << 17)
 JIT_BACKENDS = ("numba", "cuda")
 
@@ -68,15 +71,16 @@ def bytecode() -> dict:
 
 
 def warm(backends: Iterable[str] = ("numba",), sizes: Iterable[int] = SIZES) -> list[dict]:
-    """Run each JIT workload once per size (result checked); one dict per run: workload, backend,
-    size, seconds (the first call: compile or cache load, and the run itself)."""
+    """Run each JIT workload once per size (at most its quick size; result checked); one dict per
+    run: workload, backend, size, seconds (the first call: compile or cache load, and the run)."""
     rows = [
         bytecode(),
         {"workload": "machine limits", "backend": "numba", "size": None, "seconds": _limits()},
     ]
     for w in workloads().values():
         for backend in (b for b in w.backends if b in JIT_BACKENDS and b in backends):
-            for size in sorted({capped(s, backend) for s in sizes}):
+            quick = max(sizes_for(w, "quick"))
+            for size in sorted({min(capped(s, backend), quick) for s in sizes}):
                 t0 = time.perf_counter()
                 case = w.build(size, backend)
                 try:
