@@ -180,17 +180,35 @@ START_ARGV = {
         "0.2:0.5:4",
         "--json",
     ],
+    # 10^5 points (2 x 50 x 100 x 10) materialised to an Arrow file ({tmp}: a fresh folder)
+    "sweep 10^5 points": [
+        "sweep",
+        "--device",
+        "K40,K80",
+        "--count",
+        "1:1000:50log",
+        "--days",
+        "1:100:100log",
+        "--utilization",
+        "0.1:0.9:10",
+        "--out",
+        "{tmp}/sweep.arrow",
+        "--overwrite",
+    ],
 }
 START_RUNS = 5  #: whole-process runs at least; the row's throughput is 1 / their median
 
 
 def _start(argv: list[str]):
     def build(size: int, backend: str) -> Case:
+        tmp = tempfile.TemporaryDirectory(prefix="computesim-start-")
+        args = [a.replace("{tmp}", tmp.name) for a in argv]
+
         def check(p):
             assert p.returncode == 0, p.stderr
             assert p.stdout.strip(), "no output"
 
-        return Case(lambda: _python_m(argv), check, items=1)
+        return Case(lambda: _python_m(args), check, items=1, close=tmp.cleanup)
 
     return build
 

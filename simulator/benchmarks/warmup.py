@@ -1,7 +1,9 @@
 """Compile every Numba kernel's common signatures once, so that the first real call (a sweep, an
 estimate, ``computesim bench``) loads them from Numba's on-disk cache instead of compiling.
 
-How: each bench workload that runs on a JIT backend (numba; cuda where usable) is run once, checked,
+How: the package's Python bytecode is written first (``__pycache__/*.pyc``: a wheel install has it,
+an editable install where PYTHONDONTWRITEBYTECODE is set never gets it, and then every start
+compiles the sources again, 0.1-0.25 s of each ``computesim`` command). Then each bench workload that runs on a JIT backend (numba; cuda where usable) is run once, checked,
 at sizes on both sides of the kernels' serial/threaded switch (``kernels.sweep_numba.SERIAL_MAX``,
 ``kernels.mc_numba.SMALL``), and the machine-limit loops are run once. The cache lives where Numba
 keeps it (``__pycache__`` beside the kernels, or ``NUMBA_CACHE_DIR``).
@@ -9,12 +11,17 @@ keeps it (``__pycache__`` beside the kernels, or ``NUMBA_CACHE_DIR``).
 
 from __future__ import annotations
 
+import compileall
 import time
 from collections.abc import Iterable
+from pathlib import Path
 
-from .registry import capped, workloads
+from .registry import capped, sizes_for, workloads
 
-#: Sizes each workload runs at: below and above the serial/threaded switches (2^16).
+#: Sizes each workload runs at: below and above the serial/threaded switches (2^16), each at most
+#: the workload's own ``bench --quick`` size (a size counts its own items: "bands (mixed
+#: families)" counts rows of 10^4 samples, so 2^17 of them were 1.3e9 samples, ~56 s a warm-up for
+#: no new signature: its kernel's types do not depend on the row count).
 SIZES = (1000, 1 << 17)
 JIT_BACKENDS = ("numba", "cuda")
 
@@ -29,13 +36,51 @@ def _limits() -> float:
     return time.perf_counter() - t0
 
 
+def package_dirs() -> list[Path]:
+    """The source folders of computesim and of its two top-level parts (kernels, profiles), without
+    one that lies inside another (a wheel install nests them; the source tree does not)."""
+    import computesim
+    import computesim.hardware_profiles
+    import computesim.kernels
+
+    dirs = sorted(
+        {
+            Path(p).resolve()
+            for m in (computesim, computesim.kernels, computesim.hardware_profiles)
+            for p in m.__path__
+        }
+    )
+    return [d for d in dirs if not any(o != d and o in d.parents for o in dirs)]
+
+
+def bytecode() -> dict:
+    """Write the package's missing or stale ``.pyc`` files (what ``pip install`` does for a wheel;
+    py_compile writes them even under PYTHONDONTWRITEBYTECODE). A folder that cannot be written
+    (a system install) is left as it is: ``ok`` is then False. One step dict, as ``warm`` gives."""
+    t0 = time.perf_counter()
+    dirs = package_dirs()
+    ok = all(compileall.compile_dir(d, quiet=2) for d in dirs)
+    files = sum(1 for d in dirs for _ in d.rglob("*.py"))
+    return {
+        "workload": "python bytecode",
+        "backend": "python",
+        "size": files,
+        "seconds": time.perf_counter() - t0,
+        "ok": bool(ok),
+    }
+
+
 def warm(backends: Iterable[str] = ("numba",), sizes: Iterable[int] = SIZES) -> list[dict]:
-    """Run each JIT workload once per size (result checked); one dict per run: workload, backend,
-    size, seconds (the first call: compile or cache load, and the run itself)."""
-    rows = [{"workload": "machine limits", "backend": "numba", "size": None, "seconds": _limits()}]
+    """Run each JIT workload once per size (at most its quick size; result checked); one dict per
+    run: workload, backend, size, seconds (the first call: compile or cache load, and the run)."""
+    rows = [
+        bytecode(),
+        {"workload": "machine limits", "backend": "numba", "size": None, "seconds": _limits()},
+    ]
     for w in workloads().values():
         for backend in (b for b in w.backends if b in JIT_BACKENDS and b in backends):
-            for size in sorted({capped(s, backend) for s in sizes}):
+            quick = max(sizes_for(w, "quick"))
+            for size in sorted({min(capped(s, backend), quick) for s in sizes}):
                 t0 = time.perf_counter()
                 case = w.build(size, backend)
                 try:

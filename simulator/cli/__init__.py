@@ -12,7 +12,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import NoReturn
 
 from computesim import __version__
@@ -138,8 +138,8 @@ def _logging(verbose: bool) -> Iterator[None]:
         logger.propagate = propagate
 
 
-def build_parser() -> Parser:
-    """The full parser: one subparser per module in COMMANDS."""
+def build_parser(commands: Sequence[str] = ()) -> Parser:
+    """The parser with one subparser per module in ``commands`` (default: all of COMMANDS)."""
 
     parser = Parser(prog="computesim", description="Estimate the compute used to train ML systems.")
     parser.add_argument("--version", action="version", version=f"computesim {__version__}")
@@ -147,9 +147,17 @@ def build_parser() -> Parser:
         "-v", "--verbose", action="store_true", help="log decisions (backend choice, chunking)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for name in COMMANDS:
+    for name in commands or COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
+
+
+def named_command(argv: Sequence[str]) -> tuple[str, ...]:
+    """``(command,)`` when ``argv``'s first word (the top-level flags take no value) is one of
+    COMMANDS, else ``()``. ``main`` then imports only that command's module: each pulls in its part
+    of the library (NumPy, the tables, the bench registry), and a start-up pays only for its own."""
+    word = next((a for a in argv if not a.startswith("-") or a == "--"), None)
+    return (word,) if word in COMMANDS else ()
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:
@@ -189,7 +197,7 @@ def _from_stdout(exc: OSError) -> bool:
 def _run(argv: list[str] | None) -> int:
     if sys.stdout is None:  # started with stdout closed (`>&-`): everything printed would be lost
         raise InputError("stdout", "is closed; redirect it to a file or /dev/null instead")
-    parser = build_parser()
+    parser = build_parser(named_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         raise InputError(

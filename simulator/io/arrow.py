@@ -325,12 +325,13 @@ def write_table(
 ) -> Path:
     """Write a pyarrow Table to .arrow (IPC) or .parquet (zstd) atomically; returns the path."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     fmt = output_format(path, field)
     table = with_metadata(table, meta or {})
     with atomic_path(path, overwrite, field) as tmp:
         if fmt == "parquet":
+            import pyarrow.parquet as pq  # only here: it loads pyarrow's filesystems (and ssl)
+
             pq.write_table(
                 table, tmp, use_dictionary=dictionary_columns(table.schema), **PARQUET_OPTIONS
             )
@@ -343,15 +344,16 @@ def write_table(
 def read_metadata(path: str | Path) -> dict:
     """The computesim.* schema metadata of a written file (or dataset directory), JSON-decoded."""
     import pyarrow.ipc as ipc
-    import pyarrow.parquet as pq
 
     if Path(path).is_dir():  # a dataset directory: its parts share one schema
         path = min(Path(path).glob("*.parquet"))
-    schema = (
-        pq.read_schema(path)
-        if output_format(path) == "parquet"
-        else ipc.open_file(str(path)).schema
-    )
+    if output_format(path) == "parquet":
+        import pyarrow.parquet as pq  # only here: it loads pyarrow's filesystems (and ssl)
+
+        schema = pq.read_schema(path)
+    else:
+        with ipc.open_file(str(path)) as f:
+            schema = f.schema
     out = {}
     for k, v in (schema.metadata or {}).items():
         key = k.decode()

@@ -27,12 +27,13 @@ def write_batches(
     Schema metadata (computesim version plus ``meta``) is set via arrow_io.with_metadata.
     """
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     fmt = arrow_io.output_format(path, field)
     schema = arrow_io.with_metadata(schema.empty_table(), meta or {}).schema
     with arrow_io.atomic_path(path, overwrite, field) as tmp:
         if fmt == "parquet":
+            import pyarrow.parquet as pq  # only here: it loads pyarrow's filesystems (and ssl)
+
             dict_cols = arrow_io.dictionary_columns(schema)
             with pq.ParquetWriter(
                 str(tmp), schema, use_dictionary=dict_cols, **arrow_io.PARQUET_OPTIONS

@@ -293,13 +293,24 @@ def test_warmup_compiles_both_kernel_variants(cli):
     res = cli("warmup", "--json")
     assert res.code == 0
     got = res.json()
-    numba_workloads = {w.name for w in workloads().values() if "numba" in w.backends}
-    steps = {(s["workload"], s["size"]) for s in got["steps"] if s["backend"] == "numba"}
+    from computesim.benchmarks.registry import sizes_for
     from computesim.benchmarks.warmup import SIZES
 
-    assert {(n, s) for n in numba_workloads for s in SIZES} <= steps
+    quick = {w.name: max(sizes_for(w, "quick")) for w in workloads().values()}
+    steps = {(s["workload"], s["size"]) for s in got["steps"] if s["backend"] == "numba"}
+    want = {
+        (n, min(s, q))
+        for n, q in quick.items()
+        if "numba" in workloads()[n].backends
+        for s in SIZES
+    }
+    assert want == steps - {("machine limits", None)}  # each at most its bench --quick size
+    assert got["steps"][0]["workload"] == "python bytecode" and got["steps"][0]["ok"]
     assert got["seconds"] >= sum(s["seconds"] for s in got["steps"]) > 0
     # below and above the serial/threaded switches: both variants compiled (or loaded) here
     assert sweep_numba._materialize.signatures and sweep_numba._materialize_serial.signatures
     assert mc_numba._small_kernel.signatures and mc_numba._fused.signatures
+    assert mc_numba._batch.signatures
     assert min(SIZES) <= sweep_numba.SERIAL_MAX < max(SIZES) and mc_numba.SMALL < max(SIZES)
+    big = [n for n, s in want if s == max(SIZES)]  # these crossed the switches
+    assert {"materialized sweep", "reduced sweep", "monte carlo quantiles", "bands"} <= set(big)
