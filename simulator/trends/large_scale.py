@@ -44,7 +44,7 @@ import numpy as np
 
 from computesim.errors import InputError
 from computesim.trends.fit import MIN_POINTS, FitData, TrendFit, fit_trend, json_ready
-from computesim.trends.mixture import MixtureFit, delta_bic, em, mixture_fit
+from computesim.trends.mixture import MixtureFit, best_em, delta_bic, mixture_fit
 
 PAPER_Z = 0.72  #: Sevilla et al. 2022 (authors' description): z above 0.72 standard deviations
 PAPER_WINDOW_YEARS = 2.0  #: ... of the log compute of systems published within 2 years
@@ -213,8 +213,33 @@ class LargeScale:
             "at": at,
         }
 
+    def evidence(self) -> dict[str, Any]:
+        """Whether the data show a separate large-scale cluster, and so whether to trust the
+        large-scale fit: delta BIC (two lines vs one) at least NO_CLUSTER_BIC and a fit made."""
+        if self.delta_bic is None:
+            verdict = "not tested: fewer than 3 systems flagged or fewer than 3 left unflagged"
+        elif self.delta_bic < NO_CLUSTER_BIC:
+            verdict = (
+                f"no evidence of a separate cluster (delta BIC {self.delta_bic:.1f} < "
+                f"{NO_CLUSTER_BIC:g}): the flags may be the upper tail of one trend"
+            )
+        else:
+            verdict = f"a separate cluster (delta BIC {self.delta_bic:.1f} >= {NO_CLUSTER_BIC:g})"
+        trust = (
+            self.delta_bic is not None
+            and self.delta_bic >= NO_CLUSTER_BIC
+            and self.large is not None
+        )
+        return {
+            "delta_bic": self.delta_bic,
+            "min_delta_bic": NO_CLUSTER_BIC,
+            "verdict": verdict,
+            "trust_large_scale_fit": bool(trust),
+        }
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: rule, span, selected systems, both fits (n and interval), offset."""
+        """JSON-ready: rule, span, selected systems, both fits (n and interval), offset, and the
+        cluster evidence (whether the large-scale fit is to be trusted)."""
         out: dict[str, Any] = {
             "rule": self.rule.to_dict(),
             "from": self.start,
@@ -227,6 +252,7 @@ class LargeScale:
             "offset": self.offset(),
             "mixture": None if self.mixture is None else self.mixture.to_dict(),
             "cluster_delta_bic": self.delta_bic,
+            "cluster_evidence": self.evidence(),
         }
         if self.rule.rule == "residual":
             out["threshold_oom"] = self.rule.oom
@@ -270,7 +296,7 @@ def large_scale(data: FitData, rule: LargeRule, start: float, end: float, **kw: 
     cand, large = select(data, rule, lo, end)
     dbic = None
     if 3 <= int(large.sum()) <= int(cand.sum()) - 3:
-        r, _, _ = em(data.t[cand], data.y[cand], large[cand])
+        r, _, _ = best_em(data.t[cand], data.y[cand], large[cand])
         dbic = delta_bic(data.t[cand], data.y[cand], r[0])
         if dbic < NO_CLUSTER_BIC:
             notes.append(

@@ -10,9 +10,17 @@ import numpy as np
 import pytest
 from trends_support import fit_data_from
 
-from computesim.trends.large_scale import LargeRule, large_scale
-from computesim.trends.mixture import _posterior, _wls, em, mixture_fit
-from computesim.trends.synthetic import L2, LARGE_DOUBLING_MONTHS, three_eras
+from computesim.errors import InputError
+from computesim.trends.large_scale import LargeRule, large_scale, select
+from computesim.trends.mixture import _posterior, _wls, best_em, em, mixture_fit
+from computesim.trends.mixture import loglik as mix_loglik
+from computesim.trends.synthetic import (
+    L2,
+    LARGE_DOUBLING_MONTHS,
+    fit_data,
+    small_cluster,
+    three_eras,
+)
 
 
 def loglik(t, y, r):
@@ -50,6 +58,28 @@ def test_em_rows_are_independent():
         ri, b1i, b0i = em(t[i], y[i], big[i])
         assert np.allclose(r[i], ri[0]) and b1[i] == pytest.approx(b1i[0])
         assert b0[i] == pytest.approx(b0i[0])
+
+
+def test_best_em_leaves_the_local_maximum_the_rules_start_can_reach():
+    """``small_cluster``: 8 systems 3 OOM above 40. The z rule also flags a few regular systems
+    from before the cluster; EM from that selection alone keeps them on the large-scale line in
+    these seeds (a local maximum, a steeper line); the best of the starts finds the cluster."""
+    for s in (2, 13, 21, 35):
+        t, y, planted = small_cluster(s)
+        _, rule = select(fit_data(t, y), LargeRule(), -math.inf, math.inf)
+        stuck, _, _ = em(t, y, rule)
+        r, b1, _ = best_em(t, y, rule)
+        assert stuck[0][~planted].sum() > 0.5, s  # the single start is stuck
+        assert r[0][~planted].sum() < 0.01 and r[0][planted].sum() > 7.99, s
+        assert mix_loglik(t[None], y[None], r)[0] > mix_loglik(t[None], y[None], stuck)[0]
+        ols = np.polyfit(t[planted], y[planted], 1)[0]
+        assert b1[0] == pytest.approx(ols, rel=1e-4)  # weights 1 - 1e-9 and the like
+
+
+def test_unknown_interval_names_its_parameter():
+    with pytest.raises(InputError) as e:
+        mixture_fit(np.arange(9.0), np.arange(9.0), np.arange(9) < 4, interval="bca")
+    assert e.value.field == "interval"
 
 
 def test_too_few_selected_gives_none():
