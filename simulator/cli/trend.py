@@ -418,7 +418,7 @@ def _text(out: dict[str, Any]) -> str:
         lines.append(
             "cluster evidence (two lines vs one): "
             + (
-                "not tested"
+                ev["verdict"]
                 if ev["delta_bic"] is None
                 else f"delta BIC {ev['delta_bic']:.1f} ({ev['min_delta_bic']:g} needed)"
             )
