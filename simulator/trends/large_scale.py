@@ -19,7 +19,7 @@ minus that of a two-line mixture over the candidates (``computesim.trends.mixtur
 it is below 2 (no evidence of a cluster); ``cluster_evidence`` states the verdict and whether the
 large-scale fit is to be trusted (delta BIC at least 2, the Kass-Raftery "positive" evidence). ``evidence`` (default None: the paper's rule as is) keeps
 no large-scale systems unless that difference reaches it: with 2, no flags on 40 of 40 synthetic
-single trends, while planted clusters 1.5-2 OOM above 80 systems still pass (delta BIC >= 6.7).
+single trends, while planted clusters 1.5-2 OOM above 80 systems still pass (delta BIC >= 6.9).
 
 Only systems dated in [``start``, end of the window) are candidates (default: 2015-09-01, where
 the paper's large-scale era starts, when the window reaches past it; else the window's start); the z-value's comparison sample is every system
