@@ -414,6 +414,17 @@ def _text(out: dict[str, Any]) -> str:
             )
             + (f"; {ls['note']}" if ls.get("note") else "")
         )
+        ev = ls["cluster_evidence"]
+        lines.append(
+            "cluster evidence (two lines vs one): "
+            + (
+                ev["verdict"]
+                if ev["delta_bic"] is None
+                else f"delta BIC {ev['delta_bic']:.1f} ({ev['min_delta_bic']:g} needed)"
+            )
+            + ": the large-scale fit "
+            + ("can be trusted" if ev["trust_large_scale_fit"] else "should not be trusted")
+        )
         mx = ls.get("mixture")
         if mx:
             lines.append(
@@ -421,7 +432,7 @@ def _text(out: dict[str, Any]) -> str:
                 f"doubles every {_g(mx['large_scale_doubling_months'])} months "
                 f"(CI {_fmt_ci(mx['large_scale_doubling_months_ci'])}), regular-scale every "
                 f"{_g(mx['regular_scale_doubling_months'])} "
-                f"(CI {_fmt_ci(mx['regular_scale_doubling_months_ci'])})"
+                f"(CI {_fmt_ci(mx['regular_scale_doubling_months_ci'])}; {mx['ci_method']})"
             )
     pj = out["projections"]
     for c in pj["compute_at"]:

@@ -10,6 +10,7 @@ import pytest
 from trends_support import synthetic
 
 from computesim.cli import main
+from computesim.trends.mixture import INTERVAL_METHOD, INTERVALS
 from computesim.trends.synthetic import three_eras_csv
 
 KEYS = {"doubling_months", "doubling_months_ci", "growth_per_year", "n_points"}
@@ -239,8 +240,13 @@ def test_breaks_auto_large_json(tmp_path, capsys):
     assert 1.0 < ls["offset"]["oom"] < 2.5 and ls["offset"]["oom_ci"][0] < ls["offset"]["oom"]
     assert d["break_test"] is None  # a Chow test at a searched break is not valid
     mx = ls["mixture"]  # the planted large-scale systems double every 10 months
-    assert mx["large_scale_doubling_months_ci"][0] < 10 < mx["large_scale_doubling_months_ci"][1]
+    lo, hi = mx["large_scale_oom_per_year_ci"]  # (the doubling interval may reach no growth)
+    assert lo < 12 * math.log10(2) / 10 < hi
     assert mx["n_candidates"] == ls["n_candidates"] and 0.1 < mx["large_scale_share"] < 0.4
+    assert mx["ci_method"] == INTERVAL_METHOD[INTERVALS[0]]  # the default interval
+    ev = ls["cluster_evidence"]  # on this seed two lines beat one by 1.9: weak evidence
+    assert ev["delta_bic"] == ls["cluster_delta_bic"] and ev["min_delta_bic"] == 2
+    assert ev["trust_large_scale_fit"] == (ev["delta_bic"] >= 2)
 
 
 def test_large_flag_values(tmp_path, capsys):
