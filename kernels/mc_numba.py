@@ -761,19 +761,23 @@ def _multiselect(a, ranks):
 
 
 @njit(**_JIT)
-def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
+def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r, bins):
     """order[r, q] = the ranks[q]-th smallest of buf[:n] (exact), values in [lo, hi]: a histogram of
-    ``hist.shape[0]`` bins locates each rank's bin; only the values of those bins are sorted."""
+    ``hist.shape[0]`` bins locates each rank's bin; only the values of those bins are sorted.
+    ``bins`` (uint32, n) is scratch: each value's bin, computed once (unsigned: no index test)."""
     nb = hist.shape[0]
     if not hi > lo:
         for q in range(ranks.shape[0]):
             order[r, q] = lo
         return
     scale = nb / (hi - lo) * (1.0 - 1e-12)
+    top = np.uint32(nb - 1)
+    for i in range(n):  # vectorizes
+        bins[i] = min(np.uint32((buf[i] - lo) * scale), top)
     hist[:] = 0
     for i in range(n):
-        hist[min(int((buf[i] - lo) * scale), nb - 1)] += 1
-    # cumulative count before each wanted bin; slot[b] = start of bin b's values in tmp, else -1
+        hist[bins[i]] += 1
+    # slot[b] = start of wanted bin b's values in tmp (wanted: it holds a rank), else -1
     slot[:] = -1
     cum, q, fill = 0, 0, 0
     for b in range(nb):
@@ -783,17 +787,17 @@ def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
             while q < ranks.shape[0] and ranks[q] < cum + hist[b]:
                 q += 1
         cum += hist[b]
-    pos = slot.copy()
-    for i in range(n):
-        b = min(int((buf[i] - lo) * scale), nb - 1)
-        if pos[b] >= 0:
-            tmp[pos[b]] = buf[i]
-            pos[b] += 1
-    cum, q = 0, 0
+    for i in range(n):  # slot[b] advances to the next free place of bin b
+        s = slot[bins[i]]
+        if s >= 0:
+            tmp[s] = buf[i]
+            slot[bins[i]] = s + 1
+    cum, q, fill = 0, 0, 0
     for b in range(nb):
         h = hist[b]
-        if slot[b] >= 0:
-            seg = tmp[slot[b] : slot[b] + h]
+        if q < ranks.shape[0] and ranks[q] < cum + h:  # a wanted bin: tmp[fill:fill + h]
+            seg = tmp[fill : fill + h]
+            fill += h
             seg.sort()
             while q < ranks.shape[0] and ranks[q] < cum + h:
                 order[r, q] = seg[ranks[q] - cum]
@@ -923,6 +927,7 @@ def _batch_row(
     slot,
     tp,
     held,
+    bins,
 ):
     """Row r of ``_batch`` with the task's scratch."""
     k = fam.shape[1]
@@ -956,7 +961,7 @@ def _batch_row(
     s0, s1, s2, s3, lo, hi = _row_sums(buf, n, shift[r], lth, above, r, tmp)
     sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
     if ranks.shape[0]:
-        _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r)
+        _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r, bins)
 
 
 @njit(parallel=True, **_JIT)
@@ -974,6 +979,7 @@ def _batch(
         tails = np.empty(_BLOCK + 1, np.int64)
         hist = np.empty(_SELECT_BINS, np.int64)
         slot = np.empty(_SELECT_BINS, np.int64)
+        bins = np.empty(n, np.uint32)
         tp = np.empty((k if pooled else 0, tab.shape[-1]))
         held = np.full(k, -1, np.int64)  # the pool rows now in tp
         for r in range(task * _ROWS, min(nr, (task + 1) * _ROWS)):
@@ -1005,6 +1011,7 @@ def _batch(
                 slot,
                 tp,
                 held,
+                bins,
             )
 
 

@@ -318,6 +318,7 @@ def test_select_into_equals_sort():
                 np.empty(n),
                 order,
                 0,
+                np.empty(n, np.uint32),
             )
             assert np.array_equal(order[0], np.sort(x)[ranks])
 
