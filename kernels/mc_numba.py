@@ -898,7 +898,7 @@ def _row_sums(buf, n, shift, lth, above, r, ex):
 _ROWS = 16  #: rows per task of ``_batch`` (their scratch allocated once)
 
 
-@njit(inline="always", **_JIT)
+@njit(**_JIT)  # a call, not inlined: the parallel loop stays small (compile time)
 def _batch_row(
     ks,
     n,
