@@ -14,7 +14,9 @@ from typing import Any
 
 import numba
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir  # type: ignore[import-untyped]  # llvmlite ships no type hints
+from numba import njit, prange, types
+from numba.extending import intrinsic
 
 from . import mc_scalar, philox
 from .encoding import LOGNORMAL, LOGUNIFORM, LUT_PAD, LUT_SPACING, LUT_TAIL, TAIL2, TAIL2_SPACING
@@ -122,6 +124,7 @@ _FRAC16 = 2.0 ** -int(_S16)
 _SKIP2 = int(_U2 * _INV2)  #: tier intervals below u = _U2 (64)
 _N2 = int(round((_UL - _U2) * _INV2))  #: intervals in each tier (960)
 _HI32 = np.uint32(2**32 - _TAIL_W)  #: words from it up are the upper tail
+_ONE = np.uint64(1)
 
 
 @njit(inline="always", **_JIT)
@@ -135,14 +138,15 @@ def _lut(wq, m, ul, inv, o, tv, x, tails):
     give the fraction: the same numbers as the float formula, with no conversion and no clamp."""
     nt = 0
     if ul == _UL and inv == _INV and o >= _PAD and o - _PAD + (1 << (32 - int(_S20))) < tv.shape[0]:
-        b = o - _PAD
-        for j in range(m):
+        b = np.uint64(o - _PAD)
+        for j in range(m):  # unsigned indices: no wraparound test
             wj = wq[j]
-            i = b + np.int64(wj >> _S20)
+            i = b + np.uint64(wj >> _S20)
             a = tv[i]
-            x[j] = a + (tv[i + 1] - a) * ((np.int64(wj & _LOW20) + 0.5) * _FRAC20)
+            x[j] = a + (tv[i + _ONE] - a) * ((np.int32(wj & _LOW20) + 0.5) * _FRAC20)
+        for j in range(m):  # the tails' indices, apart: their count is a chain
             tails[nt] = j
-            nt += np.uint32(wj - _LO32) >= _SPAN32
+            nt += np.uint32(wq[j] - _LO32) >= _SPAN32
         return nt
     topf = float(tv.shape[0] - 2 - o)
     uh = 1.0 - ul
@@ -757,19 +761,23 @@ def _multiselect(a, ranks):
 
 
 @njit(**_JIT)
-def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
+def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r, bins):
     """order[r, q] = the ranks[q]-th smallest of buf[:n] (exact), values in [lo, hi]: a histogram of
-    ``hist.shape[0]`` bins locates each rank's bin; only the values of those bins are sorted."""
+    ``hist.shape[0]`` bins locates each rank's bin; only the values of those bins are sorted.
+    ``bins`` (uint32, n) is scratch: each value's bin, computed once (unsigned: no index test)."""
     nb = hist.shape[0]
     if not hi > lo:
         for q in range(ranks.shape[0]):
             order[r, q] = lo
         return
     scale = nb / (hi - lo) * (1.0 - 1e-12)
+    top = np.uint32(nb - 1)
+    for i in range(n):  # vectorizes
+        bins[i] = min(np.uint32((buf[i] - lo) * scale), top)
     hist[:] = 0
     for i in range(n):
-        hist[min(int((buf[i] - lo) * scale), nb - 1)] += 1
-    # cumulative count before each wanted bin; slot[b] = start of bin b's values in tmp, else -1
+        hist[bins[i]] += 1
+    # slot[b] = start of wanted bin b's values in tmp (wanted: it holds a rank), else -1
     slot[:] = -1
     cum, q, fill = 0, 0, 0
     for b in range(nb):
@@ -779,17 +787,17 @@ def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
             while q < ranks.shape[0] and ranks[q] < cum + hist[b]:
                 q += 1
         cum += hist[b]
-    pos = slot.copy()
-    for i in range(n):
-        b = min(int((buf[i] - lo) * scale), nb - 1)
-        if pos[b] >= 0:
-            tmp[pos[b]] = buf[i]
-            pos[b] += 1
-    cum, q = 0, 0
+    for i in range(n):  # slot[b] advances to the next free place of bin b
+        s = slot[bins[i]]
+        if s >= 0:
+            tmp[s] = buf[i]
+            slot[bins[i]] = s + 1
+    cum, q, fill = 0, 0, 0
     for b in range(nb):
         h = hist[b]
-        if slot[b] >= 0:
-            seg = tmp[slot[b] : slot[b] + h]
+        if q < ranks.shape[0] and ranks[q] < cum + h:  # a wanted bin: tmp[fill:fill + h]
+            seg = tmp[fill : fill + h]
+            fill += h
             seg.sort()
             while q < ranks.shape[0] and ranks[q] < cum + h:
                 order[r, q] = seg[ranks[q] - cum]
@@ -800,6 +808,162 @@ def _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r):
 _SELECT_BINS = 1024
 
 
+@intrinsic
+def _f64_of_bits(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 ``bits`` (a bitcast: vectorizes)."""
+    sig = types.float64(types.int64)
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return sig, codegen
+
+
+_LOG2E = 1.4426950408889634
+_LN2HI = 6.93147180369123816490e-01  #: fdlibm's ln 2 split: k x _LN2HI is exact for |k| < 2**11
+_LN2LO = 1.90821492927058770002e-10
+_ROUND = 1.5 * 2.0**52  #: adding and taking it away rounds a float of magnitude < 2**51
+_EXPC = tuple(1.0 / math.factorial(i) for i in range(14))  #: Taylor terms of exp to r**13 / 13!
+
+
+@njit(inline="always", **_JIT)
+def _exp(x):
+    """exp(x) in plain float arithmetic (no libm call, so a loop of it vectorizes, and the same
+    numbers on every host): x = k ln2 + r, |r| <= ln2 / 2, exp(r) by its Taylor polynomial to r**13
+    (truncation < 1e-17 relative), times 2**k in two factors (so that overflow gives inf and
+    underflow 0). Within 2 ulp of the correctly rounded value."""
+    x = min(max(x, -746.0), 710.0)
+    kf = (x * _LOG2E + _ROUND) - _ROUND  # x / ln 2 rounded to an integer
+    r = (x - kf * _LN2HI) - kf * _LN2LO
+    p = _EXPC[13]
+    p = p * r + _EXPC[12]
+    p = p * r + _EXPC[11]
+    p = p * r + _EXPC[10]
+    p = p * r + _EXPC[9]
+    p = p * r + _EXPC[8]
+    p = p * r + _EXPC[7]
+    p = p * r + _EXPC[6]
+    p = p * r + _EXPC[5]
+    p = p * r + _EXPC[4]
+    p = p * r + _EXPC[3]
+    p = p * r + _EXPC[2]
+    p = p * r + 1.0
+    p = p * r + 1.0
+    k = np.int64(kf)
+    k1 = k >> 1
+    # numba passes the intrinsic's typing context itself (mypy sees it as a missing argument)
+    return p * _f64_of_bits((k1 + 1023) << 52) * _f64_of_bits((k - k1 + 1023) << 52)  # type: ignore[call-arg]
+
+
+@njit(inline="always", **_JIT)
+def _row_sums(buf, n, shift, lth, above, r, ex):
+    """(sum of exp(v - shift), of its square, of v, of v**2, min, max) over v in buf[:n], and
+    above[r, t] = the count of v > lth[t]; ``ex`` is scratch of n. The exps and the counts run in
+    loops of their own (vectorized); the sums over 4 lanes (samples j mod 4, the rest in lane 0,
+    added as (0 + 1) + (2 + 3)), so that the adds do not wait on each other."""
+    for i in range(n):
+        ex[i] = _exp(buf[i] - shift)
+    for t in range(lth.shape[0]):
+        th, c = lth[t], 0
+        for i in range(n):
+            c += buf[i] > th
+        above[r, t] += c
+    a0, a1, a2, a3, b0, b1, b2, b3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    c0, c1, c2, c3, d0, d1, d2, d3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+    lo0, lo1, hi0, hi1 = np.inf, np.inf, -np.inf, -np.inf
+    n4 = n - n % 4
+    for i in range(0, n4, 4):
+        e0, e1, e2, e3 = ex[i], ex[i + 1], ex[i + 2], ex[i + 3]
+        v0, v1, v2, v3 = buf[i], buf[i + 1], buf[i + 2], buf[i + 3]
+        a0, a1, a2, a3 = a0 + e0, a1 + e1, a2 + e2, a3 + e3
+        b0, b1, b2, b3 = b0 + e0 * e0, b1 + e1 * e1, b2 + e2 * e2, b3 + e3 * e3
+        c0, c1, c2, c3 = c0 + v0, c1 + v1, c2 + v2, c3 + v3
+        d0, d1, d2, d3 = d0 + v0 * v0, d1 + v1 * v1, d2 + v2 * v2, d3 + v3 * v3
+        lo0, lo1 = min(lo0, min(v0, v1)), min(lo1, min(v2, v3))
+        hi0, hi1 = max(hi0, max(v0, v1)), max(hi1, max(v2, v3))
+    for i in range(n4, n):
+        e, v = ex[i], buf[i]
+        a0, b0, c0, d0 = a0 + e, b0 + e * e, c0 + v, d0 + v * v
+        lo0, hi0 = min(lo0, v), max(hi0, v)
+    return (
+        (a0 + a1) + (a2 + a3),
+        (b0 + b1) + (b2 + b3),
+        (c0 + c1) + (c2 + c3),
+        (d0 + d1) + (d2 + d3),
+        min(lo0, lo1),
+        max(hi0, hi1),
+    )
+
+
+_ROWS = 16  #: rows per task of ``_batch`` (their scratch allocated once)
+
+
+@njit(**_JIT)  # a call, not inlined: the parallel loop stays small (compile time)
+def _batch_row(
+    ks,
+    n,
+    fam,
+    coef,
+    par,
+    tab,
+    tab_index,
+    const,
+    ranks,
+    lth,
+    shift,
+    order,
+    sums,
+    above,
+    row0,
+    r,
+    pooled,
+    empty,
+    buf,
+    tmp,
+    w,
+    z,
+    tails,
+    hist,
+    slot,
+    tp,
+    held,
+    bins,
+):
+    """Row r of ``_batch`` with the task's scratch."""
+    k = fam.shape[1]
+    if pooled:  # row r's tables: rows of the shared pool, copied when they change
+        for v in range(k):
+            if held[v] != tab_index[r, v]:
+                tp[v] = tab[tab_index[r, v], 0]
+                held[v] = tab_index[r, v]
+        tr = tp
+    else:
+        tr = tab[r]
+    for base in range(0, n, _BLOCK):
+        m = min(n, base + _BLOCK) - base
+        _fill(
+            ks,
+            base,
+            m,
+            row0 + r,
+            fam[r],
+            coef[r],
+            par[r],
+            tr,
+            empty,
+            const[r],
+            w,
+            buf,
+            base,
+            z,
+            tails,
+        )
+    s0, s1, s2, s3, lo, hi = _row_sums(buf, n, shift[r], lth, above, r, tmp)
+    sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
+    if ranks.shape[0]:
+        _select_into(buf, n, ranks, lo, hi, hist, slot, tmp, order, r, bins)
+
+
 @njit(parallel=True, **_JIT)
 def _batch(
     ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, order, sums, above, row0
@@ -807,55 +971,47 @@ def _batch(
     nr, k = fam.shape
     empty = np.zeros((0, 0))
     pooled = tab_index.shape[0] > 0
-    for r in prange(nr):
+    for task in prange((nr + _ROWS - 1) // _ROWS):
         buf = np.empty(n)
+        tmp = np.empty(n)
         w = np.empty((4, _BLOCK), np.uint32)
         z = np.empty((1, _BLOCK))
         tails = np.empty(_BLOCK + 1, np.int64)
-        if pooled:  # row r's tables: rows of the shared pool (a copy per row: k x T values)
-            tr = np.empty((k, tab.shape[-1]))
-            for v in range(k):
-                tr[v] = tab[tab_index[r, v], 0]
-        else:
-            tr = tab[r]
-        for base in range(0, n, _BLOCK):
-            m = min(n, base + _BLOCK) - base
-            _fill(
+        hist = np.empty(_SELECT_BINS, np.int64)
+        slot = np.empty(_SELECT_BINS, np.int64)
+        bins = np.empty(n, np.uint32)
+        tp = np.empty((k if pooled else 0, tab.shape[-1]))
+        held = np.full(k, -1, np.int64)  # the pool rows now in tp
+        for r in range(task * _ROWS, min(nr, (task + 1) * _ROWS)):
+            _batch_row(
                 ks,
-                base,
-                m,
-                row0 + r,
-                fam[r],
-                coef[r],
-                par[r],
-                tr,
+                n,
+                fam,
+                coef,
+                par,
+                tab,
+                tab_index,
+                const,
+                ranks,
+                lth,
+                shift,
+                order,
+                sums,
+                above,
+                row0,
+                r,
+                pooled,
                 empty,
-                const[r],
-                w,
                 buf,
-                base,
+                tmp,
+                w,
                 z,
                 tails,
-            )
-        s0, s1, s2, s3 = 0.0, 0.0, 0.0, 0.0
-        lo, hi = np.inf, -np.inf
-        for i in range(n):
-            s0, s1, s2, s3, lo, hi = _accumulate(
-                buf[i], shift[r], lth, above, r, s0, s1, s2, s3, lo, hi
-            )
-        sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
-        if ranks.shape[0]:
-            _select_into(
-                buf,
-                n,
-                ranks,
-                lo,
-                hi,
-                np.empty(_SELECT_BINS, np.int64),
-                np.empty(_SELECT_BINS, np.int64),
-                np.empty(n),
-                order,
-                r,
+                hist,
+                slot,
+                tp,
+                held,
+                bins,
             )
 
 

@@ -69,28 +69,80 @@ def _pad(models: Sequence[LogModel]):
 MAX_TABLES = 256  #: lookup tables built per bands_table call (for the most used distributions)
 
 
-def _pooled(models: Sequence[LogModel]):
+@dataclass(frozen=True)
+class _Distinct:
+    """The rows' variables by distinct distribution: ``dists`` in order of first use (equal
+    distributions are one), ``ids[r, v]`` indexes it (``len(dists)`` where row r has fewer
+    variables), ``coef[r, v]`` (0 there), ``const[r]``. Rows sharing their distribution objects
+    are looked up once (by the objects' ids), so the cost is one dictionary look-up a row."""
+
+    dists: list[Any]
+    ids: Any
+    coef: Any
+    const: Any
+
+    @classmethod
+    def of(cls, models: Sequence[LogModel]) -> _Distinct:
+        import numpy as np
+
+        k = max([1] + [len(m.dists) for m in models])
+        by_objects: dict[tuple[int, ...], int] = {}  # a row's distribution objects -> its pattern
+        by_value: dict[Any, int] = {}
+        dists: list[Any] = []
+        patterns: list[list[int]] = []
+        rows = np.empty(len(models), np.int64)
+        for r, m in enumerate(models):
+            key = tuple(map(id, m.dists))
+            p = by_objects.get(key)
+            if p is None:
+                ids = []
+                for d in m.dists:
+                    u = by_value.setdefault(d, len(dists))
+                    if u == len(dists):
+                        dists.append(d)
+                    ids.append(u)
+                p = by_objects[key] = len(patterns)
+                patterns.append(ids)
+            rows[r] = p
+        table = np.full((len(patterns), k), len(dists), np.int64)
+        for p, ids in enumerate(patterns):
+            table[p, : len(ids)] = ids
+        pad = [(0.0,) * (k - j) for j in range(k + 1)]
+        coef = np.array([tuple(m.coefs) + pad[len(m.coefs)] for m in models], np.float64)
+        const = np.array([m.const for m in models], np.float64)
+        return cls(dists, table[rows].reshape(len(models), k), coef.reshape(len(models), k), const)
+
+    def log_point(self):
+        """Per row: const + the sum of coef x ln(median) over its variables, added in their order
+        (the same numbers as ``sum`` over each model's variables)."""
+        import numpy as np
+
+        lm = np.array([math.log(d.median) for d in self.dists] + [0.0])[self.ids]
+        s = np.zeros(len(self.const))
+        for v in range(self.ids.shape[1]):
+            s += self.coef[:, v] * lm[:, v]
+        return self.const + s
+
+    def exact(self):
+        """Per row: every variable with a nonzero power is lognormal (``LogModel.exact``)."""
+        import numpy as np
+
+        ln = np.array([d.is_lognormal for d in self.dists] + [True], bool)[self.ids]
+        return np.all(ln | (self.coef == 0), axis=1)
+
+
+def _pooled(models: Sequence[LogModel], distinct: _Distinct | None = None):
     """(fam, coef, par, pool, tab_index) of all rows with their tables shared: one lookup table per
-    distinct distribution (``tables.accelerate``), rows index into the pool (padding: power 0)."""
+    distinct distribution (``tables.accelerate``), rows index into the pool (padding: power 0).
+    ``distinct``: ``_Distinct.of(models)`` when already computed."""
     import numpy as np
 
     from computesim.kernels.tables import accelerate  # imports NumPy at import time
 
-    k = max([1] + [len(m.names) for m in models])
-    uniq: dict[Any, int] = {}
-    ids = np.zeros((len(models), k), np.int64)
-    coef = np.zeros((len(models), k))
-    used: list[int] = []
-    for r, m in enumerate(models):
-        coef[r, : len(m.coefs)] = m.coefs
-        for v, d in enumerate(m.dists):
-            u = uniq.setdefault(d, len(uniq))
-            if u == len(used):
-                used.append(0)
-            used[u] += 1
-            ids[r, v] = u
-    nu = len(uniq)
-    specs = [d.kernel_spec() for d in uniq]
+    dd = _Distinct.of(models) if distinct is None else distinct
+    ids, nu = dd.ids, len(dd.dists)
+    used = np.bincount(ids[ids < nu], minlength=nu)
+    specs = [d.kernel_spec() for d in dd.dists]
     width = max([2] + [len(t) for _, _, t in specs if t is not None])
     ufam = np.array(
         [f for f, _, _ in specs] + [1], np.int64
@@ -101,7 +153,7 @@ def _pooled(models: Sequence[LogModel]):
         upar[i, :6] = p
         if t is not None:
             utab[i, : len(t)] = t
-    top = np.argsort(-np.array(used, np.int64), kind="stable")[:MAX_TABLES]
+    top = np.argsort(-used, kind="stable")[:MAX_TABLES]
     if len(top):
         tp, tt, _ = accelerate(ufam[top], upar[top], utab[top])
         upar[top] = tp
@@ -110,9 +162,7 @@ def _pooled(models: Sequence[LogModel]):
         pool[top] = tt
     else:
         pool = utab
-    for r, m in enumerate(models):
-        ids[r, len(m.dists) :] = nu
-    return ufam[ids], coef, upar[ids], pool, ids
+    return ufam[ids], dd.coef.copy(), upar[ids], pool, ids
 
 
 def bands_table(
@@ -152,7 +202,9 @@ def bands_table(
     q = np.empty((n_rows, len(PROBS)))
     mean = np.empty(n_rows)
     above = np.empty((n_rows, len(thresholds)))
-    exact = np.array([m.exact and not force_mc for m in models], bool)
+    dd = _Distinct.of(models)
+    log_point = dd.log_point()
+    exact = dd.exact() & (not force_mc)
     for r in np.flatnonzero(exact).tolist():
         b = exact_band(models[r], thresholds)
         q[r] = [b.quantiles[p] for p in PROBS]
@@ -160,12 +212,10 @@ def bands_table(
         above[r] = [b.p_above[t] for t in thresholds]
     mc = np.flatnonzero(~exact)
     if len(mc):
-        sub = [models[r] for r in mc.tolist()]
-        fam, coef, par, pool, index = _pooled(sub)
-        const = np.array([m.const for m in sub])
-        shift = const + np.array(
-            [sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists)) for m in sub]
-        )
+        every = len(mc) == n_rows  # else the pool is of the Monte Carlo rows' distributions only
+        sub = models if every else [models[r] for r in mc.tolist()]
+        fam, coef, par, pool, index = _pooled(sub, dd if every else None)
+        const, shift = dd.const[mc], log_point[mc]
         ranks, need = _ranks(samples)
         lth = [math.log(t) for t in thresholds]
         if client is None:
@@ -196,12 +246,7 @@ def bands_table(
     if labels:
         for key in labels[0]:
             cols[key] = pa.array([lab.get(key) for lab in labels])
-    cols["point_pfs_days"] = pa.array(
-        [
-            math.exp(m.const + sum(c * math.log(d.median) for c, d in zip(m.coefs, m.dists))) * pfs
-            for m in models
-        ]
-    )
+    cols["point_pfs_days"] = pa.array(np.array([math.exp(x) for x in log_point.tolist()]) * pfs)
     for j, p in enumerate(PROBS):
         cols[f"{qname(p)}_pfs_days"] = pa.array(q[:, j] * pfs)
     cols["mean_pfs_days"] = pa.array(mean * pfs)
