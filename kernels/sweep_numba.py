@@ -182,50 +182,17 @@ def _band(values, offsets, sizes, const, ax, ay, px, py, group, lo, hi, n_outer,
     G, R = hi.shape
     k = sizes.shape[0]
     part = np.zeros((nb, G, R), np.int64)
-    counting = out.shape[0] == 0 and np.all(lo == -np.inf)
     for b in prange(nb):
         idx = np.empty(k, np.int64)
-        c = np.empty(R, np.int64)
         for o in range(b, n_outer, nb):
             _outer_index(o, sizes, ax, ay, idx)
             g = idx[group] if group >= 0 else 0
-            if counting:  # all R thresholds in one walk
-                _count_walk(
-                    values, offsets, sizes, const, ax, ay, px, py, idx, hi[g], c, part[b, g]
-                )
-                continue
             for r in range(R):
                 pos = starts[b, g, r] + part[b, g, r] if out.shape[0] > 0 else 0
                 part[b, g, r] += _walk(
                     values, offsets, sizes, const, ax, ay, px, py, idx, lo[g, r], hi[g, r], out, pos
                 )
     return part
-
-
-@njit(cache=True)
-def _count_walk(values, offsets, sizes, const, ax, ay, px, py, idx, hi, c, acc):
-    """acc[r] += points of the (ax, ay) plane at idx with product <= hi[r], for every r in one
-    walk of the sorted x axis (pointers c, one per threshold): as ``_walk`` with lo = -inf."""
-    k = sizes.shape[0]
-    nx, ny, R = px.shape[0], py.shape[0], hi.shape[0]
-    xo, yo = offsets[ax], offsets[ay]
-    pre = _mul(values, offsets, const, idx, 0, ax)
-    c[:] = ny
-    for i in range(nx):
-        pi = _mul(values, offsets, pre * values[xo + px[i]], idx, ax + 1, ay)
-        alive = False
-        for r in range(R):
-            cr = c[r]
-            while cr > 0:
-                if _mul(values, offsets, pi * values[yo + py[cr - 1]], idx, ay + 1, k) > hi[r]:
-                    cr -= 1
-                else:
-                    break
-            c[r] = cr
-            acc[r] += cr
-            alive = alive or cr > 0
-        if not alive:
-            break
 
 
 _NONE = np.empty(0)
