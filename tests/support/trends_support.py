@@ -48,13 +48,7 @@ def to_table(t: np.ndarray, y: np.ndarray, bound=None, low=None, high=None):
 
 
 def fit_data_from(t: np.ndarray, y: np.ndarray):
-    from computesim.trends.fit import FitData
+    """Trend-fit input from dates and log10 FLOP: the library's own ``trends.synthetic.fit_data``."""
+    from computesim.trends.synthetic import fit_data
 
-    nan = np.full(t.size, np.nan)
-    return FitData(
-        np.asarray(t, float),
-        np.asarray(y, float),
-        nan,
-        nan.copy(),
-        [f"s{i}" for i in range(t.size)],
-    )
+    return fit_data(t, y)
