@@ -59,7 +59,9 @@ def bytecode() -> dict:
     (a system install) is left as it is: ``ok`` is then False. One step dict, as ``warm`` gives."""
     t0 = time.perf_counter()
     dirs = package_dirs()
-    ok = all(compileall.compile_dir(d, quiet=2) for d in dirs)
+    ok = all(
+        [compileall.compile_dir(d, quiet=2) for d in dirs]
+    )  # every folder, even after a failure
     files = sum(1 for d in dirs for _ in d.rglob("*.py"))
     return {
         "workload": "python bytecode",

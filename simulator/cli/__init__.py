@@ -155,9 +155,14 @@ def build_parser(commands: Sequence[str] = ()) -> Parser:
 def named_command(argv: Sequence[str]) -> tuple[str, ...]:
     """``(command,)`` when ``argv``'s first word (the top-level flags take no value) is one of
     COMMANDS, else ``()``. ``main`` then imports only that command's module: each pulls in its part
-    of the library (NumPy, the tables, the bench registry), and a start-up pays only for its own."""
-    word = next((a for a in argv if not a.startswith("-") or a == "--"), None)
-    return (word,) if word in COMMANDS else ()
+    of the library (NumPy, the tables, the bench registry), and a start-up pays only for its own.
+    A top-level ``-h``/``--help`` before the command word gets every command (the full help)."""
+    for a in argv:
+        if a in ("-h", "--help"):
+            return ()
+        if not a.startswith("-") or a == "--":
+            return (a,) if a in COMMANDS else ()
+    return ()
 
 
 def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.ArgumentParser:

@@ -261,7 +261,8 @@ def cost(
 def reference_price(hw: Estimate | str) -> dict[str, Any]:
     """The dated reference price of the device of ``hw`` (a method-2 estimate, or a device name as
     ``find_profile`` reads it): {device, usd_per_hour (per device-hour), date ("YYYY-MM"),
-    source}; InputError naming ``price_per_hour`` when there is no profile or it states no price.
+    source}; InputError naming ``price_per_hour`` when the estimate has no device or its profile
+    states no price, and naming ``device`` for a name no profile matches.
 
     >>> from computesim.core.methods import estimate_hardware
     >>> ref = reference_price(estimate_hardware(device="A100", count=8, days=1))

@@ -54,9 +54,12 @@ def _wls(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
     return a, b, np.maximum(s2, 1e-6)
 
 
-def slope_se(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+def slope_se(
+    t: np.ndarray, y: np.ndarray, w: np.ndarray, floor: np.ndarray | float = 0.0
+) -> np.ndarray:
     """Row-wise standard error of the weighted slope (OOM/year), the scatter on sum(w) - 2
-    degrees of freedom (inf where the weights sum to 2 or less).
+    degrees of freedom, at least ``floor`` (a variance per row: the constrained fit's, so that a
+    line through 2-3 systems gets no near-zero SE); inf where the weights sum to 2 or less.
 
     >>> t = np.arange(5.0)[None, :]
     >>> e = np.array([[1.0, -2, 0, 2, -1]])  # residuals: RSS 10 on 3 df, sum (t - mean)^2 = 10
@@ -69,7 +72,7 @@ def slope_se(t: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     sxx = (w * (t - mt[:, None]) ** 2).sum(axis=1)
     rss = (w * (y - a[:, None] - b[:, None] * t) ** 2).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se = np.sqrt(rss / (W - 2) / sxx)
+        se = np.sqrt(np.maximum(rss / (W - 2), floor) / sxx)
     return np.where((W > 2) & (sxx > 0), se, np.inf)
 
 
@@ -277,7 +280,9 @@ def mixture_fit(
         return None
     r, b1, b0 = best_em(t, y, selected)
     t2, y2 = t[None, :], y[None, :]
-    se1, se0 = float(slope_se(t2, y2, r)[0]), float(slope_se(t2, y2, 1 - r)[0])
+    _, _, s0, _, _, s1 = _lines(t2, y2, r)
+    se1 = float(slope_se(t2, y2, r, s1)[0])
+    se0 = float(slope_se(t2, y2, 1 - r, s0)[0])
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     bb1, sb1, bb0, sb0 = bootstrap(t, y, r[0], n_boot, rng)
     return MixtureFit(
@@ -310,6 +315,7 @@ def bootstrap(
     tb, yb = t[idx], y[idx]
     rb, bb1, bb0 = em(tb, yb, r[idx], ratio=0.0)
     ok = (rb.sum(axis=1) >= MIN_WEIGHT) & ((1 - rb).sum(axis=1) >= MIN_WEIGHT)
-    sb1 = np.where(ok, slope_se(tb, yb, rb), np.inf)
-    sb0 = np.where(ok, slope_se(tb, yb, 1 - rb), np.inf)
+    _, _, s0, _, _, s1 = _lines(tb, yb, rb)  # each SE's scatter floored as the fit's is
+    sb1 = np.where(ok, slope_se(tb, yb, rb, s1), np.inf)
+    sb0 = np.where(ok, slope_se(tb, yb, 1 - rb, s0), np.inf)
     return bb1, sb1, bb0, sb0

@@ -199,12 +199,17 @@ def count_interval(pmf: Sequence[float], level: float = LEVEL, offset: int = 0) 
 
 
 class Records(Sequence[dict[str, Any]]):
-    """A list of row records (dicts) kept as columns: ``len`` and ``[i]`` without building the
-    others; the whole list built on first iteration (``build(positions)``: their records).
+    """A read-only sequence of row records (dicts) kept as columns: ``len`` and ``[i]`` without
+    building the others; the whole list built on first iteration (``build(positions)``: their
+    records). ``list(r)`` gives a list; a pickled one comes back as that list; ``to_dict()`` of
+    the reports holding one writes lists.
 
+    >>> import pickle
     >>> r = Records(3, lambda at: [{"row": int(i) + 1} for i in at])
     >>> len(r), r[-1], r[:2] == [{"row": 1}, {"row": 2}], list(r)[0]
     (3, {'row': 3}, True, {'row': 1})
+    >>> pickle.loads(pickle.dumps(r)) == list(r)
+    True
     """
 
     def __init__(self, n: int, build: Callable[[Any], list[dict[str, Any]]]) -> None:
@@ -237,6 +242,10 @@ class Records(Sequence[dict[str, Any]]):
 
     def __repr__(self) -> str:
         return repr(list(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the list it stands for (its builder is a closure over the call's arrays)."""
+        return (list, (list(self),))
 
 
 @dataclass

@@ -35,3 +35,16 @@ def test_bytecode_writes_a_current_pyc_for_each_module(tmp_path, monkeypatch):
         assert warmup.bytecode()["ok"] is False
     finally:
         (pkg / "__pycache__").chmod(0o700)
+
+
+def test_a_failing_folder_does_not_stop_the_others(tmp_path, monkeypatch):
+    """A file that does not compile (fails as root too) makes ``ok`` False, and the folders after
+    it are still compiled (``all`` over a generator stopped at the first failure)."""
+    first, second = tmp_path / "p1", tmp_path / "p2"
+    for d, text in ((first, "def (\n"), (second, "X = 1\n")):
+        d.mkdir()
+        (d / "__init__.py").write_text("")
+        (d / "m.py").write_text(text)
+    monkeypatch.setattr(warmup, "package_dirs", lambda: [first, second])
+    assert warmup.bytecode()["ok"] is False
+    assert os.path.exists(importlib.util.cache_from_source(str(second / "m.py")))

@@ -24,6 +24,9 @@ SWEEP = ["sweep", "--device", "K40,K80", "--count", "1,8,64", "--days", "1:100:1
         ([], ()),
         (["estimat"], ()),  # unknown: the full parser names the choices
         (["--", "estimate"], ()),
+        (["-h", "sweep"], ()),  # top-level help first: every command listed
+        (["-v", "--help", "sweep"], ()),
+        (["sweep", "-h"], ("sweep",)),  # the command's own help
     ],
 )
 def test_named_command(argv, want):

@@ -131,3 +131,14 @@ def test_audit_of_no_rows_and_of_certain_rows():
         "2020": {"expected": 1.0, "interval_90": [1, 1]},
         "2021": {"expected": 1.0, "interval_90": [1, 1]},
     }
+
+
+def test_audit_pickles_with_its_uncertain_rows():
+    """The uncertain rows are a lazy Records (a closure over the call's arrays): a pickled audit
+    (multiprocessing, Dask) comes back with them as a plain list, equal to the original."""
+    import pickle
+
+    a = audit(1e25, [0.5, 0.3, 1.0, 0.99], ["a", "b", "c", "d"], [2020, 2021, 2021, 2022])
+    b = pickle.loads(pickle.dumps(a))
+    assert b.uncertain == list(a.uncertain) and [r["name"] for r in b.uncertain] == ["a", "b"]
+    assert b.to_dict() == a.to_dict()
