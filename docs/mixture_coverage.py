@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from computesim.trends.large_scale import NO_CLUSTER_BIC, LargeRule, large_scale, select
-from computesim.trends.mixture import best_em, boot_interval, bootstrap, em, slope_se
+from computesim.trends.mixture import _lines, best_em, boot_interval, bootstrap, em, slope_se
 from computesim.trends.synthetic import (
     L2,
     LARGE_DOUBLING_MONTHS,
@@ -37,8 +37,8 @@ LEVELS = (0.90, 0.95)
 METHODS = (
     ("old: rule's start, percentile", False, "percentile"),
     ("rule's start, studentized", False, "studentized"),
-    ("best start, percentile", True, "percentile"),
-    ("new: best start, studentized", True, "studentized"),
+    ("new: best start, percentile", True, "percentile"),
+    ("best start, studentized", True, "studentized"),
 )
 START, END = 2015 + 8 / 12, 2022.01  #: candidates: 2015-09-01 (the paper's) to the data's end
 
@@ -54,7 +54,8 @@ def hits(t, y, selected, truth, n_boot, seed) -> tuple[np.ndarray, np.ndarray]:
     out = np.zeros((len(METHODS), len(LEVELS)))
     for i, (_, best, kind) in enumerate(METHODS):
         r, b1, _ = fits[best]
-        se = float(slope_se(t[None, :], y[None, :], r)[0])
+        s1 = _lines(t[None, :], y[None, :], r)[5]  # the scatter floor the fit's SE uses
+        se = float(slope_se(t[None, :], y[None, :], r, s1)[0])
         bb1, sb1, _, _ = boots[best]
         for j, level in enumerate(LEVELS):
             lo, hi = boot_interval(float(b1[0]), se, bb1, sb1, level, kind)

@@ -33,7 +33,7 @@ are kept): on synthetic data like the paper's (``synthetic.three_eras``, 100 see
 large-scale slope comes out 12.4% +- 1.6% too steep (8.9 months for a true 10) and its 95% interval
 covers 70%. ``mixture`` is the correction reported beside them: a
 two-line mixture fitted by maximum likelihood over the candidates (EM from the selection and
-other starts, the best kept), with studentized bootstrap intervals.
+other starts, the best kept), with pairs-bootstrap intervals.
 """
 
 from __future__ import annotations
