@@ -485,18 +485,49 @@ def reduce(
         return _small(seed, start, n, args, const, ranks, lth, shift)
     if exact or args[4].shape[0]:
         return summarize(sample_log(seed, start, n, *args, const), ranks, lth, shift)
+    lo, width, nbins = hist_grid(n, args, const, bins, log_range)
+    keep = np.empty(n if n <= STORE_MAX else 0)
+    hist, acc, cnt, outside = hist_pass(
+        seed, start, n, args, const, (lo, width, nbins), lth, shift, keep
+    )
+    s, inside = hist_summary(
+        hist, lo, width, shift, ranks, outside.sum(axis=0), _ordered_sum(acc), cnt.sum(axis=0), n
+    )
+    if keep.shape[0] and inside:
+        order = s.order.copy()
+        under = outside.sum(axis=0)[0]
+        _exact_from_hist(keep, hist, lo, 1.0 / width, ranks - under, order)
+        return s._replace(order=order, error=0.0)
+    if not inside:
+        x = keep if keep.shape[0] else sample_log(seed, start, n, *args, const)
+        nth = numba.get_num_threads()
+        order = _select(x, ranks, *log_bounds(*args[:4], const), nth) if len(ranks) else np.empty(0)
+        return s._replace(order=order, error=0.0)
+    return s
+
+
+def hist_grid(n: int, args: _Model, const: float, bins=None, log_range=None) -> tuple:
+    """(lo, width, bins) of the fused pass's histogram for ``n`` samples: min(``bins`` (None:
+    ``HIST_BINS``), max(2**14, n / 8)) bins over ``log_range`` clipped to the logs' exact range."""
     cap = HIST_BINS if bins is None else bins
-    bins = int(min(cap, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))  # <= ~8 a bin
+    nbins = int(min(cap, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))  # <= ~8 a bin
     lo, hi = log_bounds(*args[:4], const)
     if log_range is not None:
         lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
-    width = max(hi - lo, 1e-300) / bins
+    return lo, max(hi - lo, 1e-300) / nbins, nbins
+
+
+def hist_pass(seed, start, n, args: _Model, const, grid, lth, shift, keep) -> tuple:
+    """Samples [start, start + n) in one fused parallel pass on ``grid`` = (lo, width, bins):
+    (histogram per thread, per-chunk sums, threshold counts per thread, (under, over) per thread);
+    the samples also go to ``keep`` when it is not empty. The partial reduction a cluster task
+    runs on its range; ``hist_summary`` finishes it."""
+    lo, width, bins = grid
     nth = numba.get_num_threads()
     hist = np.zeros((nth, bins), np.int64)  # int64: a bin may hold more than 2**31 of MAX_SAMPLES
     acc = np.zeros(((n + _CHUNK - 1) // _CHUNK, 4))
     cnt = np.zeros((nth, len(lth)), np.int64)
     outside = np.zeros((nth, 2), np.int64)
-    keep = np.empty(n if n <= STORE_MAX else 0)
     _fused(
         keys32(seed),
         np.int64(start),
@@ -506,7 +537,7 @@ def reduce(
         lo,
         1.0 / width,
         bins,
-        lth,
+        np.asarray(lth, np.float64),
         float(shift),
         hist,
         acc,
@@ -514,30 +545,31 @@ def reduce(
         outside,
         keep,
     )
-    under, over = outside.sum(axis=0)
-    tot = _ordered_sum(acc)
+    return hist, acc, cnt, outside
+
+
+def hist_summary(hist, lo, width, shift, ranks, outside, tot, counts, n) -> tuple[Summary, bool]:
+    """The Summary of ``hist_pass`` results (histogram (rows, bins), (under, over), ``tot`` the
+    ordered chunk sums, threshold counts) with order statistics interpolated in their bins, and
+    whether every wanted rank lies inside the histogram's range (else select them exactly)."""
+    under, over = outside
+    ranks = np.asarray(ranks, np.int64)
     order = np.empty(len(ranks))
     sums = np.zeros(2)
-    _from_hist(hist, lo, width, shift, np.clip(ranks - under, 0, None), order, sums)
-    error, inside = width, not (np.any(ranks < under) or np.any(ranks >= n - over))
-    if keep.shape[0] and inside:
-        _exact_from_hist(keep, hist, lo, 1.0 / width, ranks - under, order)
-        error = 0.0
-    elif not inside:
-        x = keep if keep.shape[0] else sample_log(seed, start, n, *args, const)
-        order = _select(x, ranks, *log_bounds(*args[:4], const), nth) if len(ranks) else np.empty(0)
-        error = 0.0
-    return Summary(
+    _from_hist(hist, lo, width, float(shift), np.clip(ranks - under, 0, None), order, sums)
+    inside = not (np.any(ranks < under) or np.any(ranks >= n - over))
+    summary = Summary(
         order,
         float(sums[0] + tot[2]),
         float(sums[1] + tot[3]),
         float(tot[0]),
         float(tot[1]),
-        cnt.sum(axis=0),
+        counts,
         n,
-        error,
+        width,
         math.expm1(width / 2),
     )
+    return summary, inside
 
 
 @njit(**_JIT)

@@ -128,35 +128,15 @@ def _draw(seed: int, model: tuple, a: int, b: int) -> Any:
 def _hist_task(start: int, stop: int, seed: int, model: tuple, grid: tuple) -> tuple:
     """Samples [start, stop) through the numba kernel's fused pass on the global grid: (histogram
     summed over threads, per-chunk sums, threshold counts, (under, over))."""
-    import numba
     import numpy as np
 
     from computesim.kernels import mc_numba as k
 
     fam, coef, par, tab, chol, const = model
     lo, width, bins, lth, shift = grid
-    n = stop - start
-    nth = numba.get_num_threads()  # 1 under map_ranges; one row per thread all the same
-    hist = np.zeros((nth, bins), np.int64)
-    acc = np.zeros(((n + k._CHUNK - 1) // k._CHUNK, 4))
-    cnt = np.zeros((nth, len(lth)), np.int64)
-    outside = np.zeros((nth, 2), np.int64)
-    k._fused(
-        k.keys32(seed),
-        np.int64(start),
-        np.int64(n),
-        *k._args(fam, coef, par, tab, chol),
-        float(const),
-        lo,
-        1.0 / width,
-        bins,
-        np.asarray(lth, np.float64),
-        float(shift),
-        hist,
-        acc,
-        cnt,
-        outside,
-        np.empty(0),
+    args = k._args(fam, coef, par, tab, chol)
+    hist, acc, cnt, outside = k.hist_pass(
+        seed, start, stop - start, args, const, (lo, width, bins), lth, shift, np.empty(0)
     )
     return hist.sum(axis=0), acc, cnt.sum(axis=0), outside.sum(axis=0)
 
@@ -318,36 +298,24 @@ def reduce_samples(
                 n,
             )
         args = k._args(fam, coef, par, tab, chol)
-        bins = int(min(k.HIST_BINS, max(1 << 14, 1 << int(math.ceil(math.log2(n / 8))))))
-        lo, hi = k.log_bounds(*args[:4], const)
-        if log_range is not None:
-            lo, hi = max(lo, log_range[0]), min(hi, log_range[1])
-        width = max(hi - lo, 1e-300) / bins
+        lo, width, bins = k.hist_grid(n, args, const, None, log_range)
         ranges = _chunk_ranges(n, k._CHUNK, want)
         grid = (lo, width, bins, lth, float(shift))
         got = map_ranges(c, _hist_task, ranges, seed, model, grid)
-        hist = np.sum([g[0] for g in got], axis=0)[None, :]
-        tot = k._ordered_sum(np.concatenate([g[1] for g in got]))
-        under, over = np.sum([g[3] for g in got], axis=0)
-        order = np.empty(len(ranks))
-        sums = np.zeros(2)
-        rk = np.asarray(ranks, np.int64)
-        k._from_hist(hist, lo, width, float(shift), np.clip(rk - under, 0, None), order, sums)
-        error, inside = width, not (np.any(rk < under) or np.any(rk >= n - over))
-        if n <= k.STORE_MAX or not inside:  # one machine selects exactly: the same numbers
-            order = np.array(_exact_order(c, ranges, seed, model, ranks))
-            error = 0.0
-        return Summary(
-            order,
-            float(sums[0] + tot[2]),
-            float(sums[1] + tot[3]),
-            float(tot[0]),
-            float(tot[1]),
+        s, inside = k.hist_summary(
+            np.sum([g[0] for g in got], axis=0)[None, :],
+            lo,
+            width,
+            shift,
+            ranks,
+            np.sum([g[3] for g in got], axis=0),
+            k._ordered_sum(np.concatenate([g[1] for g in got])),
             np.sum([g[2] for g in got], axis=0),
             n,
-            error,
-            math.expm1(width / 2),
         )
+        if n <= k.STORE_MAX or not inside:  # one machine selects exactly: the same numbers
+            s = s._replace(order=np.array(_exact_order(c, ranges, seed, model, ranks)), error=0.0)
+        return s
 
 
 def _small_task(start: int, stop: int, seed: int, model: tuple, ranks, lth, shift) -> Any:
