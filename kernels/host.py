@@ -96,6 +96,7 @@ class Plan:
         self.G = 1 if self.group < 0 else len(self.axes[self.group])
         self.n_outer = int(np.prod(self.sizes)) // (len(self.px) * len(self.py))
         self.group_size = int(np.prod(self.sizes)) // self.G
+        self.cache: dict[str, object] = {}  #: a backend's derived structures (built once per plan)
 
     def thresholds(self, thresholds) -> np.ndarray:
         """``thresholds`` broadcast to (G, R) float64, a fresh array."""

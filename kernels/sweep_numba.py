@@ -5,9 +5,11 @@ work per point is the stores. Reductions never write the grid: they use its prod
 The canonical product is monotone in every axis value (IEEE multiplication by a positive number is
 monotone), so for each combination of the *outer* axes, the points of the two *search* axes
 (sorted) that lie at or below a threshold form a staircase walked by two pointers in
-O(n_x + n_y) evaluations for n_x * n_y points. Counts are therefore exact (the same products as the
-reference); quantiles are found by bisection on the float64 bit pattern (exact order statistics);
-min/max come from the axes' extremes.
+O(n_x + n_y) evaluations for n_x * n_y points. On large grids the axes are instead split in two
+sets whose products are sorted once (``sweep_split``): O(|A| + |B|) per threshold, about 10x fewer
+steps on the bench's 10^9-point grid. Counts are exact either way (the same products as the
+reference); quantiles are found by narrowing brackets on the float64 bit pattern (exact order
+statistics); min/max come from the axes' extremes.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from . import host
+from . import host, sweep_split
 from .host import Plan, extremes, flat
 
 __all__ = ["count_at_least", "count_le", "extremes", "materialize", "quantiles"]
@@ -199,11 +201,25 @@ _NONE = np.empty(0)
 _NO_STARTS = np.zeros((1, 1, 1), np.int64)
 
 
+_split_band = sweep_split.split_band
+
+
 def band_parts(
     plan: Plan, lo: np.ndarray, hi: np.ndarray, out: np.ndarray = _NONE, starts=None
 ) -> np.ndarray:
-    """Per-block counts (nb, G, R) of points with lo < product <= hi (lo = -inf: count <= hi)."""
+    """Per-block counts (nb, G, R) of points with lo < product <= hi (lo = -inf: count <= hi):
+    on the two-set split where it applies (``sweep_split``), else by the plane walk."""
     nb = _blocks(plan)
+    lo = np.ascontiguousarray(lo, np.float64)
+    hi = np.ascontiguousarray(hi, np.float64)
+    starts = _NO_STARTS if starts is None else starts
+    split = sweep_split.of(plan)
+    if split is not None:
+        s = split
+        return _split_band(
+            plan.values, plan.offsets, plan.const, s.qa, s.ga, s.fa, s.qb, s.fb,
+            s.a_axes, s.a_sizes, s.b_axes, s.b_sizes, s.window, lo, hi, nb, starts, out,
+        )  # fmt: skip
     return _band(
         plan.values,
         plan.offsets,
@@ -214,11 +230,11 @@ def band_parts(
         plan.px,
         plan.py,
         plan.group,
-        np.ascontiguousarray(lo, np.float64),
-        np.ascontiguousarray(hi, np.float64),
+        lo,
+        hi,
         plan.n_outer,
         nb,
-        _NO_STARTS if starts is None else starts,
+        starts,
         out,
     )
 
@@ -230,12 +246,16 @@ def count_le_plan(plan: Plan, thresholds: np.ndarray) -> np.ndarray:
 
 
 BAND_LIMIT = 1 << 22  #: candidates (all targets together) gathered once the brackets are narrow
+SPLIT_LIMIT = 1 << 16  #: ... on a two-set split, whose counting passes cost far less
 BAND_MIN = 1 << 12  #: ... but at least this many per target
 
 
 def _sample_products(plan: Plan, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(products, groups) at ``n`` grid points drawn uniformly (fixed seed), in canonical order:
     one index per axis, each uniform (a uniform flat index without unravelling it)."""
+    split = sweep_split.of(plan)
+    if split is not None and int(np.prod(plan.sizes)) > n:
+        return sweep_split.sample(split, n, seed)
     rng = np.random.default_rng(seed)
     if int(np.prod(plan.sizes)) <= n:
         idx = np.unravel_index(np.arange(int(np.prod(plan.sizes))), tuple(plan.sizes))
@@ -261,8 +281,18 @@ def _block_totals(sizes, ax, ay, group, n_outer, nb, G):
 
 
 def _blocks(plan: Plan) -> int:
-    """Blocks of outer combinations ``_band`` splits the work into (one per parallel item)."""
-    return max(1, min(plan.n_outer, 64))
+    """Blocks ``band_parts`` splits the work into (one per parallel item): of set A's products
+    on the split, else of outer combinations."""
+    split = sweep_split.of(plan)
+    return split.nb if split is not None else max(1, min(plan.n_outer, 64))
+
+
+def _totals(plan: Plan, nb: int) -> np.ndarray:
+    """Points per (block, group) of ``band_parts``'s blocks."""
+    split = sweep_split.of(plan)
+    if split is not None:
+        return sweep_split.block_totals(split.ga, len(split.qb), nb, plan.G)
+    return _block_totals(plan.sizes, plan.ax, plan.ay, plan.group, plan.n_outer, nb, plan.G)
 
 
 class _Seen:
@@ -270,10 +300,7 @@ class _Seen:
     per-block sizes (the gather's write positions) need no counting pass of their own."""
 
     def __init__(self, plan: Plan, lo_b: np.ndarray, hi_b: np.ndarray) -> None:
-        nb = _blocks(plan)
-        total = _block_totals(
-            plan.sizes, plan.ax, plan.ay, plan.group, plan.n_outer, nb, plan.G
-        )  # (nb, G): the counts at each group's max; zero at the start below its min
+        total = _totals(plan, _blocks(plan))  # (nb, G): counts at each group's max; 0 below min
         self.bits = np.concatenate([lo_b[:, :1], hi_b[:, :1]], axis=1)  # (G, P)
         self.parts = np.stack([np.zeros_like(total), total], axis=2)  # (nb, G, P)
 
@@ -309,7 +336,8 @@ def order_fast(
     lo_b = np.repeat(np.nextafter(lo, 0.0).view(np.int64)[:, None], R, axis=1)
     hi_b = np.repeat(hi.view(np.int64)[:, None], R, axis=1)
     c_lo, c_hi = np.zeros((G, R), np.int64), np.full((G, R), n, np.int64)
-    limit = max(BAND_MIN, BAND_LIMIT // ranks.size)
+    most = BAND_LIMIT if sweep_split.of(plan) is None else min(BAND_LIMIT, SPLIT_LIMIT)
+    limit = max(BAND_MIN, most // ranks.size)
     seen = _Seen(plan, lo_b, hi_b)
 
     def update(probe_b):

@@ -26,6 +26,14 @@ SIZES = (1000, 1 << 17)
 JIT_BACKENDS = ("numba", "cuda")
 
 
+def _split() -> float:
+    from computesim.kernels import sweep_split
+
+    t0 = time.perf_counter()
+    sweep_split.warm()
+    return time.perf_counter() - t0
+
+
 def _limits() -> float:
     from . import limits, machine
 
@@ -78,6 +86,7 @@ def warm(backends: Iterable[str] = ("numba",), sizes: Iterable[int] = SIZES) -> 
     rows = [
         bytecode(),
         {"workload": "machine limits", "backend": "numba", "size": None, "seconds": _limits()},
+        {"workload": "sweep split", "backend": "numba", "size": None, "seconds": _split()},
     ]
     for w in workloads().values():
         for backend in (b for b in w.backends if b in JIT_BACKENDS and b in backends):

@@ -288,7 +288,7 @@ def test_cli_start_rows_are_whole_process_medians_of_five():
 
 
 def test_warmup_compiles_both_kernel_variants(cli):
-    from computesim.kernels import mc_numba, sweep_numba
+    from computesim.kernels import mc_numba, sweep_numba, sweep_split
 
     res = cli("warmup", "--json")
     assert res.code == 0
@@ -304,13 +304,14 @@ def test_warmup_compiles_both_kernel_variants(cli):
         if "numba" in workloads()[n].backends
         for s in SIZES
     }
-    assert want == steps - {("machine limits", None)}  # each at most its bench --quick size
+    assert want == steps - {("machine limits", None), ("sweep split", None)}  # <= quick sizes
     assert got["steps"][0]["workload"] == "python bytecode" and got["steps"][0]["ok"]
     assert got["seconds"] >= sum(s["seconds"] for s in got["steps"]) > 0
     # below and above the serial/threaded switches: both variants compiled (or loaded) here
     assert sweep_numba._materialize.signatures and sweep_numba._materialize_serial.signatures
     assert mc_numba._small_kernel.signatures and mc_numba._fused.signatures
     assert mc_numba._batch.signatures
+    assert sweep_split.split_band.signatures  # the large grids' reductions, on no warm-up size
     assert min(SIZES) <= sweep_numba.SERIAL_MAX < max(SIZES) and mc_numba.SMALL < max(SIZES)
     big = [n for n, s in want if s == max(SIZES)]  # these crossed the switches
     assert {"materialized sweep", "reduced sweep", "monte carlo quantiles", "bands"} <= set(big)

@@ -78,10 +78,18 @@ def _check_sweep(name: str, axes, const, data) -> None:
     )
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["walk", "split"])
 @settings(max_examples=20, **SETTINGS)
 @given(grid=grids(), data=st.data())
-def test_sweep_numba_equals_reference(grid, data):
-    _check_sweep("numba", *grid, data)
+def test_sweep_numba_equals_reference(split, grid, data):
+    """Both of numba's reductions: the plane walk and the two-set split (forced)."""
+    from computesim.kernels import sweep_split
+
+    old, sweep_split.FORCE = sweep_split.FORCE, split
+    try:
+        _check_sweep("numba", *grid, data)
+    finally:
+        sweep_split.FORCE = old
 
 
 @settings(max_examples=15, **SETTINGS)

@@ -25,6 +25,15 @@ def be(request):
     return get_backend(request.param).sweep
 
 
+@pytest.fixture(params=[False, True], ids=["walk", "split"])
+def split(request, monkeypatch):
+    """The numba backend's reductions by the plane walk, or forced onto the two-set split."""
+    from computesim.kernels import sweep_split
+
+    monkeypatch.setattr(sweep_split, "FORCE", request.param)
+    return request.param
+
+
 def grid(seed: int, shape):
     rng = np.random.default_rng(seed)
     return [np.exp(rng.uniform(-3, 3, n)) for n in shape], float(np.exp(rng.uniform(30, 40)))
@@ -103,7 +112,7 @@ def test_independent_of_thread_count():
 
 
 @pytest.mark.parametrize("shape", [(9,), (4, 7), (3, 5, 6), (2, 4, 3, 5)])
-def test_reductions_match_reference(be, shape):
+def test_reductions_match_reference(be, shape, split):
     shape = small(be, shape)
     axes, const = grid(4, shape)
     flop = run_mat(ref, axes, const, 0, int(np.prod(shape)), -1)[0]
@@ -129,7 +138,7 @@ def test_reductions_match_reference(be, shape):
 
 
 @pytest.mark.parametrize("limit", [0, 50])
-def test_quantiles_bisection_paths(monkeypatch, limit):
+def test_quantiles_bisection_paths(monkeypatch, limit, split):
     """Force the bisection (limit 0: to convergence; 50: then gather the bracket) on a grid with ties."""
     mod = get_backend("numba").sweep
     monkeypatch.setattr(mod, "BAND_LIMIT", limit)
@@ -142,7 +151,7 @@ def test_quantiles_bisection_paths(monkeypatch, limit):
         )
 
 
-def test_count_le_on_ties_is_exact():
+def test_count_le_on_ties_is_exact(split):
     """Integer-valued axes give many equal products; counts must still agree exactly."""
     axes = [np.array([1.0, 2, 4, 8]), np.array([8.0, 4, 2, 1, 2]), np.array([3.0, 1.5, 6])]
     mod = get_backend("numba").sweep
@@ -244,7 +253,7 @@ def test_extremes_first_occurrence_when_products_round_to_a_tie(be):
 
 
 @pytest.mark.parametrize("group", [-1, 0])
-def test_gather_reuses_the_counting_passes(monkeypatch, group):
+def test_gather_reuses_the_counting_passes(monkeypatch, group, split):
     """The bracket gather writes each bracket's points in one pass, at positions taken from the
     per-block counts of the counting passes: no counting pass has a finite lower end, exactly one
     pass writes, and the result is still the reference's."""
@@ -252,17 +261,63 @@ def test_gather_reuses_the_counting_passes(monkeypatch, group):
     monkeypatch.setattr(mod, "BAND_LIMIT", 64)
     monkeypatch.setattr(mod, "BAND_MIN", 64)
     calls = []
-    real = mod._band
+    name = "_split_band" if split else "_band"
+    real = getattr(mod, name)
 
     def spy(*args):
-        lo, out = args[9], args[-1]
+        lo, out = args[-5 if split else -6], args[-1]  # (..., lo, hi[, n_outer], nb, starts, out)
         calls.append((bool(np.isfinite(lo).any()), out.shape[0] > 0))
         return real(*args)
 
-    monkeypatch.setattr(mod, "_band", spy)
+    monkeypatch.setattr(mod, name, spy)
     axes, const = grid(11, (7, 40, 30, 5))
     qs = [0.05, 0.5, 0.95]
     got = mod.quantiles(axes, const, qs, group)
     np.testing.assert_allclose(got, ref.quantiles(axes, const, qs, group), rtol=RTOL)
     assert [w for _, w in calls].count(True) == 1 and calls[-1][1]
     assert not any(finite for finite, writes in calls if not writes), calls
+
+
+def test_split_is_chosen_where_it_pays():
+    """The bench's 4-D grid at 10^9 points goes onto the split (sets of 10^4 and 10^5 products);
+    a grid with a value out of range, or a zero, does not (the plane walk stays exact there)."""
+    from computesim.benchmarks.sweeps import CONST
+    from computesim.benchmarks.sweeps import grid as bench_grid
+    from computesim.kernels import sweep_split
+    from computesim.kernels.host import Plan
+
+    axes = bench_grid(10**9)
+    s = sweep_split.of(Plan(axes, CONST, -1))
+    assert s is not None and sorted([len(s.qa), len(s.qb)]) == [10**4, 10**5]
+    assert sweep_split.of(Plan([np.ones(3), np.arange(1.0, 9)], 1.0, -1)) is None  # walk cheaper
+    wide = [np.array([1e-200, 1.0]), np.array([1e-200, 2.0]), np.arange(1.0, 5)]
+    zero = [np.array([0.0, 1.0]), np.arange(1.0, 5), np.arange(1.0, 4)]
+    for axes in (wide, zero):
+        assert not sweep_split._in_range(Plan(axes, 1.0, -1))
+
+
+@pytest.mark.parametrize("group", [-1, 0, 2])
+def test_split_counts_exact_where_set_products_round_otherwise(monkeypatch, group):
+    """Axes whose products round differently in the two sets than in the canonical order (thirds,
+    tenths, primes): counting at every grid product, and just either side of it, gives the
+    reference's counts exactly, and the quantiles its values."""
+    from computesim.kernels import sweep_split
+
+    monkeypatch.setattr(sweep_split, "FORCE", True)
+    mod = get_backend("numba").sweep
+    axes = [np.array([1 / 3, 0.1, 7.0]), np.arange(1.0, 12) / 3, np.array([0.3, 0.7, 1.1, 13.0])]
+    axes.append(np.array([2.0, 3.0, 5.0, 7.0, 11.0]) / 10)
+    const = 86400e12
+    flop = run_mat(ref, axes, const, 0, int(np.prod([len(a) for a in axes])), -1)[0]
+    plan = __import__("computesim.kernels.host", fromlist=["Plan"]).Plan(axes, const, group)
+    s = sweep_split.of(plan)
+    assert s is not None
+    ts = np.unique(flop)
+    thr = np.concatenate([ts, np.nextafter(ts, 0), np.nextafter(ts, np.inf)])
+    thr = np.repeat(thr[None, :], plan.G, axis=0)
+    want = ref.count_le(axes, const, thr, group)
+    np.testing.assert_array_equal(mod.count_le(axes, const, thr, group), want)
+    qs = np.linspace(0, 1, 21)
+    np.testing.assert_allclose(
+        mod.quantiles(axes, const, qs, group), ref.quantiles(axes, const, qs, group), rtol=RTOL
+    )
