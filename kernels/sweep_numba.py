@@ -428,3 +428,17 @@ def count_at_least(axes, const, threshold, group_axis) -> np.ndarray:
 def quantiles(axes, const, qs, group_axis) -> np.ndarray:
     """See sweep_reference.quantiles: order statistics by ``order_fast``."""
     return host.quantiles(order_fast, axes, const, qs, group_axis)
+
+
+def warm_split() -> None:
+    """Compile (or load from the cache) the split's kernels: a small grid reduced with the split
+    forced; the cost model takes the split only on large grids, which warm-up sizes never reach."""
+    old, sweep_split.FORCE = sweep_split.FORCE, True
+    try:
+        axes = [np.array([4.2, 8.5]), np.arange(1.0, 6), np.geomspace(1, 365, 7)]
+        axes.append(np.linspace(0.2, 0.5, 3))
+        for group in (-1, 0):
+            count_at_least(axes, 8.64e16, 1e20, group)
+            quantiles(axes, 8.64e16, [0.05, 0.5, 0.95], group)
+    finally:
+        sweep_split.FORCE = old

@@ -283,24 +283,3 @@ def sample(split: Split, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     i = rng.integers(0, len(split.qa), n)
     j = rng.integers(0, len(split.qb), n)
     return split.qa[i] * split.qb[j], split.ga[i]
-
-
-def warm() -> None:
-    """Compile (or load from the cache) the split's kernels: a small grid reduced with the split
-    forced; the cost model takes the split only on large grids, which warm-up sizes never reach."""
-    global FORCE
-    from . import sweep_numba
-
-    old, FORCE = FORCE, True
-    try:
-        axes = [
-            np.array([4.2, 8.5]),
-            np.arange(1.0, 6),
-            np.geomspace(1, 365, 7),
-            np.linspace(0.2, 0.5, 3),
-        ]
-        for group in (-1, 0):
-            sweep_numba.count_at_least(axes, 8.64e16, 1e20, group)
-            sweep_numba.quantiles(axes, 8.64e16, [0.05, 0.5, 0.95], group)
-    finally:
-        FORCE = old

@@ -27,10 +27,10 @@ JIT_BACKENDS = ("numba", "cuda")
 
 
 def _split() -> float:
-    from computesim.kernels import sweep_split
+    from computesim.kernels import sweep_numba
 
     t0 = time.perf_counter()
-    sweep_split.warm()
+    sweep_numba.warm_split()
     return time.perf_counter() - t0
 
 

@@ -67,6 +67,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="FILE.png",
         help="plot the scaling run to FILE (implies --scaling; needs matplotlib)",
     )
+    p.add_argument(
+        "--gpu-check",
+        action="store_true",
+        help="on a GPU: the CUDA tests (pytest -m cuda, from a source checkout), then the GPU "
+        "benchmarks (device write bandwidth, materialised sweep's share of it, Monte Carlo "
+        "samples/s vs the CPU), one table",
+    )
+    p.add_argument("--no-tests", action="store_true", help="with --gpu-check: the benchmarks only")
     p.set_defaults(func=run)
 
 
@@ -203,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
     """Run the suite; a workload module that fails to import: one line on stderr, exit 1."""
     import sys
 
+    if args.gpu_check or args.no_tests:
+        return _gpu_check(args)
     _check_paths(args)
     _max_size(args.max_size)
     previous = load(args.compare) if args.compare else None
@@ -213,6 +223,35 @@ def run(args: argparse.Namespace) -> int:
         return 1
     _check_only(args.only, names)
     return _run(args, previous)
+
+
+def _gpu_check(args: argparse.Namespace) -> int:
+    """``--gpu-check``: the CUDA tests and GPU benchmarks (``benchmarks.gpu``); exit 1 when a test
+    or a benchmark's check fails."""
+    import json
+    import sys
+
+    if not args.gpu_check:
+        raise InputError("--no-tests", "only goes with --gpu-check")
+    for flag in ("out", "compare", "scaling", "plot", "only", "backend", "max_size"):
+        if getattr(args, flag):
+            raise InputError("--gpu-check", f"does not take --{flag.replace('_', '-')}")
+    try:
+        get_backend("cuda")
+    except InputError as exc:
+        raise InputError("--gpu-check", f"no CUDA device here ({exc.problem})") from None
+    from computesim.benchmarks import gpu  # deferred: loads numba.cuda
+
+    try:
+        table, rows, tests = gpu.check(run_tests=not args.no_tests, repeats=2 if args.quick else 5)
+    except AssertionError as exc:
+        print(f"computesim: error: gpu check: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"device": gpu.device_name(), "tests": tests, "rows": rows}))
+    else:
+        print(table)
+    return 0 if tests.get("ok", True) else 1
 
 
 def _max_size(value: float | None) -> None:

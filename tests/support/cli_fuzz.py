@@ -755,6 +755,8 @@ BENCH = {
             "",
         ]
     ),
+    "--gpu-check": FLAG,
+    "--no-tests": FLAG,
 }
 
 #: subcommand -> (flags, positional pickers with their probability, relative weight)
@@ -996,16 +998,18 @@ def inline_connect(scheduler, field: str = "scheduler") -> Iterator[InlineClient
 
 @contextlib.contextmanager
 def stub_bench() -> Iterator[None]:
-    """``bench`` validates its arguments but runs no workload (rows: []); ``warmup`` compiles
-    nothing (steps: []); a sweep's ``--scheduler`` runs its tasks inline (``InlineClient``)."""
-    from computesim.benchmarks import suite, warmup
+    """``bench`` validates its arguments but runs no workload (rows: []; ``--gpu-check`` neither
+    tests nor times); ``warmup`` compiles nothing (steps: []); a sweep's ``--scheduler`` runs its
+    tasks inline (``InlineClient``)."""
+    from computesim.benchmarks import gpu, suite, warmup
     from computesim.sweeps import engine
 
     saved_connect = engine.connect
     engine.connect = inline_connect
 
     saved = {k: getattr(suite, k) for k in ("run_suite", "run_scaling", "append")}
-    saved_warm = warmup.warm
+    saved_warm, saved_gpu = warmup.warm, gpu.check
+    gpu.check = lambda *a, **k: ("", [], {"ran": False})
     suite.run_suite = lambda *a, **k: []
     suite.run_scaling = lambda *a, **k: []
     suite.append = lambda rows, path: 0
@@ -1022,7 +1026,7 @@ def stub_bench() -> Iterator[None]:
     finally:
         for k, v in saved.items():
             setattr(suite, k, v)
-        warmup.warm = saved_warm
+        warmup.warm, gpu.check = saved_warm, saved_gpu
         engine.connect = saved_connect
         if bplot is not None:
             bplot.plot_scaling = saved_plot
