@@ -65,6 +65,10 @@ class Workload:
     #: the repeat the throughput is taken from: "best" (default) or "median" (whole-process starts,
     #: where what a person waits for is the typical run, not the luckiest)
     statistic: str = "best"
+    #: per mode, a smaller size the reference backend is timed at instead of the workload's own,
+    #: where the reference's throughput is flat in size (measured: see bench/RESULTS.md); the other
+    #: backends' rows then name it in ``reference_size``
+    reference_sizes: dict[str, int] = field(default_factory=dict)
 
 
 WORKLOADS: dict[str, Workload] = {}

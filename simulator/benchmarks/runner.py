@@ -36,15 +36,20 @@ def _sample(case: Case, number: int) -> float:
 
 
 def measure(
-    case: Case, min_time: float = 0.5, max_repeats: int = 50, min_repeats: int = 3
+    case: Case,
+    min_time: float = 0.5,
+    max_repeats: int = 50,
+    min_repeats: int = 3,
+    slow_s: float = 1.0,
 ) -> Timing:
-    """Time ``case``: check its first result, then repeat until ``min_time`` s or ``max_repeats``."""
+    """Time ``case``: check its first result, then repeat until ``min_time`` s or ``max_repeats``
+    (at least ``min_repeats``; 2 when the first call took more than ``slow_s`` s)."""
     t0 = time.perf_counter()
     result = case.run()
     first = time.perf_counter() - t0
     case.check(result)
     del result
-    if first > 1.0 and min_repeats <= 3:
+    if first > slow_s and min_repeats <= 3:
         # slow calls (huge sizes, cold starts): fewer repeats, their noise is relatively small; a
         # larger min_repeats asked for explicitly (whole-process medians) is kept
         min_repeats = min(min_repeats, 2)

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, TypedDict
 from computesim.io.arrow import output_format, write_table
 
 from . import limits
+from .cluster import shared as shared_clusters
 from .host import machine_info
 from .registry import Workload, capped, sizes_for, workloads
 from .runner import Timing, measure
@@ -31,14 +33,16 @@ class Mode(TypedDict):
 
     min_time: float
     max_repeats: int
+    #: a call whose first run took at least this long (s) is timed twice, not three times
+    slow_s: float
     bw_bytes: int
     fused_n: int
 
 
 MODES: dict[str, Mode] = {
-    "quick": Mode(min_time=0.2, max_repeats=20, bw_bytes=1 << 28, fused_n=1 << 28),
-    "full": Mode(min_time=1.0, max_repeats=50, bw_bytes=1 << 29, fused_n=1 << 31),
-    "tiny": Mode(min_time=0.0, max_repeats=1, bw_bytes=1 << 22, fused_n=1 << 20),
+    "quick": Mode(min_time=0.2, max_repeats=20, slow_s=0.5, bw_bytes=1 << 28, fused_n=1 << 28),
+    "full": Mode(min_time=1.0, max_repeats=50, slow_s=1.0, bw_bytes=1 << 29, fused_n=1 << 31),
+    "tiny": Mode(min_time=0.0, max_repeats=1, slow_s=1.0, bw_bytes=1 << 22, fused_n=1 << 20),
 }
 
 
@@ -55,18 +59,26 @@ def _set_threads(n: int) -> None:
     numba.set_num_threads(n)
 
 
+def say(line: str, on: bool) -> None:
+    """``line`` on stderr when ``on`` (``bench --timings``: where a run's seconds go)."""
+    if on:
+        print(f"bench: {line}", file=sys.stderr, flush=True)
+
+
 class Limits:
     """The machine's limits per thread count, measured once each, on first need."""
 
-    def __init__(self, mode: str) -> None:
+    def __init__(self, mode: str, timings: bool = False) -> None:
         self.cfg = MODES[mode]
         self.values: dict[tuple[str, int], float] = {}
+        self.timings = timings
 
     def get(self, kind: str | None, threads: int) -> float | None:
         if kind is None:
             return None
         key = (kind, 1 if kind == "startup" else threads)
         if key not in self.values:
+            t0 = time.perf_counter()
             _set_threads(key[1])
             if kind == "bandwidth":
                 self.values[key] = limits.write_bandwidth(self.cfg["bw_bytes"])
@@ -74,6 +86,7 @@ class Limits:
                 self.values[key] = limits.fused_rate(self.cfg["fused_n"])
             else:
                 self.values[key] = limits.startup_rate()
+            say(f"limit {kind} ({key[1]} thr): {time.perf_counter() - t0:.2f} s", self.timings)
         return self.values[key]
 
 
@@ -106,13 +119,31 @@ def _row(
     }
 
 
-def _time(w: Workload, backend: str, size: int, cfg: Mode) -> tuple[Timing, int, int]:
+def _time(
+    w: Workload, backend: str, size: int, cfg: Mode, timings: bool = False
+) -> tuple[Timing, int, int]:
+    t0 = time.perf_counter()
     case = w.build(size, backend)
+    t1 = time.perf_counter()
     most = min(cfg["max_repeats"], w.max_repeats or cfg["max_repeats"])
     try:
-        t = measure(case, cfg["min_time"], most, min_repeats=min(w.min_repeats or 3, most))
+        t = measure(
+            case,
+            cfg["min_time"],
+            most,
+            min_repeats=min(w.min_repeats or 3, most),
+            slow_s=cfg["slow_s"],
+        )
     finally:
+        t2 = time.perf_counter()
         case.close()
+    t3 = time.perf_counter()
+    say(
+        f"{w.name} / {backend} / {size:.0e} / {t.repeats * t.number} calls: {t3 - t0:.2f} s "
+        f"(build {t1 - t0:.2f}, first call {t.first:.2f}, check+timed {t2 - t1 - t.first:.2f}, "
+        f"close {t3 - t2:.2f})",
+        timings,
+    )
     return t, case.items, case.bytes_out
 
 
@@ -132,13 +163,18 @@ def _jobs(
         default = sizes_for(w, mode)
         if mode == "tiny":
             default = [min(default[0], TINY)]
+        seen: set[int] = set()
         for size in (sizes or {}).get(w.name, default):
             for backend in _backends(w, backends):
                 ths = threads if w.threaded and backend not in ("reference",) else threads[-1:]
-                if backend == w.reference and size > w.reference_max:
-                    continue
+                at = size
+                if backend == w.reference:  # timed once per size it runs at (reference_sizes)
+                    at = min(size, w.reference_sizes.get(mode, size))
+                    if at > w.reference_max or at in seen:
+                        continue
+                    seen.add(at)
                 for th in ths:
-                    yield w, backend, capped(size, backend), th
+                    yield w, backend, capped(at, backend), th
 
 
 def run(
@@ -148,8 +184,10 @@ def run(
     only: Iterable[str] | None = None,
     sizes: dict[str, list[int]] | None = None,
     progress: bool = False,
+    timings: bool = False,
 ) -> list[dict]:
-    """Rows of results (see ``_row``), with ``vs_reference``, ``vs_limit`` and the machine, per job."""
+    """Rows of results (see ``_row``), with ``vs_reference``, ``vs_limit`` and the machine, per job;
+    ``timings``: one stderr line per job and per limit measured, with its wall seconds."""
     cfg = MODES[mode]
     ws = [
         w
@@ -157,17 +195,18 @@ def run(
         if not only or any(o.lower() in w.name.lower() for o in only)
     ]
     threads = threads or [all_threads()]
-    lims = Limits(mode)
+    lims = Limits(mode, timings)
     jobs = list(_jobs(ws, mode, sizes, backends, threads))
     rows: list[dict] = []
     from tqdm import tqdm
 
-    for w, backend, size, th in tqdm(
-        jobs, disable=not progress, desc="bench", unit="job", file=sys.stderr
-    ):
-        _set_threads(th)
-        t, items, nbytes = _time(w, backend, size, cfg)
-        rows.append(_row(w, backend, size, th, t, items, nbytes))
+    with shared_clusters():  # one local cluster per backend for all cluster workloads
+        for w, backend, size, th in tqdm(
+            jobs, disable=not progress, desc="bench", unit="job", file=sys.stderr
+        ):
+            _set_threads(th)
+            t, items, nbytes = _time(w, backend, size, cfg, timings)
+            rows.append(_row(w, backend, size, th, t, items, nbytes))
     _set_threads(all_threads())
     return finish(rows, ws, lims, mode)
 

@@ -83,20 +83,31 @@ def _prefix(axes: list[np.ndarray]) -> np.ndarray:
     return pre
 
 
-def count_at_least_exact(axes: list[np.ndarray], threshold: float) -> int:
-    """Points with canonical product >= threshold, by a search over the last (sorted) axis for each
-    combination of outer indices, corrected against the exact products at the boundary."""
-    pre, last = _prefix(axes), axes[-1]
-    k = np.searchsorted(last, threshold / pre, side="left")
-    for _ in range(
-        4
-    ):  # the division rounds: move k to the exact first index with pre * last >= thr
-        down = (k > 0) & (pre * last[np.maximum(k - 1, 0)] >= threshold)
-        up = (k < len(last)) & (pre * last[np.minimum(k, len(last) - 1)] < threshold)
-        k = k - down + up
-    assert not np.any((k > 0) & (pre * last[np.maximum(k - 1, 0)] >= threshold))
-    assert not np.any((k < len(last)) & (pre * last[np.minimum(k, len(last) - 1)] < threshold))
-    return int(np.sum(len(last) - k))
+def sorted_prefix(axes: list[np.ndarray]) -> np.ndarray:
+    """``_prefix(axes)`` sorted: what ``count_at_least_exact`` searches (sort once, count often)."""
+    return np.sort(_prefix(axes))
+
+
+def count_at_least_exact(
+    axes: list[np.ndarray], threshold: float, pre: np.ndarray | None = None
+) -> int:
+    """Points with canonical product >= threshold: for each value v of the last axis, the points
+    ``prefix * v`` at or above it, by a search in the sorted prefixes (``pre``: ``sorted_prefix``,
+    computed here if not given). A rounded product is monotone in ``prefix`` for a fixed v, so the
+    search's start (from ``threshold / v``, which rounds) is moved to the exact first index with
+    ``prefix * v >= threshold``. One sort of the prefixes (10^7 at 10^9 points, ~1 s) serves every
+    threshold; each count then costs len(last axis) searches (was a 10^7-element pass, ~1.5 s)."""
+    pre = sorted_prefix(axes) if pre is None else pre
+    m, total = len(pre), 0
+    for v in axes[-1].tolist():
+        i = int(np.searchsorted(pre, threshold / v, side="left"))
+        while i > 0 and pre[i - 1] * v >= threshold:
+            i -= 1
+        while i < m and pre[i] * v < threshold:
+            i += 1
+        assert (i == m or pre[i] * v >= threshold) and (i == 0 or pre[i - 1] * v < threshold)
+        total += m - i
+    return total
 
 
 def _backend(name: str):
@@ -143,11 +154,11 @@ def reduce_all(kern, axes: list[np.ndarray], threshold: float):
     )
 
 
-def _check_quantile(axes, n: int, q: float, p: float) -> None:
+def _check_quantile(axes, n: int, q: float, p: float, pre: np.ndarray) -> None:
     """q lies between the order statistics that np.quantile (linear) interpolates: by counting."""
     lo = math.floor(p * (n - 1))
-    at_most = n - count_at_least_exact(axes, np.nextafter(q * (1 + 1e-12), np.inf))
-    below = n - count_at_least_exact(axes, q * (1 - 1e-12))
+    at_most = n - count_at_least_exact(axes, np.nextafter(q * (1 + 1e-12), np.inf), pre)
+    below = n - count_at_least_exact(axes, q * (1 - 1e-12), pre)
     assert at_most >= lo + 1 and below <= lo + 1, (
         f"quantile {p}: {q!r} is not order statistic {lo}..{lo + 1}"
     )
@@ -158,7 +169,8 @@ def check_reduced(axes: list[np.ndarray], threshold: float, got, backend: str) -
     counting; on small grids also equal to the NumPy reference (exact; quantiles rtol 1e-12)."""
     count, (mn, amn, mx, amx), q = got
     n = math.prod(_shape(axes))
-    assert np.asarray(count).tolist() == [count_at_least_exact(axes, threshold)], count
+    pre = sorted_prefix(axes)
+    assert np.asarray(count).tolist() == [count_at_least_exact(axes, threshold, pre)], count
     assert np.asarray(mn).tolist() == canonical(axes, [0]).tolist() and np.asarray(
         amn
     ).tolist() == [0], (mn, amn)
@@ -167,7 +179,7 @@ def check_reduced(axes: list[np.ndarray], threshold: float, got, backend: str) -
     q = np.asarray(q)
     assert q.shape == (1, len(QS)) and np.all(np.diff(q[0]) >= 0), q
     for p, v in zip(QS, q[0]):
-        _check_quantile(axes, n, float(v), p)
+        _check_quantile(axes, n, float(v), p, pre)
     if backend != "reference" and n <= REF_CHECK_MAX:
         want = reduce_all(_backend("reference"), axes, threshold)
         assert np.array_equal(count, want[0]) and all(

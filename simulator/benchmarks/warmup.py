@@ -24,6 +24,12 @@ from .registry import capped, sizes_for, workloads
 #: no new signature: its kernel's types do not depend on the row count).
 SIZES = (1000, 1 << 17)
 JIT_BACKENDS = ("numba", "cuda")
+#: Cluster workloads (the ``dask`` extra) run once on one local worker at the smallest size: the
+#: worker compiles what its tasks call with the argument types they arrive with (unpickled arrays
+#: are read-only: other signatures than in-process), which no in-process run puts in the cache. Not
+#: warmed, the first ``bench --quick`` after a warm-up spent ~70 s of its ~150 s in two workers
+#: compiling the Monte Carlo tasks at once (2026-12-02, Intel Xeon, 2 cores).
+WORKER_BACKENDS = ("1 worker",)
 
 
 def _split() -> float:
@@ -81,17 +87,21 @@ def bytecode() -> dict:
 
 
 def warm(backends: Iterable[str] = ("numba",), sizes: Iterable[int] = SIZES) -> list[dict]:
-    """Run each JIT workload once per size (at most its quick size; result checked); one dict per
-    run: workload, backend, size, seconds (the first call: compile or cache load, and the run)."""
+    """Run each JIT workload once per size (at most its quick size; result checked), each cluster
+    workload once on one worker at the smallest; one dict per run: workload, backend, size, seconds
+    (the first call: compile or cache load, and the run)."""
     rows = [
         bytecode(),
         {"workload": "machine limits", "backend": "numba", "size": None, "seconds": _limits()},
         {"workload": "sweep split", "backend": "numba", "size": None, "seconds": _split()},
     ]
     for w in workloads().values():
-        for backend in (b for b in w.backends if b in JIT_BACKENDS and b in backends):
+        for backend in (
+            b for b in w.backends if (b in JIT_BACKENDS and b in backends) or b in WORKER_BACKENDS
+        ):
             quick = max(sizes_for(w, "quick"))
-            for size in sorted({min(capped(s, backend), quick) for s in sizes}):
+            todo = {min(capped(s, backend), quick) for s in sizes}
+            for size in sorted(todo)[:1] if backend in WORKER_BACKENDS else sorted(todo):
                 t0 = time.perf_counter()
                 case = w.build(size, backend)
                 try:

@@ -30,6 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", action="store_true", help="print a JSON array, one object per row")
     p.add_argument(
+        "--timings",
+        action="store_true",
+        help="one stderr line per job and per limit measured: its wall seconds, split into build, "
+        "first call and check, timed repeats",
+    )
+    p.add_argument(
         "--out",
         metavar="FILE",
         help="append the rows to FILE.arrow or FILE.parquet (created if absent)",
@@ -148,7 +154,7 @@ def text(rows: list[dict]) -> str:
             r["threads"],
             _fmt(r["throughput"]),
             r["unit"],
-            _fmt(r["vs_reference"], 2),
+            _fmt(r["vs_reference"], 2) + _at(r),
             _fmt(r["vs_limit"], 2),
             _fmt(r["first_seconds"], 2),
         ]
@@ -190,7 +196,8 @@ def text(rows: list[dict]) -> str:
             )
         )
         lines.append(
-            "vs ref = throughput / the reference backend's at the same size; vs limit = share of the limit "
+            "vs ref = throughput / the reference backend's at the same size (@N: at size N); "
+            "vs limit = share of the limit "
             "(bandwidth: bytes written / write bandwidth)"
         )
     if compared:
@@ -201,6 +208,12 @@ def text(rows: list[dict]) -> str:
             f"{slower} slower, {sum(r['change'] == 'faster' for r in rows)} faster"
         )
     return "\n".join(lines)
+
+
+def _at(r: dict) -> str:
+    """The size the row's reference ran at, as " @1e+05", where it is not the row's own size."""
+    at = r.get("reference_size")
+    return "" if at is None or at == r["size"] else f" @{at:.0e}"
 
 
 def _flag(r: dict) -> str:
@@ -295,7 +308,12 @@ def _run(args: argparse.Namespace, previous: dict[tuple, dict] | None = None) ->
         )
     else:
         rows = suite.run_suite(
-            mode, backends=backends, threads=threads, only=args.only, progress=progress
+            mode,
+            backends=backends,
+            threads=threads,
+            only=args.only,
+            progress=progress,
+            timings=args.timings,
         )
     if args.out:
         suite.append(rows, args.out)

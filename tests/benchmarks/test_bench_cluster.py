@@ -52,3 +52,23 @@ def test_cluster_monte_carlo_equals_one_machine():
             case.check(dataclasses.replace(got, quantiles=q))
     finally:
         case.close()
+
+
+def test_shared_clusters_serve_every_case_and_close_at_the_end():
+    """Inside ``cluster.shared()`` the cases of a backend use one cluster, a case's close leaves
+    it running, and leaving the block closes it; outside, each case has its own."""
+    from computesim.benchmarks import cluster, workloads
+
+    w = workloads()["cluster reduced sweep"]
+    with cluster.shared():
+        a = w.build(10**4, "1 worker")
+        client = cluster._SHARED["1 worker"]
+        a.close()
+        b = w.build(10**4, "1 worker")
+        try:
+            assert cluster._SHARED["1 worker"] is client and client.status == "running"
+            b.check(b.run())
+        finally:
+            b.close()
+        assert client.status == "running"
+    assert cluster._SHARED is None and client.status == "closed"

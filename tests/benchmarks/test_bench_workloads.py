@@ -42,6 +42,28 @@ def test_exact_count_matches_brute_force(sweeps):
         assert sweeps.count_at_least_exact(axes, thr) == int(np.sum(full >= thr))
 
 
+def test_exact_count_with_tied_and_boundary_products(sweeps):
+    """Prefixes with ties (1 x 4 = 2 x 2), thresholds at exact products and one ulp either side:
+    the count over the sorted prefixes equals brute force, with or without the prefix passed."""
+    axes = [
+        np.array([1.0, 2.0]),
+        np.array([2.0, 4.0, 8.0]),
+        np.array([0.3, 0.7]),
+        np.array([0.1, 0.2, 0.9]),
+    ]
+    n = int(np.prod([len(a) for a in axes]))
+    full = sweeps.canonical(axes, np.arange(n))
+    pre = sweeps.sorted_prefix(axes)
+    assert len(np.unique(pre)) < len(pre)  # ties present
+    for v in np.unique(full).tolist():
+        for thr in (np.nextafter(v, 0), v, np.nextafter(v, np.inf)):
+            want = int(np.sum(full >= thr))
+            assert sweeps.count_at_least_exact(axes, thr) == want
+            assert sweeps.count_at_least_exact(axes, thr, pre) == want
+    assert sweeps.count_at_least_exact(axes, 0.0, pre) == n
+    assert sweeps.count_at_least_exact(axes, np.inf, pre) == 0
+
+
 def _corrupt_reduced(out, part):
     count, (mn, amn, mx, amx), q = out
     if part == "count":

@@ -5,6 +5,7 @@ import importlib.util
 import os
 
 from computesim.benchmarks import warmup
+from computesim.benchmarks.registry import Case, Workload
 
 
 def test_package_dirs_hold_the_three_parts():
@@ -48,3 +49,34 @@ def test_a_failing_folder_does_not_stop_the_others(tmp_path, monkeypatch):
     monkeypatch.setattr(warmup, "package_dirs", lambda: [first, second])
     assert warmup.bytecode()["ok"] is False
     assert os.path.exists(importlib.util.cache_from_source(str(second / "m.py")))
+
+
+def test_cluster_workloads_warm_on_one_worker_at_the_smallest_size(monkeypatch):
+    """A worker compiles its tasks' kernels for the argument types they arrive with: ``warm`` runs
+    each cluster workload once on one worker (not two), at the smallest size, checked."""
+    ran = []
+
+    def build(name):
+        def case(size, backend):
+            ran.append((name, backend, size))
+            return Case(lambda: size, lambda got: None, items=size)
+
+        return case
+
+    fake = {
+        "kernel": Workload(
+            "kernel", "x/s", None, ("numba", "reference"), build("kernel"), {"quick": 10**6}
+        ),
+        "cluster": Workload(
+            "cluster", "x/s", None, ("2 workers", "1 worker"), build("cluster"), {"quick": 10**8}
+        ),
+    }
+    monkeypatch.setattr(warmup, "workloads", lambda: fake)
+    monkeypatch.setattr(warmup, "bytecode", lambda: {"workload": "python bytecode"})
+    monkeypatch.setattr(warmup, "_limits", lambda: 0.0)
+    steps = warmup.warm(("numba",))
+    want = [("kernel", "numba", s) for s in warmup.SIZES] + [
+        ("cluster", "1 worker", min(warmup.SIZES))
+    ]
+    assert ran == want
+    assert [(s["workload"], s["backend"], s["size"]) for s in steps[2:]] == want

@@ -313,5 +313,7 @@ def test_warmup_compiles_both_kernel_variants(cli):
     assert mc_numba._batch.signatures
     assert sweep_split.split_band.signatures  # the large grids' reductions, on no warm-up size
     assert min(SIZES) <= sweep_numba.SERIAL_MAX < max(SIZES) and mc_numba.SMALL < max(SIZES)
+    cluster = {n for n, w in workloads().items() if "1 worker" in w.backends}
+    assert {s["workload"] for s in got["steps"] if s["backend"] == "1 worker"} == cluster
     big = [n for n, s in want if s == max(SIZES)]  # these crossed the switches
     assert {"materialized sweep", "reduced sweep", "monte carlo quantiles", "bands"} <= set(big)
