@@ -94,7 +94,7 @@ class Plan:
         self.px = np.argsort(self.axes[self.ax], kind="stable").astype(np.int64)
         self.py = np.argsort(self.axes[self.ay], kind="stable").astype(np.int64)
         self.G = 1 if self.group < 0 else len(self.axes[self.group])
-        self.n_outer = int(np.prod(self.sizes)) // (len(self.px) * len(self.py))
+        self.n_outer = int(np.prod(self.sizes)) // max(1, len(self.px) * len(self.py))
         self.group_size = int(np.prod(self.sizes)) // self.G
         self.cache: dict[str, object] = {}  #: a backend's derived structures (built once per plan)
 
@@ -118,8 +118,11 @@ def count_le(counter: Counter, axes, const, thresholds, group_axis) -> np.ndarra
 
 
 def count_at_least(counter: Counter, axes, const, threshold, group_axis) -> np.ndarray:
-    """See sweep_reference.count_at_least: group size minus the count strictly below."""
+    """See sweep_reference.count_at_least: group size minus the count strictly below (none is
+    at or above NaN)."""
     plan = Plan(axes, const, group_axis)
+    if np.isnan(threshold):
+        return np.zeros(plan.G, np.int64)
     below = np.nextafter(float(threshold), 0.0)
     return plan.group_size - counter(plan, np.full((plan.G, 1), below))[:, 0]
 

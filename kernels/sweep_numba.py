@@ -157,7 +157,7 @@ def _walk(values, offsets, sizes, const, ax, ay, px, py, idx, lo, hi, out, pos):
     for i in range(nx):
         pi = _mul(values, offsets, pre * values[xo + px[i]], idx, ax + 1, ay)
         while c_hi > 0:
-            if _mul(values, offsets, pi * values[yo + py[c_hi - 1]], idx, ay + 1, k) > hi:
+            if not _mul(values, offsets, pi * values[yo + py[c_hi - 1]], idx, ay + 1, k) <= hi:
                 c_hi -= 1
             else:
                 break

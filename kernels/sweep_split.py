@@ -27,6 +27,7 @@ from .host import Plan
 
 U = 2.0**-53  #: unit roundoff of float64
 MAX_SIDE = 1 << 21  #: most products either set may list
+TIE_MAX = 64  #: most of B's products within one window of each other (each costs an exact check)
 PASSES = 16  #: threshold-passes a reduction is assumed to make (cost model)
 FORCE: bool | None = None  #: True: split whenever valid; False: never; None: when cheaper
 EXP_MAX = 900  #: |log2| of every partial product stays below this (normal floats: bounds hold)
@@ -124,7 +125,7 @@ def _in_range(plan: Plan) -> bool:
 
 def build(plan: Plan) -> Split | None:
     """The split of ``plan``'s grid, or None where it does not apply (see the module)."""
-    if not _in_range(plan):
+    if not _in_range(plan) or 0 in plan.sizes:
         return None
     b_set = choose(plan)
     if b_set is None:
@@ -132,6 +133,13 @@ def build(plan: Plan) -> Split | None:
     a_set = [a for a in range(len(plan.axes)) if a not in b_set]
     qa, a_axes, a_sizes = _set(plan, a_set, plan.const)
     qb, b_axes, b_sizes = _set(plan, list(b_set), 1.0)
+    # a point's set products, the threshold's scaling and the canonical product are each within
+    # (k + 2) u relative of the exact product: 2k + 6 units in all; the window is 4x that and more
+    window = 8.0 * (len(plan.axes) + 4) * U
+    ob = np.argsort(qb, kind="stable")
+    qb = qb[ob]
+    if FORCE is None and _longest_tie(qb, window) > TIE_MAX:
+        return None  # e.g. a constant or power-of-two axis in B: the walk is cheaper
     oa = np.argsort(qa, kind="stable")
     if plan.group >= 0:  # then by group: a stable sort of the group of each
         at = a_set.index(plan.group)
@@ -140,12 +148,17 @@ def build(plan: Plan) -> Split | None:
         ga = (oa // stride) % a_sizes[at]
     else:
         ga = np.zeros(len(oa), np.int64)
-    ob = np.argsort(qb, kind="stable")
-    # a point's set products, the threshold's scaling and the canonical product are each within
-    # (k + 2) u relative of the exact product: 2k + 6 units in all; the window is 4x that and more
-    window = 8.0 * (len(plan.axes) + 4) * U
     nb = max(1, min(len(qa), 64))
-    return Split(qa[oa], ga, oa, qb[ob], ob, a_axes, a_sizes, b_axes, b_sizes, window, nb)
+    return Split(qa[oa], ga, oa, qb, ob, a_axes, a_sizes, b_axes, b_sizes, window, nb)
+
+
+def _longest_tie(q: np.ndarray, window: float) -> int:
+    """The longest run of sorted products each within 2 windows (relative) of the next."""
+    near = q[1:] <= q[:-1] * (1 + 2 * window)
+    if not near.any():
+        return 1
+    edges = np.flatnonzero(np.diff(np.r_[0, near.view(np.int8), 0]))
+    return int((edges[1::2] - edges[::2]).max()) + 1
 
 
 def of(plan: Plan) -> Split | None:

@@ -3,6 +3,8 @@
 
 Rows (every one checked against the NumPy reference before it is timed):
 
+Each row's size is cut to a quarter of the free device memory (``size_of``).
+
 * "hbm write": a grid-stride fill of a float64 device array, bytes/s: the limit for the next row;
 * "materialized sweep": the sweep kernel writing every point's flop, pfs-days, 4 axis columns and
   device code into device arrays (52 B/point), points/s and bytes written / the fill's bandwidth;
@@ -27,9 +29,29 @@ import numpy as np
 from numba import cuda  # this module is imported for the GPU check only
 
 SIZES = {"materialized sweep": 10**8, "monte carlo samples": 10**8, "hbm write": 1 << 30}
+BYTES = {"materialized sweep": 52, "monte carlo samples": 8, "hbm write": 8}  #: per item
+MEMORY_SHARE = 0.25  #: most of the free device memory one row's outputs may take
 SIM_SIZE = 256  #: every row's size under the simulator
-CHECK = 4096  #: points or samples compared with the reference
+CHECK = 4096  #: points or samples compared with the reference, at each end
 THREADS = 256
+LAUNCHES = 3  #: back-to-back launches between two events (the launch overhead amortised)
+
+
+def available() -> bool:
+    """A GPU numba-cuda can use, or the simulator (no CUDA context is made)."""
+    try:
+        return bool(cuda.is_available())
+    except Exception:  # a broken driver install: no device, as far as this check goes
+        return False
+
+
+def _failures() -> tuple[type[BaseException], ...]:
+    from numba.cuda.cudadrv.driver import CudaAPIError
+
+    return (AssertionError, CudaAPIError, subprocess.TimeoutExpired)
+
+
+FAILURES = _failures()  #: what ``check`` may raise that the CLI reports as a failed check
 
 
 def simulated() -> bool:
@@ -57,10 +79,19 @@ def _launch(n: int) -> tuple[int, int]:
     return min(65_535, max(1, math.ceil(n / THREADS))), THREADS
 
 
-def _timed(fn, repeats: int) -> float:
-    """Best of ``repeats`` runs of ``fn`` (a launch), seconds: CUDA events on a GPU, wall clock
-    (after a synchronize) in the simulator."""
+def size_of(workload: str) -> int:
+    """The row's size: SIZES, cut to MEMORY_SHARE of the free device memory; SIM_SIZE in the
+    simulator."""
+    if simulated():
+        return SIM_SIZE
+    free, _total = cuda.current_context().get_memory_info()
+    fit = int(free * MEMORY_SHARE) // BYTES[workload]
+    return max(1000, min(SIZES[workload], 10 ** int(math.log10(fit)) if fit >= 10 else fit))
 
+
+def _timed(fn, repeats: int) -> float:
+    """Best of ``repeats`` timings of ``fn`` (a launch), seconds per launch: CUDA events around
+    LAUNCHES back-to-back launches on a GPU, wall clock (after a synchronize) in the simulator."""
     best = math.inf
     for _ in range(repeats):
         if simulated():
@@ -70,11 +101,26 @@ def _timed(fn, repeats: int) -> float:
             continue
         start, stop = cuda.event(), cuda.event()
         start.record()
-        fn()
+        for _ in range(LAUNCHES):
+            fn()
         stop.record()
         stop.synchronize()
-        best = min(best, start.elapsed_time(stop) / 1e3)
+        best = min(best, start.elapsed_time(stop) / 1e3 / LAUNCHES)
     return best
+
+
+def _ends(n: int) -> np.ndarray:
+    """Indices of the first and last CHECK items (the ones copied back and checked)."""
+    return np.unique(np.r_[np.arange(min(n, CHECK)), np.arange(max(0, n - CHECK), n)])
+
+
+def _host(dev, n: int) -> np.ndarray:
+    """The first and last CHECK items of a device array (last axis), copied to the host."""
+    if n <= 2 * CHECK:
+        return dev.copy_to_host()
+    return np.concatenate(
+        [dev[..., :CHECK].copy_to_host(), dev[..., n - CHECK :].copy_to_host()], axis=-1
+    )
 
 
 @cuda.jit
@@ -92,8 +138,7 @@ def hbm_write(n: int, repeats: int) -> dict:
     blocks, threads = _launch(n)
     fill[blocks, threads](out, 1.0)
     cuda.synchronize()
-    got = out.copy_to_host()
-    if not np.all(got == 1.0):
+    if not np.all(_host(out, n) == 1.0):
         raise AssertionError("the fill kernel left values other than 1.0")
     t = _timed(lambda: fill[blocks, threads](out, 2.0), repeats)
     return _row("hbm write", n, t, 8 * n / t, "B/s", bytes_out=8 * n)
@@ -107,7 +152,7 @@ def materialized(n: int, repeats: int) -> dict:
     from computesim.kernels import sweep_cuda
     from computesim.kernels.host import flat
 
-    from .sweeps import CONST, canonical, grid
+    from .sweeps import CONST, grid
 
     axes = grid(n)
     n = math.prod(len(a) for a in axes)
@@ -127,13 +172,31 @@ def materialized(n: int, repeats: int) -> dict:
 
     run()
     cuda.synchronize()
-    at = np.unique(np.linspace(0, n - 1, CHECK).astype(np.int64))
-    flop = out[0].copy_to_host()[at]
-    if not np.allclose(flop, canonical(axes, at), rtol=1e-12, atol=0):
-        raise AssertionError("materialized sweep on the GPU differs from the canonical product")
+    _check_materialized(axes, n, [_host(a, n) for a in out])
     t = _timed(run, repeats)
     written = sum(int(a.size) * a.dtype.itemsize for a in out)
     return _row("materialized sweep", n, t, n / t, "points/s", bytes_out=written)
+
+
+def _check_materialized(axes, n: int, got: list[np.ndarray]) -> None:
+    """Every column at the first and last CHECK points, exactly: flop the canonical product,
+    pfs-days flop / PFS_DAY, the axis columns the axes' values, the code the device index."""
+    from computesim.core.units import PFS_DAY
+
+    from .sweeps import canonical
+
+    at = _ends(n)
+    flop, pfs, cols, codes = got
+    idx = np.unravel_index(at, [len(a) for a in axes])
+    if not np.array_equal(flop, canonical(axes, at)):
+        raise AssertionError("materialized sweep on the GPU differs from the canonical product")
+    if not np.array_equal(pfs, flop / PFS_DAY):
+        raise AssertionError("materialized sweep on the GPU: pfs-days != flop / PFS_DAY")
+    for a, ax in enumerate(axes):
+        if not np.array_equal(cols[a], ax[idx[a]]):
+            raise AssertionError(f"materialized sweep on the GPU: axis column {a}")
+    if not np.array_equal(codes, idx[0]):
+        raise AssertionError("materialized sweep on the GPU: device codes")
 
 
 def monte_carlo(n: int, repeats: int) -> dict:
@@ -188,11 +251,10 @@ def _row(workload: str, size: int, seconds: float, throughput: float, unit: str,
 def benchmarks(repeats: int = 5) -> list[dict]:
     """The three rows (sizes SIZES, or SIM_SIZE in the simulator); the sweep's ``vs_limit`` =
     bytes written per second / the fill's bandwidth."""
-    size = (lambda w: SIM_SIZE) if simulated() else SIZES.__getitem__
-    hbm = hbm_write(size("hbm write"), repeats)
-    mat = materialized(size("materialized sweep"), repeats)
+    hbm = hbm_write(size_of("hbm write"), repeats)
+    mat = materialized(size_of("materialized sweep"), repeats)
     mat["vs_limit"] = mat["bytes_out"] / mat["seconds"] / hbm["throughput"]
-    return [hbm, mat, monte_carlo(size("monte carlo samples"), repeats)]
+    return [hbm, mat, monte_carlo(size_of("monte carlo samples"), repeats)]
 
 
 def tests_dir() -> Path | None:
@@ -208,7 +270,7 @@ def cuda_tests(where: Path | None = None, timeout: float = 1800) -> dict:
     where = where or tests_dir()
     if where is None:
         return {"ran": False, "why": "no tests/ beside the package (run from a source checkout)"}
-    env = dict(os.environ)
+    env = dict(os.environ, NUMBA_CUDA_LOW_OCCUPANCY_WARNINGS="0")  # the tests' launches are tiny
     if not simulated():
         env.pop("NUMBA_ENABLE_CUDASIM", None)
         env["COMPUTESIM_TEST_CUDASIM"] = "0"
@@ -217,7 +279,7 @@ def cuda_tests(where: Path | None = None, timeout: float = 1800) -> dict:
     r = subprocess.run(
         cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=where.parent
     )
-    tail = (r.stdout.strip().splitlines() or [""])[-1]
+    tail = (r.stdout.strip().splitlines() or r.stderr.strip().splitlines() or ["no output"])[-1]
     return {
         "ran": True,
         "ok": r.returncode == 0,
@@ -249,7 +311,8 @@ def table(rows: list[dict], device: str, tests: dict) -> str:
 
 
 def check(run_tests: bool = True, repeats: int = 5) -> tuple[str, list[dict], dict]:
-    """The whole check: (printed table, benchmark rows, test result)."""
+    """The whole check: (printed table, benchmark rows, test result). The tests run first, in
+    their own process, before this one makes a CUDA context (GPUs in exclusive-process mode)."""
     tests = cuda_tests() if run_tests else {"ran": False, "why": "--no-tests"}
     rows = benchmarks(repeats)
     return table(rows, device_name(), tests), rows, tests

@@ -18,7 +18,7 @@ RTOL = 1e-12
 FAST = [b for b in ("numba", "cuda") if b in available_backends()]
 
 
-@pytest.fixture(params=["reference", "numba", "cuda"])
+@pytest.fixture(params=["reference", "numba", pytest.param("cuda", marks=pytest.mark.cuda)])
 def be(request):
     if request.param not in available_backends():
         pytest.skip(f"{request.param} backend unavailable (set NUMBA_ENABLE_CUDASIM=1 for cuda)")
@@ -321,3 +321,39 @@ def test_split_counts_exact_where_set_products_round_otherwise(monkeypatch, grou
     np.testing.assert_allclose(
         mod.quantiles(axes, const, qs, group), ref.quantiles(axes, const, qs, group), rtol=RTOL
     )
+
+
+def test_nan_threshold_counts_nothing(split):
+    """No product is <= or >= NaN: both counts are 0, as the reference's (the walk counted every
+    point <= NaN, and the split's count_at_least then gave the whole group)."""
+    mod = get_backend("numba").sweep
+    axes = [np.array([1.0, 2, 3]), np.array([0.5, 0.25]), np.geomspace(1, 9, 4)]
+    for g in (-1, 0, 2):
+        got = mod.count_at_least(axes, 1.0, np.nan, g)
+        np.testing.assert_array_equal(got, ref.count_at_least(axes, 1.0, np.nan, g))
+        assert not got.any()
+        thr = np.full((1 if g < 0 else len(axes[g]), 1), np.nan)
+        np.testing.assert_array_equal(
+            mod.count_le(axes, 1.0, thr, g), ref.count_le(axes, 1.0, thr, g)
+        )
+
+
+def test_split_left_to_the_walk_where_b_is_all_ties(monkeypatch):
+    """A constant axis makes B's products one long tie, each tie point an exact check in every
+    count near it: the cost model leaves such grids to the plane walk (results are the same)."""
+    from computesim.kernels import sweep_split
+    from computesim.kernels.host import Plan
+
+    rng = np.random.default_rng(0)
+    tied = [np.array([1.0, 2]), rng.uniform(1, 2, 2000), np.full(500, 0.5), np.full(50, 3.0)]
+    free = [
+        np.array([1.0, 2]),
+        rng.uniform(1, 2, 2000),
+        rng.uniform(1, 2, 500),
+        rng.uniform(1, 3, 50),
+    ]
+    assert sweep_split.of(Plan(tied, 1.0, 0)) is None
+    assert sweep_split.of(Plan(free, 1.0, 0)) is not None
+    assert sweep_split._longest_tie(np.array([1.0, 1.0, 1.0, 2.0, 3.0, 3.0]), 1e-15) == 3
+    monkeypatch.setattr(sweep_split, "FORCE", True)  # forced, the split still gives exact counts
+    assert sweep_split.of(Plan(tied, 1.0, 0)) is not None

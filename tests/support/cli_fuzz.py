@@ -757,6 +757,7 @@ BENCH = {
     ),
     "--gpu-check": FLAG,
     "--no-tests": FLAG,
+    "--timings": FLAG,
 }
 
 #: subcommand -> (flags, positional pickers with their probability, relative weight)
