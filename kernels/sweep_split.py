@@ -125,7 +125,7 @@ def _in_range(plan: Plan) -> bool:
 
 def build(plan: Plan) -> Split | None:
     """The split of ``plan``'s grid, or None where it does not apply (see the module)."""
-    if not _in_range(plan) or 0 in plan.sizes:
+    if 0 in plan.sizes or not _in_range(plan):
         return None
     b_set = choose(plan)
     if b_set is None:

@@ -357,3 +357,14 @@ def test_split_left_to_the_walk_where_b_is_all_ties(monkeypatch):
     assert sweep_split._longest_tie(np.array([1.0, 1.0, 1.0, 2.0, 3.0, 3.0]), 1e-15) == 3
     monkeypatch.setattr(sweep_split, "FORCE", True)  # forced, the split still gives exact counts
     assert sweep_split.of(Plan(tied, 1.0, 0)) is not None
+
+
+def test_empty_axis_counts_zero(split):
+    """A grid with an empty axis has no points: counts 0, as the reference's (was a division by
+    zero in the plan)."""
+    mod = get_backend("numba").sweep
+    axes = [np.array([1.0, 2]), np.array([]), np.array([3.0, 4])]
+    for g in (-1, 0):
+        np.testing.assert_array_equal(
+            mod.count_at_least(axes, 1.0, 2.0, g), ref.count_at_least(axes, 1.0, 2.0, g)
+        )
