@@ -80,35 +80,15 @@ def choose(plan: Plan) -> tuple[int, ...] | None:
     return best
 
 
-@njit(cache=True)
-def _set_products(values, offsets, axes, sizes, start):
-    """Products start x the set's values (canonical order) over the set's sub-grid, C order."""
-    k = axes.shape[0]
-    n = 1
-    for a in range(k):
-        n *= sizes[a]
-    q = np.empty(n)
-    idx = np.zeros(k, np.int64)
-    for i in range(n):
-        p = start
-        for a in range(k):
-            p = p * values[offsets[axes[a]] + idx[a]]
-        q[i] = p
-        a = k - 1
-        while a >= 0:
-            idx[a] += 1
-            if idx[a] < sizes[a]:
-                break
-            idx[a] = 0
-            a -= 1
-    return q
-
-
 def _set(plan: Plan, axes: list[int], start: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(products over the set's sub-grid in C order, the set's axes, their sizes)."""
+    """(products start x the set's values, canonical order, over the set's sub-grid in C order;
+    the set's axes; their sizes)."""
     ax = np.array(axes, np.int64)
     sz = plan.sizes[ax] if axes else np.zeros(0, np.int64)
-    return _set_products(plan.values, plan.offsets, ax, sz, float(start)), ax, sz
+    q = np.array([float(start)])
+    for a in axes:
+        q = (q[:, None] * plan.axes[a][None, :]).ravel()
+    return q, ax, sz
 
 
 def _in_range(plan: Plan) -> bool:
