@@ -930,41 +930,34 @@ def _row_sums(buf, n, shift, lth, above, r, ex):
 _ROWS = 16  #: rows per task of ``_batch`` (their scratch allocated once)
 
 
+@njit(**_JIT)
+def _scratch(n, k, pooled, width):
+    """A task's scratch for ``_batch_row``, allocated once for its rows: (buf, tmp, w, z, tails,
+    hist, slot, bins, tp, held, empty); tp holds pooled tables, held which pool rows they are."""
+    return (
+        np.empty(n),
+        np.empty(n),
+        np.empty((4, _BLOCK), np.uint32),
+        np.empty((1, _BLOCK)),
+        np.empty(_BLOCK + 1, np.int64),
+        np.empty(_SELECT_BINS, np.int64),
+        np.empty(_SELECT_BINS, np.int64),
+        np.empty(n, np.uint32),
+        np.empty((k if pooled else 0, width)),
+        np.full(k, -1, np.int64),
+        np.zeros((0, 0)),
+    )
+
+
 @njit(**_JIT)  # a call, not inlined: the parallel loop stays small (compile time)
-def _batch_row(
-    ks,
-    n,
-    fam,
-    coef,
-    par,
-    tab,
-    tab_index,
-    const,
-    ranks,
-    lth,
-    shift,
-    order,
-    sums,
-    above,
-    row0,
-    r,
-    pooled,
-    empty,
-    buf,
-    tmp,
-    w,
-    z,
-    tails,
-    hist,
-    slot,
-    tp,
-    held,
-    bins,
-):
-    """Row r of ``_batch`` with the task's scratch."""
-    k = fam.shape[1]
-    if pooled:  # row r's tables: rows of the shared pool, copied when they change
-        for v in range(k):
+def _batch_row(ks, n, model, ranks, lth, shift, out, row, r, scratch):
+    """Row r of ``_batch``: ``model`` = (fam, coef, par, tab, tab_index, const), ``out`` =
+    (order, sums, above), ``row`` its Philox row, ``scratch`` the task's (``_scratch``)."""
+    fam, coef, par, tab, tab_index, const = model
+    order, sums, above = out
+    buf, tmp, w, z, tails, hist, slot, bins, tp, held, empty = scratch
+    if tab_index.shape[0] > 0:  # row r's tables: rows of the shared pool, copied when they change
+        for v in range(fam.shape[1]):
             if held[v] != tab_index[r, v]:
                 tp[v] = tab[tab_index[r, v], 0]
                 held[v] = tab_index[r, v]
@@ -974,21 +967,7 @@ def _batch_row(
     for base in range(0, n, _BLOCK):
         m = min(n, base + _BLOCK) - base
         _fill(
-            ks,
-            base,
-            m,
-            row0 + r,
-            fam[r],
-            coef[r],
-            par[r],
-            tr,
-            empty,
-            const[r],
-            w,
-            buf,
-            base,
-            z,
-            tails,
+            ks, base, m, row, fam[r], coef[r], par[r], tr, empty, const[r], w, buf, base, z, tails
         )
     s0, s1, s2, s3, lo, hi = _row_sums(buf, n, shift[r], lth, above, r, tmp)
     sums[r, 0], sums[r, 1], sums[r, 2], sums[r, 3] = s0, s1, s2, s3
@@ -1001,50 +980,12 @@ def _batch(
     ks, n, fam, coef, par, tab, tab_index, const, ranks, lth, shift, order, sums, above, row0
 ):
     nr, k = fam.shape
-    empty = np.zeros((0, 0))
-    pooled = tab_index.shape[0] > 0
+    model = (fam, coef, par, tab, tab_index, const)
+    out = (order, sums, above)
     for task in prange((nr + _ROWS - 1) // _ROWS):
-        buf = np.empty(n)
-        tmp = np.empty(n)
-        w = np.empty((4, _BLOCK), np.uint32)
-        z = np.empty((1, _BLOCK))
-        tails = np.empty(_BLOCK + 1, np.int64)
-        hist = np.empty(_SELECT_BINS, np.int64)
-        slot = np.empty(_SELECT_BINS, np.int64)
-        bins = np.empty(n, np.uint32)
-        tp = np.empty((k if pooled else 0, tab.shape[-1]))
-        held = np.full(k, -1, np.int64)  # the pool rows now in tp
+        scratch = _scratch(n, k, tab_index.shape[0] > 0, tab.shape[-1])
         for r in range(task * _ROWS, min(nr, (task + 1) * _ROWS)):
-            _batch_row(
-                ks,
-                n,
-                fam,
-                coef,
-                par,
-                tab,
-                tab_index,
-                const,
-                ranks,
-                lth,
-                shift,
-                order,
-                sums,
-                above,
-                row0,
-                r,
-                pooled,
-                empty,
-                buf,
-                tmp,
-                w,
-                z,
-                tails,
-                hist,
-                slot,
-                tp,
-                held,
-                bins,
-            )
+            _batch_row(ks, n, model, ranks, lth, shift, out, row0 + r, r, scratch)
 
 
 def bands_batch(

@@ -288,8 +288,10 @@ def cuda_tests(where: Path | None = None, timeout: float = 1800) -> dict:
     }
 
 
-def table(rows: list[dict], device: str, tests: dict) -> str:
-    """One table: the device, the CUDA tests' result, then a line per benchmark row."""
+def table(report: dict) -> str:
+    """One table of a ``check`` report: the device, the CUDA tests' result, then a line per
+    benchmark row."""
+    rows, device, tests = report["rows"], report["device"], report["tests"]
     if tests.get("ran"):
         t = f"{'passed' if tests['ok'] else 'FAILED'}: {tests['summary']}"
     else:
@@ -310,9 +312,9 @@ def table(rows: list[dict], device: str, tests: dict) -> str:
     return "\n".join(lines)
 
 
-def check(run_tests: bool = True, repeats: int = 5) -> tuple[str, list[dict], dict]:
-    """The whole check: (printed table, benchmark rows, test result). The tests run first, in
+def check(run_tests: bool = True, repeats: int = 5) -> dict:
+    """The whole check: {"device", "tests", "rows"} (``table`` prints it). The tests run first, in
     their own process, before this one makes a CUDA context (GPUs in exclusive-process mode)."""
     tests = cuda_tests() if run_tests else {"ran": False, "why": "--no-tests"}
     rows = benchmarks(repeats)
-    return table(rows, device_name(), tests), rows, tests
+    return {"device": device_name(), "tests": tests, "rows": rows}

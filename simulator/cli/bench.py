@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
-from computesim.benchmarks import WorkloadImportError, workloads
+from computesim.benchmarks import WorkloadImportError, plot, workloads
 from computesim.benchmarks.compare import NOISE_FACTOR, compare, hosts_differ, load
-from computesim.benchmarks.plot import plot_scaling
 from computesim.errors import InputError, shown
 from computesim.io.arrow import check_output
 from computesim.io.figures import check_plot_path
@@ -254,15 +253,12 @@ def _gpu_check(args: argparse.Namespace) -> int:
     if not gpu.available():
         raise InputError("--gpu-check", "no CUDA device here (numba-cuda finds no GPU)")
     try:
-        table, rows, tests = gpu.check(run_tests=not args.no_tests, repeats=2 if args.quick else 5)
+        report = gpu.check(run_tests=not args.no_tests, repeats=2 if args.quick else 5)
     except gpu.FAILURES as exc:
         print(f"computesim: error: gpu check: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1
-    if args.json:
-        print(json.dumps({"device": gpu.device_name(), "tests": tests, "rows": rows}))
-    else:
-        print(table)
-    return 0 if tests.get("ok", True) else 1
+    print(json.dumps(report) if args.json else gpu.table(report))
+    return 0 if report["tests"].get("ok", True) else 1
 
 
 def _max_size(value: float | None) -> None:
@@ -321,7 +317,7 @@ def _run(args: argparse.Namespace, previous: dict[tuple, dict] | None = None) ->
         if note:
             print(f"computesim: bench --compare: {note}", file=sys.stderr)
     if args.plot:
-        plot_scaling(rows, args.plot)
+        plot.plot_scaling(rows, args.plot)  # looked up at call time (tests stub it)
     if args.json:
         emit_json(rows)
     else:

@@ -46,8 +46,8 @@ def test_gpu_check_json_rows_in_the_simulator():
 
 
 def test_gpu_check_table_text():
-    text, rows, _ = gpu.check(run_tests=False, repeats=1)
-    lines = text.splitlines()
+    report = gpu.check(run_tests=False, repeats=1)
+    rows, lines = report["rows"], gpu.table(report).splitlines()
     assert lines[0] == "GPU check on CUDA simulator (no GPU)" and "not run" in lines[1]
     assert [line.split()[0] for line in lines[3:6]] == ["hbm", "materialized", "monte"]
     assert "not a GPU's" in lines[-1] and len(rows) == 3

@@ -1010,7 +1010,7 @@ def stub_bench() -> Iterator[None]:
 
     saved = {k: getattr(suite, k) for k in ("run_suite", "run_scaling", "append")}
     saved_warm, saved_gpu = warmup.warm, gpu.check
-    gpu.check = lambda *a, **k: ("", [], {"ran": False})
+    gpu.check = lambda *a, **k: {"device": "stub", "tests": {"ran": False}, "rows": []}
     suite.run_suite = lambda *a, **k: []
     suite.run_scaling = lambda *a, **k: []
     suite.append = lambda rows, path: 0
