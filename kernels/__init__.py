@@ -6,7 +6,8 @@ parallel, fused) and ``cuda`` (numba-cuda kernels on CuPy arrays; runs under
 family and backend, named ``<family>_<backend>.py`` in this package; every backend's module of a
 family exposes the same functions with the same signatures and defaults (``protocols``: one
 ``typing.Protocol`` per family; the reference module is the oracle). Shared by all: the Monte Carlo
-encoding (``encoding``), host-side plans and results (``host``) and lookup tables (``tables``).
+encoding (``encoding``), host-side plans and results (``host``) and lookup tables (``tables``);
+by the Numba kernels, streaming stores (``stores``).
 
     be = get_backend("numba")
     be.sweep.materialize(...)    # family "sweep": grid sweeps

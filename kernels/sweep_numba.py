@@ -21,15 +21,29 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
-from . import host, sweep_split
+from . import host, stores, sweep_split
 from .host import Plan, extremes, flat
 
 __all__ = ["count_at_least", "count_le", "extremes", "materialize", "quantiles"]
 BLOCK = 1 << 14  #: points per parallel work item in materialize
+#: outputs of at least this many bytes are written by streaming stores (``stores``): far beyond the
+#: caches, where they skip the read of every line; below it the next reader finds them in cache
+STREAM_MIN_BYTES = 64 << 20
+
+
+@njit(inline="always", cache=True)
+def _put(a, i, v, stream):
+    """a[i] = v, by a streaming store when ``stream`` (loop-invariant: the loop is unswitched)."""
+    if stream:
+        stores.stream(a, i, v)
+    else:
+        a[i] = v
 
 
 @njit(parallel=True, cache=True)
-def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per):
+def _materialize(
+    values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per, stream
+):
     k = sizes.shape[0]
     n = flop.shape[0]
     nlast = sizes[k - 1]
@@ -54,23 +68,25 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
             o = pos - start
             for a in range(k - 1):
                 v = values[offsets[a] + idx[a]]
+                col = cols[a]
                 for t in range(m):
-                    cols[a, o + t] = v
+                    _put(col, o + t, v, stream)
             p = pre[k - 1]
+            last = cols[k - 1]
             for t in range(m):
                 x = values[loff + j0 + t]
                 f = p * x
-                cols[k - 1, o + t] = x
-                flop[o + t] = f
-                pfs[o + t] = f / per
+                _put(last, o + t, x, stream)
+                _put(flop, o + t, f, stream)
+                _put(pfs, o + t, f / per, stream)
             if code_axis >= 0:
                 if code_axis == k - 1:
                     for t in range(m):
-                        codes[o + t] = j0 + t
+                        _put(codes, o + t, j0 + t, stream)
                 else:
                     c = idx[code_axis]
                     for t in range(m):
-                        codes[o + t] = c
+                        _put(codes, o + t, c, stream)
             pos += m
             if pos < e:  # carry the odometer into the outer axes
                 idx[k - 1] = 0
@@ -83,6 +99,8 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
                     a -= 1
                 for c2 in range(max(a, 0), k - 1):
                     pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
+        if stream:
+            stores.fence()
 
 
 def _renamed(fn: Callable[..., Any], name: str) -> FunctionType:
@@ -106,6 +124,7 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
     """See sweep_reference.materialize."""
     values, offsets, sizes = flat(axes)
     kernel = _materialize_serial if flop.shape[0] <= SERIAL_MAX else _materialize
+    nbytes = flop.nbytes + pfs.nbytes + cols.nbytes + (codes.nbytes if code_axis >= 0 else 0)
     kernel(
         values,
         offsets,
@@ -118,6 +137,7 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
         codes,
         int(code_axis),
         float(per),
+        nbytes >= STREAM_MIN_BYTES,
     )
 
 

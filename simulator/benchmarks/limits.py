@@ -1,7 +1,8 @@
 """The machine's limits, measured in the same run as the workloads they are compared with.
 
 * ``write_bandwidth``: bytes/s that a parallel Numba loop stores into a float64 array far larger
-  than the caches: the limit of a workload that materialises its output.
+  than the caches, by ordinary or streaming stores, whichever is faster: the limit of a workload
+  that materialises its output.
 * ``fused_rate``: evaluations/s of ``acc += a * x + b`` over a range, with no memory traffic and
   vectorised (fastmath is allowed here, never in result kernels): the limit of reduced work, where
   each point of a reduced sweep or Monte Carlo run costs at least one such step.
@@ -36,8 +37,9 @@ def _fused(n, a, b):
 
 
 def write_bandwidth(nbytes: int = 1 << 28, repeats: int = 5) -> float:
-    """Memory write bandwidth in bytes/s: the faster of a parallel Numba store loop and NumPy's fill
-    (memset, which may use non-temporal stores), best of ``repeats`` each (``machine.write_bandwidth``)."""
+    """Memory write bandwidth in bytes/s: the fastest of a parallel Numba store loop, the same by
+    streaming stores and NumPy's fill (memset, which may use non-temporal stores), best of
+    ``repeats`` each (``machine.write_bandwidth``)."""
 
     return measure(nbytes, repeats)["best"]
 

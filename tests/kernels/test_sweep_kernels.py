@@ -203,19 +203,45 @@ def test_cuda_kernels_under_simulator():
     assert "cuda-ok" in r.stdout
 
 
+@pytest.mark.parametrize("stream_min", [0, 1 << 62], ids=["streaming", "ordinary"])
 @pytest.mark.parametrize("serial_max", [0, 1 << 62])
-def test_numba_serial_and_parallel_paths_match_reference(monkeypatch, serial_max):
-    """Both compiled variants of materialize (threads or not) give the reference's exact bytes."""
+def test_numba_serial_and_parallel_paths_match_reference(monkeypatch, serial_max, stream_min):
+    """Both compiled variants of materialize (threads or not), by streaming or ordinary stores,
+    give the reference's exact bytes."""
     from computesim.kernels import sweep_numba
 
     monkeypatch.setattr(sweep_numba, "SERIAL_MAX", serial_max)
+    monkeypatch.setattr(sweep_numba, "STREAM_MIN_BYTES", stream_min)
     shape = (3, 41, 7, 233)  # 200,613 points: several parallel blocks, odometer carries mid-block
     axes, const = grid(5, shape)
     n = int(np.prod(shape))
-    want = run_mat(ref, axes, const, 0, n, 1)
-    got = run_mat(sweep_numba, axes, const, 0, n, 1)
-    for w, g in zip(want, got):
-        np.testing.assert_array_equal(g, w)
+    for code_axis, start, m in ((1, 0, n), (3, 5, n - 9), (-1, 1, n - 1)):
+        want = run_mat(ref, axes, const, start, m, code_axis)
+        got = run_mat(sweep_numba, axes, const, start, m, code_axis)
+        for w, g in zip(want, got):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_streaming_stores_write_every_element():
+    """``kernels.stores.stream`` writes arr[i] exactly (float and integer arrays, a strided view)."""
+    from numba import njit
+
+    from computesim.kernels import stores
+
+    @njit
+    def put_all(a, v):
+        for i in range(a.shape[0]):
+            stores.stream(a, i, v + i)
+        stores.fence()
+
+    for dtype in (np.float64, np.int32, np.int64):
+        a = np.zeros(1001, dtype)
+        put_all(a, 3)
+        np.testing.assert_array_equal(a, (3 + np.arange(1001)).astype(dtype))
+    b = np.zeros((4, 50))
+    put_all(b[2], 1.5)  # a row of a 2-D array
+    np.testing.assert_array_equal(b[2], 1.5 + np.arange(50))
+    assert not b[[0, 1, 3]].any()
 
 
 def test_serial_and_parallel_variants_are_cached_apart(tmp_path):
