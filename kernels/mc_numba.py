@@ -860,10 +860,11 @@ _EXPC = tuple(1.0 / math.factorial(i) for i in range(14))  #: Taylor terms of ex
 
 @njit(inline="always", **_JIT)
 def _exp(x):
-    """exp(x) in plain float arithmetic (no libm call, so a loop of it vectorizes, and the same
-    numbers on every host): x = k ln2 + r, |r| <= ln2 / 2, exp(r) by its Taylor polynomial to r**13
-    (truncation < 1e-17 relative), times 2**k in two factors (so that overflow gives inf and
-    underflow 0). Within 2 ulp of the correctly rounded value."""
+    """exp(x) in plain float arithmetic (no libm call, so a loop of it vectorizes): x = k ln2 + r,
+    |r| <= ln2 / 2 (a little more where a fused multiply-add rounds k the other way), exp(r) by its
+    Taylor polynomial to r**13 (truncation < 1e-17 relative), times 2**k in two factors (so that
+    overflow gives inf and underflow 0). Within 2 ulp of the correctly rounded value, with or
+    without FMA (it is compiled with them, inside ``_exps``)."""
     x = min(max(x, -746.0), 710.0)
     kf = (x * _LOG2E + _ROUND) - _ROUND  # x / ln 2 rounded to an integer
     r = (x - kf * _LN2HI) - kf * _LN2LO
@@ -891,8 +892,8 @@ def _exp(x):
 def _exps(buf, n, shift, ex):
     """ex[:n] = exp(buf[:n] - shift), its polynomial in fused multiply-adds (1.7x faster than
     without on the Intel Xeon host, 2026-12-02): these feed only the sums of exp (the mean), which
-    are not in the bit-for-bit contract (``kernels``); every host we run on (x86-64 with AVX2,
-    ARM64) has FMA, so its numbers are the same on all of them."""
+    are not in the bit-for-bit contract (``kernels``). Which multiply-adds LLVM fuses may differ
+    between targets (a host without FMA fuses none), so the last bits may too: within 2 ulp."""
     for i in range(n):
         ex[i] = _exp(buf[i] - shift)
 

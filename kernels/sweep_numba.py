@@ -26,18 +26,79 @@ from .host import Plan, extremes, flat
 
 __all__ = ["count_at_least", "count_le", "extremes", "materialize", "quantiles"]
 BLOCK = 1 << 14  #: points per parallel work item in materialize
-#: outputs of at least this many bytes are written by streaming stores (``stores``): far beyond the
-#: caches, where they skip the read of every line; below it the next reader finds them in cache
-STREAM_MIN_BYTES = 64 << 20
+#: outputs of at least this many bytes are written by streaming stores (``stores``), one column at
+#: a time, skipping the read of every line; below it the next reader (a chunked sweep's Arrow
+#: writer: 2**20 points, 20 + 8k bytes each) may still find them in a large shared L3
+STREAM_MIN_BYTES = 256 << 20
 
 
-@njit(inline="always", cache=True)
-def _put(a, i, v, stream):
-    """a[i] = v, by a streaming store when ``stream`` (loop-invariant: the loop is unswitched)."""
-    if stream:
-        stores.stream(a, i, v)
-    else:
-        a[i] = v
+@njit(cache=True)
+def _runs(values, offsets, sizes, idx, pre, pos, e, start, code_axis):
+    """The runs of the last axis in points pos..e-1 (odometer ``idx``, prefix products ``pre``):
+    (offset in the output, first last-axis index, length, prefix product, code, outer values)."""
+    k = sizes.shape[0]
+    nlast = sizes[k - 1]
+    nr = (e - pos) // nlast + 2
+    rint = np.empty((nr, 4), np.int64)  # offset, j0, m, code
+    rflt = np.empty((nr, k))  # prefix product, then the outer axes' values
+    r = 0
+    while pos < e:
+        j0 = idx[k - 1]
+        m = min(nlast - j0, e - pos)
+        rint[r, 0], rint[r, 1], rint[r, 2] = pos - start, j0, m
+        rint[r, 3] = idx[code_axis] if code_axis >= 0 else 0
+        rflt[r, 0] = pre[k - 1]
+        for a in range(k - 1):
+            rflt[r, 1 + a] = values[offsets[a] + idx[a]]
+        r += 1
+        pos += m
+        if pos < e:  # carry the odometer into the outer axes
+            idx[k - 1] = 0
+            a = k - 2
+            while a >= 0:
+                idx[a] += 1
+                if idx[a] < sizes[a]:
+                    break
+                idx[a] = 0
+                a -= 1
+            for c2 in range(max(a, 0), k - 1):
+                pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
+    return rint[:r], rflt[:r]
+
+
+@njit(cache=True)
+def _stream_block(values, offsets, sizes, idx, pre, s, e, start, flop, pfs, cols, codes, ca, per):
+    """Points s..e-1 by streaming stores, one output column at a time: each column's lines are
+    filled in one run of stores (seven interleaved streams of single stores were slower than
+    ordinary stores here: the write-combining buffers flush part-filled lines)."""
+    k = sizes.shape[0]
+    loff = offsets[k - 1]
+    rint, rflt = _runs(values, offsets, sizes, idx, pre, s, e, start, ca)
+    for a in range(k - 1):
+        col = cols[a]
+        for q in range(rint.shape[0]):
+            o, v = rint[q, 0], rflt[q, 1 + a]
+            for t in range(rint[q, 2]):
+                stores.stream(col, o + t, v)
+    last = cols[k - 1]
+    for q in range(rint.shape[0]):
+        o, j0 = rint[q, 0], rint[q, 1]
+        for t in range(rint[q, 2]):
+            stores.stream(last, o + t, values[loff + j0 + t])
+    for q in range(rint.shape[0]):
+        o, j0, p = rint[q, 0], rint[q, 1], rflt[q, 0]
+        for t in range(rint[q, 2]):
+            stores.stream(flop, o + t, p * values[loff + j0 + t])
+    for q in range(rint.shape[0]):
+        o, j0, p = rint[q, 0], rint[q, 1], rflt[q, 0]
+        for t in range(rint[q, 2]):
+            stores.stream(pfs, o + t, (p * values[loff + j0 + t]) / per)
+    if ca >= 0:
+        for q in range(rint.shape[0]):
+            o, j0, c = rint[q, 0], rint[q, 1], rint[q, 3]
+            for t in range(rint[q, 2]):
+                stores.stream(codes, o + t, j0 + t if ca == k - 1 else c)
+    stores.fence()
 
 
 @njit(parallel=True, cache=True)
@@ -61,6 +122,24 @@ def _materialize(
         pre[0] = const
         for a in range(1, k):
             pre[a] = pre[a - 1] * values[offsets[a - 1] + idx[a - 1]]
+        if stream:
+            _stream_block(
+                values,
+                offsets,
+                sizes,
+                idx,
+                pre,
+                s,
+                e,
+                start,
+                flop,
+                pfs,
+                cols,
+                codes,
+                code_axis,
+                per,
+            )
+            continue
         pos = s
         while pos < e:
             j0 = idx[k - 1]
@@ -68,25 +147,23 @@ def _materialize(
             o = pos - start
             for a in range(k - 1):
                 v = values[offsets[a] + idx[a]]
-                col = cols[a]
                 for t in range(m):
-                    _put(col, o + t, v, stream)
+                    cols[a, o + t] = v
             p = pre[k - 1]
-            last = cols[k - 1]
             for t in range(m):
                 x = values[loff + j0 + t]
                 f = p * x
-                _put(last, o + t, x, stream)
-                _put(flop, o + t, f, stream)
-                _put(pfs, o + t, f / per, stream)
+                cols[k - 1, o + t] = x
+                flop[o + t] = f
+                pfs[o + t] = f / per
             if code_axis >= 0:
                 if code_axis == k - 1:
                     for t in range(m):
-                        _put(codes, o + t, j0 + t, stream)
+                        codes[o + t] = j0 + t
                 else:
                     c = idx[code_axis]
                     for t in range(m):
-                        _put(codes, o + t, c, stream)
+                        codes[o + t] = c
             pos += m
             if pos < e:  # carry the odometer into the outer axes
                 idx[k - 1] = 0
@@ -99,8 +176,6 @@ def _materialize(
                     a -= 1
                 for c2 in range(max(a, 0), k - 1):
                     pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
-        if stream:
-            stores.fence()
 
 
 def _renamed(fn: Callable[..., Any], name: str) -> FunctionType:

@@ -1,8 +1,8 @@
 """The machine's limits, measured in the same run as the workloads they are compared with.
 
-* ``write_bandwidth``: bytes/s that a parallel Numba loop stores into a float64 array far larger
-  than the caches, by ordinary or streaming stores, whichever is faster: the limit of a workload
-  that materialises its output.
+* ``write_bandwidth``: bytes/s that a parallel Numba loop stores into a float64 array larger than
+  the private caches, by ordinary or streaming stores, whichever is faster: the limit of a
+  workload that materialises its output.
 * ``fused_rate``: evaluations/s of ``acc += a * x + b`` over a range, with no memory traffic and
   vectorised (fastmath is allowed here, never in result kernels): the limit of reduced work, where
   each point of a reduced sweep or Monte Carlo run costs at least one such step.
