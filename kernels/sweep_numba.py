@@ -32,6 +32,23 @@ BLOCK = 1 << 14  #: points per parallel work item in materialize
 STREAM_MIN_BYTES = 256 << 20
 
 
+@njit(inline="always", cache=True)
+def _carry(values, offsets, sizes, idx, pre):
+    """Carry the odometer ``idx`` from the end of a run of the last axis into the outer axes, and
+    update the prefix products ``pre`` of the axes that changed."""
+    k = sizes.shape[0]
+    idx[k - 1] = 0
+    a = k - 2
+    while a >= 0:
+        idx[a] += 1
+        if idx[a] < sizes[a]:
+            break
+        idx[a] = 0
+        a -= 1
+    for c2 in range(max(a, 0), k - 1):
+        pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
+
+
 @njit(cache=True)
 def _runs(values, offsets, sizes, idx, pre, pos, e, start, code_axis):
     """The runs of the last axis in points pos..e-1 (odometer ``idx``, prefix products ``pre``):
@@ -52,17 +69,8 @@ def _runs(values, offsets, sizes, idx, pre, pos, e, start, code_axis):
             rflt[r, 1 + a] = values[offsets[a] + idx[a]]
         r += 1
         pos += m
-        if pos < e:  # carry the odometer into the outer axes
-            idx[k - 1] = 0
-            a = k - 2
-            while a >= 0:
-                idx[a] += 1
-                if idx[a] < sizes[a]:
-                    break
-                idx[a] = 0
-                a -= 1
-            for c2 in range(max(a, 0), k - 1):
-                pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
+        if pos < e:
+            _carry(values, offsets, sizes, idx, pre)
     return rint[:r], rflt[:r]
 
 
@@ -165,17 +173,8 @@ def _materialize(
                     for t in range(m):
                         codes[o + t] = c
             pos += m
-            if pos < e:  # carry the odometer into the outer axes
-                idx[k - 1] = 0
-                a = k - 2
-                while a >= 0:
-                    idx[a] += 1
-                    if idx[a] < sizes[a]:
-                        break
-                    idx[a] = 0
-                    a -= 1
-                for c2 in range(max(a, 0), k - 1):
-                    pre[c2 + 1] = pre[c2] * values[offsets[c2] + idx[c2]]
+            if pos < e:
+                _carry(values, offsets, sizes, idx, pre)
 
 
 def _renamed(fn: Callable[..., Any], name: str) -> FunctionType:
