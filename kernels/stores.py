@@ -2,15 +2,16 @@
 
 An ordinary store to a line not in cache first reads the line (read-for-ownership); a streaming
 store skips the caches and that read, through the write-combining buffers. Numba has no switch
-for it, so ``stream`` is an LLVM store: MOVNTI by inline assembly on x86-64 (32- and 64-bit values, floats by
-their bits), elsewhere an LLVM store with ``!nontemporal`` metadata, which the target lowers to
-what it has (at worst an ordinary store). Streaming stores are weakly ordered: a kernel calls
+for it, so ``stream`` is MOVNTI by inline assembly on x86-64 (32- and 64-bit values, floats by
+their bits) and elsewhere an LLVM store with ``!nontemporal`` metadata, which the target lowers
+to what it has (at worst an ordinary store). Streaming stores are weakly ordered: a kernel calls
 ``fence`` after its last one, before other threads read.
 
 Measured on the Intel Xeon host (family 6 model 207, 2 cores, 2026-12-02; bench/RESULTS.md): a
-one-stream parallel fill 15.5-16 GB/s by ordinary stores, 18-22 GB/s by these. Seven interleaved
-streams of single streaming stores (the materialised sweep's columns) were slower than ordinary
-stores, so ``sweep_numba`` streams one column at a time.
+one-stream parallel fill of 1 GiB 15-18 GB/s by ordinary stores, 18-22 GB/s by these in one
+process and 7.8-11.6 GB/s in another. Seven interleaved streams of single streaming stores (the
+materialised sweep's columns) were slower than ordinary stores, so ``sweep_numba`` streams one
+column at a time (1.1-1.35x its ordinary stores, alternating in one process).
 """
 
 from __future__ import annotations
