@@ -102,10 +102,11 @@ def _stream_block(values, offsets, sizes, idx, pre, s, e, start, flop, pfs, cols
         for t in range(rint[q, 2]):
             stores.stream(pfs, o + t, (p * values[loff + j0 + t]) / per)
     if ca >= 0:
+        step = 1 if ca == k - 1 else 0  # a run's code is its start's; along the last axis it counts
         for q in range(rint.shape[0]):
-            o, j0, c = rint[q, 0], rint[q, 1], rint[q, 3]
+            o, c = rint[q, 0], rint[q, 3]
             for t in range(rint[q, 2]):
-                stores.stream(codes, o + t, j0 + t if ca == k - 1 else c)
+                stores.stream(codes, o + t, c + step * t)
     stores.fence()
 
 

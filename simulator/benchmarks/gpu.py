@@ -133,14 +133,13 @@ def _fill(out, v):
 def hbm_write(n: int, repeats: int) -> dict:
     """Device write bandwidth: a float64 fill of ``n`` elements (bytes/s)."""
 
-    fill = _fill
     out = cuda.device_array(n, np.float64)
     blocks, threads = _launch(n)
-    fill[blocks, threads](out, 1.0)
+    _fill[blocks, threads](out, 1.0)
     cuda.synchronize()
     if not np.all(_host(out, n) == 1.0):
         raise AssertionError("the fill kernel left values other than 1.0")
-    t = _timed(lambda: fill[blocks, threads](out, 2.0), repeats)
+    t = _timed(lambda: _fill[blocks, threads](out, 2.0), repeats)
     return _row("hbm write", n, t, 8 * n / t, "B/s", bytes_out=8 * n)
 
 

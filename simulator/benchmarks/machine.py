@@ -156,21 +156,17 @@ def write_bandwidth(n_bytes: int = 1 << 30, repeats: int = 5) -> dict:
 
     a = np.empty(n_bytes // 8)
     a.fill(0.0)  # fault the pages in once, outside the timing
-    fill, stream_fill = _fill_kernel(), _stream_fill_kernel()
-    fill(a, 1.0)
-    stream_fill(a, 1.5)
-    t_numba = best_time(lambda: fill(a, 2.0), repeats)
-    t_stream = best_time(lambda: stream_fill(a, 2.5), repeats)
-    if not np.all(a[:: max(1, len(a) // 1000)] == 2.5):
-        raise AssertionError("bandwidth stream fill wrote the wrong value")
-    t_numpy = best_time(lambda: a.fill(3.0), repeats)
-    if not np.all(a[:: max(1, len(a) // 1000)] == 3.0):
-        raise AssertionError("bandwidth fill wrote the wrong value")
-    out = {
-        "bytes": a.nbytes,
-        "numba_fill": a.nbytes / t_numba,
-        "numba_stream_fill": a.nbytes / t_stream,
-        "numpy_fill": a.nbytes / t_numpy,
+    fills = {
+        "numba_fill": _fill_kernel(),
+        "numba_stream_fill": _stream_fill_kernel(),
+        "numpy_fill": lambda arr, v: arr.fill(v),
     }
-    out["best"] = max(out["numba_fill"], out["numba_stream_fill"], out["numpy_fill"])
+    out: dict = {"bytes": a.nbytes}
+    for i, (name, fill) in enumerate(fills.items()):
+        value = float(i + 2)
+        fill(a, 1.0)  # compiled, and every page written once, outside the timing
+        out[name] = a.nbytes / best_time(lambda fill=fill, value=value: fill(a, value), repeats)
+        if not np.all(a[:: max(1, len(a) // 1000)] == value):
+            raise AssertionError(f"bandwidth {name} wrote the wrong value")
+    out["best"] = max(out[name] for name in fills)
     return out
