@@ -1,8 +1,8 @@
 """The machine's limits, measured in the same run as the workloads they are compared with.
 
 * ``write_bandwidth``: bytes/s that a parallel Numba loop stores into a float64 array larger than
-  the private caches, by ordinary or streaming stores, whichever is faster: the limit of a
-  workload that materialises its output.
+  the private caches, by ordinary stores, streaming stores of whole 64-byte lines or NumPy's fill,
+  whichever is fastest: the limit of a workload that materialises its output.
 * ``fused_rate``: evaluations/s of ``acc += a * x + b`` over a range, with no memory traffic and
   vectorised (fastmath is allowed here, never in result kernels): the limit of reduced work, where
   each point of a reduced sweep or Monte Carlo run costs at least one such step.
@@ -38,7 +38,7 @@ def _fused(n, a, b):
 
 def write_bandwidth(nbytes: int = 1 << 28, repeats: int = 5) -> float:
     """Memory write bandwidth in bytes/s: the fastest of a parallel Numba store loop, the same by
-    streaming stores and NumPy's fill (memset, which may use non-temporal stores), best of
+    streaming stores of whole lines and NumPy's fill (memset, which may use non-temporal stores), best of
     ``repeats`` each (``machine.write_bandwidth``)."""
 
     return measure(nbytes, repeats)["best"]

@@ -32,11 +32,12 @@ JIT_BACKENDS = ("numba", "cuda")
 WORKER_BACKENDS = ("1 worker",)
 
 
-def _split() -> float:
+def _sweeps() -> float:
     from computesim.kernels import sweep_numba
 
     t0 = time.perf_counter()
     sweep_numba.warm_split()
+    sweep_numba.warm_stream()
     return time.perf_counter() - t0
 
 
@@ -93,7 +94,12 @@ def warm(backends: Iterable[str] = ("numba",), sizes: Iterable[int] = SIZES) -> 
     rows = [
         bytecode(),
         {"workload": "machine limits", "backend": "numba", "size": None, "seconds": _limits()},
-        {"workload": "sweep split", "backend": "numba", "size": None, "seconds": _split()},
+        {
+            "workload": "sweep split, streaming",
+            "backend": "numba",
+            "size": None,
+            "seconds": _sweeps(),
+        },
     ]
     for w in workloads().values():
         for backend in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -220,6 +221,81 @@ def test_numba_serial_and_parallel_paths_match_reference(monkeypatch, serial_max
         got = run_mat(sweep_numba, axes, const, start, m, code_axis)
         for w, g in zip(want, got):
             np.testing.assert_array_equal(g, w)
+
+
+def _at(shape, dtype, offset):
+    """A zeroed C-contiguous array ``offset`` items past a 64-byte line start."""
+    size = int(np.prod(shape))
+    raw = np.zeros(size + 64, dtype)
+    first = (-raw.ctypes.data % 64) // raw.itemsize + offset
+    return raw[first : first + size].reshape(shape)
+
+
+@pytest.mark.parametrize(
+    "shape", [(3, 41, 7, 233), (5, 7, 9, 3, 5), (2, 3000, 1), (40000, 8)], ids=str
+)
+def test_streaming_materialize_at_every_alignment(monkeypatch, shape):
+    """The streaming path writes whole lines from each column's own alignment: columns that start
+    anywhere in a line, flop and pfs-days aligned alike or not, runs of the last axis shorter
+    than a line (lines across several runs) or of one point, and every code axis."""
+    from computesim.kernels import sweep_numba
+
+    monkeypatch.setattr(sweep_numba, "STREAM_MIN_BYTES", 0)
+    axes, const = grid(11, shape)
+    n, k = int(np.prod(shape)), len(shape)
+    for code_axis, start, m, offsets in (
+        (0, 0, n, (0, 0, 0, 0)),
+        (k - 1, 3, n - 5, (3, 3, 5, 13)),
+        (1, 1, n - 1, (7, 2, 1, 6)),
+        (-1, 0, n, (1, 4, 0, 0)),
+    ):
+        want = run_mat(ref, axes, const, start, m, code_axis)
+        got = (
+            _at(m, np.float64, offsets[0]),
+            _at(m, np.float64, offsets[1]),
+            _at((k, m), np.float64, offsets[2]),
+            _at(m if code_axis >= 0 else 0, np.int32, offsets[3]),
+        )
+        sweep_numba.materialize(axes, const, start, *got, code_axis, PFS_DAY)
+        for w, g in zip(want, got):
+            np.testing.assert_array_equal(g, w)
+
+
+def test_line_stores_write_whole_lines():
+    """Each vector streaming store of ``kernels.stores`` writes one 64-byte line of the values it
+    names, each rounded as the scalar expression would be, and nothing else."""
+    from numba import njit
+
+    from computesim.kernels import stores
+
+    @njit
+    def lines(f, c, x, p, d):
+        stores.stream_line(f, (0, 0), x, 3)
+        stores.stream_splat(f, (1, 0), p)
+        stores.stream_split(f, (2, 0), p, d, 3)
+        stores.stream_product(f, (3, 0), x, 1, p)
+        stores.stream_quotient(f, (4, 0), x, 2, p, d)
+        stores.stream_count(c, 0, 7, 3)
+        stores.stream_split(c, 16, 5, 9, 11)
+        stores.fence()
+
+    f, c = _at((5, 16), np.float64, 0), _at(48, np.int32, 0)
+    x = np.exp(np.random.default_rng(3).uniform(-50, 50, 16))
+    p, d = 1.2345678901234567e19, 8.64e19
+    lines(f, c, x, p, d)
+    want = np.zeros((5, 16))
+    want[0, :8] = x[3:11]
+    want[1, :8] = p
+    want[2, :8] = [p, p, p, d, d, d, d, d]
+    want[3, :8] = p * x[1:9]
+    want[4, :8] = (p * x[2:10]) / d
+    np.testing.assert_array_equal(f, want)
+    np.testing.assert_array_equal(c[:16], 7 + 3 * np.arange(16))
+    np.testing.assert_array_equal(c[16:32], [5] * 11 + [9] * 5)
+    assert not c[32:].any()
+    if stores.X86:  # one non-temporal vector store a line (VMOVNTPD/PS/DQ, any vector width)
+        asm = "\n".join(lines.inspect_asm().values())
+        assert len(re.findall(r"\bv?movnt(?:pd|ps|dq)\s+%[xyz]mm", asm)) >= 7
 
 
 def test_streaming_stores_write_every_element():
