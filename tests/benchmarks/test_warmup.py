@@ -74,7 +74,7 @@ def test_cluster_workloads_warm_on_one_worker_at_the_smallest_size(monkeypatch):
     monkeypatch.setattr(warmup, "workloads", lambda: fake)
     monkeypatch.setattr(warmup, "bytecode", lambda: {"workload": "python bytecode"})
     monkeypatch.setattr(warmup, "_limits", lambda: 0.0)
-    monkeypatch.setattr(warmup, "_split", lambda: 0.0)
+    monkeypatch.setattr(warmup, "_sweeps", lambda: 0.0)
     steps = warmup.warm(("numba",))
     want = [("kernel", "numba", s) for s in warmup.SIZES] + [
         ("cluster", "1 worker", min(warmup.SIZES))
