@@ -8,7 +8,7 @@ for it, so this module gives two kinds:
   their bits), elsewhere an LLVM store with ``!nontemporal`` metadata, which the target lowers to
   what it has (at worst an ordinary store);
 * the line stores (``stream_line``, ``stream_splat``, ``stream_split``, ``stream_product``,
-  ``stream_quotient``, ``stream_count``): one aligned 64-byte vector with ``!nontemporal``
+  ``stream_quotient``, ``stream_blend``, ``stream_count``): one aligned 64-byte vector with ``!nontemporal``
   (VMOVNTPD/PS/DQ on x86-64, on any target LLVM's non-temporal vector store), its values
   computed in registers. A whole line leaves the write-combining buffer at once.
 
@@ -238,6 +238,37 @@ def _stream_quotient(typingctx: Any, dst: Any, i: Any, src: Any, j: Any, p: Any,
 
 
 @intrinsic
+def _stream_blend(
+    typingctx: Any, dst: Any, i: Any, src: Any, ja: Any, jb: Any, pa: Any, pb: Any, c: Any, d: Any
+) -> Any:
+    """dst[i + u] = (pa * src[ja + u]) / d for u < c, else (pb * src[jb + u]) / d, u < w, each
+    operation rounded (float arrays): a line across two runs. Both src runs must lie in bounds."""
+    if not (_scaled_operands(dst, i, src, ja, pa, pb, d) and _is_index(src, jb)):
+        return None
+    if not isinstance(c, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        dty, ity, sty, jaty, jbty, paty, pbty, cty, qty = signature.args
+        vty = _line_type(context, dty)
+
+        def scaled(j, jty, p, pty):
+            vec = _load_line(context, builder, sty, args[2], jty, j)
+            return builder.fmul(_splat(builder, vty, context.cast(builder, p, pty, dty.dtype)), vec)
+
+        va = scaled(args[3], jaty, args[5], paty)
+        vb = scaled(args[4], jbty, args[6], pbty)
+        lanes = ir.Constant(ir.VectorType(ir.IntType(64), vty.count), list(range(vty.count)))
+        cut = _splat(builder, lanes.type, context.cast(builder, args[7], cty, types.int64))
+        vec = builder.select(builder.icmp_signed("<", lanes, cut), va, vb)
+        d = context.cast(builder, args[8], qty, dty.dtype)
+        vec = builder.fdiv(vec, _splat(builder, vty, d))
+        return _store_line(context, builder, dty, args[0], ity, args[1], vec)
+
+    return types.void(dst, i, src, ja, jb, pa, pb, c, d), codegen
+
+
+@intrinsic
 def _stream_count(typingctx: Any, dst: Any, i: Any, c: Any, step: Any) -> Any:
     """dst[i + u] = c + step * u for u < w (integer arrays)."""
     ints = isinstance(dst, types.Array) and isinstance(dst.dtype, types.Integer)
@@ -280,5 +311,6 @@ stream_splat = cast(Callable[[Any, Any, Any], None], _stream_splat)
 stream_split = cast(Callable[[Any, Any, Any, Any, Any], None], _stream_split)
 stream_product = cast(Callable[[Any, Any, Any, Any, Any], None], _stream_product)
 stream_quotient = cast(Callable[[Any, Any, Any, Any, Any, Any], None], _stream_quotient)
+stream_blend = cast(Callable[..., None], _stream_blend)
 stream_count = cast(Callable[[Any, Any, Any, Any], None], _stream_count)
 fence = cast(Callable[[], None], _fence)

@@ -127,63 +127,78 @@ def _constant_column(dst, row, lo, hi, mis, rint, vals):
         done = max(i, e)
 
 
+PAD = 8  #: zeros on either side of the last axis's copy that ``_column`` reads whole lines of
+
+
 @njit(inline="always", cache=True)
-def _column(dst, row, lo, hi, mis, kind, rint, rflt, values, loff, per):
+def _column(dst, row, lo, hi, mis, kind, rint, rflt, last, per):
     """dst[row, lo:hi] of the last axis, flop or pfs-days (lo, hi: line starts, or the array's
-    ends) by streaming stores, run by run: the lines inside a run computed in registers and
-    stored whole by one vector store each; the few items of a line that spans two runs (or is
-    partial at the array's ends) by single streaming stores, one after the other, so that line
-    still leaves whole."""
+    ends) by streaming stores, run by run: every line computed in registers and stored whole by
+    one vector store, a line across two runs included (``last``: the last axis with PAD zeros on
+    either side, so that its two halves read in bounds); single stores only where a line is
+    partial at the array's ends or spans more than two runs."""
     width = stores.LINE // dst.itemsize
-    for r in range(rint.shape[0]):
-        i, e = _span(rint, r, lo, hi)
-        p, j = rflt[r, 0], loff + rint[r, 1] - rint[r, 0]  # the run's value at point i: j + i
+    nr = rint.shape[0]
+    done = lo
+    d = per if kind == PFS else 1.0  # x * 1 and x / 1 are x exactly
+    for r in range(nr):
+        i, e = _span(rint, r, done, hi)
+        p, j = rflt[r, 0], PAD + rint[r, 1] - rint[r, 0]  # the run's value at point i: last[j + i]
+        p = 1.0 if kind == LAST else p
         while i < e and (mis + i) & (width - 1) != 0:
-            x = values[j + i]
-            stores.stream(
-                dst, (row, i), x if kind == LAST else p * x if kind == FLOP else (p * x) / per
-            )
+            stores.stream(dst, (row, i), (p * last[j + i]) / d)
             i += 1
         if kind == LAST:
             while i + width <= e:
-                stores.stream_line(dst, (row, i), values, j + i)
+                stores.stream_line(dst, (row, i), last, j + i)
                 i += width
         elif kind == FLOP:
             while i + width <= e:
-                stores.stream_product(dst, (row, i), values, j + i, p)
+                stores.stream_product(dst, (row, i), last, j + i, p)
                 i += width
         else:
             while i + width <= e:
-                stores.stream_quotient(dst, (row, i), values, j + i, p, per)
+                stores.stream_quotient(dst, (row, i), last, j + i, p, per)
                 i += width
+        if i < e and r + 1 < nr and i + width <= _span(rint, r + 1, lo, hi)[1]:
+            pn, jn = rflt[r + 1, 0], PAD + rint[r + 1, 1] - rint[r + 1, 0]
+            pn = 1.0 if kind == LAST else pn
+            stores.stream_blend(dst, (row, i), last, j + i, jn + i, p, pn, e - i, d)
+            i += width
         while i < e:
-            x = values[j + i]
-            stores.stream(
-                dst, (row, i), x if kind == LAST else p * x if kind == FLOP else (p * x) / per
-            )
+            stores.stream(dst, (row, i), (p * last[j + i]) / d)
             i += 1
+        done = max(i, e)
 
 
 @njit(inline="always", cache=True)
-def _product_columns(flop, pfs, lo, hi, mis, rint, rflt, values, loff, per):
+def _product_columns(flop, pfs, lo, hi, mis, rint, rflt, last, per):
     """flop[0, lo:hi] and pfs[0, lo:hi], both of whose element 0 lie ``mis`` items into a line,
-    in one pass as ``_column`` writes each: each division overlaps the other column's stores."""
+    in one pass as ``_column`` writes each (the divisions overlap the other column's stores)."""
     width = stores.LINE // flop.itemsize
-    for r in range(rint.shape[0]):
-        i, e = _span(rint, r, lo, hi)
-        p, j = rflt[r, 0], loff + rint[r, 1] - rint[r, 0]  # value j + i
+    nr = rint.shape[0]
+    done = lo
+    for r in range(nr):
+        i, e = _span(rint, r, done, hi)
+        p, j = rflt[r, 0], PAD + rint[r, 1] - rint[r, 0]
         while i < e and (mis + i) & (width - 1) != 0:
-            stores.stream(flop, (0, i), p * values[j + i])
-            stores.stream(pfs, (0, i), (p * values[j + i]) / per)
+            stores.stream(flop, (0, i), p * last[j + i])
+            stores.stream(pfs, (0, i), (p * last[j + i]) / per)
             i += 1
         while i + width <= e:
-            stores.stream_product(flop, (0, i), values, j + i, p)
-            stores.stream_quotient(pfs, (0, i), values, j + i, p, per)
+            stores.stream_product(flop, (0, i), last, j + i, p)
+            stores.stream_quotient(pfs, (0, i), last, j + i, p, per)
+            i += width
+        if i < e and r + 1 < nr and i + width <= _span(rint, r + 1, lo, hi)[1]:
+            pn, jn = rflt[r + 1, 0], PAD + rint[r + 1, 1] - rint[r + 1, 0]
+            stores.stream_blend(flop, (0, i), last, j + i, jn + i, p, pn, e - i, 1.0)
+            stores.stream_blend(pfs, (0, i), last, j + i, jn + i, p, pn, e - i, per)
             i += width
         while i < e:
-            stores.stream(flop, (0, i), p * values[j + i])
-            stores.stream(pfs, (0, i), (p * values[j + i]) / per)
+            stores.stream(flop, (0, i), p * last[j + i])
+            stores.stream(pfs, (0, i), (p * last[j + i]) / per)
             i += 1
+        done = max(i, e)
 
 
 @njit(inline="always", cache=True)
@@ -206,30 +221,30 @@ def _code_column(dst, lo, hi, mis, rint, step):
 
 @njit(inline="always", cache=True)
 def _stream_block(
-    values, offsets, sizes, idx, pre, o0, o1, start, flop, pfs, cols, codes, ca, per, mis
+    values, offsets, sizes, idx, pre, o0, o1, start, flop, pfs, cols, codes, ca, per, mis, last
 ):
     """Output points o0..o1-1 by streaming stores, one column at a time, every line whole by one
     vector store: each block writes the lines that start in it (from up to LEAD points before o0),
     so no line is written in parts by two blocks. The odometer (``idx``, ``pre``) stands at
     max(0, o0 - LEAD); ``flop``, ``pfs``, ``codes`` come as (1, n); ``mis``: where each column's
-    element 0 lies in its line (cols, flop, pfs, codes)."""
+    element 0 lies in its line (cols, flop, pfs, codes); ``last``: the last axis padded
+    (``_column``)."""
     k = sizes.shape[0]
     n = flop.shape[1]
     s = max(0, o0 - LEAD)
     rint, rflt = _runs(values, offsets, sizes, idx, pre, start + s, start + o1, start, ca)
-    loff = offsets[k - 1]
     for a in range(k - 1):
         lo, hi = _cut(o0, n, 8, mis[a]), _cut(o1, n, 8, mis[a])
         _constant_column(cols, a, lo, hi, mis[a], rint, rflt[:, 1 + a])
     lo, hi = _cut(o0, n, 8, mis[k - 1]), _cut(o1, n, 8, mis[k - 1])
-    _column(cols, k - 1, lo, hi, mis[k - 1], LAST, rint, rflt, values, loff, per)
+    _column(cols, k - 1, lo, hi, mis[k - 1], LAST, rint, rflt, last, per)
     lo, hi = _cut(o0, n, 8, mis[k]), _cut(o1, n, 8, mis[k])
     if mis[k] == mis[k + 1]:
-        _product_columns(flop, pfs, lo, hi, mis[k], rint, rflt, values, loff, per)
+        _product_columns(flop, pfs, lo, hi, mis[k], rint, rflt, last, per)
     else:
-        _column(flop, 0, lo, hi, mis[k], FLOP, rint, rflt, values, loff, per)
+        _column(flop, 0, lo, hi, mis[k], FLOP, rint, rflt, last, per)
         lo, hi = _cut(o0, n, 8, mis[k + 1]), _cut(o1, n, 8, mis[k + 1])
-        _column(pfs, 0, lo, hi, mis[k + 1], PFS, rint, rflt, values, loff, per)
+        _column(pfs, 0, lo, hi, mis[k + 1], PFS, rint, rflt, last, per)
     if ca >= 0:
         w = stores.LINE // codes.itemsize
         lo, hi = _cut(o0, n, w, mis[k + 2]), _cut(o1, n, w, mis[k + 2])
@@ -298,7 +313,7 @@ def _materialize(values, offsets, sizes, const, start, flop, pfs, cols, codes, c
 
 @njit(parallel=True, cache=True)
 def _materialize_stream(
-    values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per, mis
+    values, offsets, sizes, const, start, flop, pfs, cols, codes, code_axis, per, mis, last
 ):
     """``_materialize`` by streaming stores (``_stream_block``); flop, pfs, codes as (1, n)."""
     n = flop.shape[1]
@@ -322,6 +337,7 @@ def _materialize_stream(
             code_axis,
             per,
             mis,
+            last,
         )
 
 
@@ -353,7 +369,9 @@ def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> N
         rows = [*cols, flop, pfs, codes]  # where each column's element 0 lies in its line
         mis = np.array([(r.ctypes.data % stores.LINE) // r.itemsize for r in rows], np.int64)
         one = (flop.reshape(1, -1), pfs.reshape(1, -1), cols, codes.reshape(1, -1))
-        _materialize_stream(*args, *one, int(code_axis), float(per), mis)
+        axis = values[offsets[-1] : offsets[-1] + sizes[-1]]
+        last = np.concatenate([np.zeros(PAD), axis, np.zeros(PAD)])
+        _materialize_stream(*args, *one, int(code_axis), float(per), mis, last)
         return
     kernel = _materialize_serial if flop.shape[0] <= SERIAL_MAX else _materialize
     kernel(*args, *outs, int(code_axis), float(per))

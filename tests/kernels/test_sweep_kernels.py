@@ -275,12 +275,13 @@ def test_line_stores_write_whole_lines():
         stores.stream_split(f, (2, 0), p, d, 3)
         stores.stream_product(f, (3, 0), x, 1, p)
         stores.stream_quotient(f, (4, 0), x, 2, p, d)
+        stores.stream_blend(f, (0, 8), x, 1, 5, p, d, 3, 7.0)
         stores.stream_count(c, 0, 7, 3)
         stores.stream_split(c, 16, 5, 9, 11)
         stores.fence()
 
     f, c = _at((5, 16), np.float64, 0), _at(48, np.int32, 0)
-    x = np.exp(np.random.default_rng(3).uniform(-50, 50, 16))
+    x = np.exp(np.random.default_rng(3).uniform(-50, 50, 16))  # products and quotients inexact
     p, d = 1.2345678901234567e19, 8.64e19
     lines(f, c, x, p, d)
     want = np.zeros((5, 16))
@@ -289,13 +290,14 @@ def test_line_stores_write_whole_lines():
     want[2, :8] = [p, p, p, d, d, d, d, d]
     want[3, :8] = p * x[1:9]
     want[4, :8] = (p * x[2:10]) / d
+    want[0, 8:] = np.r_[(p * x[1:4]) / 7.0, (d * x[8:13]) / 7.0]
     np.testing.assert_array_equal(f, want)
     np.testing.assert_array_equal(c[:16], 7 + 3 * np.arange(16))
     np.testing.assert_array_equal(c[16:32], [5] * 11 + [9] * 5)
     assert not c[32:].any()
     if stores.X86:  # one non-temporal vector store a line (VMOVNTPD/PS/DQ, any vector width)
         asm = "\n".join(lines.inspect_asm().values())
-        assert len(re.findall(r"\bv?movnt(?:pd|ps|dq)\s+%[xyz]mm", asm)) >= 7
+        assert len(re.findall(r"\bv?movnt(?:pd|ps|dq)\s+%[xyz]mm", asm)) >= 8
 
 
 def test_streaming_stores_write_every_element():
