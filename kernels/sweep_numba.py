@@ -3,8 +3,8 @@
 Materialise: each thread fills a block of points, walking the grid with an odometer, so the only
 work per point is the stores. Large outputs are written column by column with streaming stores of
 whole 64-byte lines whose values are computed in registers along each run of the last axis
-(``_stream_block``); on the Intel Xeon host that reaches 0.82-0.84 of the machine's streaming
-write bandwidth alternating in one process (0.71-0.96 in ``bench --quick``), against 0.45-0.67
+(``_stream_block``); on the Intel Xeon host that reaches 0.79-0.84 of the machine's streaming
+write bandwidth alternating in one process (0.70-0.96 in ``bench --quick``), against 0.45-0.67
 with single streaming stores or a scratch buffer in between (bench/RESULTS.md). Reductions never write the grid: they use its product structure.
 The canonical product is monotone in every axis value (IEEE multiplication by a positive number is
 monotone), so for each combination of the *outer* axes, the points of the two *search* axes
