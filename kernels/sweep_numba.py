@@ -5,8 +5,9 @@ work per point is the stores. Large outputs are written column by column with st
 whole 64-byte lines whose values are computed in registers along each run of the last axis
 (``_stream_block``); on the Intel Xeon host that reaches 0.79-0.84 of the machine's streaming
 write bandwidth alternating in one process (0.70-0.96 in ``bench --quick``), against 0.45-0.67
-with single streaming stores or a scratch buffer in between (bench/RESULTS.md). Reductions never write the grid: they use its product structure.
-The canonical product is monotone in every axis value (IEEE multiplication by a positive number is
+with single streaming stores or a scratch buffer in between (bench/RESULTS.md).
+
+Reductions never write the grid: they use its product structure. The canonical product is monotone in every axis value (IEEE multiplication by a positive number is
 monotone), so for each combination of the *outer* axes, the points of the two *search* axes
 (sorted) that lie at or below a threshold form a staircase walked by two pointers in
 O(n_x + n_y) evaluations for n_x * n_y points. On large grids the axes are instead split in two
@@ -33,7 +34,8 @@ BLOCK = 1 << 14  #: points per parallel work item in materialize
 #: outputs of at least this many bytes are written by streaming stores (``stores``), one column at
 #: a time, skipping the read of every line; below it the next reader (a chunked sweep's Arrow
 #: writer: 2**20 points, 20 + 8k bytes each) may still find them in a large shared L3. Streaming
-#: needs C-contiguous outputs aligned to their items (NumPy's always are) and codes of >= 4 bytes.
+#: needs C-contiguous float64 outputs aligned to their items (NumPy's always are) and integer codes
+#: of at least 4 bytes (when a code axis is asked for); other outputs take the ordinary path.
 STREAM_MIN_BYTES = 256 << 20
 
 
@@ -203,7 +205,9 @@ def _product_columns(flop, pfs, lo, hi, mis, rint, rflt, last, per):
 
 @njit(inline="always", cache=True)
 def _code_column(dst, lo, hi, mis, rint, step):
-    """dst[0, lo:hi] of the device codes, as ``_column`` writes a float column."""
+    """dst[0, lo:hi] of device codes that count along each run (the code axis is the last):
+    lines inside a run by one vector store each, every other line (across runs, or partial at the
+    array's ends) by single streaming stores."""
     width = stores.LINE // dst.itemsize
     for r in range(rint.shape[0]):
         i, e = _span(rint, r, lo, hi)
@@ -223,9 +227,9 @@ def _code_column(dst, lo, hi, mis, rint, step):
 def _stream_block(
     values, offsets, sizes, idx, pre, o0, o1, start, flop, pfs, cols, codes, ca, per, mis, last
 ):
-    """Output points o0..o1-1 by streaming stores, one column at a time, every line whole by one
-    vector store: each block writes the lines that start in it (from up to LEAD points before o0),
-    so no line is written in parts by two blocks. The odometer (``idx``, ``pre``) stands at
+    """Output points o0..o1-1 by streaming stores, one column at a time, lines whole by one vector
+    store where the column functions can (each says where not): each block writes the lines that
+    start in it (from up to LEAD points before o0), so no line is written in parts by two blocks. The odometer (``idx``, ``pre``) stands at
     max(0, o0 - LEAD); ``flop``, ``pfs``, ``codes`` come as (1, n); ``mis``: where each column's
     element 0 lies in its line (cols, flop, pfs, codes); ``last``: the last axis padded
     (``_column``)."""
@@ -358,14 +362,24 @@ _materialize_serial = njit(cache=True)(_renamed(_materialize.py_func, "_material
 SERIAL_MAX = 1 << 16
 
 
+def _streamable(flop, pfs, cols, codes) -> bool:
+    """The streaming path's outputs: C-contiguous, aligned to their items, float64 values and
+    integer codes of at least 4 bytes (the line stores' widths and LEAD assume them)."""
+    floats = all(a.dtype == np.float64 for a in (flop, pfs, cols))
+    ints = codes.dtype.kind in "iu" and codes.itemsize >= 4
+    laid = all(a.flags.c_contiguous and a.flags.aligned for a in (flop, pfs, cols, codes))
+    return floats and ints and laid
+
+
 def materialize(axes, const, start, flop, pfs, cols, codes, code_axis, per) -> None:
     """See sweep_reference.materialize."""
     values, offsets, sizes = flat(axes)
     args = (values, offsets, sizes, float(const), int(start))
     outs = (flop, pfs, cols, codes)
     nbytes = flop.nbytes + pfs.nbytes + cols.nbytes + (codes.nbytes if code_axis >= 0 else 0)
-    lined = all(a.flags.c_contiguous and a.flags.aligned for a in outs) and codes.itemsize >= 4
-    if nbytes >= STREAM_MIN_BYTES and lined:
+    if code_axis < 0:  # codes unused: the streaming kernel's are typed all the same
+        codes = np.empty(0, np.int32)
+    if nbytes >= STREAM_MIN_BYTES and _streamable(flop, pfs, cols, codes):
         rows = [*cols, flop, pfs, codes]  # where each column's element 0 lies in its line
         mis = np.array([(r.ctypes.data % stores.LINE) // r.itemsize for r in rows], np.int64)
         one = (flop.reshape(1, -1), pfs.reshape(1, -1), cols, codes.reshape(1, -1))

@@ -261,6 +261,34 @@ def test_streaming_materialize_at_every_alignment(monkeypatch, shape):
             np.testing.assert_array_equal(g, w)
 
 
+@pytest.mark.parametrize(
+    "value_dtype, code_dtype, code_axis",
+    [
+        (np.float32, np.int32, 1),  # float32 values: the ordinary path
+        (np.float64, np.float64, 1),  # float codes: the ordinary path
+        (np.float64, np.int16, 2),  # 2-byte codes: the ordinary path
+        (np.float64, np.int8, -1),  # codes unused: streams whatever their dtype
+        (np.float64, np.int64, 2),
+    ],
+)
+def test_streaming_materialize_other_dtypes(monkeypatch, value_dtype, code_dtype, code_axis):
+    """Outputs the line stores cannot take fall back to ordinary stores; results as the reference's."""
+    from computesim.kernels import sweep_numba
+
+    monkeypatch.setattr(sweep_numba, "STREAM_MIN_BYTES", 0)
+    shape = (3, 11, 37)
+    axes, const = grid(4, shape)
+    n = int(np.prod(shape))
+    want = run_mat(ref, axes, const, 0, n, code_axis)
+    got = np.empty(n, value_dtype), np.empty(n, value_dtype), np.empty((3, n), value_dtype)
+    codes = np.zeros(n, code_dtype)
+    sweep_numba.materialize(axes, const, 0, *got, codes, code_axis, PFS_DAY)
+    for w, g in zip(want, got):
+        np.testing.assert_array_equal(g, w.astype(value_dtype))
+    if code_axis >= 0:
+        np.testing.assert_array_equal(codes, want[3].astype(code_dtype))
+
+
 def test_line_stores_write_whole_lines():
     """Each vector streaming store of ``kernels.stores`` writes one 64-byte line of the values it
     names, each rounded as the scalar expression would be, and nothing else."""
