@@ -8,9 +8,9 @@ for it, so this module gives two kinds:
   their bits), elsewhere an LLVM store with ``!nontemporal`` metadata, which the target lowers to
   what it has (at worst an ordinary store);
 * the line stores (``stream_line``, ``stream_splat``, ``stream_split``, ``stream_product``,
-  ``stream_quotient``, ``stream_blend``, ``stream_count``): one aligned 64-byte vector with ``!nontemporal``
-  (VMOVNTPD/PS/DQ on x86-64, on any target LLVM's non-temporal vector store), its values
-  computed in registers. A whole line leaves the write-combining buffer at once.
+  ``stream_quotient``, ``stream_blend``, ``stream_count``): one aligned 64-byte vector with
+  ``!nontemporal`` (VMOVNTPD/PS/DQ on x86-64, on any target LLVM's non-temporal vector store),
+  its values computed in registers. A whole line leaves the write-combining buffer at once.
 
 Streaming stores are weakly ordered: a kernel calls ``fence`` after its last one, before other
 threads read.
@@ -198,15 +198,22 @@ def _stream_split(typingctx: Any, dst: Any, i: Any, a: Any, b: Any, c: Any) -> A
     return types.void(dst, i, a, b, c), codegen
 
 
+def _scaled_line(
+    context: Any, builder: Any, sty: Any, src: Any, jty: Any, j: Any, pty: Any, p: Any
+) -> Any:
+    """p * src[j:j + w] as a vector, each product rounded."""
+    vec = _load_line(context, builder, sty, src, jty, j)
+    scale = context.cast(builder, p, pty, sty.dtype)
+    return builder.fmul(_splat(builder, _line_type(context, sty), scale), vec)
+
+
 def _scaled_codegen(divides: bool) -> Any:
     """Codegen of dst[i:i + w] = p * src[j:j + w], then / d when ``divides``."""
 
     def codegen(context, builder, signature, args):
         dty, ity, sty, jty, pty = signature.args[:5]
         vty = _line_type(context, dty)
-        vec = _load_line(context, builder, sty, args[2], jty, args[3])
-        p = _splat(builder, vty, context.cast(builder, args[4], pty, dty.dtype))
-        vec = builder.fmul(p, vec)
+        vec = _scaled_line(context, builder, sty, args[2], jty, args[3], pty, args[4])
         if divides:
             d = context.cast(builder, args[5], signature.args[5], dty.dtype)
             vec = builder.fdiv(vec, _splat(builder, vty, d))
@@ -251,13 +258,8 @@ def _stream_blend(
     def codegen(context, builder, signature, args):
         dty, ity, sty, jaty, jbty, paty, pbty, cty, qty = signature.args
         vty = _line_type(context, dty)
-
-        def scaled(j, jty, p, pty):
-            vec = _load_line(context, builder, sty, args[2], jty, j)
-            return builder.fmul(_splat(builder, vty, context.cast(builder, p, pty, dty.dtype)), vec)
-
-        va = scaled(args[3], jaty, args[5], paty)
-        vb = scaled(args[4], jbty, args[6], pbty)
+        va = _scaled_line(context, builder, sty, args[2], jaty, args[3], paty, args[5])
+        vb = _scaled_line(context, builder, sty, args[2], jbty, args[4], pbty, args[6])
         lanes = ir.Constant(ir.VectorType(ir.IntType(64), vty.count), list(range(vty.count)))
         cut = _splat(builder, lanes.type, context.cast(builder, args[7], cty, types.int64))
         vec = builder.select(builder.icmp_signed("<", lanes, cut), va, vb)

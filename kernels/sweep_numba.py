@@ -7,10 +7,11 @@ whole 64-byte lines whose values are computed in registers along each run of the
 write bandwidth alternating in one process (0.70-0.96 in ``bench --quick``), against 0.45-0.67
 with single streaming stores or a scratch buffer in between (bench/RESULTS.md).
 
-Reductions never write the grid: they use its product structure. The canonical product is monotone in every axis value (IEEE multiplication by a positive number is
-monotone), so for each combination of the *outer* axes, the points of the two *search* axes
-(sorted) that lie at or below a threshold form a staircase walked by two pointers in
-O(n_x + n_y) evaluations for n_x * n_y points. On large grids the axes are instead split in two
+Reductions never write the grid: they use its product structure. The canonical product is
+monotone in every axis value (IEEE multiplication by a positive number is monotone), so for each
+combination of the *outer* axes, the points of the two *search* axes (sorted) that lie at or
+below a threshold form a staircase walked by two pointers in O(n_x + n_y) evaluations for
+n_x * n_y points. On large grids the axes are instead split in two
 sets whose products are sorted once (``sweep_split``): O(|A| + |B|) per threshold, about 10x fewer
 steps on the bench's 10^9-point grid. Counts are exact either way (the same products as the
 reference); quantiles are found by narrowing brackets on the float64 bit pattern (exact order
@@ -229,10 +230,10 @@ def _stream_block(
 ):
     """Output points o0..o1-1 by streaming stores, one column at a time, lines whole by one vector
     store where the column functions can (each says where not): each block writes the lines that
-    start in it (from up to LEAD points before o0), so no line is written in parts by two blocks. The odometer (``idx``, ``pre``) stands at
-    max(0, o0 - LEAD); ``flop``, ``pfs``, ``codes`` come as (1, n); ``mis``: where each column's
-    element 0 lies in its line (cols, flop, pfs, codes); ``last``: the last axis padded
-    (``_column``)."""
+    start in it (from up to LEAD points before o0), so no line is written in parts by two blocks.
+    The odometer (``idx``, ``pre``) stands at max(0, o0 - LEAD); ``flop``, ``pfs``, ``codes``
+    come as (1, n); ``mis``: where each column's element 0 lies in its line (cols, flop, pfs,
+    codes); ``last``: the last axis padded (``_column``)."""
     k = sizes.shape[0]
     n = flop.shape[1]
     s = max(0, o0 - LEAD)

@@ -38,8 +38,8 @@ def _fused(n, a, b):
 
 def write_bandwidth(nbytes: int = 1 << 28, repeats: int = 5) -> float:
     """Memory write bandwidth in bytes/s: the fastest of a parallel Numba store loop, the same by
-    streaming stores of whole lines and NumPy's fill (memset, which may use non-temporal stores), best of
-    ``repeats`` each (``machine.write_bandwidth``)."""
+    streaming stores of whole lines and NumPy's fill (memset, which may use non-temporal stores),
+    best of ``repeats`` each (``machine.write_bandwidth``)."""
 
     return measure(nbytes, repeats)["best"]
 

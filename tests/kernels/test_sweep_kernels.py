@@ -272,7 +272,8 @@ def test_streaming_materialize_at_every_alignment(monkeypatch, shape):
     ],
 )
 def test_streaming_materialize_other_dtypes(monkeypatch, value_dtype, code_dtype, code_axis):
-    """Outputs the line stores cannot take fall back to ordinary stores; results as the reference's."""
+    """Outputs the line stores cannot take fall back to ordinary stores; results equal the
+    reference's."""
     from computesim.kernels import sweep_numba
 
     monkeypatch.setattr(sweep_numba, "STREAM_MIN_BYTES", 0)
