@@ -29,7 +29,7 @@ from typing import Any, cast
 
 from llvmlite import binding as llvm  # type: ignore[import-untyped]  # llvmlite ships no type hints
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -54,6 +54,16 @@ def _movnti(builder: Any, ptr: Any, val: Any, dtype: Any) -> bool:
 
 
 LINE = 64  #: bytes a vector streaming store writes (``stream_line``): one cache line
+
+
+@njit(inline="always", cache=True)
+def line_start(o, n, width, mis):
+    """The first line start at or before item ``o`` of a row of ``n`` items whose item 0 lies
+    ``mis`` items into a line of ``width`` items (0 and n stay: nothing is written beyond them).
+    Parallel blocks that end at line starts never write one line in parts."""
+    if o <= 0 or o >= n:
+        return o
+    return o - ((mis + o) & (width - 1))
 
 
 def _is_index(arr: Any, i: Any) -> bool:

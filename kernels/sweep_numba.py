@@ -85,13 +85,7 @@ def _runs(values, offsets, sizes, idx, pre, pos, e, start, code_axis):
     return rint[:r], rflt[:r]
 
 
-@njit(inline="always", cache=True)
-def _cut(o, n, width, mis):
-    """The first line start at or before output index ``o`` of a column whose element 0 lies
-    ``mis`` elements into a line of ``width`` (0 and n stay: no other block writes beyond them)."""
-    if o <= 0 or o >= n:
-        return o
-    return o - ((mis + o) & (width - 1))
+_cut = stores.line_start
 
 
 LAST, FLOP, PFS = 0, 1, 2  #: the kinds of ``_column``: the last axis, flop, pfs-days

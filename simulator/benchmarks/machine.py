@@ -135,8 +135,7 @@ def _stream_fill_kernel():
         for b in prange((n + (1 << 16) - 1) >> 16):
             lo = np.int64(b) << 16  # the parfor index is unsigned: int64 arithmetic from here
             hi = min(n, lo + (1 << 16))
-            lo = lo if lo == 0 else lo - (mis + lo) % width
-            hi = hi if hi == n else hi - (mis + hi) % width
+            lo, hi = stores.line_start(lo, n, width, mis), stores.line_start(hi, n, width, mis)
             i = lo
             while i < hi and (mis + i) % width != 0:
                 stores.stream(a, i, v)
